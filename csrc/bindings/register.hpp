@@ -1,0 +1,9 @@
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace ttsolve::bindings {
+void register_common(pybind11::module_& m);      // register_common.cpp
+void register_tt(pybind11::module_& m);          // register_tt.cpp
+void register_regression(pybind11::module_& m);  // register_regression.cpp
+void register_mcmc(pybind11::module_& m);        // register_mcmc.cpp
+}  // namespace ttsolve::bindings

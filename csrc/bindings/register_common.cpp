@@ -1,0 +1,65 @@
+// Build/run-time configuration, threads, BLAS/LAPACK registration, Ctrl-C hook.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/register.hpp"
+#include "common/blas_runtime.hpp"
+#include "common/interrupt.hpp"
+#include "common/lapack.hpp"
+#include "common/parallel.hpp"
+
+namespace ttsolve::bindings {
+namespace py = pybind11;
+
+namespace {
+bool python_signal_pending() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) {
+    PyErr_Clear();  // re-raised as KeyboardInterrupt by the binding that ran the kernel
+    return true;
+  }
+  return false;
+}
+}  // namespace
+
+void register_common(py::module_& m) {
+  set_signal_checker(&python_signal_pending);
+
+  m.def("_register_lapack", [](py::dict capsules) {
+    for (const auto& name : la::required_routines()) {
+      if (!capsules.contains(name.c_str()))
+        throw py::value_error("missing BLAS/LAPACK routine " + name);
+      py::object cap = capsules[name.c_str()];
+      PyObject* c = cap.ptr();
+      if (!PyCapsule_CheckExact(c)) throw py::type_error("expected a PyCapsule for " + name);
+      void* fn = PyCapsule_GetPointer(c, PyCapsule_GetName(c));
+      if (fn == nullptr) throw py::error_already_set();
+      la::register_routine(name, fn);
+    }
+  }, py::arg("capsules"), "Register scipy's cython_blas/cython_lapack function pointers.");
+  m.def("_required_lapack_routines", &la::required_routines);
+
+  m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
+  m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");
+  m.def("blas_get_num_threads", &la::blas_get_num_threads);
+  m.def("blas_set_num_threads", &la::blas_set_num_threads, py::arg("n"));
+
+  py::dict build;
+  build["version"] = TTSOLVE_VERSION;
+  build["compiler"] = TTSOLVE_COMPILER;
+  build["openmp"] = have_openmp();
+#ifdef _OPENMP
+  build["openmp_version"] = _OPENMP;
+#else
+  build["openmp_version"] = py::none();
+#endif
+#ifdef __AVX2__
+  build["avx2"] = true;
+#else
+  build["avx2"] = false;
+#endif
+  m.attr("build_info") = build;
+  m.def("blas_description", &la::blas_description);
+}
+
+}  // namespace ttsolve::bindings

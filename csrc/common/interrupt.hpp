@@ -1,0 +1,32 @@
+// Cooperative Ctrl-C handling for kernels that run with the GIL released.
+//
+// Kernels call `poll()` every so often (from any thread); only the thread that entered
+// the kernel actually asks Python about pending signals, rate-limited. After an
+// interrupt every thread sees `requested()` and leaves its loop; the binding layer then
+// raises KeyboardInterrupt (or returns partial results where documented).
+#pragma once
+#include <atomic>
+#include <thread>
+
+namespace ttsolve {
+
+/// Installed by the binding layer: acquires the GIL and returns true if a signal
+/// handler raised (e.g. KeyboardInterrupt). Kernels never call Python otherwise.
+using SignalChecker = bool (*)();
+void set_signal_checker(SignalChecker fn);
+
+class Interrupt {
+ public:
+  Interrupt();
+  /// True once an interrupt was seen; cheap, callable from any thread.
+  bool requested() const { return flag_.load(std::memory_order_relaxed); }
+  /// Checks for signals (only from the owning thread, at most every ~50 ms).
+  bool poll();
+
+ private:
+  std::atomic<bool> flag_{false};
+  std::thread::id owner_;
+  long long last_check_ns_ = 0;
+};
+
+}  // namespace ttsolve

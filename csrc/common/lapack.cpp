@@ -1,0 +1,200 @@
+#include "common/lapack.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <stdexcept>
+
+namespace ttsolve::la {
+namespace {
+Table g_table;
+}
+
+const std::vector<std::string>& required_routines() {
+  static const std::vector<std::string> names = {"dgemm", "dgemv", "dsyrk", "dgeqrf", "dorgqr",
+                                                 "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev"};
+  return names;
+}
+
+void register_routine(const std::string& name, void* fn) {
+  if (fn == nullptr) throw std::invalid_argument("null pointer for LAPACK routine " + name);
+  if (name == "dgemm") g_table.dgemm = reinterpret_cast<dgemm_t*>(fn);
+  else if (name == "dgemv") g_table.dgemv = reinterpret_cast<dgemv_t*>(fn);
+  else if (name == "dsyrk") g_table.dsyrk = reinterpret_cast<dsyrk_t*>(fn);
+  else if (name == "dgeqrf") g_table.dgeqrf = reinterpret_cast<dgeqrf_t*>(fn);
+  else if (name == "dorgqr") g_table.dorgqr = reinterpret_cast<dorgqr_t*>(fn);
+  else if (name == "dgesdd") g_table.dgesdd = reinterpret_cast<dgesdd_t*>(fn);
+  else if (name == "dgesvd") g_table.dgesvd = reinterpret_cast<dgesvd_t*>(fn);
+  else if (name == "dpotrf") g_table.dpotrf = reinterpret_cast<dpotrf_t*>(fn);
+  else if (name == "dpotrs") g_table.dpotrs = reinterpret_cast<dpotrs_t*>(fn);
+  else if (name == "dsyev") g_table.dsyev = reinterpret_cast<dsyev_t*>(fn);
+  else throw std::invalid_argument("unknown LAPACK routine " + name);
+}
+
+const Table& table() {
+  const Table& t = g_table;
+  if (!t.dgemm || !t.dgemv || !t.dsyrk || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
+      !t.dpotrf || !t.dpotrs || !t.dsyev)
+    throw std::runtime_error("ttsolve: BLAS/LAPACK routines were not registered (import ttsolve first)");
+  return t;
+}
+
+int blas_int(int64_t v, const char* what) {
+  if (v < 0 || v > INT_MAX)
+    throw std::length_error(std::string(what) + " is too large for 32-bit BLAS/LAPACK");
+  return static_cast<int>(v);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+          int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  const Table& t = table();
+  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+  const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+  const int m = blas_int(N, "gemm N"), n = blas_int(M, "gemm M"), k = blas_int(K, "gemm K");
+  const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), lb = blas_int(std::max<int64_t>(ldb, 1), "ldb"),
+            lc = blas_int(std::max<int64_t>(ldc, 1), "ldc");
+  if (k == 0) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0 ? 0.0 : beta * C[i * ldc + j];
+    return;
+  }
+  t.dgemm(&tb, &ta, &m, &n, &k, &alpha, B, &lb, A, &la, &beta, C, &lc);
+}
+
+void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* A, int64_t lda,
+          const double* x, double beta, double* y) {
+  const Table& t = table();
+  // Row-major A is column-major A^T (cols x rows).
+  const char ta = trans_a ? 'N' : 'T';
+  const int m = blas_int(cols, "gemv cols"), n = blas_int(rows, "gemv rows");
+  const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), one = 1;
+  if (m == 0 || n == 0) {
+    const int64_t len = trans_a ? cols : rows;
+    for (int64_t i = 0; i < len; ++i) y[i] = beta == 0.0 ? 0.0 : beta * y[i];
+    return;
+  }
+  t.dgemv(&ta, &m, &n, &alpha, A, &la, x, &one, &beta, y, &one);
+}
+
+void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C) {
+  if (N == 0) return;
+  const Table& t = table();
+  // Row-major A (K x N) is column-major A^T (N x K): C = A^T A = (A^T)(A^T)^T, trans = 'N'.
+  const char uplo = 'U', trans = 'N';
+  const int n = blas_int(N, "syrk N"), k = blas_int(K, "syrk K");
+  const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), lc = n;
+  if (k > 0) t.dsyrk(&uplo, &trans, &n, &k, &alpha, A, &la, &beta, C, &lc);
+  else
+    for (int64_t i = 0; i < N * N; ++i) C[i] *= beta;
+  // Column-major upper triangle == row-major lower triangle; mirror it.
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = i + 1; j < N; ++j) C[i * N + j] = C[j * N + i];
+}
+
+void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R) {
+  const Table& t = table();
+  const int64_t k = std::min(M, N);
+  Q.assign(M * k, 0.0);
+  R.assign(k * N, 0.0);
+  if (k == 0) return;
+  const int m = blas_int(M, "qr M"), n = blas_int(N, "qr N"), kk = static_cast<int>(k);
+  // Column-major working copy.
+  std::vector<double> a(M * N);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) a[j * M + i] = A[i * N + j];
+  std::vector<double> tau(k);
+  int info = 0, lwork = -1;
+  double wq = 0;
+  t.dgeqrf(&m, &n, a.data(), &m, tau.data(), &wq, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  std::vector<double> work(lwork);
+  t.dgeqrf(&m, &n, a.data(), &m, tau.data(), work.data(), &lwork, &info);
+  if (info != 0) throw std::runtime_error("dgeqrf failed");
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i; j < N; ++j) R[i * N + j] = a[j * M + i];
+  lwork = -1;
+  t.dorgqr(&m, &kk, &kk, a.data(), &m, tau.data(), &wq, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  work.assign(lwork, 0.0);
+  t.dorgqr(&m, &kk, &kk, a.data(), &m, tau.data(), work.data(), &lwork, &info);
+  if (info != 0) throw std::runtime_error("dorgqr failed");
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < k; ++j) Q[i * k + j] = a[j * M + i];
+}
+
+void svd(int64_t M, int64_t N, const double* A, std::vector<double>& U, std::vector<double>& s,
+         std::vector<double>& Vt) {
+  const Table& t = table();
+  const int64_t k = std::min(M, N);
+  U.assign(M * k, 0.0);
+  s.assign(k, 0.0);
+  Vt.assign(k * N, 0.0);
+  if (k == 0) return;
+  // Row-major A (M x N) is column-major A^T (N x M) = V S U^T. LAPACK's "U" of A^T (N x k,
+  // column-major) is our Vt (k x N, row-major), and its "VT" (k x M, column-major) is our U.
+  const int m = blas_int(N, "svd N"), n = blas_int(M, "svd M"), kk = static_cast<int>(k);
+  std::vector<double> a(A, A + M * N);
+  int info = 0, lwork = -1;
+  double wq = 0;
+  std::vector<int> iwork(8 * k);
+  const char jobz = 'S';
+  t.dgesdd(&jobz, &m, &n, a.data(), &m, s.data(), Vt.data(), &m, U.data(), &kk, &wq, &lwork,
+           iwork.data(), &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  std::vector<double> work(lwork);
+  t.dgesdd(&jobz, &m, &n, a.data(), &m, s.data(), Vt.data(), &m, U.data(), &kk, work.data(), &lwork,
+           iwork.data(), &info);
+  if (info == 0) return;
+  if (info < 0) throw std::runtime_error("dgesdd: illegal argument");
+  // dgesdd did not converge: the slower QR-iteration SVD is more robust.
+  a.assign(A, A + M * N);
+  const char job = 'S';
+  lwork = -1;
+  t.dgesvd(&job, &job, &m, &n, a.data(), &m, s.data(), Vt.data(), &m, U.data(), &kk, &wq, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  work.assign(lwork, 0.0);
+  t.dgesvd(&job, &job, &m, &n, a.data(), &m, s.data(), Vt.data(), &m, U.data(), &kk, work.data(), &lwork,
+           &info);
+  if (info != 0) throw std::runtime_error("SVD did not converge (dgesdd and dgesvd both failed)");
+}
+
+bool cholesky_solve(int64_t n, double* A, double* b, int64_t nrhs) {
+  if (n == 0) return true;
+  const Table& t = table();
+  const char uplo = 'U';
+  const int nn = blas_int(n, "cholesky n"), nr = blas_int(nrhs, "nrhs");
+  int info = 0;
+  t.dpotrf(&uplo, &nn, A, &nn, &info);
+  if (info != 0) return false;
+  if (nrhs == 1) {
+    t.dpotrs(&uplo, &nn, &nr, A, &nn, b, &nn, &info);
+  } else {
+    // b is row-major n x nrhs; LAPACK wants column-major n x nrhs.
+    std::vector<double> bc(n * nrhs);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < nrhs; ++j) bc[j * n + i] = b[i * nrhs + j];
+    t.dpotrs(&uplo, &nn, &nr, A, &nn, bc.data(), &nn, &info);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < nrhs; ++j) b[i * nrhs + j] = bc[j * n + i];
+  }
+  return info == 0;
+}
+
+void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vector<double>& V) {
+  const Table& t = table();
+  w.assign(n, 0.0);
+  V.assign(A, A + n * n);
+  if (n == 0) return;
+  const int nn = blas_int(n, "eig n");
+  const char jobz = 'V', uplo = 'U';
+  int info = 0, lwork = -1;
+  double wq = 0;
+  t.dsyev(&jobz, &uplo, &nn, V.data(), &nn, w.data(), &wq, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  std::vector<double> work(lwork);
+  t.dsyev(&jobz, &uplo, &nn, V.data(), &nn, w.data(), work.data(), &lwork, &info);
+  if (info != 0) throw std::runtime_error("dsyev did not converge");
+  // Column-major eigenvector columns are the rows of the row-major buffer: nothing to do.
+}
+
+}  // namespace ttsolve::la

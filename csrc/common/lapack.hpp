@@ -1,0 +1,86 @@
+// Dense linear algebra through the BLAS/LAPACK that scipy ships (scipy-openblas).
+//
+// The Fortran entry points are not linked at build time: at import, Python hands
+// us the function pointers exported by scipy.linalg.cython_blas / cython_lapack
+// (PyCapsules), so the extension uses exactly the library scipy was built with,
+// with no system BLAS needed. All helpers below take ROW-MAJOR arrays.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ttsolve::la {
+
+using dgemm_t = void(const char*, const char*, const int*, const int*, const int*, const double*,
+                     const double*, const int*, const double*, const int*, const double*, double*,
+                     const int*);
+using dgemv_t = void(const char*, const int*, const int*, const double*, const double*, const int*,
+                     const double*, const int*, const double*, double*, const int*);
+using dsyrk_t = void(const char*, const char*, const int*, const int*, const double*, const double*,
+                     const int*, const double*, double*, const int*);
+using dgeqrf_t = void(const int*, const int*, double*, const int*, double*, double*, const int*, int*);
+using dorgqr_t = void(const int*, const int*, const int*, double*, const int*, const double*, double*,
+                      const int*, int*);
+using dgesdd_t = void(const char*, const int*, const int*, double*, const int*, double*, double*,
+                      const int*, double*, const int*, double*, const int*, int*, int*);
+using dgesvd_t = void(const char*, const char*, const int*, const int*, double*, const int*, double*,
+                      double*, const int*, double*, const int*, double*, const int*, int*);
+using dpotrf_t = void(const char*, const int*, double*, const int*, int*);
+using dpotrs_t = void(const char*, const int*, const int*, const double*, const int*, double*,
+                      const int*, int*);
+using dsyev_t = void(const char*, const char*, const int*, double*, const int*, double*, double*,
+                     const int*, int*);
+
+struct Table {
+  dgemm_t* dgemm = nullptr;
+  dgemv_t* dgemv = nullptr;
+  dsyrk_t* dsyrk = nullptr;
+  dgeqrf_t* dgeqrf = nullptr;
+  dorgqr_t* dorgqr = nullptr;
+  dgesdd_t* dgesdd = nullptr;
+  dgesvd_t* dgesvd = nullptr;
+  dpotrf_t* dpotrf = nullptr;
+  dpotrs_t* dpotrs = nullptr;
+  dsyev_t* dsyev = nullptr;
+};
+
+/// The routines that must be registered (names as in scipy.linalg.cython_*).
+const std::vector<std::string>& required_routines();
+/// Register one routine pointer; throws std::invalid_argument for an unknown name.
+void register_routine(const std::string& name, void* fn);
+/// Throws std::runtime_error if any routine is missing.
+const Table& table();
+
+// ---- row-major helpers --------------------------------------------------------
+
+/// C (M x N) = alpha * op(A) * op(B) + beta * C, all row-major with leading dims.
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+          int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
+
+/// y (M) = alpha * op(A) x + beta * y for row-major A (rows x cols).
+void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* A, int64_t lda,
+          const double* x, double beta, double* y);
+
+/// C (N x N) += alpha * A^T A for row-major A (K x N); C is made fully symmetric.
+void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C);
+
+/// Thin QR of row-major A (M x N): Q (M x k) and R (k x N), k = min(M, N).
+void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R);
+
+/// Thin SVD of row-major A (M x N): U (M x k), s (k, descending), Vt (k x N).
+/// Uses dgesdd and falls back to dgesvd if it does not converge.
+void svd(int64_t M, int64_t N, const double* A, std::vector<double>& U, std::vector<double>& s,
+         std::vector<double>& Vt);
+
+/// Solve the SPD system A x = b in place (A: n x n, overwritten; b: n x nrhs row-major).
+/// Returns false (leaving b unspecified) if A is not numerically positive definite.
+bool cholesky_solve(int64_t n, double* A, double* b, int64_t nrhs = 1);
+
+/// Eigen-decomposition of the symmetric n x n A: eigenvalues ascending in w, eigenvectors
+/// as the ROWS of V (V[i*n + j] = component j of eigenvector i).
+void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vector<double>& V);
+
+/// Checked conversion of a size to the 32-bit BLAS integer type.
+int blas_int(int64_t v, const char* what);
+
+}  // namespace ttsolve::la

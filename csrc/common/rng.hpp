@@ -1,0 +1,100 @@
+// Counter-based random streams (Philox4x32-10, Salmon et al., SC'11).
+//
+// A stream is identified by (seed, stream id): chain c of a sampler or sample block b of
+// a simulation uses stream id c / b, so results never depend on how work is spread over
+// threads. Within a stream, draws are generated from an incrementing 64-bit counter.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace ttsolve {
+
+class Philox {
+ public:
+  Philox(uint64_t seed, uint64_t stream) : key0_(uint32_t(seed)), key1_(uint32_t(seed >> 32)),
+                                           stream_(stream) {}
+
+  /// Next 32 random bits.
+  uint32_t next_u32() {
+    if (pos_ == 4) refill();
+    return buf_[pos_++];
+  }
+  /// Next 64 random bits.
+  uint64_t next_u64() {
+    const uint64_t hi = next_u32();
+    return (hi << 32) | next_u32();
+  }
+  /// Uniform double in [0, 1) with 53 random bits.
+  double uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }
+  /// Uniform double in (0, 1]: safe for log().
+  double uniform_pos() { return 1.0 - uniform(); }
+  /// Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject), n >= 1.
+  uint64_t below(uint64_t n) {
+    if (n <= 0xFFFFFFFFull) {
+      const uint32_t n32 = uint32_t(n);
+      uint64_t m = uint64_t(next_u32()) * n32;
+      uint32_t low = uint32_t(m);
+      if (low < n32) {
+        const uint32_t threshold = uint32_t(-n32) % n32;
+        while (low < threshold) {
+          m = uint64_t(next_u32()) * n32;
+          low = uint32_t(m);
+        }
+      }
+      return m >> 32;
+    }
+    // Rare path for huge n: rejection on 64 bits.
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t v;
+    do v = next_u64(); while (v >= limit);
+    return v % n;
+  }
+  /// Standard normal (Box-Muller, caching the second value).
+  double normal() {
+    if (have_spare_) {
+      have_spare_ = false;
+      return spare_;
+    }
+    const double u1 = uniform_pos(), u2 = uniform();
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    const double a = 6.283185307179586476925 * u2;
+    spare_ = r * std::sin(a);
+    have_spare_ = true;
+    return r * std::cos(a);
+  }
+  /// Standard Gumbel variate (for Gumbel-max categorical sampling).
+  double gumbel() { return -std::log(-std::log(uniform_pos() * (1.0 - 0x1.0p-53) + 0x1.0p-54)); }
+
+ private:
+  void refill() {
+    uint32_t c0 = uint32_t(counter_), c1 = uint32_t(counter_ >> 32), c2 = uint32_t(stream_),
+             c3 = uint32_t(stream_ >> 32);
+    uint32_t k0 = key0_, k1 = key1_;
+    for (int round = 0; round < 10; ++round) {
+      const uint64_t p0 = uint64_t(0xD2511F53u) * c0;
+      const uint64_t p1 = uint64_t(0xCD9E8D57u) * c2;
+      // (c0, c1, c2, c3) <- (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0)
+      const uint32_t n0 = uint32_t(p1 >> 32) ^ c1 ^ k0;
+      const uint32_t n2 = uint32_t(p0 >> 32) ^ c3 ^ k1;
+      c0 = n0;
+      c1 = uint32_t(p1);
+      c2 = n2;
+      c3 = uint32_t(p0);
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    buf_[0] = c0; buf_[1] = c1; buf_[2] = c2; buf_[3] = c3;
+    ++counter_;
+    pos_ = 0;
+  }
+
+  uint32_t key0_, key1_;
+  uint64_t stream_;
+  uint64_t counter_ = 0;
+  uint32_t buf_[4] = {0, 0, 0, 0};
+  int pos_ = 4;
+  bool have_spare_ = false;
+  double spare_ = 0.0;
+};
+
+}  // namespace ttsolve

@@ -1,0 +1,64 @@
+#include "tt/tensor_train.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace ttsolve::tt {
+
+void check_shape(const std::vector<int64_t>& dims, const std::vector<int64_t>& ranks) {
+  if (dims.empty()) throw std::invalid_argument("a tensor train needs at least one core (dims is empty)");
+  if (ranks.size() != dims.size() + 1)
+    throw std::invalid_argument("ranks must have len(dims) + 1 = " + std::to_string(dims.size() + 1) +
+                                " entries, got " + std::to_string(ranks.size()));
+  if (ranks.front() != 1 || ranks.back() != 1)
+    throw std::invalid_argument("boundary ranks must be 1, got r_0 = " + std::to_string(ranks.front()) +
+                                " and r_d = " + std::to_string(ranks.back()));
+  for (size_t k = 0; k < dims.size(); ++k)
+    if (dims[k] < 1)
+      throw std::invalid_argument("dims[" + std::to_string(k) + "] = " + std::to_string(dims[k]) +
+                                  " must be >= 1");
+  for (size_t k = 0; k < ranks.size(); ++k)
+    if (ranks[k] < 1)
+      throw std::invalid_argument("ranks[" + std::to_string(k) + "] = " + std::to_string(ranks[k]) +
+                                  " must be >= 1");
+  constexpr double kMaxCore = 1e10;  // doubles per core: beyond this no machine here has the memory
+  for (size_t k = 0; k < dims.size(); ++k) {
+    const double size = double(ranks[k]) * double(dims[k]) * double(ranks[k + 1]);
+    if (size > kMaxCore)
+      throw std::length_error("core " + std::to_string(k) + " would hold " + std::to_string(size) +
+                              " entries, which is unreasonably large");
+  }
+}
+
+void TensorTrain::validate() const {
+  check_shape(dims, ranks);
+  if (cores.size() != dims.size())
+    throw std::invalid_argument("expected " + std::to_string(dims.size()) + " cores, got " +
+                                std::to_string(cores.size()));
+  for (size_t k = 0; k < cores.size(); ++k) {
+    if (static_cast<int64_t>(cores[k].size()) != core_size(k))
+      throw std::invalid_argument("core " + std::to_string(k) + " has the wrong number of entries");
+    for (double v : cores[k])
+      if (!std::isfinite(v))
+        throw std::invalid_argument("core " + std::to_string(k) + " contains NaN or inf");
+  }
+}
+
+int64_t TensorTrain::num_params() const {
+  int64_t n = 0;
+  for (const auto& c : cores) n += static_cast<int64_t>(c.size());
+  return n;
+}
+
+TensorTrain zeros(const std::vector<int64_t>& dims, const std::vector<int64_t>& ranks) {
+  check_shape(dims, ranks);
+  TensorTrain t;
+  t.dims = dims;
+  t.ranks = ranks;
+  t.cores.resize(dims.size());
+  for (size_t k = 0; k < dims.size(); ++k) t.cores[k].assign(t.core_size(k), 0.0);
+  return t;
+}
+
+}  // namespace ttsolve::tt

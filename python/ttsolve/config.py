@@ -1,0 +1,59 @@
+"""Build and run-time configuration: versions, OpenMP, threads, BLAS."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from typing import Any
+
+import numpy as np
+import scipy
+
+from ._extension import _core
+
+__all__ = ["show_config", "config", "get_num_threads", "set_num_threads"]
+
+
+def get_num_threads() -> int:
+    """Number of threads ttsolve's parallel kernels use (OpenMP)."""
+    return int(_core.get_num_threads())
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads ttsolve's kernels use.
+
+    The initial value honours ``OMP_NUM_THREADS``. Results never depend on it: every
+    random stream is keyed by chain or sample block, not by thread.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
+    _core.set_num_threads(int(n))
+
+
+def config() -> dict[str, Any]:
+    """Configuration as a dict (what :func:`show_config` prints)."""
+    build = dict(_core.build_info)
+    return {
+        "ttsolve": build["version"],
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "compiler": build["compiler"],
+        "openmp": bool(build["openmp"]),
+        "openmp_version": build["openmp_version"],
+        "avx2": bool(build["avx2"]),
+        "threads": get_num_threads(),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "blas": _core.blas_description(),
+        "blas_threads": int(_core.blas_get_num_threads()),
+    }
+
+
+def show_config() -> None:
+    """Print the version, compiler, OpenMP status, threads and BLAS/LAPACK in use."""
+    for key, value in config().items():
+        print(f"{key:>16}: {value}")

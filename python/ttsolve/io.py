@@ -1,0 +1,5 @@
+"""Saving and loading tensor trains (.npz)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
