@@ -1,0 +1,112 @@
+// QR-based orthogonalisation of tensor-train cores.
+//
+// Left-orthogonal core k: its (r_k n_k) x r_{k+1} unfolding has orthonormal columns.
+// Right-orthogonal core k: its r_k x (n_k r_{k+1}) unfolding has orthonormal rows.
+// The R factors are pushed into the neighbouring core after rescaling by a power of two,
+// so that a thousand cores of norm 10 do not overflow; the exponent is returned apart.
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "common/lapack.hpp"
+#include "tt/ops.hpp"
+
+namespace ttsolve::tt {
+namespace {
+
+/// Exact rescaling of R by a power of two so that max|R| is in [0.5, 1).
+void rescale_pow2(std::vector<double>& R, int64_t& exp2) {
+  double m = 0.0;
+  for (double v : R) m = std::max(m, std::fabs(v));
+  if (m == 0.0) return;
+  int e = 0;
+  std::frexp(m, &e);
+  for (double& v : R) v = std::ldexp(v, -e);
+  exp2 += e;
+}
+
+void check_interrupt(Interrupt* intr) {
+  if (intr && intr->poll()) throw Interrupted();
+}
+
+/// Core k becomes left-orthogonal; the R factor moves into core k+1.
+void left_step(TensorTrain& t, int64_t k, int64_t& exp2) {
+  const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
+  const int64_t n2 = t.dims[k + 1], r2 = t.ranks[k + 2];
+  std::vector<double> Q, R;
+  la::qr(r0 * n, r1, t.cores[k].data(), Q, R);
+  const int64_t kk = std::min(r0 * n, r1);
+  rescale_pow2(R, exp2);
+  std::vector<double> next(kk * n2 * r2);
+  la::gemm(false, false, kk, n2 * r2, r1, 1.0, R.data(), r1, t.cores[k + 1].data(), n2 * r2, 0.0,
+           next.data(), n2 * r2);
+  t.cores[k].swap(Q);
+  t.cores[k + 1].swap(next);
+  t.ranks[k + 1] = kk;
+}
+
+/// Core k becomes right-orthogonal; the (transposed) R factor moves into core k-1.
+void right_step(TensorTrain& t, int64_t k, int64_t& exp2) {
+  const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
+  const int64_t rp = t.ranks[k - 1], np = t.dims[k - 1];
+  const int64_t cols = n * r1;
+  // QR of the transposed unfolding G^T (cols x r0) = Q R, so G = R^T Q^T.
+  std::vector<double> Gt(cols * r0), Q, R;
+  const double* g = t.cores[k].data();
+  for (int64_t a = 0; a < r0; ++a)
+    for (int64_t j = 0; j < cols; ++j) Gt[j * r0 + a] = g[a * cols + j];
+  la::qr(cols, r0, Gt.data(), Q, R);
+  const int64_t kk = std::min(cols, r0);
+  rescale_pow2(R, exp2);
+  std::vector<double> core(kk * cols);
+  for (int64_t j = 0; j < cols; ++j)
+    for (int64_t a = 0; a < kk; ++a) core[a * cols + j] = Q[j * kk + a];
+  std::vector<double> prev(rp * np * kk);
+  la::gemm(false, true, rp * np, kk, r0, 1.0, t.cores[k - 1].data(), r0, R.data(), r0, 0.0, prev.data(), kk);
+  t.cores[k].swap(core);
+  t.cores[k - 1].swap(prev);
+  t.ranks[k] = kk;
+}
+
+}  // namespace
+
+void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e) {
+  if (e == 0) return;
+  const int ie = static_cast<int>(std::clamp<int64_t>(e, -100000, 100000));
+  bool was_nonzero = false, is_nonzero = false;
+  for (double& v : t.cores[k]) {
+    was_nonzero = was_nonzero || v != 0.0;
+    v = std::ldexp(v, ie);
+    is_nonzero = is_nonzero || v != 0.0;
+    if (!std::isfinite(v))
+      throw std::overflow_error("the tensor's entries overflow float64 (its log-norm is still available)");
+  }
+  if (was_nonzero && !is_nonzero)
+    throw std::overflow_error("the tensor's entries underflow float64 (its log-norm is still available)");
+}
+
+ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* intr) {
+  const int64_t d = x.ndim();
+  if (mu < 0 || mu >= d)
+    throw std::out_of_range("core position " + std::to_string(mu) + " is out of range for " +
+                            std::to_string(d) + " cores");
+  ScaledTrain out{x, 0};
+  for (int64_t k = 0; k < mu; ++k) {
+    left_step(out.tt, k, out.exp2);
+    check_interrupt(intr);
+  }
+  for (int64_t k = d - 1; k > mu; --k) {
+    right_step(out.tt, k, out.exp2);
+    check_interrupt(intr);
+  }
+  return out;
+}
+
+TensorTrain orthogonalize(const TensorTrain& x, int64_t mu, Interrupt* intr) {
+  ScaledTrain s = orthogonalize_scaled(x, mu, intr);
+  scale_core_pow2(s.tt, mu, s.exp2);
+  return std::move(s.tt);
+}
+
+}  // namespace ttsolve::tt
