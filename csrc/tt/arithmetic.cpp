@@ -15,6 +15,13 @@ std::string dims_str(const std::vector<int64_t>& dims) {
   return s + ")";
 }
 
+/// Scaled cores can leave float64 range (e.g. x / 1e-310): refuse instead of storing inf.
+void require_finite(const TensorTrain& t, const char* op) {
+  for (const auto& c : t.cores)
+    for (double v : c)
+      if (!std::isfinite(v)) throw std::overflow_error(std::string(op) + ": the result overflows float64");
+}
+
 }  // namespace
 
 void check_same_dims(const TensorTrain& x, const TensorTrain& y, const char* op) {
@@ -26,6 +33,7 @@ void check_same_dims(const TensorTrain& x, const TensorTrain& y, const char* op)
 TensorTrain scale(const TensorTrain& x, double alpha) {
   TensorTrain out = x;
   for (double& v : out.cores[0]) v *= alpha;
+  require_finite(out, "scale");
   return out;
 }
 
@@ -35,6 +43,7 @@ TensorTrain linear_combination(double alpha, const TensorTrain& x, double beta, 
   if (d == 1) {  // both cores are (1, n, 1): plain vector sum
     TensorTrain out = x;
     for (size_t i = 0; i < out.cores[0].size(); ++i) out.cores[0][i] = alpha * x.cores[0][i] + beta * y.cores[0][i];
+    require_finite(out, "add");
     return out;
   }
   // Block structure: first core [aX | bY], middle cores diag(X, Y), last core [X ; Y].
@@ -59,6 +68,7 @@ TensorTrain linear_combination(double alpha, const TensorTrain& x, double beta, 
         for (int64_t b = 0; b < yr1; ++b)
           o[((row_off + a) * n + i) * R + col_off + b] = by * yc[(a * n + i) * yr1 + b];
   }
+  require_finite(out, "add");
   return out;
 }
 
@@ -87,6 +97,7 @@ TensorTrain hadamard(const TensorTrain& x, const TensorTrain& y) {
           }
         }
   }
+  require_finite(out, "hadamard");
   return out;
 }
 
