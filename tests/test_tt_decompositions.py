@@ -129,3 +129,42 @@ def test_float32_and_fortran_inputs_are_converted():
     np.testing.assert_array_equal(y.cores[0], cores[0].astype(np.float64))
     strided = np.zeros((1, 6, 2))[:, ::2, :]
     assert TensorTrain([strided, np.ones((2, 3, 1))]).dims == (3, 3)
+
+
+@given(shapes(min_d=2, max_n=4, max_r=3), st.integers(0, 2**32), st.integers(1, 3))
+def test_randomized_round_recovers_exact_low_rank(shape, seed, extra):
+    # A train of ranks <= r is reproduced exactly by a sketch of rank >= r (with
+    # probability one), then truncated like round(): compare with the dense tensor.
+    dims, ranks = shape
+    x = TensorTrain.random(dims, ranks, seed=seed)
+    X = x.full()
+    r = x.round(1e-12, max_rank=max(ranks), method="randomized", oversample=extra, seed=seed)
+    np.testing.assert_allclose(r.full(), X, atol=1e-10 * max(np.abs(X).max(), 1e-300))
+    assert max(r.ranks) <= max(ranks)
+
+
+def test_randomized_round_near_svd_round_on_noisy_low_rank():
+    base = TensorTrain.random([5] * 10, 4, seed=1)
+    noise = TensorTrain.random([5] * 10, 6, seed=2)
+    z = base + (1e-4 * base.norm() / noise.norm()) * noise
+    e_svd = (z - z.round(0.0, max_rank=4)).norm()
+    e_rnd = [(z - z.round(0.0, max_rank=4, method="randomized", seed=s)).norm() for s in range(3)]
+    # Both errors are at the noise level (1e-4 ||z||); the sketch loses at most a small factor.
+    assert e_svd < 2e-4 * z.norm()
+    assert max(e_rnd) < 3 * e_svd
+    a = z.round(0.0, max_rank=4, method="randomized", seed=5)
+    b = z.round(0.0, max_rank=4, method="randomized", seed=5)
+    for ca, cb in zip(a.cores, b.cores):
+        np.testing.assert_array_equal(ca, cb)
+
+
+def test_randomized_round_bad_arguments():
+    x = TensorTrain.random([3, 3, 3], 2, seed=0)
+    with pytest.raises(ValueError, match="max_rank"):
+        x.round(1e-3, method="randomized")
+    with pytest.raises(ValueError, match="method"):
+        x.round(1e-3, max_rank=2, method="qr")
+    with pytest.raises(ValueError, match="oversample"):
+        x.round(1e-3, max_rank=2, method="randomized", oversample=-1)
+    with pytest.raises(TypeError, match="oversample"):
+        x.round(1e-3, max_rank=2, method="randomized", oversample=1.5)

@@ -43,7 +43,9 @@ def test_results_identical_for_one_and_two_threads(restore_threads):
 
     def run():
         r = (x + y).round(1e-8, max_rank=6)
+        rr = (x + y).round(1e-8, max_rank=6, method="randomized", seed=3)
         return (x.evaluate(idx), x.dot(y), x.norm(), x.sum(), [np.array(c) for c in r.cores],
+                [np.array(c) for c in rr.cores],
                 [np.array(c) for c in x.orthogonalize(4).cores],
                 [np.array(c) for c in TensorTrain.random([3] * 5, 3, seed=5).cores])
 

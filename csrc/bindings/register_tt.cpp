@@ -140,6 +140,12 @@ void register_tt(py::module_& m) {
   m.def("tt_round", [](const TensorTrain& x, double eps, int64_t max_rank) {
     return run_released([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr); });
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), "TT rounding; max_rank <= 0 means unbounded.");
+  m.def("tt_round_randomized", [](const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
+                                  uint64_t seed) {
+    return run_released([&](Interrupt* intr) {
+      return tt::round_randomized(x, eps, max_rank, oversample, seed, intr);
+    });
+  }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), py::arg("oversample"), py::arg("seed"));
   m.def("tt_from_dense", &from_dense, py::arg("a"), py::arg("eps"), py::arg("max_rank"));
   m.def("tt_evaluate", &evaluate_array, py::arg("x"), py::arg("idx"));
   m.def("tt_random", &tt::random, py::arg("dims"), py::arg("ranks"), py::arg("seed"), release());

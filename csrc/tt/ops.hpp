@@ -54,8 +54,20 @@ void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e);
 // round.cpp
 /// Rank of a truncated SVD: smallest r with sum_{j>=r} s_j^2 <= delta^2, 1 <= r <= max_rank.
 int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_rank);
+/// Right-to-left truncated-SVD sweep of a train whose cores 0..d-2 are left-orthogonal
+/// (in place): the error guarantee of round() relative to the norm of st.
+void truncate_right_to_left(ScaledTrain& st, double eps, int64_t max_rank, Interrupt* intr);
+/// Spreads the factor 2^exp2 over all cores as small exact powers of two.
+void distribute_pow2(TensorTrain& t, int64_t exp2);
 /// TT rounding: ||x - round(x)||_F <= eps ||x||_F unless max_rank binds (max_rank <= 0: none).
 TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr = nullptr);
+
+// round_randomized.cpp
+/// Randomised rounding (Al Daas et al. 2023, "randomize-then-orthogonalize"): project on the
+/// range of x's unfoldings sketched by a Gaussian train of ranks max_rank + oversample
+/// (Philox streams of `seed`), then truncate deterministically with (eps, max_rank).
+TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
+                             uint64_t seed, Interrupt* intr = nullptr);
 
 // tt_svd.cpp
 /// TT-SVD of a dense row-major tensor: same error guarantee as round().

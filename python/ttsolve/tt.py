@@ -380,16 +380,46 @@ class TensorTrain:
             raise TypeError(f"direction must be 'left', 'right' or an int, got {type(direction).__name__}")
         return TensorTrain._wrap(_core.tt_orthogonalize(self._tt, mu))
 
-    def round(self, eps: float = 1e-14, max_rank: int | None = None) -> "TensorTrain":
+    def round(self, eps: float = 1e-14, max_rank: int | None = None, *, method: str = "svd",
+              oversample: int = 10, seed=0) -> "TensorTrain":
         """Recompress to lower ranks (TT rounding).
 
-        Guarantee: ``||self - self.round(eps)||_F <= eps * ||self||_F`` when ``max_rank``
-        does not bind (each of the ``d - 1`` truncated SVDs discards at most
-        ``eps ||self||_F / sqrt(d - 1)``). With ``max_rank`` every rank is at most
-        ``max_rank`` and the error is quasi-optimal instead. The zero tensor rounds to
-        rank 1.
+        Parameters
+        ----------
+        eps : float
+            Relative accuracy (>= 0).
+        max_rank : int or None
+            Upper bound on every rank (None: no bound).
+        method : {'svd', 'randomized'}
+            ``'svd'`` (default): left-orthogonalisation by QR, then a right-to-left sweep of
+            truncated SVDs. Guarantee: ``||self - self.round(eps)||_F <= eps * ||self||_F``
+            when ``max_rank`` does not bind (each of the ``d - 1`` truncations discards at
+            most ``eps ||self||_F / sqrt(d - 1)``); with a binding ``max_rank`` the result is
+            quasi-optimal (error at most ``sqrt(d - 1)`` times the best rank-``max_rank``
+            error). ``'randomized'`` (needs ``max_rank``): projects on the ranges sketched by
+            a Gaussian train of ranks ``max_rank + oversample`` ("randomize-then-
+            orthogonalize", Al Daas et al., SISC 2023) and then truncates as ``'svd'``
+            does. Faster when ``max_rank`` is well below the current ranks; its error is
+            close to, but not guaranteed within, that of ``'svd'`` and it depends on ``seed``.
+        oversample : int
+            Extra sketch rank for ``'randomized'`` (>= 0).
+        seed : int or numpy.random.Generator
+            Seed of the sketch for ``'randomized'`` (ignored by ``'svd'``).
+
+        The zero tensor rounds to rank 1.
         """
-        return TensorTrain._wrap(_core.tt_round(self._tt, _eps(eps), _max_rank(max_rank)))
+        eps, mr = _eps(eps), _max_rank(max_rank)
+        if method == "svd":
+            return TensorTrain._wrap(_core.tt_round(self._tt, eps, mr))
+        if method != "randomized":
+            raise ValueError(f"method must be 'svd' or 'randomized', got {method!r}")
+        if mr == 0:
+            raise ValueError("method='randomized' needs max_rank")
+        if isinstance(oversample, (bool, np.bool_)) or not isinstance(oversample, (numbers.Integral, np.integer)):
+            raise TypeError("oversample must be an int")
+        if oversample < 0:
+            raise ValueError(f"oversample must be >= 0, got {oversample}")
+        return TensorTrain._wrap(_core.tt_round_randomized(self._tt, eps, mr, int(oversample), _seed(seed)))
 
     # ---- entries -----------------------------------------------------------------------
     def evaluate(self, idx) -> np.ndarray:
