@@ -2,8 +2,10 @@
 
 Cases (issue 2): d = 100, n = 10
   round     round a sum of two rank-30 trains to rank 20 (eps = 1e-14)
-  dot       inner product of two rank-30 trains
   add+round five steps z <- round(z + t_i, rank 30), t_i of rank 10 (eps = 1e-14)
+            (both with SVD truncation in every library, and ttsolve's randomized
+            rounding against teneva's default Gram/eigh truncation)
+  dot       inner product of two rank-30 trains
   evaluate  100,000 random multi-indices of a rank-20 train
   tt-svd    TT-SVD (eps = 1e-10) of a 10^6-entry dense tensor (10 x ... x 10, d = 6)
 
@@ -81,19 +83,60 @@ def main(argv=None):
     y = TensorTrain.random(dims, 30, seed=2)
     s = x + y
 
-    # ---- round --------------------------------------------------------------------
-    t = {"ttsolve": median_time(lambda: s.round(1e-14, max_rank=20), R)}
-    ref = s.round(1e-14, max_rank=20)
-    checks.append(("round: ||s - round(s)|| / ||s||, ttsolve", rel_diff(ref, s)))
-    if teneva:
-        sc = np_cores(s)
-        t["teneva"] = median_time(lambda: teneva.truncate(sc, 1e-14, 20), R)
-        checks.append(("round: same, teneva", rel_diff(from_cores(teneva.truncate(sc, 1e-14, 20)), s)))
-    if torchtt:
-        st = to_torchtt(s)
-        t["torchtt"] = median_time(lambda: st.round(1e-14, 20), R)
-        checks.append(("round: same, torchtt", rel_diff(from_cores(st.round(1e-14, 20).cores), s)))
-    rows.append(("round (x+y -> rank 20)", t))
+    # ---- round and add+round chains -------------------------------------------------
+    # teneva.truncate uses Gram matrices + eigh by default (fast, but only ~1e-8 relative
+    # accuracy); is_eigh=False gives its SVD-based truncation, the same algorithm as
+    # ttsolve's method='svd'. ttsolve's method='randomized' is compared with both.
+    terms = [TensorTrain.random(dims, 10, seed=10 + i) for i in range(5)]
+
+    def ts_round(method):
+        kw = {"method": "randomized", "seed": 0} if method == "randomized" else {}
+        return lambda z, r: z.round(1e-14, max_rank=r, **kw)
+
+    def tn_round(is_eigh):
+        return lambda z, r: teneva.truncate(z, 1e-14, r, is_eigh=is_eigh)
+
+    def chain(add, rnd):
+        def run(z, ts):
+            for ti in ts:
+                z = rnd(add(z, ti), 30)
+            return z
+        return run
+
+    variants = [("svd", ts_round("svd"), tn_round(False) if teneva else None, True),
+                ("randomized vs Gram", ts_round("randomized"), tn_round(True) if teneva else None, False)]
+    for label, ts_fn, tn_fn, with_torch in variants:
+        ref = ts_fn(s, 20)
+        t = {"ttsolve": median_time(lambda: ts_fn(s, 20), R)}
+        checks.append((f"round {label}: ||s - r|| / ||s||, ttsolve", rel_diff(ref, s)))
+        if tn_fn:
+            sc = np_cores(s)
+            t["teneva"] = median_time(lambda: tn_fn(sc, 20), R)
+            checks.append((f"round {label}: ||r_teneva - r_ttsolve|| / ||r_ttsolve||",
+                           rel_diff(from_cores(tn_fn(sc, 20)), ref)))
+        if torchtt and with_torch:
+            st = to_torchtt(s)
+            t["torchtt"] = median_time(lambda: st.round(1e-14, 20), R)
+            checks.append((f"round {label}: ||r_torchtt - r_ttsolve|| / ||r_ttsolve||",
+                           rel_diff(from_cores(st.round(1e-14, 20).cores), ref)))
+        rows.append((f"round x+y -> rank 20 ({label})", t))
+
+        run = chain(lambda a, b: a + b, ts_fn)
+        t = {"ttsolve": median_time(lambda: run(x, terms), R)}
+        zref = run(x, terms)
+        if tn_fn:
+            xc, tc = np_cores(x), [np_cores(ti) for ti in terms]
+            run_tn = chain(teneva.add, tn_fn)
+            t["teneva"] = median_time(lambda: run_tn(xc, tc), R)
+            checks.append((f"add+round {label}: ||z_teneva - z_ttsolve|| / ||z_ttsolve||",
+                           rel_diff(from_cores(run_tn(xc, tc)), zref)))
+        if torchtt and with_torch:
+            xt, tt_terms = to_torchtt(x), [to_torchtt(ti) for ti in terms]
+            run_tt = chain(lambda a, b: a + b, lambda z, r: z.round(1e-14, r))
+            t["torchtt"] = median_time(lambda: run_tt(xt, tt_terms), R)
+            checks.append((f"add+round {label}: ||z_torchtt - z_ttsolve|| / ||z_ttsolve||",
+                           rel_diff(from_cores(run_tt(xt, tt_terms).cores), zref)))
+        rows.append((f"add+round x5, rank 30 ({label})", t))
 
     # ---- dot ----------------------------------------------------------------------
     t = {"ttsolve": median_time(lambda: x.dot(y), R)}
@@ -107,45 +150,6 @@ def main(argv=None):
         t["torchtt"] = median_time(lambda: torchtt.dot(xt, yt), R)
         checks.append(("dot: |torchtt - ttsolve| / (|x||y|)", abs(float(torchtt.dot(xt, yt)) - v) / (x.norm() * y.norm())))
     rows.append(("dot (rank 30)", t))
-
-    # ---- add+round chain -----------------------------------------------------------
-    terms = [TensorTrain.random(dims, 10, seed=10 + i) for i in range(5)]
-
-    def chain_ttsolve():
-        z = x
-        for ti in terms:
-            z = (z + ti).round(1e-14, max_rank=30)
-        return z
-
-    t = {"ttsolve": median_time(chain_ttsolve, R)}
-    zref = chain_ttsolve()
-    exact = x
-    for ti in terms:
-        exact = exact + ti
-    checks.append(("add+round: ||z - exact|| / ||exact||, ttsolve", rel_diff(zref, exact)))
-    if teneva:
-        xc, tc = np_cores(x), [np_cores(ti) for ti in terms]
-
-        def chain_teneva():
-            z = xc
-            for ti in tc:
-                z = teneva.truncate(teneva.add(z, ti), 1e-14, 30)
-            return z
-
-        t["teneva"] = median_time(chain_teneva, R)
-        checks.append(("add+round: same, teneva", rel_diff(from_cores(chain_teneva()), exact)))
-    if torchtt:
-        xt, tt_terms = to_torchtt(x), [to_torchtt(ti) for ti in terms]
-
-        def chain_torchtt():
-            z = xt
-            for ti in tt_terms:
-                z = (z + ti).round(1e-14, 30)
-            return z
-
-        t["torchtt"] = median_time(chain_torchtt, R)
-        checks.append(("add+round: same, torchtt", rel_diff(from_cores(chain_torchtt().cores), exact)))
-    rows.append(("add+round chain (5 steps, rank 30)", t))
 
     # ---- evaluate -------------------------------------------------------------------
     x20 = TensorTrain.random(dims, 20, seed=3)
@@ -188,11 +192,11 @@ def main(argv=None):
     peers = ["teneva", "tensorly", "torchtt"]
     print(f"ttsolve {ttsolve.__version__}, {ttsolve.get_num_threads()} threads; median of {R} runs; "
           "ratio = peer time / ttsolve time")
-    header = f"| {'case':36s} | {'ttsolve':>9s} |" + "".join(f" {p:>9s} | {'ratio':>6s} |" for p in peers)
+    header = f"| {'case':38s} | {'ttsolve':>9s} |" + "".join(f" {p:>9s} | {'ratio':>6s} |" for p in peers)
     print(header)
-    print("|" + "-" * 38 + "|" + "-" * 11 + "|" + ("-" * 11 + "|" + "-" * 8 + "|") * len(peers))
+    print("|" + "-" * 40 + "|" + "-" * 11 + "|" + ("-" * 11 + "|" + "-" * 8 + "|") * len(peers))
     for name, t in rows:
-        line = f"| {name:36s} | {t['ttsolve'] * 1e3:7.2f}ms |"
+        line = f"| {name:38s} | {t['ttsolve'] * 1e3:7.2f}ms |"
         for peer in peers:
             if peer in t:
                 line += f" {t[peer] * 1e3:7.1f}ms | {t[peer] / t['ttsolve']:5.1f}x |"

@@ -168,3 +168,11 @@ def test_randomized_round_bad_arguments():
         x.round(1e-3, max_rank=2, method="randomized", oversample=-1)
     with pytest.raises(TypeError, match="oversample"):
         x.round(1e-3, max_rank=2, method="randomized", oversample=1.5)
+
+
+def test_randomized_round_falls_back_to_svd_when_sketch_is_not_smaller():
+    x = TensorTrain.random([3] * 6, 4, seed=0) + TensorTrain.random([3] * 6, 2, seed=1)
+    a = x.round(1e-10, max_rank=3, method="randomized", oversample=3)
+    b = x.round(1e-10, max_rank=3)
+    for ca, cb in zip(a.cores, b.cores):
+        np.testing.assert_array_equal(ca, cb)

@@ -69,3 +69,14 @@ def test_sum_of_long_train():
     assert sign == 1.0 and log_abs == pytest.approx(d * math.log(3), rel=1e-14)
     with pytest.raises(OverflowError, match="log_sum"):
         ones.sum()
+
+
+def test_norm_of_small_difference_is_accurate():
+    # sqrt(<d, d>) loses half the digits here (cancellation in the Gram contractions);
+    # the QR-based norm keeps a relative accuracy far below the perturbation size.
+    x = TensorTrain.random([4] * 20, 5, seed=1)
+    z = TensorTrain.random([4] * 20, 3, seed=2)
+    h = 1e-9 * x.norm() / z.norm()
+    diff = (x + h * z) - x
+    assert diff.norm() == pytest.approx(h * z.norm(), rel=1e-5)
+    assert (x - x).norm() >= 0.0

@@ -134,6 +134,9 @@ void register_tt(py::module_& m) {
     return scaled_value(v);
   }, py::arg("x"), "Sum of all entries as (sign, log|sum|).");
   m.def("tt_full", &full_array, py::arg("x"), py::arg("max_entries"));
+  m.def("tt_log_norm", [](const TensorTrain& x) {
+    return run_released([&](Interrupt* intr) { return tt::log_norm(x, intr); });
+  }, py::arg("x"), "log of the Frobenius norm (via QR; -inf for zero).");
   m.def("tt_orthogonalize", [](const TensorTrain& x, int64_t mu) {
     return run_released([&](Interrupt* intr) { return tt::orthogonalize(x, mu, intr); });
   }, py::arg("x"), py::arg("mu"));

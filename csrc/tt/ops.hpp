@@ -48,6 +48,9 @@ std::vector<double> full(const TensorTrain& x, int64_t max_entries);
 ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* intr = nullptr);
 /// As above with the power of two folded into core mu (std::overflow_error if it does not fit).
 TensorTrain orthogonalize(const TensorTrain& x, int64_t mu, Interrupt* intr = nullptr);
+/// log ||x||_F via left-orthogonalisation (accurate even when x is a small difference of
+/// large trains, unlike sqrt(dot(x, x))); -inf for the zero tensor.
+double log_norm(const TensorTrain& x, Interrupt* intr = nullptr);
 /// Multiplies core k by 2^e (exact unless it under/overflows; throws std::overflow_error on inf).
 void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e);
 

@@ -103,6 +103,16 @@ ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* in
   return out;
 }
 
+double log_norm(const TensorTrain& x, Interrupt* intr) {
+  const ScaledTrain s = orthogonalize_scaled(x, x.ndim() - 1, intr);
+  const auto& last = s.tt.cores.back();
+  double m = 0.0, sum = 0.0;
+  for (double v : last) m = std::max(m, std::fabs(v));
+  if (m == 0.0) return -INFINITY;
+  for (double v : last) sum += (v / m) * (v / m);
+  return std::log(m) + 0.5 * std::log(sum) + double(s.exp2) * 0.69314718055994530942;
+}
+
 TensorTrain orthogonalize(const TensorTrain& x, int64_t mu, Interrupt* intr) {
   ScaledTrain s = orthogonalize_scaled(x, mu, intr);
   scale_core_pow2(s.tt, mu, s.exp2);

@@ -36,7 +36,9 @@ TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank,
   if (max_rank < 1) throw std::invalid_argument("randomized rounding needs max_rank >= 1");
   if (oversample < 0) throw std::invalid_argument("oversample must be >= 0");
   const int64_t d = x.ndim();
-  if (d == 1) return round(x, eps, max_rank, intr);
+  // A sketch as wide as the train itself saves nothing: use the deterministic rounding.
+  const int64_t rmax = *std::max_element(x.ranks.begin(), x.ranks.end());
+  if (d == 1 || max_rank + oversample >= rmax) return round(x, eps, max_rank, intr);
   // Sketch ranks: l, capped by what the unfoldings can hold.
   std::vector<int64_t> l(d + 1, max_rank + oversample);
   l[0] = l[d] = 1;

@@ -312,17 +312,20 @@ class TensorTrain:
 
     def log_norm(self) -> float:
         """Natural logarithm of the Frobenius norm (``-inf`` for the zero tensor)."""
-        return 0.5 * _core.tt_dot(self._tt, self._tt)[1]
+        return float(_core.tt_log_norm(self._tt))
 
     def norm(self) -> float:
         """Frobenius norm.
 
-        Computed without overflow or underflow for any number of cores; raises
-        ``OverflowError`` only if the norm itself is outside float64 range (then use
-        :meth:`log_norm`).
+        Computed by QR orthogonalisation (the norm of the last core of the left-orthogonal
+        form), so it is accurate to about machine precision relative to the norms of the
+        parts even for a small difference ``x - y`` (``sqrt(x.dot(x))`` would only give
+        about half the digits), and without overflow or underflow for any number of
+        cores. Raises ``OverflowError`` only if the norm itself is outside float64 range
+        (then use :meth:`log_norm`).
         """
-        sign, log_abs = _core.tt_dot(self._tt, self._tt)
-        return _from_log(sign, 0.5 * log_abs, "norm", "log_norm")
+        log_abs = self.log_norm()
+        return _from_log(0.0 if log_abs == -math.inf else 1.0, log_abs, "norm", "log_norm")
 
     def log_sum(self) -> tuple[float, float]:
         """``(sign, log|sum of all entries|)``."""
@@ -401,6 +404,8 @@ class TensorTrain:
             orthogonalize", Al Daas et al., SISC 2023) and then truncates as ``'svd'``
             does. Faster when ``max_rank`` is well below the current ranks; its error is
             close to, but not guaranteed within, that of ``'svd'`` and it depends on ``seed``.
+            When ``max_rank + oversample`` reaches the largest current rank the sketch
+            would save nothing and ``'svd'`` is used instead.
         oversample : int
             Extra sketch rank for ``'randomized'`` (>= 0).
         seed : int or numpy.random.Generator
