@@ -1,7 +1,7 @@
 // Randomised TT rounding ("randomize-then-orthogonalize", Al Daas, Ballard, Cazeaux,
 // Hallman, Miedlar, Pasha, Reid, Saibaba, SISC 2023, Alg. 3.2).
 //
-// With a Gaussian train Omega of ranks l = max_rank + oversample, W_k = <right part of x,
+// With a random train Omega of ranks l = max_rank + oversample, W_k = <right part of x,
 // right part of Omega> (R_k x l) sketches the range of every right unfolding. A left-to-
 // right sweep then projects each core on the range of (core W_{k+1}), which costs GEMMs
 // and a thin QR of width l instead of QRs and SVDs of width R = rank(x). A final
@@ -28,6 +28,23 @@ void normalize_pow2(std::vector<double>& v, int64_t* exp2) {
   if (exp2) *exp2 += e;
 }
 
+/// Random-sign sketch cores (Rademacher entries): as good as Gaussian ones for range
+/// finding and ~20x cheaper to draw. Core k uses Philox stream k; core 0 is never used.
+std::vector<std::vector<double>> sign_sketch(const std::vector<int64_t>& dims, const std::vector<int64_t>& l,
+                                             uint64_t seed) {
+  std::vector<std::vector<double>> cores(dims.size());
+  for (size_t k = 1; k < dims.size(); ++k) {
+    cores[k].resize(l[k] * dims[k] * l[k + 1]);
+    Philox rng(seed, k);
+    uint32_t bits = 0;
+    for (size_t i = 0; i < cores[k].size(); ++i) {
+      if (i % 32 == 0) bits = rng.next_u32();
+      cores[k][i] = (bits >> (i % 32)) & 1u ? 1.0 : -1.0;
+    }
+  }
+  return cores;
+}
+
 }  // namespace
 
 TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
@@ -44,7 +61,7 @@ TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank,
   l[0] = l[d] = 1;
   for (int64_t k = 1; k < d; ++k) l[k] = std::min(l[k], l[k - 1] * x.dims[k - 1]);
   for (int64_t k = d - 1; k > 0; --k) l[k] = std::min(l[k], l[k + 1] * x.dims[k]);
-  const TensorTrain omega = random(x.dims, l, seed);
+  const std::vector<std::vector<double>> omega = sign_sketch(x.dims, l, seed);
 
   // W[k] (R_k x l_k): contraction of cores k.. of x with cores k.. of omega.
   std::vector<std::vector<double>> W(d + 1);
@@ -55,7 +72,7 @@ TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank,
     T.resize(R0 * n * l1);
     la::gemm(false, false, R0 * n, l1, R1, 1.0, x.cores[k].data(), R1, W[k + 1].data(), l1, 0.0, T.data(), l1);
     W[k].resize(R0 * l0);
-    la::gemm(false, true, R0, l0, n * l1, 1.0, T.data(), n * l1, omega.cores[k].data(), n * l1, 0.0,
+    la::gemm(false, true, R0, l0, n * l1, 1.0, T.data(), n * l1, omega[k].data(), n * l1, 0.0,
              W[k].data(), l0);
     normalize_pow2(W[k], nullptr);
     if (intr && intr->poll()) throw Interrupted();
