@@ -11,24 +11,40 @@
 namespace ttsolve::tt {
 namespace {
 
-/// x(i_1, ..., i_d) as a row vector times matrices: v <- v G_k[:, i_k, :].
-double entry(const TensorTrain& x, const int64_t* ix, double* v, double* w) {
-  const int64_t d = x.ndim();
+constexpr int64_t kBlock = 256;  // indices per block: the block's row vectors stay in L2
+
+/// Entries for indices [begin, end): core by core over the whole block, so each core is
+/// read once per block instead of once per index. V and W hold one row vector per index
+/// (row s at s * rmax); v_s <- v_s G_k[:, i_k(s), :].
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+// Runtime dispatch (ifunc) to an AVX2 clone where the CPU has it: portable build, no -march.
+__attribute__((target_clones("avx2", "default")))
+#endif
+void evaluate_block(const TensorTrain& x, const int64_t* idx, int64_t begin, int64_t end, int64_t rmax,
+                    std::vector<double>& V, std::vector<double>& W, double* out) {
+  const int64_t d = x.ndim(), B = end - begin;
   const int64_t r1 = x.ranks[1];
-  const double* g0 = x.cores[0].data() + ix[0] * r1;
-  std::copy(g0, g0 + r1, v);
+  for (int64_t s = 0; s < B; ++s) {
+    const double* g0 = x.cores[0].data() + idx[(begin + s) * d] * r1;
+    std::copy(g0, g0 + r1, V.data() + s * rmax);
+  }
   for (int64_t k = 1; k < d; ++k) {
     const int64_t n = x.dims[k], ra = x.ranks[k], rb = x.ranks[k + 1];
-    const double* g = x.cores[k].data() + ix[k] * rb;
-    std::fill(w, w + rb, 0.0);
-    for (int64_t a = 0; a < ra; ++a) {
-      const double va = v[a];
-      const double* row = g + a * n * rb;
-      for (int64_t b = 0; b < rb; ++b) w[b] += va * row[b];
+    const double* core = x.cores[k].data();
+    for (int64_t s = 0; s < B; ++s) {
+      const double* g = core + idx[(begin + s) * d + k] * rb;
+      const double* v = V.data() + s * rmax;
+      double* w = W.data() + s * rmax;
+      std::fill(w, w + rb, 0.0);
+      for (int64_t a = 0; a < ra; ++a) {
+        const double va = v[a];
+        const double* row = g + a * n * rb;
+        for (int64_t b = 0; b < rb; ++b) w[b] += va * row[b];
+      }
     }
-    std::swap(v, w);
+    V.swap(W);
   }
-  return v[0];
+  for (int64_t s = 0; s < B; ++s) out[begin + s] = V[s * rmax];
 }
 
 }  // namespace
@@ -43,22 +59,20 @@ std::vector<double> evaluate(const TensorTrain& x, const int64_t* idx, int64_t K
                                 std::to_string(x.dims[k]));
   const int64_t rmax = *std::max_element(x.ranks.begin(), x.ranks.end());
   std::vector<double> out(K);
-  constexpr int64_t kBlock = 1024;
   const int64_t nblocks = (K + kBlock - 1) / kBlock;
   std::atomic<bool> stop{false};
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp parallel num_threads(get_num_threads())
 #endif
   {
-    std::vector<double> v(rmax), w(rmax);
+    std::vector<double> V(kBlock * rmax), W(kBlock * rmax);
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(dynamic)
 #endif
     for (int64_t blk = 0; blk < nblocks; ++blk) {
       if (stop.load(std::memory_order_relaxed)) continue;
       if (intr && intr->poll()) stop.store(true);
-      const int64_t end = std::min(K, (blk + 1) * kBlock);
-      for (int64_t s = blk * kBlock; s < end; ++s) out[s] = entry(x, idx + s * d, v.data(), w.data());
+      evaluate_block(x, idx, blk * kBlock, std::min(K, (blk + 1) * kBlock), rmax, V, W, out.data());
     }
   }
   if (stop.load()) throw Interrupted();
