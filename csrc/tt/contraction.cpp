@@ -16,19 +16,6 @@ namespace {
 
 constexpr double kLn2 = 0.69314718055994530942;
 
-/// Divides v by the power of two nearest its largest magnitude; adds the exponent to exp2.
-/// Returns false if v is all zeros.
-bool normalize_pow2(std::vector<double>& v, int64_t& exp2) {
-  double m = 0.0;
-  for (double x : v) m = std::max(m, std::fabs(x));
-  if (m == 0.0) return false;
-  int e = 0;
-  std::frexp(m, &e);
-  for (double& x : v) x = std::ldexp(x, -e);
-  exp2 += e;
-  return true;
-}
-
 ScaledValue finish(double v, int64_t exp2) {
   ScaledValue out;
   if (v == 0.0) {
@@ -57,7 +44,7 @@ ScaledValue dot(const TensorTrain& x, const TensorTrain& y) {
     M.assign(rx1 * ry1, 0.0);
     la::gemm(true, false, rx1, ry1, rx0 * n, 1.0, x.cores[k].data(), rx1, T.data(), ry1, 0.0, M.data(),
              ry1);
-    if (!normalize_pow2(M, exp2)) return finish(0.0, 0);
+    if (!rescale_pow2(M, exp2)) return finish(0.0, 0);
   }
   return finish(M[0], exp2);
 }
@@ -76,7 +63,7 @@ ScaledValue sum(const TensorTrain& x) {
     w.assign(r1, 0.0);
     la::gemv(true, r0, r1, 1.0, S.data(), r1, v.data(), 0.0, w.data());
     v.swap(w);
-    if (!normalize_pow2(v, exp2)) return finish(0.0, 0);
+    if (!rescale_pow2(v, exp2)) return finish(0.0, 0);
   }
   return finish(v[0], exp2);
 }

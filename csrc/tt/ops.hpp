@@ -15,6 +15,11 @@ struct Interrupted : std::exception {
   const char* what() const noexcept override { return "interrupted"; }
 };
 
+/// Polls for Ctrl-C (if an Interrupt is given) and throws Interrupted when one was seen.
+inline void check_interrupt(Interrupt* intr) {
+  if (intr && intr->poll()) throw Interrupted();
+}
+
 /// A real number stored as sign * 2^exp2 * mantissa, so that products over a thousand
 /// cores neither overflow nor underflow. sign is -1, 0 or +1 (0 means exactly zero).
 struct ScaledValue {
@@ -27,6 +32,16 @@ struct ScaledTrain {
   TensorTrain tt;
   int64_t exp2 = 0;
 };
+
+// pow2_scaling.cpp
+/// Divides v by the power of two nearest max|v| (exactly) and adds its exponent to exp2;
+/// false if v is all zeros.
+bool rescale_pow2(std::vector<double>& v, int64_t& exp2);
+/// Multiplies core k by 2^e (exact unless it under/overflows; std::overflow_error if the
+/// core overflows or a nonzero core underflows to zero).
+void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e);
+/// Spreads the factor 2^exp2 over all cores as small exact powers of two.
+void distribute_pow2(TensorTrain& t, int64_t exp2);
 
 /// Throws std::invalid_argument naming the dims unless x and y have the same dims.
 void check_same_dims(const TensorTrain& x, const TensorTrain& y, const char* op);
@@ -51,8 +66,7 @@ TensorTrain orthogonalize(const TensorTrain& x, int64_t mu, Interrupt* intr = nu
 /// log ||x||_F via left-orthogonalisation (accurate even when x is a small difference of
 /// large trains, unlike sqrt(dot(x, x))); -inf for the zero tensor.
 double log_norm(const TensorTrain& x, Interrupt* intr = nullptr);
-/// Multiplies core k by 2^e (exact unless it under/overflows; throws std::overflow_error on inf).
-void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e);
+
 
 // round.cpp
 /// Rank of a truncated SVD: smallest r with sum_{j>=r} s_j^2 <= delta^2, 1 <= r <= max_rank.
@@ -60,8 +74,7 @@ int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_
 /// Right-to-left truncated-SVD sweep of a train whose cores 0..d-2 are left-orthogonal
 /// (in place): the error guarantee of round() relative to the norm of st.
 void truncate_right_to_left(ScaledTrain& st, double eps, int64_t max_rank, Interrupt* intr);
-/// Spreads the factor 2^exp2 over all cores as small exact powers of two.
-void distribute_pow2(TensorTrain& t, int64_t exp2);
+
 /// TT rounding: ||x - round(x)||_F <= eps ||x||_F unless max_rank binds (max_rank <= 0: none).
 TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr = nullptr);
 

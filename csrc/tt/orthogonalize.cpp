@@ -15,21 +15,6 @@
 namespace ttsolve::tt {
 namespace {
 
-/// Exact rescaling of R by a power of two so that max|R| is in [0.5, 1).
-void rescale_pow2(std::vector<double>& R, int64_t& exp2) {
-  double m = 0.0;
-  for (double v : R) m = std::max(m, std::fabs(v));
-  if (m == 0.0) return;
-  int e = 0;
-  std::frexp(m, &e);
-  for (double& v : R) v = std::ldexp(v, -e);
-  exp2 += e;
-}
-
-void check_interrupt(Interrupt* intr) {
-  if (intr && intr->poll()) throw Interrupted();
-}
-
 /// Core k becomes left-orthogonal; the R factor moves into core k+1.
 void left_step(TensorTrain& t, int64_t k, int64_t& exp2) {
   const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
@@ -70,21 +55,6 @@ void right_step(TensorTrain& t, int64_t k, int64_t& exp2) {
 }
 
 }  // namespace
-
-void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e) {
-  if (e == 0) return;
-  const int ie = static_cast<int>(std::clamp<int64_t>(e, -100000, 100000));
-  bool was_nonzero = false, is_nonzero = false;
-  for (double& v : t.cores[k]) {
-    was_nonzero = was_nonzero || v != 0.0;
-    v = std::ldexp(v, ie);
-    is_nonzero = is_nonzero || v != 0.0;
-    if (!std::isfinite(v))
-      throw std::overflow_error("the tensor's entries overflow float64 (its log-norm is still available)");
-  }
-  if (was_nonzero && !is_nonzero)
-    throw std::overflow_error("the tensor's entries underflow float64 (its log-norm is still available)");
-}
 
 ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* intr) {
   const int64_t d = x.ndim();

@@ -25,13 +25,6 @@ int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_
   return std::max<int64_t>(r, 1);
 }
 
-void distribute_pow2(TensorTrain& t, int64_t exp2) {
-  const int64_t d = t.ndim();
-  const int64_t base = exp2 / d, extra = exp2 % d;  // extra has the sign of exp2
-  for (int64_t k = 0; k < d; ++k)
-    scale_core_pow2(t, k, base + (k < std::abs(extra) ? (extra > 0 ? 1 : -1) : 0));
-}
-
 void truncate_right_to_left(ScaledTrain& st, double eps, int64_t max_rank, Interrupt* intr) {
   TensorTrain& t = st.tt;
   const int64_t d = t.ndim();
@@ -59,7 +52,7 @@ void truncate_right_to_left(ScaledTrain& st, double eps, int64_t max_rank, Inter
     t.cores[k].swap(Vt);
     t.cores[k - 1].swap(prev);
     t.ranks[k] = r;
-    if (intr && intr->poll()) throw Interrupted();
+    check_interrupt(intr);
   }
 }
 

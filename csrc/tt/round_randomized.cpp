@@ -17,17 +17,6 @@
 namespace ttsolve::tt {
 namespace {
 
-/// Exact power-of-two rescaling (the sketches only matter up to scale).
-void normalize_pow2(std::vector<double>& v, int64_t* exp2) {
-  double m = 0.0;
-  for (double x : v) m = std::max(m, std::fabs(x));
-  if (m == 0.0) return;
-  int e = 0;
-  std::frexp(m, &e);
-  for (double& x : v) x = std::ldexp(x, -e);
-  if (exp2) *exp2 += e;
-}
-
 /// Random-sign sketch cores (Rademacher entries): as good as Gaussian ones for range
 /// finding and ~20x cheaper to draw. Core k uses Philox stream k; core 0 is never used.
 std::vector<std::vector<double>> sign_sketch(const std::vector<int64_t>& dims, const std::vector<int64_t>& l,
@@ -74,8 +63,9 @@ TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank,
     W[k].resize(R0 * l0);
     la::gemm(false, true, R0, l0, n * l1, 1.0, T.data(), n * l1, omega[k].data(), n * l1, 0.0,
              W[k].data(), l0);
-    normalize_pow2(W[k], nullptr);
-    if (intr && intr->poll()) throw Interrupted();
+    int64_t unused = 0;  // the sketch only matters up to scale
+    rescale_pow2(W[k], unused);
+    check_interrupt(intr);
   }
 
   // Sweep: Z (r_k n_k x R_{k+1}) is core k of x with the previous projections applied.
@@ -93,13 +83,13 @@ TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank,
     const int64_t kk = std::min(rows, l1);
     M.resize(kk * R1);  // M = Q^T Z
     la::gemm(true, false, kk, R1, rows, 1.0, Q.data(), kk, Z.data(), R1, 0.0, M.data(), R1);
-    normalize_pow2(M, &st.exp2);
+    rescale_pow2(M, st.exp2);
     const int64_t n2r2 = x.dims[k + 1] * x.ranks[k + 2];
     Z.resize(kk * n2r2);
     la::gemm(false, false, kk, n2r2, R1, 1.0, M.data(), R1, x.cores[k + 1].data(), n2r2, 0.0, Z.data(), n2r2);
     t.cores[k].swap(Q);
     t.ranks[k + 1] = kk;
-    if (intr && intr->poll()) throw Interrupted();
+    check_interrupt(intr);
   }
   t.cores[d - 1] = Z;
   // Cores 0..d-2 are left-orthogonal: finish with the deterministic truncation sweep.

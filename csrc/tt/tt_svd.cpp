@@ -41,7 +41,7 @@ TensorTrain tt_svd(const double* a, const std::vector<int64_t>& dims, double eps
     C.assign(Vt.begin(), Vt.begin() + r * rest);
     for (int64_t i = 0; i < r; ++i)
       for (int64_t j = 0; j < rest; ++j) C[i * rest + j] *= s[i];
-    if (intr && intr->poll()) throw Interrupted();
+    check_interrupt(intr);
   }
   t.cores.push_back(std::move(C));
   t.ranks.push_back(1);

@@ -126,6 +126,7 @@ class TensorTrain:
     """
 
     __slots__ = ("_tt",)
+    __array_ufunc__ = None  # numpy arrays defer to our operators (and then raise TypeError)
 
     def __init__(self, cores: Sequence[np.ndarray]):
         if isinstance(cores, _core.TT):
