@@ -75,6 +75,9 @@ int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_
 /// (in place): the error guarantee of round() relative to the norm of st.
 void truncate_right_to_left(ScaledTrain& st, double eps, int64_t max_rank, Interrupt* intr);
 
+/// Truncation of a train orthogonalised around core mu (in place), bonds left and right of
+/// mu concurrently; same guarantee as round() relative to the norm of st.
+void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, Interrupt* intr);
 /// TT rounding: ||x - round(x)||_F <= eps ||x||_F unless max_rank binds (max_rank <= 0: none).
 TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr = nullptr);
 

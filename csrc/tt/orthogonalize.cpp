@@ -11,6 +11,7 @@
 
 #include "common/lapack.hpp"
 #include "tt/ops.hpp"
+#include "tt/run_pair.hpp"
 
 namespace ttsolve::tt {
 namespace {
@@ -62,14 +63,21 @@ ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* in
     throw std::out_of_range("core position " + std::to_string(mu) + " is out of range for " +
                             std::to_string(d) + " cores");
   ScaledTrain out{x, 0};
-  for (int64_t k = 0; k < mu; ++k) {
-    left_step(out.tt, k, out.exp2);
-    check_interrupt(intr);
-  }
-  for (int64_t k = d - 1; k > mu; --k) {
-    right_step(out.tt, k, out.exp2);
-    check_interrupt(intr);
-  }
+  // The left sweep (cores 0..mu-1) and the right sweep (cores mu+1..d-1) touch disjoint
+  // cores and ranks until their last steps, which both update core mu: run them side by
+  // side, then take the two last steps one after the other.
+  int64_t exp_left = 0, exp_right = 0;
+  run_pair(
+      [&] {
+        for (int64_t k = 0; k + 1 < mu && !(intr && intr->poll()); ++k) left_step(out.tt, k, exp_left);
+      },
+      [&] {
+        for (int64_t k = d - 1; k > mu + 1 && !(intr && intr->requested()); --k) right_step(out.tt, k, exp_right);
+      });
+  check_interrupt(intr);
+  if (mu >= 1) left_step(out.tt, mu - 1, exp_left);
+  if (mu + 1 <= d - 1) right_step(out.tt, mu + 1, exp_right);
+  out.exp2 = exp_left + exp_right;
   return out;
 }
 
