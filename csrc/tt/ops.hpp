@@ -83,7 +83,7 @@ TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt*
 
 // round_randomized.cpp
 /// Randomised rounding (Al Daas et al. 2023, "randomize-then-orthogonalize"): project on the
-/// range of x's unfoldings sketched by a random-sign train of ranks max_rank + oversample
+/// range of x's unfoldings sketched by a Gaussian train of ranks max_rank + oversample
 /// (Philox streams of `seed`), then truncate deterministically with (eps, max_rank).
 TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
                              uint64_t seed, Interrupt* intr = nullptr);

@@ -401,7 +401,7 @@ class TensorTrain:
             most ``eps ||self||_F / sqrt(d - 1)``); with a binding ``max_rank`` the result is
             quasi-optimal (error at most ``sqrt(d - 1)`` times the best rank-``max_rank``
             error). ``'randomized'`` (needs ``max_rank``): projects on the ranges sketched by
-            a random train (random-sign entries) of ranks ``max_rank + oversample`` ("randomize-then-
+            a Gaussian random train of ranks ``max_rank + oversample`` ("randomize-then-
             orthogonalize", Al Daas et al., SISC 2023) and then truncates as ``'svd'``
             does. Faster when ``max_rank`` is well below the current ranks; its error is
             close to, but not guaranteed within, that of ``'svd'`` and it depends on ``seed``.
