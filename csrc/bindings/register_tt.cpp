@@ -59,12 +59,14 @@ py::array core_view(py::object self, int64_t k) {
 /// Runs kernel(&interrupt) with the GIL released; Ctrl-C becomes KeyboardInterrupt.
 /// TT kernels make many small BLAS/LAPACK calls, some from two OpenMP threads at once:
 /// BLAS's own worker threads would only compete with ours for the cores (measured 2x
-/// slower rounding on 2 cores), so BLAS stays single-threaded while they run.
-template <class Kernel>
+/// slower rounding on 2 cores), so BLAS stays single-threaded while they run, except for
+/// the large dense SVDs of TT-SVD (single_threaded_blas = false).
+template <bool single_threaded_blas = true, class Kernel>
 auto run_released(Kernel kernel) {
   Interrupt intr;
   try {
     py::gil_scoped_release release;
+    if (!single_threaded_blas) return kernel(&intr);
     la::BlasSingleThreadScope blas_one_thread;
     return kernel(&intr);
   } catch (const tt::Interrupted&) {
@@ -89,7 +91,7 @@ TensorTrain from_dense(const DArray& a, double eps, int64_t max_rank) {
   if (a.ndim() < 1) throw py::value_error("a must have at least one dimension");
   std::vector<int64_t> dims(a.shape(), a.shape() + a.ndim());
   const double* data = a.data();
-  return run_released([&](Interrupt* intr) { return tt::tt_svd(data, dims, eps, max_rank, intr); });
+  return run_released<false>([&](Interrupt* intr) { return tt::tt_svd(data, dims, eps, max_rank, intr); });
 }
 
 py::array evaluate_array(const TensorTrain& x, const IArray& idx) {

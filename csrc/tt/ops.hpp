@@ -71,9 +71,6 @@ double log_norm(const TensorTrain& x, Interrupt* intr = nullptr);
 // round.cpp
 /// Rank of a truncated SVD: smallest r with sum_{j>=r} s_j^2 <= delta^2, 1 <= r <= max_rank.
 int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_rank);
-/// Right-to-left truncated-SVD sweep of a train whose cores 0..d-2 are left-orthogonal
-/// (in place): the error guarantee of round() relative to the norm of st.
-void truncate_right_to_left(ScaledTrain& st, double eps, int64_t max_rank, Interrupt* intr);
 
 /// Truncation of a train orthogonalised around core mu (in place), bonds left and right of
 /// mu concurrently; same guarantee as round() relative to the norm of st.
@@ -83,7 +80,7 @@ TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt*
 
 // round_randomized.cpp
 /// Randomised rounding (Al Daas et al. 2023, "randomize-then-orthogonalize"): project on the
-/// range of x's unfoldings sketched by a Gaussian train of ranks max_rank + oversample
+/// range of x's unfoldings sketched by a random train (orthonormalised Gaussian cores) of ranks max_rank + oversample
 /// (Philox streams of `seed`), then truncate deterministically with (eps, max_rank).
 TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
                              uint64_t seed, Interrupt* intr = nullptr);

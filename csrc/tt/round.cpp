@@ -27,37 +27,6 @@ int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_
   return std::max<int64_t>(r, 1);
 }
 
-void truncate_right_to_left(ScaledTrain& st, double eps, int64_t max_rank, Interrupt* intr) {
-  TensorTrain& t = st.tt;
-  const int64_t d = t.ndim();
-  double nrm2 = 0.0;
-  for (double v : t.cores[d - 1]) nrm2 += v * v;
-  if (nrm2 == 0.0) {
-    st.tt = constant(t.dims, 0.0);
-    st.exp2 = 0;
-    return;
-  }
-  const double delta = d > 1 ? eps * std::sqrt(nrm2) / std::sqrt(double(d - 1)) : 0.0;
-  std::vector<double> U, s, Vt, prev;
-  for (int64_t k = d - 1; k > 0; --k) {
-    const int64_t r0 = t.ranks[k], cols = t.dims[k] * t.ranks[k + 1];
-    const int64_t rows_prev = t.ranks[k - 1] * t.dims[k - 1];
-    la::svd(r0, cols, t.cores[k].data(), U, s, Vt);
-    const int64_t kk = static_cast<int64_t>(s.size());
-    const int64_t r = truncation_rank(s, delta, max_rank);
-    // Core k = Vt[:r]; core k-1 = core_{k-1} U[:, :r] diag(s[:r]).
-    Vt.resize(r * cols);
-    for (int64_t i = 0; i < r0; ++i)
-      for (int64_t j = 0; j < r; ++j) U[i * kk + j] *= s[j];
-    prev.resize(rows_prev * r);
-    la::gemm(false, false, rows_prev, r, r0, 1.0, t.cores[k - 1].data(), r0, U.data(), kk, 0.0, prev.data(), r);
-    t.cores[k].swap(Vt);
-    t.cores[k - 1].swap(prev);
-    t.ranks[k] = r;
-    check_interrupt(intr);
-  }
-}
-
 namespace {
 
 // Two-sided truncation of a train orthogonalised around core mu (cores < mu left-, cores
