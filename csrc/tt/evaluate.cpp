@@ -16,7 +16,7 @@ constexpr int64_t kBlock = 256;  // indices per block: the block's row vectors s
 /// Entries for indices [begin, end): core by core over the whole block, so each core is
 /// read once per block instead of once per index. V and W hold one row vector per index
 /// (row s at s * rmax); v_s <- v_s G_k[:, i_k(s), :].
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
 // Runtime dispatch (ifunc) to an AVX2 clone where the CPU has it: portable build, no -march.
 __attribute__((target_clones("avx2", "default")))
 #endif

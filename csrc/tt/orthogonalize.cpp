@@ -82,12 +82,14 @@ ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* in
 }
 
 double log_norm(const TensorTrain& x, Interrupt* intr) {
-  const ScaledTrain s = orthogonalize_scaled(x, x.ndim() - 1, intr);
-  const auto& last = s.tt.cores.back();
+  // Orthogonalised around the middle (both halves concurrently), ||x|| = ||core mu||.
+  const int64_t mu = x.ndim() / 2;
+  const ScaledTrain s = orthogonalize_scaled(x, mu, intr);
+  const auto& center = s.tt.cores[mu];
   double m = 0.0, sum = 0.0;
-  for (double v : last) m = std::max(m, std::fabs(v));
+  for (double v : center) m = std::max(m, std::fabs(v));
   if (m == 0.0) return -INFINITY;
-  for (double v : last) sum += (v / m) * (v / m);
+  for (double v : center) sum += (v / m) * (v / m);
   return std::log(m) + 0.5 * std::log(sum) + double(s.exp2) * 0.69314718055994530942;
 }
 
