@@ -6,13 +6,13 @@ Conventions
 -----------
 * Core ``k`` has shape ``(r_k, n_k, r_{k+1})`` with ``r_0 = r_d = 1``.
 * Cores are stored as contiguous float64. Any real numeric input (float32, ints, Fortran
-  order, strided views) is converted by copying; complex, object and bool-free garbage
-  dtypes are refused with ``TypeError``; NaN/inf entries with ``ValueError``.
+  order, strided views) is converted by copying; complex, bool, string and object dtypes
+  are refused with ``TypeError``; NaN/inf entries with ``ValueError``.
 * :attr:`TensorTrain.cores` returns **read-only views** into the train's memory (no copy);
   use ``np.array(core)`` or :meth:`TensorTrain.copy` for something writable.
 * Norms, inner products and sums are accumulated with a running power-of-two scale, so
   they never overflow or underflow internally (d = 1000 cores of norm 10 are fine). The
-  ``log_*`` methods return the exact logarithm; :meth:`norm`, :meth:`dot` and :meth:`sum`
+  ``log_*`` methods return the logarithm (no range limit); :meth:`norm`, :meth:`dot` and :meth:`sum`
   return a float when the value is representable in float64 and raise ``OverflowError``
   (pointing to the ``log_*`` method) otherwise.
 """
