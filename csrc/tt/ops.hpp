@@ -72,6 +72,10 @@ double log_norm(const TensorTrain& x, Interrupt* intr = nullptr);
 /// Rank of a truncated SVD: smallest r with sum_{j>=r} s_j^2 <= delta^2, 1 <= r <= max_rank.
 int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_rank);
 
+/// Core mu becomes op(L) core_mu op(R): op(L) (tl x r_mu) acts on its left rank and op(R)
+/// (r_{mu+1} x tr) on its right rank (op = transpose when trans_*); ranks updated.
+void apply_to_core_ranks(TensorTrain& t, int64_t mu, const double* L, bool trans_l, int64_t tl, const double* R,
+                         bool trans_r, int64_t tr);
 /// Truncation of a train orthogonalised around core mu (in place), bonds left and right of
 /// mu concurrently; same guarantee as round() relative to the norm of st.
 void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, Interrupt* intr);

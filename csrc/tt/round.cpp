@@ -27,6 +27,18 @@ int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_
   return std::max<int64_t>(r, 1);
 }
 
+void apply_to_core_ranks(TensorTrain& t, int64_t mu, const double* L, bool trans_l, int64_t tl, const double* R,
+                         bool trans_r, int64_t tr) {
+  const int64_t r0 = t.ranks[mu], n = t.dims[mu], r1 = t.ranks[mu + 1];
+  std::vector<double> left(tl * n * r1), core(tl * n * tr);
+  la::gemm(trans_l, false, tl, n * r1, r0, 1.0, L, trans_l ? tl : r0, t.cores[mu].data(), n * r1, 0.0, left.data(),
+           n * r1);
+  la::gemm(false, trans_r, tl * n, tr, r1, 1.0, left.data(), r1, R, trans_r ? r1 : tr, 0.0, core.data(), tr);
+  t.cores[mu].swap(core);
+  t.ranks[mu] = tl;
+  t.ranks[mu + 1] = tr;
+}
+
 namespace {
 
 // Two-sided truncation of a train orthogonalised around core mu (cores < mu left-, cores
@@ -141,18 +153,11 @@ void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, 
   const double delta = d > 1 ? eps * std::sqrt(nrm2) / std::sqrt(double(d - 1)) : 0.0;
   std::vector<double> U, V;
   int64_t tl = 1, tr = 1;
-  const int64_t r0 = t.ranks[mu], n = t.dims[mu], r1 = t.ranks[mu + 1];
   // Both sides read core mu and write disjoint cores and ranks.
   run_pair([&] { truncate_left_side(t, mu, delta, max_rank, U, tl, intr); },
            [&] { truncate_right_side(t, mu, delta, max_rank, V, tr, intr); });
   check_interrupt(intr);
-  // Core mu = U^T core_mu V^T.
-  std::vector<double> left(tl * n * r1), core(tl * n * tr);
-  la::gemm(true, false, tl, n * r1, r0, 1.0, U.data(), tl, t.cores[mu].data(), n * r1, 0.0, left.data(), n * r1);
-  la::gemm(false, true, tl * n, tr, r1, 1.0, left.data(), r1, V.data(), r1, 0.0, core.data(), tr);
-  t.cores[mu].swap(core);
-  t.ranks[mu] = tl;
-  t.ranks[mu + 1] = tr;
+  apply_to_core_ranks(t, mu, U.data(), true, tl, V.data(), true, tr);  // core mu = U^T core_mu V^T
 }
 
 TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr) {

@@ -172,14 +172,11 @@ TensorTrain round_randomized(const TensorTrain& x, double eps, int64_t max_rank,
            [&] { right_half(x, sketch.left, l, mu, t, MR, exp_right, intr); });
   check_interrupt(intr);
   // Core mu = ML core_mu MR.
-  const int64_t R0 = x.ranks[mu], n = x.dims[mu], R1 = x.ranks[mu + 1];
-  const int64_t tl = static_cast<int64_t>(ML.size()) / R0, tr = static_cast<int64_t>(MR.size()) / R1;
-  std::vector<double> left(tl * n * R1), core(tl * n * tr);
-  la::gemm(false, false, tl, n * R1, R0, 1.0, ML.data(), R0, x.cores[mu].data(), n * R1, 0.0, left.data(), n * R1);
-  la::gemm(false, false, tl * n, tr, R1, 1.0, left.data(), R1, MR.data(), tr, 0.0, core.data(), tr);
-  t.cores[mu].swap(core);
-  t.ranks[mu] = tl;
-  t.ranks[mu + 1] = tr;
+  const int64_t tl = static_cast<int64_t>(ML.size()) / x.ranks[mu], tr = static_cast<int64_t>(MR.size()) / x.ranks[mu + 1];
+  t.cores[mu] = x.cores[mu];
+  t.ranks[mu] = x.ranks[mu];
+  t.ranks[mu + 1] = x.ranks[mu + 1];
+  apply_to_core_ranks(t, mu, ML.data(), false, tl, MR.data(), false, tr);
   st.exp2 = exp_left + exp_right;
   truncate_around(st, mu, eps, max_rank, intr);
   distribute_pow2(t, st.exp2);
