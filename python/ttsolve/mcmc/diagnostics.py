@@ -38,15 +38,19 @@ MAX_ENUMERATION_DIM = 20
 _MIN_DRAWS = 4
 _ESS_METHODS = {"mean": "mean", "basic": "mean", "bulk": "bulk", "identity": "identity"}
 _RHAT_METHODS = ("rank", "split", "identity")
-# Bytes of FFT workspace per column block; keeps huge (chains, draws, D) inputs cheap.
-_FFT_BLOCK_BYTES = 1 << 26
+# Working memory per block of columns; keeps huge (chains, draws, D) traces cheap.
+_BLOCK_BYTES = 1 << 26
 
 
 # --------------------------------------------------------------------------- input checks
 
 
 def _as_chain_array(x: Any, name: str, func: str) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Validate ``x`` and view it as ``(n_chains, n_draws, n_columns)``."""
+    """Validate the shape and dtype of ``x``; view it as ``(n_chains, n_draws, n_columns)``.
+
+    Values are converted to float64 (and checked to be finite) per column block later, so
+    a large integer trace is never copied whole.
+    """
     arr = np.asarray(x)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
@@ -62,10 +66,23 @@ def _as_chain_array(x: Any, name: str, func: str) -> tuple[np.ndarray, tuple[int
         raise ValueError(f"{func}: {name} is empty (shape {np.shape(x)})")
     if n_draws < _MIN_DRAWS:
         raise ValueError(f"{func}: {name} needs at least {_MIN_DRAWS} draws per chain, got {n_draws}")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{func}: {name} contains NaN or infinite values")
     return arr.reshape(n_chains, n_draws, -1), event_shape
+
+
+def _by_column_blocks(arr: np.ndarray, stat: Any, name: str, func: str) -> np.ndarray:
+    """Apply ``stat`` (float64 (chains, draws, cols) -> (cols,)) to blocks of columns."""
+    n_chains, n_draws, n_cols = arr.shape
+    fft_len = _next_fast_len(2 * n_draws)
+    # Largest transient per column: the complex spectrum of every (split) chain.
+    bytes_per_col = 8 * n_chains * (n_draws + 2 * fft_len)
+    step = max(1, _BLOCK_BYTES // bytes_per_col)
+    out = np.empty(n_cols)
+    for lo in range(0, n_cols, step):
+        block = arr[:, :, lo : lo + step].astype(np.float64)
+        if not np.isfinite(block).all():
+            raise ValueError(f"{func}: {name} contains NaN or infinite values")
+        out[lo : lo + step] = stat(block)
+    return out
 
 
 def _finish(values: np.ndarray, event_shape: tuple[int, ...]) -> Any:
@@ -159,37 +176,31 @@ def _geyer_ess(arr: np.ndarray) -> np.ndarray:
     """
     n_chains, n_draws, n_cols = arr.shape
     total = n_chains * n_draws
-    result = np.empty(n_cols)
-    bytes_per_col = 16 * n_chains * (_next_fast_len(2 * n_draws) // 2 + 1) * 3
-    step = max(1, _FFT_BLOCK_BYTES // max(1, bytes_per_col))
     k_max = max(0, (n_draws - 3) // 2)  # the number of pair iterations the loop may run
-    for lo in range(0, n_cols, step):
-        block = arr[:, :, lo : lo + step]
-        acov = _autocovariance(block)  # (chains, draws, cols)
-        mean_var = acov[:, 0, :].mean(axis=0) * n_draws / (n_draws - 1.0)
-        var_plus = mean_var * (n_draws - 1.0) / n_draws
-        if n_chains > 1:
-            var_plus = var_plus + block.mean(axis=1).var(axis=0, ddof=1)
-        constant = (block.max(axis=(0, 1)) - block.min(axis=(0, 1))) < np.finfo(float).resolution
-        var_plus = np.where(constant, 1.0, var_plus)  # avoid 0/0; overwritten below
-        n_lags = 2 * k_max + 2
-        rho = 1.0 - (mean_var - acov[:, :n_lags, :].mean(axis=0)) / var_plus  # (lags, cols)
-        rho[0] = 1.0
-        pairs = rho[0::2] + rho[1::2]  # P_0 .. P_k_max
-        # k_last: number of leading pairs P_0.. that are > 0, capped at k_max.
-        nonpos = np.vstack([~(pairs[:k_max] > 0.0), np.ones((1, pairs.shape[1]), bool)])
-        k_last = nonpos.argmax(axis=0)  # the sentinel row makes it k_max when none is <= 0
-        monotone = np.minimum.accumulate(pairs, axis=0)
-        used = np.arange(pairs.shape[0])[:, None] < k_last[None, :]
-        head = np.where(used, monotone, 0.0).sum(axis=0)
-        cols = np.arange(block.shape[2])
-        last_even = rho[2 * k_last, cols]
-        last_pair = pairs[k_last, cols]
-        tail = np.where((last_even > 0.0) | (last_pair >= 0.0), last_even, 0.0)
-        tail = np.where(k_last == 0, 1.0, tail)
-        tau = np.maximum(-1.0 + 2.0 * head + tail, 1.0 / np.log10(total))
-        result[lo : lo + step] = np.where(constant, float(total), total / tau)
-    return result
+    acov = _autocovariance(arr)  # (chains, draws, cols)
+    mean_var = acov[:, 0, :].mean(axis=0) * n_draws / (n_draws - 1.0)
+    var_plus = mean_var * (n_draws - 1.0) / n_draws
+    if n_chains > 1:
+        var_plus = var_plus + arr.mean(axis=1).var(axis=0, ddof=1)
+    constant = (arr.max(axis=(0, 1)) - arr.min(axis=(0, 1))) < np.finfo(float).resolution
+    var_plus = np.where(constant, 1.0, var_plus)  # avoid 0/0; the result is overwritten
+    n_lags = 2 * k_max + 2
+    rho = 1.0 - (mean_var - acov[:, :n_lags, :].mean(axis=0)) / var_plus  # (lags, cols)
+    rho[0] = 1.0
+    pairs = rho[0::2] + rho[1::2]  # P_0 .. P_k_max
+    # k_last: number of leading pairs P_0, P_1, .. that are > 0, capped at k_max.
+    nonpos = np.vstack([~(pairs[:k_max] > 0.0), np.ones((1, n_cols), bool)])
+    k_last = nonpos.argmax(axis=0)  # the sentinel row makes it k_max when none is <= 0
+    monotone = np.minimum.accumulate(pairs, axis=0)
+    used = np.arange(pairs.shape[0])[:, None] < k_last[None, :]
+    head = np.where(used, monotone, 0.0).sum(axis=0)
+    cols = np.arange(n_cols)
+    last_even = rho[2 * k_last, cols]
+    last_pair = pairs[k_last, cols]
+    tail = np.where((last_even > 0.0) | (last_pair >= 0.0), last_even, 0.0)
+    tail = np.where(k_last == 0, 1.0, tail)
+    tau = np.maximum(-1.0 + 2.0 * head + tail, 1.0 / np.log10(total))
+    return np.where(constant, float(total), total / tau)
 
 
 # --------------------------------------------------------------------------- public: ESS, R-hat
@@ -222,14 +233,16 @@ def ess(x: Any, method: str = "mean", relative: bool = False) -> Any:
         raise ValueError(f"ess: method must be one of {sorted(_ESS_METHODS)}, got {method!r}")
     arr, event_shape = _as_chain_array(x, "x", "ess")
     method = _ESS_METHODS[method]
-    if method != "identity":
-        arr = _split_chains(arr)
-    if method == "bulk":
-        arr = _rank_normalise(arr)
-    values = _geyer_ess(arr)
-    if relative:
-        values = values / (arr.shape[0] * arr.shape[1])
-    return _finish(values, event_shape)
+
+    def stat(block: np.ndarray) -> np.ndarray:
+        if method != "identity":
+            block = _split_chains(block)
+        if method == "bulk":
+            block = _rank_normalise(block)
+        values = _geyer_ess(block)
+        return values / block[:, :, 0].size if relative else values
+
+    return _finish(_by_column_blocks(arr, stat, "x", "ess"), event_shape)
 
 
 def _rhat_core(arr: np.ndarray) -> np.ndarray:
@@ -268,16 +281,20 @@ def rhat(x: Any, method: str = "rank") -> Any:
     if method not in _RHAT_METHODS:
         raise ValueError(f"rhat: method must be one of {list(_RHAT_METHODS)}, got {method!r}")
     arr, event_shape = _as_chain_array(x, "x", "rhat")
-    if method == "identity":
-        if arr.shape[0] < 2:
-            raise ValueError("rhat: method='identity' needs at least 2 chains")
-        return _finish(_rhat_core(arr), event_shape)
-    split = _split_chains(arr)
-    if method == "split":
-        return _finish(_rhat_core(split), event_shape)
-    bulk = _rhat_core(_rank_normalise(split))
-    tail = _rhat_core(_rank_normalise(_fold(split)))
-    return _finish(np.fmax(bulk, tail), event_shape)
+    if method == "identity" and arr.shape[0] < 2:
+        raise ValueError("rhat: method='identity' needs at least 2 chains")
+
+    def stat(block: np.ndarray) -> np.ndarray:
+        if method == "identity":
+            return _rhat_core(block)
+        split = _split_chains(block)
+        if method == "split":
+            return _rhat_core(split)
+        bulk = _rhat_core(_rank_normalise(split))
+        tail = _rhat_core(_rank_normalise(_fold(split)))
+        return np.fmax(bulk, tail)
+
+    return _finish(_by_column_blocks(arr, stat, "x", "rhat"), event_shape)
 
 
 def _positive_seconds(seconds: Any, func: str) -> float:
