@@ -189,18 +189,25 @@ def _gradient_flip_estimate(model: _TorchModel, x: "torch.Tensor") -> "torch.Ten
     return (-(2.0 * x - 1.0) * grad).detach()
 
 
-def gwg_step(model: _TorchModel, x: "torch.Tensor", temperature: float = 2.0):
-    """One GWG step for every chain; returns (new x, accepted mask as float)."""
+def gwg_step(model: _TorchModel, x: "torch.Tensor", temperature: float = 2.0, n_flips: int = 1):
+    """One GWG step for every chain; returns (new x, accepted mask as float).
+
+    ``n_flips > 1`` is the reference's multi-flip variant: ``n_flips`` sites drawn with
+    replacement from the same categorical, their union flipped, and the forward and reverse
+    log-probabilities summed over the draws.
+    """
     forward = dists.OneHotCategorical(
         logits=_gradient_flip_estimate(model, x) / temperature, validate_args=False
     )
-    flip = forward.sample()
+    draws = forward.sample((n_flips,))  # (n_flips, n_chains, D)
+    flip = (draws.sum(0) > 0.0).to(x.dtype)
     proposal = (1.0 - x) * flip + x * (1.0 - flip)
     reverse = dists.OneHotCategorical(
         logits=_gradient_flip_estimate(model, proposal) / temperature, validate_args=False
     )
     with torch.no_grad():
-        log_ratio = model(proposal) - model(x) + reverse.log_prob(flip) - forward.log_prob(flip)
+        proposal_log_ratio = reverse.log_prob(draws).sum(0) - forward.log_prob(draws).sum(0)
+        log_ratio = model(proposal) - model(x) + proposal_log_ratio
         accepted = (log_ratio.exp() > torch.rand_like(log_ratio)).to(x.dtype)
         x_new = proposal * accepted[:, None] + x * (1.0 - accepted[:, None])
     return x_new, accepted
@@ -294,6 +301,7 @@ def run_gwg(
     record: str = "samples",
     reference: Any = None,
     temperature: float = 2.0,
+    n_flips: int = 1,
     info: dict | None = None,
 ) -> tuple[np.ndarray | None, float]:
     """Run dense GWG on ``n_chains`` chains for ``n_steps`` steps.
@@ -314,6 +322,8 @@ def run_gwg(
         Reference state for ``record="hamming"`` (default all zeros).
     temperature : float
         Proposal softmax(d / temperature); 2 is GWG.
+    n_flips : int
+        Sites proposed per step (the paper's "gwg-3", "gwg-5" use 3 and 5).
     info : dict, optional
         Filled with ``acceptance_rate``, ``final_state`` and ``mean`` (per-chain mean of x).
 
@@ -323,8 +333,10 @@ def run_gwg(
     seconds : float
         Time spent in sampler steps only (recording excluded), as the reference measures.
     """
+    if int(n_flips) < 1 or not temperature > 0:
+        raise ValueError("n_flips must be >= 1 and temperature > 0")
     return _run(
-        lambda x, i: gwg_step(model, x, temperature),
+        lambda x, i: gwg_step(model, x, temperature, int(n_flips)),
         model, n_chains, n_steps, seed, init, record, reference, info,
     )
 
