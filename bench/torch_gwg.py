@@ -18,7 +18,7 @@ Baselines: per-site Gibbs (one site per step, systematic scan, two evaluations o
 the reference ``PerDimGibbsSampler``) and block Gibbs for the RBM.
 
 torch is optional for ttsolve; this module imports without it and raises ImportError
-when a function needs it. Set the thread count with ``torch.set_num_threads``.
+when a function needs it. Threads: ``num_threads=`` per run, or ``torch.set_num_threads``.
 
 Public API::
 
@@ -266,9 +266,16 @@ class _Recorder:
 
 
 def _run(
-    step: Callable, model, n_chains, n_steps, seed, init, record, reference, info
+    step: Callable, model, n_chains, n_steps, seed, init, record, reference, info, num_threads
 ) -> tuple[np.ndarray | None, float]:
     _require_torch()
+    if num_threads is not None:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(int(num_threads))
+        try:
+            return _run(step, model, n_chains, n_steps, seed, init, record, reference, info, None)
+        finally:
+            torch.set_num_threads(previous)
     if not isinstance(model, _TorchModel):
         raise TypeError("model must be a TorchIsing or TorchRBM")
     if int(n_chains) < 1 or int(n_steps) < 0:
@@ -303,6 +310,7 @@ def run_gwg(
     temperature: float = 2.0,
     n_flips: int = 1,
     info: dict | None = None,
+    num_threads: int | None = None,
 ) -> tuple[np.ndarray | None, float]:
     """Run dense GWG on ``n_chains`` chains for ``n_steps`` steps.
 
@@ -326,6 +334,10 @@ def run_gwg(
         Sites proposed per step (the paper's "gwg-3", "gwg-5" use 3 and 5).
     info : dict, optional
         Filled with ``acceptance_rate``, ``final_state`` and ``mean`` (per-chain mean of x).
+    num_threads : int, optional
+        torch intra-op threads for this run (restored afterwards). On a busy 2-core machine
+        torch's 2-thread kernels can be many times slower than 1 thread (spin-waiting), so
+        benchmarks should time 1 and n threads and keep the faster.
 
     Returns
     -------
@@ -337,7 +349,7 @@ def run_gwg(
         raise ValueError("n_flips must be >= 1 and temperature > 0")
     return _run(
         lambda x, i: gwg_step(model, x, temperature, int(n_flips)),
-        model, n_chains, n_steps, seed, init, record, reference, info,
+        model, n_chains, n_steps, seed, init, record, reference, info, num_threads,
     )
 
 
@@ -350,6 +362,7 @@ def run_gibbs(
     record: str = "samples",
     reference: Any = None,
     info: dict | None = None,
+    num_threads: int | None = None,
 ) -> tuple[np.ndarray | None, float]:
     """Gibbs baseline: block Gibbs (v -> h -> v) for a :class:`TorchRBM`, else per-site
     systematic-scan Gibbs updating site ``step % D``. Same arguments and returns as
@@ -361,7 +374,7 @@ def run_gibbs(
     else:
         def step(x, i):
             return _per_site_gibbs_step(model, x, i % model.dim)
-    return _run(step, model, n_chains, n_steps, seed, init, record, reference, info)
+    return _run(step, model, n_chains, n_steps, seed, init, record, reference, info, num_threads)
 
 
 def _demo() -> None:  # pragma: no cover - manual smoke run
@@ -374,12 +387,16 @@ def _demo() -> None:  # pragma: no cover - manual smoke run
     for side, coupling in ((10, 0.1), (50, 0.25)):
         model = TorchIsing.lattice((side, side), coupling)
         n_chains, n_steps = 100, 200 if side == 50 else 1000
-        trace, seconds = run_gwg(model, n_chains, n_steps, seed=0, record="magnetisation")
-        e = ess(trace[:, n_steps // 10 :])
-        print(
-            f"torch GWG Ising {side}x{side}: {n_chains * n_steps / seconds:,.0f} chain-steps/s, "
-            f"ESS(magnetisation)/s = {e / seconds:.1f} (threads={torch.get_num_threads()})"
-        )
+        for threads in (1, torch.get_num_threads()):
+            trace, seconds = run_gwg(
+                model, n_chains, n_steps, seed=0, record="magnetisation", num_threads=threads
+            )
+            e = ess(trace[:, n_steps // 10 :])
+            print(
+                f"torch GWG Ising {side}x{side}, {threads} thread(s): "
+                f"{n_chains * n_steps / seconds:,.0f} chain-steps/s, "
+                f"ESS(magnetisation)/s = {e / seconds:.1f}"
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover
