@@ -1,3 +1,6 @@
-"""Placeholder: filled in by its issue."""
+"""Discrete MCMC for binary models (samplers land with issue 4) and its diagnostics."""
 
-__all__: list[str] = []
+from . import diagnostics
+from .diagnostics import *  # noqa: F401,F403
+
+__all__: list[str] = ["diagnostics", *diagnostics.__all__]
