@@ -1,0 +1,132 @@
+"""Compact Deep BSDE baseline (Han, Jentzen & E, PNAS 2018) in PyTorch (CPU), wall-clock budgeted.
+
+The BSDE of  V_t + 1/2 Tr(sigma sigma^T Hess V) + b . grad V + h(t, x, V, sigma^T grad V) = 0  is
+
+    Y_{n+1} = Y_n - h(t_n, X_n, Y_n, Z_n) dt + Z_n . xi_n sqrt(dt),   Y_N should equal g(X_N),
+
+with Y_0 = V(0, x0) and Z_0 trainable parameters, Z_n = net_n(X_n) one small MLP per time step, and
+the loss E|Y_N - g(X_N)|^2 minimised by Adam on fresh Euler-Maruyama batches.
+
+Usage:  python bench/deep_bsde.py --problem hjb --dim 100 --budget 60
+Import: from deep_bsde import deep_bsde  (returns a dict with y0, time, iterations, loss)
+torch is an optional dependency of the benchmarks only (pip install torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from ttsolve.pde.paths import simulate_paths
+from ttsolve.pde.problems import get_problem
+
+
+def _torch_h(name: str):
+    """Torch version of the built-in problem's nonlinearity h(t, X, Y, Z) (Y: (K,), Z: (K, d))."""
+    import torch
+
+    if name in ("hjb", "doublewell", "doublewell-interacting"):
+        return lambda t, X, Y, Z: -0.5 * (Z * Z).sum(dim=1)
+    if name == "cir":
+        return lambda t, X, Y, Z: -X.max(dim=1).values * Y
+    raise ValueError(f"deep_bsde: no torch nonlinearity for problem {name!r}")
+
+
+def deep_bsde(
+    problem: str = "hjb",
+    dim: int = 100,
+    budget: float = 60.0,
+    n_steps: int = 100,
+    batch: int = 64,
+    lr: float = 1e-2,
+    max_iterations: int = 100_000,
+    seed: int = 0,
+    verbose: bool = False,
+    threads: int = 1,
+) -> dict:
+    """Train a Deep BSDE solver for ``budget`` seconds (or ``max_iterations``) and return
+    ``dict(y0=..., time=..., iterations=..., loss=..., history=[(time, y0), ...])``."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)  # tiny matrices: more threads only add contention
+    p = get_problem(problem, dim=dim)
+    d, dt = p.dim, p.T / n_steps
+    h = _torch_h(problem)
+    if p.sigma_kind == "full":
+        raise ValueError("deep_bsde: full sigma is not supported by this compact baseline")
+
+    # Y0 starts at the mean terminal value of a pilot batch (a cheap, neutral guess).
+    pilot, _ = simulate_paths(p, n_steps, 256, seed=seed + 10**6)
+    y0 = torch.nn.Parameter(torch.tensor(float(np.mean(p.g(pilot[-1]))), dtype=torch.float64))
+    z0 = torch.nn.Parameter(torch.zeros(d, dtype=torch.float64))
+    width = d + 10
+    nets = torch.nn.ModuleList(
+        torch.nn.Sequential(
+            torch.nn.Linear(d, width), torch.nn.ReLU(),
+            torch.nn.Linear(width, width), torch.nn.ReLU(),
+            torch.nn.Linear(width, d),
+        ).double()
+        for _ in range(n_steps - 1)
+    )
+    params = [y0, z0, *nets.parameters()]
+    opt = torch.optim.Adam(params, lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: 1.0 if it < 2000 else 0.1)
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    history, it, loss_value = [], 0, float("nan")
+    while it < max_iterations and time.perf_counter() - start < budget:
+        Xn, xin = simulate_paths(p, n_steps, batch, seed=rng)
+        X = torch.from_numpy(Xn)
+        xi = torch.from_numpy(xin)
+        gT = torch.from_numpy(np.asarray(p.g(Xn[-1]), dtype=float))
+        Y = y0.expand(batch)
+        Z = z0.expand(batch, d)
+        for n in range(n_steps):
+            sig = torch.from_numpy(np.asarray(p.sigma(n * dt, Xn[n]), dtype=float))
+            Y = Y - h(n * dt, X[n], Y, Z) * dt + (Z * xi[n]).sum(dim=1) * np.sqrt(dt)
+            if n + 1 < n_steps:
+                # Z = sigma^T grad V: the net outputs it directly.
+                Z = nets[n](X[n + 1])
+        loss = ((Y - gT) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        it += 1
+        loss_value = float(loss.detach())
+        if it % 50 == 0:
+            history.append((time.perf_counter() - start, float(y0.detach())))
+            if verbose:
+                print(f"it {it:6d}  t {history[-1][0]:7.1f}s  loss {loss_value:.4e}  y0 {float(y0.detach()):.6f}")
+        del sig
+    return dict(
+        y0=float(y0.detach()), time=time.perf_counter() - start, iterations=it, loss=loss_value, history=history
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--problem", default="hjb")
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--budget", type=float, default=60.0, help="wall-clock seconds")
+    ap.add_argument("--n-steps", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    out = deep_bsde(args.problem, args.dim, args.budget, args.n_steps, args.batch, seed=args.seed, verbose=True)
+    p = get_problem(args.problem, dim=args.dim)
+    ref = p.reference_value
+    if ref is None and args.problem == "hjb":
+        from ttsolve.pde.references import hjb_reference
+
+        ref = float(hjb_reference(0.0, p.x0[None, :], n_mc=200_000)[0][0])
+    err = "n/a" if ref is None else f"{abs(out['y0'] - ref) / abs(ref):.3e}"
+    print(f"Deep BSDE {args.problem} d={args.dim}: Y0 = {out['y0']:.6f}, reference {ref}, "
+          f"relative error {err}, {out['iterations']} iterations in {out['time']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
