@@ -15,7 +15,7 @@ import numpy as np
 from .paths import SeedLike, _generator, sigma_times
 from .problem import Problem
 
-__all__ = ["hjb_reference", "brownian_cole_hopf", "feynman_kac_cole_hopf", "check_points"]
+__all__ = ["hjb_exact", "hjb_reference", "brownian_cole_hopf", "feynman_kac_cole_hopf", "check_points"]
 
 # Working-set size (bytes) of one vectorised Monte Carlo block.
 _BLOCK_BYTES = 32 * 1024**2
@@ -165,3 +165,53 @@ def feynman_kac_cole_hopf(
     mean = s1 / n_mc
     var = max(s2 / n_mc - mean**2, 0.0) * n_mc / (n_mc - 1)
     return shift - np.log(mean), np.sqrt(var / n_mc) / mean
+
+
+def hjb_exact(t: float, X: np.ndarray, T: float = 1.0, n_quad: int = 200, gradient: bool = False):
+    """Deterministic Cole-Hopf value of the HJB problem by quadrature (no Monte Carlo error).
+
+    With s^2 = 2 (T - t) and g = log((1 + |y|^2)/2), exp(-g(x + s N)) = 2 / (1 + |x + s N|^2) and
+    |x + s N|^2 = s^2 ((mu + z)^2 + c) with mu = |x| / s, z ~ N(0, 1) and c ~ chi^2_{d-1}
+    independent.  For fixed c the Gaussian expectation over z is a Voigt profile, evaluated in
+    closed form with the Faddeeva function w:  E_z[1 / ((mu + z)^2 + gam^2)] =
+    sqrt(pi/2) Re w((mu + i gam)/sqrt 2) / gam,  gam^2 = c + 1/s^2.  The remaining smooth 1-D
+    expectation over c uses ``n_quad``-point generalised Gauss-Laguerre (exact for d = 1).
+
+    Returns V (K,), or (V, grad V) with grad V = -(dpsi/dmu / psi) x / (s |x|).
+    """
+    from scipy.special import roots_genlaguerre, wofz
+
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (K, d), got {X.shape}")
+    K, d = X.shape
+    if not 0.0 <= t <= T:
+        raise ValueError(f"t must lie in [0, T={T}], got {t}")
+    if not 2 <= n_quad <= 200:
+        raise ValueError(f"n_quad must lie in [2, 200] (Laguerre weights overflow beyond), got {n_quad}")
+    r2 = np.sum(X * X, axis=1)
+    if t == T:
+        V = np.log(0.5 + 0.5 * r2)
+        return (V, 2.0 * X / (1.0 + r2[:, None])) if gradient else V
+    s2 = 2.0 * (T - t)
+    mu = np.sqrt(r2 / s2)[:, None]
+    if d > 1:
+        k = 0.5 * (d - 1)
+        u, wu = roots_genlaguerre(n_quad, k - 1.0)
+        c, wc = 2.0 * u, wu / wu.sum()  # c = 2u ~ Gamma(k, 2) = chi^2_{d-1}
+    else:
+        c, wc = np.zeros(1), np.ones(1)
+    gam = np.sqrt(c + 1.0 / s2)[None, :]
+    zeta = (mu + 1j * gam) / np.sqrt(2.0)  # (K, nc)
+    wz = wofz(zeta)
+    scale = (2.0 / s2) * np.sqrt(np.pi / 2.0) / gam
+    psi = (scale * wz.real) @ wc
+    V = -np.log(psi)
+    if not gradient:
+        return V
+    dw = -2.0 * zeta * wz + 2j / np.sqrt(np.pi)  # w'(zeta)
+    dpsi_dmu = (scale * dw.real / np.sqrt(2.0)) @ wc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        direction = np.where(r2[:, None] > 0, X / np.sqrt(r2)[:, None], 0.0)
+    grad = -(dpsi_dmu / psi)[:, None] * direction / np.sqrt(s2)
+    return V, grad
