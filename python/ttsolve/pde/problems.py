@@ -87,6 +87,37 @@ def _with_domain(problem: Problem, **pilot: Any) -> Problem:
     return dataclasses.replace(problem, domain=domain_from_paths(problem, **pilot))
 
 
+def _make_problem(
+    *, dim, T, x0, drift, sigma, h, g, grad_g, name, note, n_steps, sigma_kind="scalar",
+    exact=None, exact_gradient=None, reference=None, domain=None,
+) -> Problem:
+    """Assemble a built-in Problem: validated callables, V(0, x0) from ``exact`` unless a
+    ``reference`` (value, stderr) is given, and a domain box from pilot paths unless given."""
+    if exact is not None:
+        exact = _checked(exact, dim, "exact")
+        exact_gradient = _checked(exact_gradient, dim, "exact_gradient")
+        if reference is None:
+            reference = (float(exact(0.0, x0[None, :])[0]), 0.0)
+    problem = Problem(
+        dim=dim, T=T, x0=x0,
+        drift=_checked(drift, dim, "drift"),
+        sigma=sigma,
+        h=h,
+        g=_checked_x(g, dim, "g"),
+        grad_g=_checked_x(grad_g, dim, "grad_g"),
+        domain=(x0 - 1.0, x0 + 1.0) if domain is None else domain,
+        sigma_kind=sigma_kind,
+        name=name,
+        exact=exact,
+        exact_gradient=exact_gradient,
+        reference_value=None if reference is None else reference[0],
+        reference_stderr=None if reference is None else reference[1],
+        reference_note=note,
+        defaults=dict(n_steps=n_steps),
+    )
+    return problem if domain is not None else _with_domain(problem)
+
+
 def _half_sq_norm_h(t, X, Y, Z):
     """h = -|z|^2 / 2 (the control-cost nonlinearity of the HJB and double-well problems)."""
     return -0.5 * np.sum(np.asarray(Z) ** 2, axis=1)
@@ -132,24 +163,11 @@ def HJB(dim: int = 100, T: float = 1.0) -> Problem:
         note += f"; the paper's Monte Carlo value is {HJB_PAPER_VALUE_D100}"
     ref, stderr = float(exact(0.0, np.zeros((1, dim)))[0]), 0.0
     half = 4.5 * np.sqrt(2.0 * T)  # X_t = sqrt(2) W_t: 4.5 standard deviations at t = T
-    return Problem(
-        dim=dim,
-        T=T,
-        x0=np.zeros(dim),
-        drift=_checked(_zero_drift, dim, "drift"),
-        sigma=lambda t, X: s,
-        h=_half_sq_norm_h,
-        g=_checked_x(_hjb_g, dim, "g"),
-        grad_g=_checked_x(_hjb_grad_g, dim, "grad_g"),
+    return _make_problem(
+        dim=dim, T=T, x0=np.zeros(dim), drift=_zero_drift, sigma=lambda t, X: s, h=_half_sq_norm_h,
+        g=_hjb_g, grad_g=_hjb_grad_g, name="hjb", note=note, n_steps=100,
+        exact=exact, exact_gradient=exact_gradient, reference=(ref, stderr),
         domain=(np.full(dim, -half), np.full(dim, half)),
-        sigma_kind="scalar",
-        name="hjb",
-        exact=_checked(exact, dim, "exact"),
-        exact_gradient=_checked(exact_gradient, dim, "exact_gradient"),
-        reference_value=ref,
-        reference_stderr=stderr,
-        reference_note=note,
-        defaults=dict(n_steps=100),
     )
 
 
@@ -246,25 +264,11 @@ def DoubleWell(dim: int = 50, T: float = 0.5, kappa: float = DOUBLE_WELL_KAPPA, 
     def exact_gradient(t, X):
         return fd.value_and_derivative(t, X)[1]
 
-    x0 = -np.ones(dim)
-    problem = Problem(
-        dim=dim, T=T, x0=x0,
-        drift=_checked(drift, dim, "drift"),
-        sigma=lambda t, X: 1.0,
-        h=_half_sq_norm_h,
-        g=_checked_x(g, dim, "g"),
-        grad_g=_checked_x(grad_g, dim, "grad_g"),
-        domain=(x0 - 3.0, x0 + 3.0),
-        sigma_kind="scalar",
-        name="doublewell",
-        exact=_checked(exact, dim, "exact"),
-        exact_gradient=_checked(exact_gradient, dim, "exact_gradient"),
-        reference_value=float(exact(0.0, x0[None, :])[0]),
-        reference_stderr=0.0,
-        reference_note="separable: sum of 1-D Cole-Hopf solutions by Crank-Nicolson finite differences",
-        defaults=dict(n_steps=50),
+    return _make_problem(
+        dim=dim, T=T, x0=-np.ones(dim), drift=drift, sigma=lambda t, X: 1.0, h=_half_sq_norm_h,
+        g=g, grad_g=grad_g, name="doublewell", n_steps=50, exact=exact, exact_gradient=exact_gradient,
+        note="separable: sum of 1-D Cole-Hopf solutions by Crank-Nicolson finite differences",
     )
-    return _with_domain(problem)
 
 
 def interaction_matrix(dim: int, seed: int = 42, strength: float = 0.1) -> np.ndarray:
@@ -314,24 +318,13 @@ def DoubleWellInteracting(dim: int = 20, T: float = 0.3, eta: float = 0.5, seed:
     def grad_g(X):
         return 2.0 * eta * (X - 1.0)
 
-    x0 = -np.ones(dim)
     ref = INTERACTING_REFERENCE.get((dim, T, eta, seed))
-    problem = Problem(
-        dim=dim, T=T, x0=x0,
-        drift=_checked(drift, dim, "drift"),
-        sigma=lambda t, X: 1.0,
-        h=_half_sq_norm_h,
-        g=_checked_x(g, dim, "g"),
-        grad_g=_checked_x(grad_g, dim, "grad_g"),
-        domain=(x0 - 3.0, x0 + 3.0),
-        sigma_kind="scalar",
-        name="doublewell-interacting",
-        reference_value=None if ref is None else ref[0],
-        reference_stderr=None if ref is None else ref[1],
-        reference_note="Cole-Hopf + Euler-Maruyama Monte Carlo" + ("" if ref is None else f" ({ref[2]})"),
-        defaults=dict(n_steps=30),
+    return _make_problem(
+        dim=dim, T=T, x0=-np.ones(dim), drift=drift, sigma=lambda t, X: 1.0, h=_half_sq_norm_h,
+        g=g, grad_g=grad_g, name="doublewell-interacting", n_steps=30,
+        reference=None if ref is None else ref[:2],
+        note="Cole-Hopf + Euler-Maruyama Monte Carlo" + ("" if ref is None else f" ({ref[2]})"),
     )
-    return _with_domain(problem)
 
 
 def decoupled_control(C: np.ndarray, eta: float, T: float):
@@ -461,26 +454,11 @@ def CIRBond(dim: int = 100, T: float = 1.0, variant: str = "paper", seed: int = 
             return cir_affine_bond(t, X, T, a, b, s, lam)[1]
 
         kind, note = "diagonal", "closed-form affine bond price (product over factors)"
-        exact, exact_gradient = _checked(exact, dim, "exact"), _checked(exact_gradient, dim, "exact_gradient")
-    x0 = np.ones(dim)
-    problem = Problem(
-        dim=dim, T=T, x0=x0,
-        drift=_checked(drift, dim, "drift"),
-        sigma=_checked(sigma, dim, "sigma"),
-        h=h,
-        g=_checked_x(g, dim, "g"),
-        grad_g=_checked_x(grad_g, dim, "grad_g"),
-        domain=(np.zeros(dim), np.full(dim, 2.0)),
-        sigma_kind=kind,
-        name="cir" if variant == "paper" else "cir-affine",
-        exact=exact,
-        exact_gradient=exact_gradient,
-        reference_value=None if exact is None else float(exact(0.0, x0[None, :])[0]),
-        reference_stderr=None if exact is None else 0.0,
-        reference_note=note,
-        defaults=dict(n_steps=100),
+    return _make_problem(
+        dim=dim, T=T, x0=np.ones(dim), drift=drift, sigma=_checked(sigma, dim, "sigma"), h=h,
+        g=g, grad_g=grad_g, sigma_kind=kind, name="cir" if variant == "paper" else "cir-affine",
+        n_steps=100, exact=exact, exact_gradient=exact_gradient, note=note,
     )
-    return _with_domain(problem)
 
 
 def cir_reference(problem: Problem, n_mc: int = 100_000, n_steps: int = 1000, seed: int = 7):
@@ -520,8 +498,8 @@ def UnboundedSin(dim: int = 10, T: float = 1.0) -> Problem:
 
     b = 0, sigma = I / sqrt(d) (scalar), x0 = (1/2, ..., 1/2), g(x) = cos(sum_i i x_i), and
     h(t, x, y, z) = -V_t - Lap V/(2d) - 1/2 (V DV/d + V^2) + 1/2 (y^2 + y sum_i z_i / sqrt(d)),
-    with V, DV = sum_i dV/dx_i evaluated at the exact solution, so h vanishes-free terms cancel
-    exactly at (y, z) = (V, grad V / sqrt(d)).
+    where V, DV = sum_i dV/dx_i, V_t and Lap V are those of the exact solution, so that the exact
+    solution satisfies the PDE with (y, z) = (V, grad V / sqrt(d)).
     """
     dim, T = _check_dim(dim), _check_T(T)
     k = np.arange(1.0, dim + 1.0)
@@ -559,25 +537,11 @@ def UnboundedSin(dim: int = 10, T: float = 1.0) -> Problem:
     def grad_g(X):
         return -np.sin(X @ k)[:, None] * k[None, :]
 
-    x0 = np.full(dim, 0.5)
-    problem = Problem(
-        dim=dim, T=T, x0=x0,
-        drift=_checked(_zero_drift, dim, "drift"),
-        sigma=lambda t, X: s,
-        h=_checked(h, dim, "h"),
-        g=_checked_x(g, dim, "g"),
-        grad_g=_checked_x(grad_g, dim, "grad_g"),
-        domain=(x0 - 1.0, x0 + 1.0),
-        sigma_kind="scalar",
-        name="unboundedsin",
-        exact=_checked(exact, dim, "exact"),
-        exact_gradient=_checked(exact_gradient, dim, "exact_gradient"),
-        reference_value=float(exact(0.0, x0[None, :])[0]),
-        reference_stderr=0.0,
-        reference_note="closed-form exact solution",
-        defaults=dict(n_steps=100),
+    return _make_problem(
+        dim=dim, T=T, x0=np.full(dim, 0.5), drift=_zero_drift, sigma=lambda t, X: s,
+        h=_checked(h, dim, "h"), g=g, grad_g=grad_g, name="unboundedsin", n_steps=100,
+        exact=exact, exact_gradient=exact_gradient, note="closed-form exact solution",
     )
-    return _with_domain(problem)
 
 
 # ----------------------------------------------------------------------------- registry
