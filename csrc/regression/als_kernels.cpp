@@ -1,0 +1,163 @@
+// ALS building blocks: stack updates and the normal equations of one core, all as
+// per-block GEMM/SYRK calls so the dominant O(K n^2) Gram assembly runs at BLAS speed.
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "common/blas_runtime.hpp"
+#include "common/interrupt.hpp"
+#include "common/lapack.hpp"
+#include "common/parallel.hpp"
+#include "regression/regression.hpp"
+
+namespace ttsolve::regression {
+namespace {
+
+constexpr int64_t kBlock = 256;        // samples per design block
+constexpr int64_t kMaxChunks = 16;     // partial Grams, fixed => same sums for any thread count
+constexpr int64_t kChunkBytes = int64_t(1) << 28;
+
+int64_t num_blocks(int64_t K) { return (K + kBlock - 1) / kBlock; }
+
+}  // namespace
+
+void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
+                const double* core, int64_t r, int64_t r2, double* Lout) {
+  const int64_t nb = num_blocks(K), m = r * p;
+  la::BlasSingleThreadScope single;
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#endif
+  {
+    std::vector<double> Z(kBlock * m);
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (int64_t blk = 0; blk < nb; ++blk) {
+      const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
+      for (int64_t i = 0; i < bn; ++i) {
+        const double* l = L + (i0 + i) * r;
+        const double* ph = Phi + ((i0 + i) * d + k) * p;
+        double* z = &Z[i * m];
+        for (int64_t a = 0; a < r; ++a)
+          for (int64_t j = 0; j < p; ++j) z[a * p + j] = l[a] * ph[j];
+      }
+      la::gemm(false, false, bn, r2, m, 1.0, Z.data(), m, core, r2, 0.0, Lout + i0 * r2, r2);
+    }
+  }
+}
+
+void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
+                 const double* core, int64_t r, int64_t r2, double* Rout) {
+  const int64_t nb = num_blocks(K), m = p * r2;
+  la::BlasSingleThreadScope single;
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#endif
+  {
+    std::vector<double> Z(kBlock * m);
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (int64_t blk = 0; blk < nb; ++blk) {
+      const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
+      for (int64_t i = 0; i < bn; ++i) {
+        const double* rr = R + (i0 + i) * r2;
+        const double* ph = Phi + ((i0 + i) * d + k) * p;
+        double* z = &Z[i * m];
+        for (int64_t j = 0; j < p; ++j)
+          for (int64_t b = 0; b < r2; ++b) z[j * r2 + b] = ph[j] * rr[b];
+      }
+      la::gemm(false, true, bn, r, m, 1.0, Z.data(), m, core, m, 0.0, Rout + i0 * r, r);
+    }
+  }
+}
+
+bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
+                            int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
+                            const double* w, const double* y, double* G, double* rhs) {
+  const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
+  const int64_t nb = num_blocks(K);
+  const int64_t mem_cap = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, n * n * 8));
+  const int64_t nchunks = std::max<int64_t>(1, std::min({nb, kMaxChunks, mem_cap}));
+  const int64_t per_chunk = (nb + nchunks - 1) / nchunks;
+  std::vector<double> partG(nchunks * n * n, 0.0), partb(nchunks * n, 0.0);
+  Interrupt interrupt;
+  la::BlasSingleThreadScope single;
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#endif
+  {
+    std::vector<double> A(kBlock * n), sy(kBlock);
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+    for (int64_t c = 0; c < nchunks; ++c) {
+      double* Gc = &partG[c * n * n];
+      double* bc = &partb[c * n];
+      for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
+        if (interrupt.requested() || interrupt.poll()) break;
+        const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
+        for (int64_t i = 0; i < bn; ++i) {
+          const int64_t s = i0 + i;
+          const double sw = w ? std::sqrt(w[s]) : 1.0;
+          const double* l = L + s * r;
+          const double* ph = Phi + (s * d + k) * p;
+          const double* rr = R + s * r2;
+          double* a = &A[i * n];
+          for (int64_t al = 0; al < r; ++al)
+            for (int64_t j = 0; j < p; ++j) {
+              const double f = sw * l[al] * ph[j];
+              double* aa = a + (al * p + j) * r2;
+              for (int64_t b = 0; b < r2; ++b) aa[b] = f * rr[b];
+            }
+          if (g) a[nc] = sw * g[s];
+          sy[i] = sw * y[s];
+        }
+        la::syrk_ata(bn, n, 1.0, A.data(), n, 1.0, Gc);
+        la::gemv(true, bn, n, 1.0, A.data(), n, sy.data(), 1.0, bc);
+      }
+    }
+  }
+  if (interrupt.requested()) return false;
+  std::fill(G, G + n * n, 0.0);
+  std::fill(rhs, rhs + n, 0.0);
+  for (int64_t c = 0; c < nchunks; ++c) {  // fixed order
+    for (int64_t i = 0; i < n * n; ++i) G[i] += partG[c * n * n + i];
+    for (int64_t i = 0; i < n; ++i) rhs[i] += partb[c * n + i];
+  }
+  return true;
+}
+
+bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs, double* x, double rcond) {
+  std::vector<double> A(G, G + n * n);
+  for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
+  std::copy(rhs, rhs + n, x);
+  if (la::cholesky_solve(n, A.data(), x, 1)) {
+    bool finite = true;
+    for (int64_t i = 0; i < n; ++i) finite = finite && std::isfinite(x[i]);
+    if (finite) return false;
+  }
+  // Stable fallback: pseudo-inverse through the eigen-decomposition.
+  A.assign(G, G + n * n);
+  for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
+  std::vector<double> wv, V;
+  la::symmetric_eig(n, A.data(), wv, V);
+  const double wmax = n > 0 ? std::max(0.0, wv.back()) : 0.0;
+  std::vector<double> c(n, 0.0);
+  for (int64_t e = 0; e < n; ++e) {
+    if (wv[e] <= rcond * wmax || wv[e] <= 0.0) continue;
+    double s = 0.0;
+    for (int64_t j = 0; j < n; ++j) s += V[e * n + j] * rhs[j];
+    c[e] = s / wv[e];
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    double s = 0.0;
+    for (int64_t e = 0; e < n; ++e) s += V[e * n + j] * c[e];
+    x[j] = s;
+  }
+  return true;
+}
+
+}  // namespace ttsolve::regression
