@@ -242,7 +242,7 @@ def fit(
     reg : float >= 0
         Ridge weight: minimises ``sum w (f - y)^2 / sum w + reg * ||core||^2`` in each local
         problem (with the other cores orthogonal, ``||core||`` is the coefficient norm).
-        SALSA uses ``max(reg, (0.1 * omega)^2)`` with ``omega`` tied to the residual.
+        SALSA uses ``max(reg, omega^2)`` with ``omega`` tied to the residual.
     max_sweeps : int >= 1
         One sweep = left-to-right then right-to-left.
     tol : float >= 0
@@ -363,7 +363,7 @@ def fit(
         return [c.copy() for c in s.cores], s.c
 
     def ridge():
-        return max(reg, (0.1 * omega) ** 2) if method == "salsa" else reg
+        return max(reg, omega**2) if method == "salsa" else reg
 
     def rank_rule(sv, limit):
         # keep the singular values above the threshold plus one small "stabilising" one
@@ -388,7 +388,7 @@ def fit(
         report.ranks.append(tuple([1] + [c.shape[2] for c in s.cores]))
         report.sweeps = sweep
         if method == "salsa":
-            omega = max(min(omega / 1.5, res), math.sqrt(reg) * 10, 1e-14)
+            omega = max(min(omega / 1.5, res), math.sqrt(reg), 1e-12)
         msg = f"sweep {sweep}: residual {res:.3e}, ranks {report.ranks[-1]}"
         if Xv is not None:
             val = _relres(s.values(Phiv, gv), yv, None)
