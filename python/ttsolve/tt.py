@@ -1,25 +1,132 @@
-"""TensorTrain: a thin Python class over the compiled container (ttsolve._core.TT)."""
+"""TensorTrain: a thin Python class over the compiled container (``ttsolve._core.TT``).
+
+All numerics run in C++ with the GIL released; this module only validates arguments.
+
+Conventions
+-----------
+* Core ``k`` has shape ``(r_k, n_k, r_{k+1})`` with ``r_0 = r_d = 1``.
+* Cores are stored as contiguous float64. Any real numeric input (float32, ints, Fortran
+  order, strided views) is converted by copying; complex, bool, string and object dtypes
+  are refused with ``TypeError``; NaN/inf entries with ``ValueError``.
+* :attr:`TensorTrain.cores` returns **read-only views** into the train's memory (no copy);
+  use ``np.array(core)`` or :meth:`TensorTrain.copy` for something writable.
+* Norms, inner products and sums are accumulated with a running power-of-two scale, so
+  they never overflow or underflow internally (d = 1000 cores of norm 10 are fine). The
+  ``log_*`` methods return the logarithm (no range limit); :meth:`norm`, :meth:`dot` and :meth:`sum`
+  return a float when the value is representable in float64 and raise ``OverflowError``
+  (pointing to the ``log_*`` method) otherwise.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+import math
+import numbers
+from typing import Sequence, Union
 
 import numpy as np
 
 from ._extension import _core
+from .io import register_saveable
 
-__all__ = ["TensorTrain"]
+__all__ = ["TensorTrain", "FULL_MAX_ENTRIES"]
+
+#: Default limit of :meth:`TensorTrain.full`: 2**27 float64 entries (1 GiB).
+FULL_MAX_ENTRIES = 2**27
+
+_LOG_MAX = math.log(np.finfo(np.float64).max)
+_LOG_TINY = math.log(np.finfo(np.float64).smallest_subnormal)
 
 
+def _int_list(values, name: str) -> list[int]:
+    """Validate a sequence of integers (numpy integers accepted, bools and floats refused)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of integers, got {type(values).__name__}")
+    out = []
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name} must contain integers, got {v!r}")
+        out.append(int(v))
+    return out
+
+
+def _dims(dims) -> list[int]:
+    d = _int_list(dims, "dims")
+    if not d:
+        raise ValueError("dims must not be empty")
+    for k, n in enumerate(d):
+        if n < 1:
+            raise ValueError(f"dims[{k}] = {n} must be >= 1")
+    return d
+
+
+def _scalar(a, name: str) -> float:
+    if isinstance(a, (bool, np.bool_)) or not isinstance(a, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number, got {type(a).__name__}")
+    a = float(a)
+    if not math.isfinite(a):
+        raise ValueError(f"{name} must be finite, got {a}")
+    return a
+
+
+def _eps(eps) -> float:
+    eps = _scalar(eps, "eps")
+    if eps < 0:
+        raise ValueError(f"eps must be >= 0, got {eps}")
+    return eps
+
+
+def _max_rank(max_rank) -> int:
+    if max_rank is None:
+        return 0
+    if isinstance(max_rank, (bool, np.bool_)) or not isinstance(max_rank, (numbers.Integral, np.integer)):
+        raise TypeError(f"max_rank must be an int or None, got {type(max_rank).__name__}")
+    if max_rank < 1:
+        raise ValueError(f"max_rank must be >= 1, got {max_rank}")
+    return int(max_rank)
+
+
+def _seed(seed) -> int:
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (numbers.Integral, np.integer)):
+        raise TypeError(f"seed must be an int or numpy Generator, got {type(seed).__name__}")
+    if seed < 0 or seed >= 2**64:
+        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    return int(seed)
+
+
+def _from_log(sign: float, log_abs: float, what: str, log_method: str) -> float:
+    """sign * exp(log_abs) as a float, or OverflowError when it is not representable."""
+    if sign == 0.0:
+        return 0.0
+    if log_abs > _LOG_MAX:
+        raise OverflowError(f"{what} = exp({log_abs:.6g}) overflows float64; use {log_method}()")
+    if log_abs < _LOG_TINY:
+        raise OverflowError(f"{what} = exp({log_abs:.6g}) underflows float64; use {log_method}()")
+    return sign * math.exp(log_abs)
+
+
+@register_saveable("tensor_train")
 class TensorTrain:
-    """A tensor in the tensor-train format.
+    """A tensor in the tensor-train (TT) format.
 
-    Core ``k`` has shape ``(r_k, n_k, r_{k+1})`` with ``r_0 = r_d = 1``. Cores are
-    converted to contiguous float64 on construction (float32 and other real dtypes are
-    accepted and converted; complex and object arrays are refused).
+    Parameters
+    ----------
+    cores : list of array_like
+        ``d >= 1`` three-dimensional arrays; core ``k`` has shape ``(r_k, n_k, r_{k+1})``
+        with ``r_0 = r_d = 1`` and matching inner ranks. Converted to contiguous float64
+        (copied); complex/object dtypes raise ``TypeError``, NaN/inf raise ``ValueError``.
+
+    Notes
+    -----
+    Arithmetic: ``x + y``, ``x - y``, ``-x``, ``a * x``, ``x * a``, ``x / a`` (scalars) and
+    the Hadamard (entrywise) product ``x * y``. Sums add ranks and Hadamard products
+    multiply them; call :meth:`round` to recompress. Operations between trains with
+    different dims raise ``ValueError`` naming both dims.
     """
 
     __slots__ = ("_tt",)
+    __array_ufunc__ = None  # numpy arrays defer to our operators (and then raise TypeError)
 
     def __init__(self, cores: Sequence[np.ndarray]):
         if isinstance(cores, _core.TT):
@@ -30,7 +137,7 @@ class TensorTrain:
         checked = []
         for k, c in enumerate(cores):
             a = np.asarray(c)
-            if a.dtype.kind not in "fiub":
+            if a.dtype.kind not in "fiu":
                 raise TypeError(f"cores[{k}] has dtype {a.dtype}; a real numeric dtype is required")
             checked.append(np.ascontiguousarray(a, dtype=np.float64))
         self._tt = _core.TT(checked)
@@ -40,6 +147,80 @@ class TensorTrain:
         obj = cls.__new__(cls)
         obj._tt = raw
         return obj
+
+    # ---- construction ---------------------------------------------------------------
+    @classmethod
+    def random(cls, dims: Sequence[int], ranks: Union[int, Sequence[int]], seed=0) -> "TensorTrain":
+        """Random train with independent ``N(0, 1/(n_k r_{k+1}))`` core entries.
+
+        The variance makes ``E ||x||_F^2 = 1``. Core ``k`` uses Philox stream ``k`` of
+        ``seed``, so the result depends only on ``(dims, ranks, seed)``.
+
+        Parameters
+        ----------
+        dims : sequence of int
+            Mode sizes ``n_1, ..., n_d`` (each >= 1).
+        ranks : int or sequence of int
+            An int ``r`` gives inner ranks ``min(r, prod(n_<=k), prod(n_>k))`` (the largest
+            useful ranks); a sequence gives all ``d + 1`` ranks (ends must be 1).
+        seed : int or numpy.random.Generator
+        """
+        d = _dims(dims)
+        if isinstance(ranks, (numbers.Integral, np.integer)) and not isinstance(ranks, (bool, np.bool_)):
+            if ranks < 1:
+                raise ValueError(f"ranks must be >= 1, got {ranks}")
+            # Largest useful rank at bond k: min(prod(n_<=k), prod(n_>k)), capped early.
+            r = [int(ranks)] * (len(d) + 1)
+            r[0] = r[-1] = 1
+            for k in range(1, len(d)):
+                r[k] = min(r[k], r[k - 1] * d[k - 1])
+            for k in range(len(d) - 1, 0, -1):
+                r[k] = min(r[k], r[k + 1] * d[k])
+        else:
+            r = _int_list(ranks, "ranks")
+            if len(r) != len(d) + 1:
+                raise ValueError(f"ranks must have len(dims) + 1 = {len(d) + 1} entries, got {len(r)}")
+            for k, v in enumerate(r):
+                if v < 1:
+                    raise ValueError(f"ranks[{k}] = {v} must be >= 1")
+            if r[0] != 1 or r[-1] != 1:
+                raise ValueError(f"boundary ranks must be 1, got ranks[0] = {r[0]}, ranks[-1] = {r[-1]}")
+        return cls._wrap(_core.tt_random(d, r, _seed(seed)))
+
+    @classmethod
+    def zeros(cls, dims: Sequence[int]) -> "TensorTrain":
+        """The zero tensor (all ranks 1)."""
+        return cls._wrap(_core.tt_constant(_dims(dims), 0.0))
+
+    @classmethod
+    def ones(cls, dims: Sequence[int]) -> "TensorTrain":
+        """The all-ones tensor (all ranks 1)."""
+        return cls._wrap(_core.tt_constant(_dims(dims), 1.0))
+
+    @classmethod
+    def from_dense(cls, a, eps: float = 1e-14, max_rank: int | None = None) -> "TensorTrain":
+        """TT-SVD of a dense array.
+
+        Parameters
+        ----------
+        a : array_like
+            Real array with ``ndim >= 1`` and no empty axis (converted to float64).
+        eps : float
+            Relative accuracy: ``||a - x||_F <= eps ||a||_F`` when ``max_rank`` does not bind.
+        max_rank : int or None
+            Upper bound on every rank (None: no bound).
+        """
+        arr = np.asarray(a)
+        if arr.dtype.kind not in "fiu":
+            raise TypeError(f"a has dtype {arr.dtype}; a real numeric dtype is required")
+        if arr.ndim < 1:
+            raise ValueError("a must have at least one dimension")
+        if arr.size == 0:
+            raise ValueError(f"a must not be empty, got shape {arr.shape}")
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
+        if not np.isfinite(arr).all():
+            raise ValueError("a contains NaN or inf")
+        return cls._wrap(_core.tt_from_dense(arr, _eps(eps), _max_rank(max_rank)))
 
     # ---- shape -----------------------------------------------------------------
     @property
@@ -54,22 +235,245 @@ class TensorTrain:
 
     @property
     def ndim(self) -> int:
+        """Number of cores ``d``."""
         return int(self._tt.ndim)
 
     @property
+    def num_params(self) -> int:
+        """Number of stored float64 values."""
+        return int(self._tt.num_params)
+
+    @property
     def cores(self) -> list[np.ndarray]:
-        """Read-only numpy views of the cores (no copy; use ``.copy()`` to modify)."""
+        """Read-only numpy views of the cores (no copy; use ``np.array(c)`` to modify)."""
         return [self._tt.core(k) for k in range(self.ndim)]
 
     def copy(self) -> "TensorTrain":
+        """Deep copy."""
         return TensorTrain._wrap(self._tt.copy())
 
     def __repr__(self) -> str:
         return f"TensorTrain(dims={list(self.dims)}, ranks={list(self.ranks)})"
 
-    # ---- pickling --------------------------------------------------------------
+    # ---- arithmetic ------------------------------------------------------------------
+    def _other(self, other, op: str) -> "TensorTrain":
+        if not isinstance(other, TensorTrain):
+            raise TypeError(f"{op}: expected a TensorTrain, got {type(other).__name__}")
+        return other
+
+    def __add__(self, other):
+        if not isinstance(other, TensorTrain):
+            return NotImplemented
+        return TensorTrain._wrap(_core.tt_add(1.0, self._tt, 1.0, other._tt))
+
+    def __sub__(self, other):
+        if not isinstance(other, TensorTrain):
+            return NotImplemented
+        return TensorTrain._wrap(_core.tt_add(1.0, self._tt, -1.0, other._tt))
+
+    def __neg__(self):
+        return TensorTrain._wrap(_core.tt_scale(self._tt, -1.0))
+
+    def __pos__(self):
+        return self.copy()
+
+    def __mul__(self, other):
+        if isinstance(other, TensorTrain):
+            return TensorTrain._wrap(_core.tt_hadamard(self._tt, other._tt))
+        if isinstance(other, (numbers.Real, np.floating, np.integer)) and not isinstance(other, (bool, np.bool_)):
+            return TensorTrain._wrap(_core.tt_scale(self._tt, _scalar(other, "scalar")))
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        if isinstance(other, (numbers.Real, np.floating, np.integer)) and not isinstance(other, (bool, np.bool_)):
+            a = _scalar(other, "divisor")
+            if a == 0.0:
+                raise ZeroDivisionError("division of a TensorTrain by zero")
+            return TensorTrain._wrap(_core.tt_scale(self._tt, 1.0 / a))
+        return NotImplemented
+
+    def hadamard(self, other: "TensorTrain") -> "TensorTrain":
+        """Entrywise product (same as ``self * other``); ranks multiply."""
+        return TensorTrain._wrap(_core.tt_hadamard(self._tt, self._other(other, "hadamard")._tt))
+
+    # ---- contractions ------------------------------------------------------------------
+    def log_dot(self, other: "TensorTrain") -> tuple[float, float]:
+        """``(sign, log|<self, other>|)`` with sign in {-1, 0, 1} (log is -inf for 0)."""
+        return _core.tt_dot(self._tt, self._other(other, "dot")._tt)
+
+    def dot(self, other: "TensorTrain") -> float:
+        """Frobenius inner product ``<self, other>``.
+
+        Raises ``OverflowError`` when the value is outside float64 range (use :meth:`log_dot`).
+        """
+        sign, log_abs = self.log_dot(other)
+        return _from_log(sign, log_abs, "dot", "log_dot")
+
+    def log_norm(self) -> float:
+        """Natural logarithm of the Frobenius norm (``-inf`` for the zero tensor)."""
+        return float(_core.tt_log_norm(self._tt))
+
+    def norm(self) -> float:
+        """Frobenius norm.
+
+        Computed by QR orthogonalisation (the norm of the last core of the left-orthogonal
+        form), so it is accurate to about machine precision relative to the norms of the
+        parts even for a small difference ``x - y`` (``sqrt(x.dot(x))`` would only give
+        about half the digits), and without overflow or underflow for any number of
+        cores. Raises ``OverflowError`` only if the norm itself is outside float64 range
+        (then use :meth:`log_norm`).
+        """
+        log_abs = self.log_norm()
+        return _from_log(0.0 if log_abs == -math.inf else 1.0, log_abs, "norm", "log_norm")
+
+    def log_sum(self) -> tuple[float, float]:
+        """``(sign, log|sum of all entries|)``."""
+        return _core.tt_sum(self._tt)
+
+    def sum(self) -> float:
+        """Sum of all entries (``OverflowError`` outside float64 range; see :meth:`log_sum`)."""
+        sign, log_abs = _core.tt_sum(self._tt)
+        return _from_log(sign, log_abs, "sum", "log_sum")
+
+    def full(self, max_entries: int = FULL_MAX_ENTRIES) -> np.ndarray:
+        """The dense tensor, shape ``dims``.
+
+        Refuses with ``MemoryError`` when the tensor (or an intermediate unfolding
+        ``n_1 ... n_k x r_{k+1}``) would exceed ``max_entries`` float64 values (default
+        ``FULL_MAX_ENTRIES = 2**27``, i.e. 1 GiB); pass a larger ``max_entries`` to override.
+        """
+        if isinstance(max_entries, (bool, np.bool_)) or not isinstance(max_entries, (numbers.Integral, np.integer)):
+            raise TypeError("max_entries must be an int")
+        size, worst = 1, 1
+        for n, r in zip(self.dims, self.ranks[1:]):
+            size *= n
+            worst = max(worst, size * r)
+        if worst > max_entries:
+            raise MemoryError(
+                f"full(): dims {self.dims} need {worst} entries (> max_entries = {max_entries}); "
+                "pass a larger max_entries to override")
+        return _core.tt_full(self._tt, int(max_entries))
+
+    # ---- orthogonalisation and rounding ----------------------------------------------------
+    def orthogonalize(self, direction: Union[str, int] = "left") -> "TensorTrain":
+        """A new train representing the same tensor with orthogonal cores.
+
+        Parameters
+        ----------
+        direction : {'left', 'right'} or int
+            ``'left'``: cores ``0 .. d-2`` left-orthogonal (their ``(r_k n_k) x r_{k+1}``
+            unfoldings have orthonormal columns) and the last core carries the norm.
+            ``'right'``: cores ``1 .. d-1`` right-orthogonal (``r_k x (n_k r_{k+1})``
+            unfoldings with orthonormal rows). An int ``mu`` (negative counts from the end):
+            cores before ``mu`` left-, cores after ``mu`` right-orthogonal.
+            Ranks may decrease where an unfolding is rank-deficient.
+        """
+        d = self.ndim
+        if isinstance(direction, str):
+            if direction not in ("left", "right"):
+                raise ValueError(f"direction must be 'left', 'right' or a core index, got {direction!r}")
+            mu = d - 1 if direction == "left" else 0
+        elif isinstance(direction, (numbers.Integral, np.integer)) and not isinstance(direction, (bool, np.bool_)):
+            mu = int(direction)
+            if not -d <= mu < d:
+                raise IndexError(f"core position {mu} out of range for {d} cores")
+            mu %= d
+        else:
+            raise TypeError(f"direction must be 'left', 'right' or an int, got {type(direction).__name__}")
+        return TensorTrain._wrap(_core.tt_orthogonalize(self._tt, mu))
+
+    def round(self, eps: float = 1e-14, max_rank: int | None = None, *, method: str = "svd",
+              oversample: int = 10, seed=0) -> "TensorTrain":
+        """Recompress to lower ranks (TT rounding).
+
+        Parameters
+        ----------
+        eps : float
+            Relative accuracy (>= 0).
+        max_rank : int or None
+            Upper bound on every rank (None: no bound).
+        method : {'svd', 'randomized'}
+            ``'svd'`` (default): left-orthogonalisation by QR, then a right-to-left sweep of
+            truncated SVDs. Guarantee: ``||self - self.round(eps)||_F <= eps * ||self||_F``
+            when ``max_rank`` does not bind (each of the ``d - 1`` truncations discards at
+            most ``eps ||self||_F / sqrt(d - 1)``); with a binding ``max_rank`` the result is
+            quasi-optimal (error at most ``sqrt(d - 1)`` times the best rank-``max_rank``
+            error). ``'randomized'`` (needs ``max_rank``): projects on the ranges sketched by
+            a Gaussian random train of ranks ``max_rank + oversample`` ("randomize-then-
+            orthogonalize", Al Daas et al., SISC 2023) and then truncates as ``'svd'``
+            does. Faster when ``max_rank`` is well below the current ranks; its error is
+            close to, but not guaranteed within, that of ``'svd'`` and it depends on ``seed``.
+            When ``max_rank + oversample`` reaches the largest current rank the sketch
+            would save nothing and ``'svd'`` is used instead.
+        oversample : int
+            Extra sketch rank for ``'randomized'`` (>= 0).
+        seed : int or numpy.random.Generator
+            Seed of the sketch for ``'randomized'`` (ignored by ``'svd'``).
+
+        The zero tensor rounds to rank 1.
+        """
+        eps, mr = _eps(eps), _max_rank(max_rank)
+        if method == "svd":
+            return TensorTrain._wrap(_core.tt_round(self._tt, eps, mr))
+        if method != "randomized":
+            raise ValueError(f"method must be 'svd' or 'randomized', got {method!r}")
+        if mr == 0:
+            raise ValueError("method='randomized' needs max_rank")
+        if isinstance(oversample, (bool, np.bool_)) or not isinstance(oversample, (numbers.Integral, np.integer)):
+            raise TypeError("oversample must be an int")
+        if oversample < 0:
+            raise ValueError(f"oversample must be >= 0, got {oversample}")
+        return TensorTrain._wrap(_core.tt_round_randomized(self._tt, eps, mr, int(oversample), _seed(seed)))
+
+    # ---- entries -----------------------------------------------------------------------
+    def evaluate(self, idx) -> np.ndarray:
+        """Entries at a batch of multi-indices.
+
+        Parameters
+        ----------
+        idx : array_like of int, shape (K, d) (or (d,) for one entry)
+            Integer indices with ``0 <= idx[:, k] < n_k``; negative indices are not
+            wrapped. Float or bool arrays raise ``TypeError``; out-of-range indices
+            raise ``IndexError``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (K,) (or a float for a single (d,) index)
+        """
+        a = np.asarray(idx)
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"idx must be an integer array, got dtype {a.dtype}")
+        single = a.ndim == 1
+        if single:
+            a = a[None, :]
+        if a.ndim != 2 or a.shape[1] != self.ndim:
+            raise ValueError(f"idx must have shape (K, {self.ndim}), got {np.shape(idx)}")
+        if a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.int64).max:
+            raise IndexError("idx contains values beyond the int64 range")
+        a = np.ascontiguousarray(a, dtype=np.int64)
+        if a.size:
+            bad = (a < 0) | (a >= np.asarray(self.dims, dtype=np.int64))
+            if bad.any():
+                s, k = np.argwhere(bad)[0]
+                raise IndexError(f"idx[{s}, {k}] = {a[s, k]} out of range for dimension {self.dims[k]}")
+        out = _core.tt_evaluate(self._tt, a)
+        return float(out[0]) if single else out
+
+    # ---- persistence ---------------------------------------------------------------------
     def __getstate__(self):
         return [np.array(c) for c in self.cores]
 
     def __setstate__(self, state):
         self._tt = _core.TT(list(state))
+
+    def _to_arrays(self) -> dict[str, np.ndarray]:
+        arrays = {f"core_{k}": np.array(c) for k, c in enumerate(self.cores)}
+        arrays["ndim"] = np.array(self.ndim)
+        return arrays
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict[str, np.ndarray]) -> "TensorTrain":
+        d = int(arrays["ndim"])
+        return cls([arrays[f"core_{k}"] for k in range(d)])

@@ -1,0 +1,104 @@
+// Sums, scaling and Hadamard products of tensor trains (exact, rank-increasing).
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "tt/ops.hpp"
+
+namespace ttsolve::tt {
+namespace {
+
+std::string dims_str(const std::vector<int64_t>& dims) {
+  std::string s = "(";
+  for (size_t k = 0; k < dims.size(); ++k) s += (k ? ", " : "") + std::to_string(dims[k]);
+  return s + ")";
+}
+
+/// Scaled cores can leave float64 range (e.g. x / 1e-310): refuse instead of storing inf.
+void require_finite(const TensorTrain& t, const char* op) {
+  for (const auto& c : t.cores)
+    for (double v : c)
+      if (!std::isfinite(v)) throw std::overflow_error(std::string(op) + ": the result overflows float64");
+}
+
+}  // namespace
+
+void check_same_dims(const TensorTrain& x, const TensorTrain& y, const char* op) {
+  if (x.dims != y.dims)
+    throw std::invalid_argument(std::string(op) + ": incompatible tensor trains with dims " +
+                                dims_str(x.dims) + " and " + dims_str(y.dims));
+}
+
+TensorTrain scale(const TensorTrain& x, double alpha) {
+  TensorTrain out = x;
+  for (double& v : out.cores[0]) v *= alpha;
+  require_finite(out, "scale");
+  return out;
+}
+
+TensorTrain linear_combination(double alpha, const TensorTrain& x, double beta, const TensorTrain& y) {
+  check_same_dims(x, y, "add");
+  const int64_t d = x.ndim();
+  if (d == 1) {  // both cores are (1, n, 1): plain vector sum
+    TensorTrain out = x;
+    for (size_t i = 0; i < out.cores[0].size(); ++i) out.cores[0][i] = alpha * x.cores[0][i] + beta * y.cores[0][i];
+    require_finite(out, "add");
+    return out;
+  }
+  // Block structure: first core [aX | bY], middle cores diag(X, Y), last core [X ; Y].
+  std::vector<int64_t> ranks(d + 1, 1);
+  for (int64_t k = 1; k < d; ++k) ranks[k] = x.ranks[k] + y.ranks[k];
+  TensorTrain out = zeros(x.dims, ranks);
+  for (int64_t k = 0; k < d; ++k) {
+    const int64_t n = x.dims[k], R = ranks[k + 1];
+    const int64_t xr0 = x.ranks[k], xr1 = x.ranks[k + 1], yr0 = y.ranks[k], yr1 = y.ranks[k + 1];
+    // Offsets of y's block: below x's block on the left rank (unless first core) and to
+    // its right on the right rank (unless last core).
+    const int64_t row_off = (k == 0) ? 0 : xr0, col_off = (k == d - 1) ? 0 : xr1;
+    const double ax = (k == 0) ? alpha : 1.0, by = (k == 0) ? beta : 1.0;
+    double* o = out.cores[k].data();
+    const double* xc = x.cores[k].data();
+    const double* yc = y.cores[k].data();
+    for (int64_t a = 0; a < xr0; ++a)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t b = 0; b < xr1; ++b) o[(a * n + i) * R + b] = ax * xc[(a * n + i) * xr1 + b];
+    for (int64_t a = 0; a < yr0; ++a)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t b = 0; b < yr1; ++b)
+          o[((row_off + a) * n + i) * R + col_off + b] = by * yc[(a * n + i) * yr1 + b];
+  }
+  require_finite(out, "add");
+  return out;
+}
+
+TensorTrain hadamard(const TensorTrain& x, const TensorTrain& y) {
+  check_same_dims(x, y, "hadamard");
+  const int64_t d = x.ndim();
+  std::vector<int64_t> ranks(d + 1);
+  for (int64_t k = 0; k <= d; ++k) ranks[k] = x.ranks[k] * y.ranks[k];
+  check_shape(x.dims, ranks);
+  TensorTrain out = zeros(x.dims, ranks);
+  // Core ((a, c), i, (b, e)) = X(a, i, b) * Y(c, i, e): a Kronecker product per slice i.
+  for (int64_t k = 0; k < d; ++k) {
+    const int64_t n = x.dims[k], xr0 = x.ranks[k], xr1 = x.ranks[k + 1], yr0 = y.ranks[k],
+                  yr1 = y.ranks[k + 1], R = ranks[k + 1];
+    double* o = out.cores[k].data();
+    const double* xc = x.cores[k].data();
+    const double* yc = y.cores[k].data();
+    for (int64_t a = 0; a < xr0; ++a)
+      for (int64_t c = 0; c < yr0; ++c)
+        for (int64_t i = 0; i < n; ++i) {
+          double* orow = o + ((a * yr0 + c) * n + i) * R;
+          const double* yrow = yc + (c * n + i) * yr1;
+          for (int64_t b = 0; b < xr1; ++b) {
+            const double xv = xc[(a * n + i) * xr1 + b];
+            for (int64_t e = 0; e < yr1; ++e) orow[b * yr1 + e] = xv * yrow[e];
+          }
+        }
+  }
+  require_finite(out, "hadamard");
+  return out;
+}
+
+}  // namespace ttsolve::tt

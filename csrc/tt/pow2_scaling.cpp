@@ -1,0 +1,44 @@
+// Exact rescaling by powers of two: keeps long products of cores inside float64 range
+// without rounding errors (the exponents are carried separately as integers).
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "tt/ops.hpp"
+
+namespace ttsolve::tt {
+
+bool rescale_pow2(std::vector<double>& v, int64_t& exp2) {
+  double m = 0.0;
+  for (double x : v) m = std::max(m, std::fabs(x));
+  if (m == 0.0) return false;
+  int e = 0;
+  std::frexp(m, &e);
+  for (double& x : v) x = std::ldexp(x, -e);
+  exp2 += e;
+  return true;
+}
+
+void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e) {
+  if (e == 0) return;
+  const int ie = static_cast<int>(std::clamp<int64_t>(e, -100000, 100000));
+  bool was_nonzero = false, is_nonzero = false;
+  for (double& v : t.cores[k]) {
+    was_nonzero = was_nonzero || v != 0.0;
+    v = std::ldexp(v, ie);
+    is_nonzero = is_nonzero || v != 0.0;
+    if (!std::isfinite(v))
+      throw std::overflow_error("the tensor's entries overflow float64 (its log-norm is still available)");
+  }
+  if (was_nonzero && !is_nonzero)
+    throw std::overflow_error("the tensor's entries underflow float64 (its log-norm is still available)");
+}
+
+void distribute_pow2(TensorTrain& t, int64_t exp2) {
+  const int64_t d = t.ndim();
+  const int64_t base = exp2 / d, extra = exp2 % d;  // extra has the sign of exp2
+  for (int64_t k = 0; k < d; ++k)
+    scale_core_pow2(t, k, base + (k < std::abs(extra) ? (extra > 0 ? 1 : -1) : 0));
+}
+
+}  // namespace ttsolve::tt

@@ -1,0 +1,58 @@
+"""The row-major BLAS/LAPACK wrappers (csrc/common/lapack.cpp), checked through TT
+operations on two-core trains, i.e. plain matrices, against numpy."""
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+from ttsolve import TensorTrain
+
+sizes = st.integers(1, 9)
+
+
+def matrix_train(a):
+    """Two-core train with cores (1, m, k) and (k, n, 1) from a factorisation a = b @ c."""
+    b, c = a
+    return TensorTrain([b[None, :, :], c[:, :, None]])
+
+
+@given(sizes, sizes, sizes, st.integers(0, 2**32))
+def test_gemm_through_full(m, k, n, seed):
+    rng = np.random.default_rng(seed)
+    b, c = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    np.testing.assert_allclose(matrix_train((b, c)).full(), b @ c, rtol=1e-13, atol=1e-13)
+
+
+@given(sizes, sizes, st.integers(0, 2**32), st.integers(1, 9))
+def test_svd_through_tt_svd_is_eckart_young(m, n, seed, k):
+    a = np.random.default_rng(seed).standard_normal((m, n))
+    s = np.linalg.svd(a, compute_uv=False)
+    x = TensorTrain.from_dense(a, eps=0.0, max_rank=k)
+    kk = min(k, m, n)
+    assert x.ranks == (1, kk, 1)
+    # Best rank-k error, exactly as numpy's singular values predict.
+    np.testing.assert_allclose(np.linalg.norm(x.full() - a), np.sqrt(np.sum(s[kk:] ** 2)), atol=1e-12)
+    u = np.array(x.cores[0][0])
+    np.testing.assert_allclose(u.T @ u, np.eye(kk), atol=1e-12)
+
+
+@given(sizes, sizes, sizes, st.integers(0, 2**32))
+def test_qr_through_orthogonalize(m, k, n, seed):
+    rng = np.random.default_rng(seed)
+    b, c = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    x = matrix_train((b, c))
+    for direction in ("left", "right"):
+        y = x.orthogonalize(direction)
+        np.testing.assert_allclose(y.full(), b @ c, rtol=1e-12, atol=1e-12)
+        assert y.ranks[1] == (min(m, k) if direction == "left" else min(k, n))
+    q = np.array(x.orthogonalize("left").cores[0][0])  # (m, min(m, k)): orthonormal columns
+    np.testing.assert_allclose(q.T @ q, np.eye(q.shape[1]), atol=1e-12)
+    w = np.array(x.orthogonalize("right").cores[1][:, :, 0])  # (min(k, n), n): orthonormal rows
+    np.testing.assert_allclose(w @ w.T, np.eye(w.shape[0]), atol=1e-12)
+
+
+@given(sizes, sizes, st.integers(0, 2**32))
+def test_gemv_through_sum(m, n, seed):
+    rng = np.random.default_rng(seed)
+    b, c = rng.standard_normal((m, 3)), rng.standard_normal((3, n))
+    np.testing.assert_allclose(matrix_train((b, c)).sum(), (b @ c).sum(), rtol=1e-12,
+                               atol=1e-12 * np.abs(b @ c).sum())
