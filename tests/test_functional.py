@@ -107,7 +107,7 @@ def test_save_load_roundtrip(tmp_path):
 
 def test_thread_count_invariance():
     f = random_ftt(6, 4, 3, Legendre(3))
-    X = np.random.default_rng(6).uniform(-1, 1, (3001, 6))
+    X = np.random.default_rng(6).uniform(-1, 1, (9001, 6))
     old = _core.get_num_threads()
     try:
         _core.set_num_threads(1)

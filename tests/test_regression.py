@@ -121,8 +121,8 @@ def test_degree_zero_and_d_one():
 def test_thread_count_invariance():
     d = 5
     target = sum_of_products(3, d, 3, seed=15)
-    X, y = data(target, d, 3000, 16)
-    y = y + 0.01 * np.random.default_rng(17).standard_normal(3000)
+    X, y = data(target, d, 6000, 16)
+    y = y + 0.01 * np.random.default_rng(17).standard_normal(6000)
     old = _core.get_num_threads()
     out = []
     try:

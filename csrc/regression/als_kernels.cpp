@@ -20,6 +20,10 @@ constexpr int64_t kChunkBytes = int64_t(1) << 28;
 
 int64_t num_blocks(int64_t K) { return (K + kBlock - 1) / kBlock; }
 
+// Threads for a region of `flops` work: waking a team costs more than small kernels on a
+// busy machine (and results do not depend on the thread count anyway).
+int threads_for(double flops) { return flops < 2e7 ? 1 : ttsolve::get_num_threads(); }
+
 }  // namespace
 
 void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
@@ -27,7 +31,7 @@ void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_
   const int64_t nb = num_blocks(K), m = r * p;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#pragma omp parallel num_threads(threads_for(2.0 * K * m * (r2 + r)))
 #endif
   {
     std::vector<double> Z(kBlock * m);
@@ -53,7 +57,7 @@ void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64
   const int64_t nb = num_blocks(K), m = p * r2;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#pragma omp parallel num_threads(threads_for(2.0 * K * m * (r2 + r)))
 #endif
   {
     std::vector<double> Z(kBlock * m);
@@ -86,7 +90,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   Interrupt interrupt;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#pragma omp parallel num_threads(threads_for(double(K) * n * n))
 #endif
   {
     std::vector<double> A(kBlock * n), sy(kBlock);
@@ -131,6 +135,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
 }
 
 bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs, double* x, double rcond) {
+  la::BlasSingleThreadScope single;  // small systems: BLAS threads only add contention
   std::vector<double> A(G, G + n * n);
   for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
   std::copy(rhs, rhs + n, x);
