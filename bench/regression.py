@@ -70,7 +70,7 @@ def case(name, d, degree, rank, K, salsa, teneva_ok):
     t0 = time.perf_counter()
     f, rep = fit(X, y, basis, ranks=rank, reg=1e-10, max_sweeps=sweeps, tol=0.0)
     t_tt = (time.perf_counter() - t0) / rep.sweeps
-    rows.append((name, "ttsolve ALS", f"r={rank}", t_tt, rep.residuals[-1]))
+    rows.append((name, "ttsolve ALS", f"r={rank}", t_tt, rep.residuals[-1]))  # 2 sweeps from random init
     # numpy ALS, same ranks and data
     ranks = [1] + [min(rank, p ** min(k, d - k)) for k in range(1, d)] + [1]
     cores = [np.random.default_rng(0).standard_normal((ranks[k], p, ranks[k + 1])) for k in range(d)]
@@ -106,7 +106,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-teneva", action="store_true")
+    ap.add_argument("--threads", type=int, default=None, help="ttsolve OpenMP threads")
     args = ap.parse_args()
+    if args.threads:
+        _core.set_num_threads(args.threads)
     scale = 0.25 if args.quick else 1.0
     print(f"threads: ttsolve {_core.get_num_threads()}, BLAS {_core.blas_description()}")
     results = [

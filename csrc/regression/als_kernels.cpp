@@ -26,12 +26,16 @@ int threads_for(double flops) { return flops < 2e7 ? 1 : ttsolve::get_num_thread
 
 }  // namespace
 
-void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
-                const double* core, int64_t r, int64_t r2, double* Lout) {
-  const int64_t nb = num_blocks(K), m = r * p;
+namespace {
+
+// out (K x ncols) = Z B where row i of Z (length m) is written by fill(i, z): one GEMM per
+// block of samples. B is (m x ncols), or (ncols x m) when trans_b.
+template <class Fill>
+void blocked_gemm(int64_t K, int64_t m, int64_t ncols, Fill fill, bool trans_b, const double* B, double* out) {
+  const int64_t nb = num_blocks(K);
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(threads_for(2.0 * K * m * (r2 + r)))
+#pragma omp parallel num_threads(threads_for(2.0 * K * m * ncols))
 #endif
   {
     std::vector<double> Z(kBlock * m);
@@ -40,42 +44,32 @@ void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_
 #endif
     for (int64_t blk = 0; blk < nb; ++blk) {
       const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
-      for (int64_t i = 0; i < bn; ++i) {
-        const double* l = L + (i0 + i) * r;
-        const double* ph = Phi + ((i0 + i) * d + k) * p;
-        double* z = &Z[i * m];
-        for (int64_t a = 0; a < r; ++a)
-          for (int64_t j = 0; j < p; ++j) z[a * p + j] = l[a] * ph[j];
-      }
-      la::gemm(false, false, bn, r2, m, 1.0, Z.data(), m, core, r2, 0.0, Lout + i0 * r2, r2);
+      for (int64_t i = 0; i < bn; ++i) fill(i0 + i, &Z[i * m]);
+      la::gemm(false, trans_b, bn, ncols, m, 1.0, Z.data(), m, B, trans_b ? m : ncols, 0.0, out + i0 * ncols, ncols);
     }
   }
 }
 
+}  // namespace
+
+void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
+                const double* core, int64_t r, int64_t r2, double* Lout) {
+  auto fill = [&](int64_t s, double* z) {  // z = L[s] (x) Phi[s, k]
+    const double* ph = Phi + (s * d + k) * p;
+    for (int64_t a = 0; a < r; ++a)
+      for (int64_t j = 0; j < p; ++j) z[a * p + j] = L[s * r + a] * ph[j];
+  };
+  blocked_gemm(K, r * p, r2, fill, false, core, Lout);
+}
+
 void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
                  const double* core, int64_t r, int64_t r2, double* Rout) {
-  const int64_t nb = num_blocks(K), m = p * r2;
-  la::BlasSingleThreadScope single;
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(threads_for(2.0 * K * m * (r2 + r)))
-#endif
-  {
-    std::vector<double> Z(kBlock * m);
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-    for (int64_t blk = 0; blk < nb; ++blk) {
-      const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
-      for (int64_t i = 0; i < bn; ++i) {
-        const double* rr = R + (i0 + i) * r2;
-        const double* ph = Phi + ((i0 + i) * d + k) * p;
-        double* z = &Z[i * m];
-        for (int64_t j = 0; j < p; ++j)
-          for (int64_t b = 0; b < r2; ++b) z[j * r2 + b] = ph[j] * rr[b];
-      }
-      la::gemm(false, true, bn, r, m, 1.0, Z.data(), m, core, m, 0.0, Rout + i0 * r, r);
-    }
-  }
+  auto fill = [&](int64_t s, double* z) {  // z = Phi[s, k] (x) R[s]
+    const double* ph = Phi + (s * d + k) * p;
+    for (int64_t j = 0; j < p; ++j)
+      for (int64_t b = 0; b < r2; ++b) z[j * r2 + b] = ph[j] * R[s * r2 + b];
+  };
+  blocked_gemm(K, p * r2, r, fill, true, core, Rout);
 }
 
 bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,

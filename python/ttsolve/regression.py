@@ -271,6 +271,21 @@ def fit(
     If K is below the number of unknowns of a local problem, ``reg > 0`` is required (a
     RuntimeWarning is issued) and ``reg = 0`` raises ValueError.
     """
+    # Our kernels run BLAS single-threaded inside their own OpenMP teams; keeping the BLAS
+    # pool at one thread for the whole fit stops its idle threads spinning against ours.
+    saved = _core.blas_get_num_threads()
+    if saved > 1:
+        _core.blas_set_num_threads(1)
+    try:
+        return _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation, extra,
+                    weights, init, seed, verbose, patience)
+    finally:
+        if saved > 1:
+            _core.blas_set_num_threads(saved)
+
+
+def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation, extra, weights, init,
+         seed, verbose, patience):
     t0 = time.perf_counter()
     if method not in ("als", "salsa"):
         raise ValueError(f"method must be 'als' or 'salsa', got {method!r}")
