@@ -171,3 +171,13 @@ def test_bad_inputs():
     # outside the basis interval: allowed (polynomials extend), exact for polynomial targets
     f, _ = fit(3 * X, 3 * y, B, ranks=2, reg=0.0, max_sweeps=30, tol=1e-14)
     np.testing.assert_allclose(f(3 * X), 3 * y, atol=1e-8)
+
+
+def test_salsa_warm_start_keeps_accuracy():
+    d = 4
+    target = sum_of_products(2, d, 2, seed=21)
+    X, y = data(target, d, 800, 22)
+    f, _ = fit(X, y, Legendre(2), ranks=2, reg=0.0, max_sweeps=30, tol=1e-14)
+    g, rep = fit(X, y, Legendre(2), method="salsa", init=f, max_rank=4, max_sweeps=2)
+    assert rep.residuals[0] < 1e-6
+    assert relerr(g, *data(target, d, 200, 23)) < 1e-6

@@ -256,7 +256,8 @@ def fit(
         with every core.
     weights : array (K,) of nonnegative numbers, optional
     init : FunctionalTT, optional
-        Warm start (its cores, ranks and extra coefficient).
+        Warm start (its cores, ranks and extra coefficient). SALSA then starts its
+        regularisation schedule at the warm start's residual instead of 1.
     seed : int or numpy Generator
         For the random initial cores and SALSA's new directions.
     verbose : bool
@@ -372,6 +373,9 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     best = None
     best_val = math.inf
     omega = 1.0
+    if init is not None:
+        # a warm start begins with the regularisation of its own residual, not from scratch
+        omega = max(min(1.0, _relres(s.values(Phi, g), y, w)), math.sqrt(reg), 1e-12)
     theta_factor = 0.2
 
     def snapshot():
