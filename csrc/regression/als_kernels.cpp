@@ -76,7 +76,9 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
                             const double* w, const double* y, double* G, double* rhs) {
   const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
-  const int64_t nb = num_blocks(K);
+  // Larger blocks for small n: SYRK needs enough rows per call to run near GEMM speed.
+  const int64_t block = std::clamp<int64_t>(131072 / std::max<int64_t>(n, 1), kBlock, 2048);
+  const int64_t nb = (K + block - 1) / block;
   const int64_t mem_cap = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, n * n * 8));
   const int64_t nchunks = std::max<int64_t>(1, std::min({nb, kMaxChunks, mem_cap}));
   const int64_t per_chunk = (nb + nchunks - 1) / nchunks;
@@ -87,7 +89,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
 #pragma omp parallel num_threads(threads_for(double(K) * n * n))
 #endif
   {
-    std::vector<double> A(kBlock * n), sy(kBlock);
+    std::vector<double> A(block * n), sy(block);
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -96,7 +98,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
       double* bc = &partb[c * n];
       for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
         if (interrupt.requested() || interrupt.poll()) break;
-        const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
+        const int64_t i0 = blk * block, bn = std::min(block, K - i0);
         for (int64_t i = 0; i < bn; ++i) {
           const int64_t s = i0 + i;
           const double sw = w ? std::sqrt(w[s]) : 1.0;
