@@ -181,3 +181,11 @@ def test_salsa_warm_start_keeps_accuracy():
     g, rep = fit(X, y, Legendre(2), method="salsa", init=f, max_rank=4, max_sweeps=2)
     assert rep.residuals[0] < 1e-6
     assert relerr(g, *data(target, d, 200, 23)) < 1e-6
+
+
+def test_absurd_ranks_refused():
+    X = np.random.default_rng(30).uniform(-1, 1, (50, 40))
+    with pytest.raises(MemoryError, match="ranks"):
+        fit(X, X[:, 0], Legendre(3), ranks=10**6)
+    with pytest.raises(MemoryError, match="max_rank"):
+        fit(X, X[:, 0], Legendre(3), method="salsa", max_rank=10**4)

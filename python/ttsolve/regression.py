@@ -110,6 +110,9 @@ def _orth_left(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rr.T, q.T.reshape(-1, p, r2)
 
 
+_MAX_LOCAL = 16384  # unknowns of one local problem (its Gram matrix is 2 GiB)
+
+
 class _Sweeper:
     """State of one fit: cores, stacks (C++), and the local solve."""
 
@@ -342,10 +345,13 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     else:
         default = 1 if method == "salsa" else min(4, max_rank)
         full = _initial_ranks(default if ranks is None else ranks, d, p, max_rank)
+        biggest = max(full[k] * p * full[k + 1] for k in range(d))
+        if biggest > _MAX_LOCAL:
+            raise MemoryError(f"ranks {max(full)} give a local problem with {biggest} unknowns "
+                              f"(its Gram matrix would not fit; limit {_MAX_LOCAL})")
         cores = [rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
-    if method == "salsa":
-        # ranks above max_rank are truncated by the first sweep
-        pass
+    if method == "salsa" and max_rank * p * max_rank > _MAX_LOCAL:
+        raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
 
     largest = max(c.size for c in cores) + (1 if g is not None else 0)
     if method == "salsa":
