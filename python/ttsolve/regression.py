@@ -349,7 +349,12 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         if biggest > _MAX_LOCAL:
             raise MemoryError(f"ranks {max(full)} give a local problem with {biggest} unknowns "
                               f"(its Gram matrix would not fit; limit {_MAX_LOCAL})")
-        cores = [rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
+        # Start near the constant function (phi_0 = 1 in every mode) plus small random
+        # directions: products of random univariate polynomials are nearly orthogonal to
+        # smooth targets, and ALS started there stalls for many sweeps.
+        cores = [0.01 * rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
+        for k in range(d):
+            cores[k][:, 0, :] += np.eye(full[k], full[k + 1])
     if method == "salsa" and max_rank * p * max_rank > _MAX_LOCAL:
         raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
 
@@ -390,11 +395,14 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     def ridge():
         return max(reg, omega**2) if method == "salsa" else reg
 
+    grow = [True]  # with validation data: no rank growth after a sweep that overfitted
+
     def rank_rule(sv, limit):
         # keep the singular values above the threshold plus one small "stabilising" one
         thr = theta_factor * omega * sv[0] if sv[0] > 0 else 0.0
         big = int(np.sum(sv > thr)) if sv[0] > 0 else 1
-        return max(1, min(big + 1, max_rank, limit))
+        cap = max_rank if grow[0] else len(sv)
+        return max(1, min(big + 1, cap, limit))
 
     rule = rank_rule if method == "salsa" else None
     prev = math.inf
@@ -419,6 +427,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
             val = _relres(s.values(Phiv, gv), yv, None)
             report.validation.append(val)
             msg += f", validation {val:.3e}"
+            grow[0] = val < best_val
             if val < best_val:
                 best_val, best = val, (snapshot(), sweep)
             elif sweep - best[1] >= patience:
