@@ -1,6 +1,162 @@
-// Bindings for csrc/regression (functional TT evaluation, ALS/SALSA).
+// Bindings for csrc/regression (bases, functional TT evaluation, ALS/SALSA kernels).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "bindings/arrays.hpp"
 #include "bindings/register.hpp"
+#include "regression/regression.hpp"
 
 namespace ttsolve::bindings {
-void register_regression(pybind11::module_& m) {}
+namespace py = pybind11;
+namespace rg = ttsolve::regression;
+
+namespace {
+
+void require(bool ok, const std::string& msg) {
+  if (!ok) throw py::value_error(msg);
+}
+
+py::array_t<double> basis_evaluate(DArray X, DArray coef, DArray shift, DArray scale, int derivative) {
+  require_ndim(X, 2, "X");
+  require_ndim(coef, 3, "coef");
+  const int64_t K = X.shape(0), d = X.shape(1), p = coef.shape(1);
+  require(coef.shape(0) == d && coef.shape(2) == p && p >= 1, "coef must have shape (d, p, p)");
+  require(shift.size() == d && scale.size() == d, "shift/scale must have d entries");
+  std::vector<double> out(K * d * p);
+  {
+    py::gil_scoped_release release;
+    rg::basis_evaluate(X.data(), K, d, coef.data(), shift.data(), scale.data(), p, derivative, out.data());
+  }
+  return move_to_numpy(std::move(out), {K, d, p});
+}
+
+struct Cores {
+  std::vector<DArray> keep;
+  rg::CoreList list;
+};
+
+Cores to_cores(const py::list& cores, int64_t d, int64_t p) {
+  Cores c;
+  require(static_cast<int64_t>(cores.size()) == d, "number of cores must equal the dimension of X");
+  c.list.p = p;
+  c.list.ranks.push_back(1);
+  for (int64_t k = 0; k < d; ++k) {
+    DArray a = DArray::ensure(cores[k]);
+    if (!a) throw py::type_error("cores[" + std::to_string(k) + "] is not a float64 array");
+    require_ndim(a, 3, "core");
+    require(a.shape(0) == c.list.ranks.back(), "core ranks are inconsistent");
+    require(a.shape(1) == p, "core mode size must equal the basis size");
+    c.list.ranks.push_back(a.shape(2));
+    c.list.cores.push_back(a.data());
+    c.keep.push_back(a);
+  }
+  require(c.list.ranks.back() == 1, "last TT rank must be 1");
+  return c;
+}
+
+py::array_t<double> functional_eval(const py::list& cores, DArray Phi, std::string mode, py::object D) {
+  require_ndim(Phi, 3, "Phi");
+  const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2);
+  Cores c = to_cores(cores, d, p);
+  DArray Da;
+  if (mode != "value") {
+    Da = DArray::ensure(D);
+    require(Da && Da.ndim() == 3 && Da.shape(0) == K && Da.shape(1) == d && Da.shape(2) == p,
+            "derivative array must have the shape of Phi");
+  }
+  std::vector<double> out(mode == "grad" ? K * d : K);
+  {
+    py::gil_scoped_release release;
+    if (mode == "value") rg::functional_value(c.list, Phi.data(), K, out.data());
+    else if (mode == "grad") rg::functional_grad(c.list, Phi.data(), Da.data(), K, out.data());
+    else if (mode == "laplacian") rg::functional_laplacian(c.list, Phi.data(), Da.data(), K, out.data());
+    else throw std::invalid_argument("mode must be 'value', 'grad' or 'laplacian'");
+  }
+  if (mode == "grad") return move_to_numpy(std::move(out), {K, d});
+  return move_to_numpy(std::move(out), {K});
+}
+
+void check_stack(const DArray& S, const DArray& Phi, int64_t k, const char* name) {
+  require_ndim(S, 2, name);
+  require_ndim(Phi, 3, "Phi");
+  require(S.shape(0) == Phi.shape(0), std::string(name) + " and Phi must have the same number of samples");
+  if (k < 0 || k >= Phi.shape(1)) throw py::index_error("core index out of range");
+}
+
+/// One stack step: left (S = L, out (K, r2)) or right (S = R, out (K, r)).
+py::array_t<double> stack_step(DArray S, DArray Phi, int64_t k, DArray core, bool left) {
+  check_stack(S, Phi, k, left ? "L" : "R");
+  require_ndim(core, 3, "core");
+  const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2), r = core.shape(0), r2 = core.shape(2);
+  require(S.shape(1) == (left ? r : r2) && core.shape(1) == p, "stack step: shapes do not match");
+  const int64_t cols = left ? r2 : r;
+  std::vector<double> out(K * cols);
+  {
+    py::gil_scoped_release release;
+    if (left) rg::stack_left(S.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
+    else rg::stack_right(S.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
+  }
+  return move_to_numpy(std::move(out), {K, cols});
+}
+
+py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y) {
+  check_stack(L, Phi, k, "L");
+  check_stack(R, Phi, k, "R");
+  const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2), r = L.shape(1), r2 = R.shape(1);
+  require(y.ndim() == 1 && y.shape(0) == K, "y must have K entries");
+  DArray ga, wa;
+  if (!g.is_none()) {
+    ga = DArray::ensure(g);
+    require(ga && ga.ndim() == 1 && ga.shape(0) == K, "g must have K entries");
+  }
+  if (!w.is_none()) {
+    wa = DArray::ensure(w);
+    require(wa && wa.ndim() == 1 && wa.shape(0) == K, "weights must have K entries");
+  }
+  const int64_t n = r * p * r2 + (g.is_none() ? 0 : 1);
+  std::vector<double> G(n * n), b(n);
+  bool ok;
+  {
+    py::gil_scoped_release release;
+    ok = rg::local_normal_equations(L.data(), Phi.data(), R.data(), K, d, p, k, r, r2,
+                                    g.is_none() ? nullptr : ga.data(), w.is_none() ? nullptr : wa.data(),
+                                    y.data(), G.data(), b.data());
+  }
+  if (!ok) {
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+    throw py::error_already_set();
+  }
+  return py::make_tuple(move_to_numpy(std::move(G), {n, n}), move_to_numpy(std::move(b), {n}));
+}
+
+py::tuple spd_solve(DArray G, DArray reg, DArray rhs) {
+  require_ndim(G, 2, "G");
+  const int64_t n = G.shape(0);
+  require(G.shape(1) == n && reg.size() == n && rhs.size() == n, "spd_solve: shapes do not match");
+  std::vector<double> x(n);
+  bool fallback;
+  {
+    py::gil_scoped_release release;
+    fallback = rg::spd_solve(n, G.data(), reg.data(), rhs.data(), x.data());
+  }
+  return py::make_tuple(move_to_numpy(std::move(x), {n}), fallback);
+}
+
+}  // namespace
+
+void register_regression(py::module_& m) {
+  m.def("basis_evaluate", &basis_evaluate, py::arg("X"), py::arg("coef"), py::arg("shift"), py::arg("scale"),
+        py::arg("derivative"));
+  m.def("functional_eval", &functional_eval, py::arg("cores"), py::arg("Phi"), py::arg("mode"),
+        py::arg("D") = py::none());
+  m.def("als_stack_left", [](DArray L, DArray Phi, int64_t k, DArray core) { return stack_step(L, Phi, k, core, true); }, py::arg("L"), py::arg("Phi"), py::arg("k"), py::arg("core"));
+  m.def("als_stack_right", [](DArray R, DArray Phi, int64_t k, DArray core) { return stack_step(R, Phi, k, core, false); }, py::arg("R"), py::arg("Phi"), py::arg("k"), py::arg("core"));
+  m.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
+        py::arg("g"), py::arg("w"), py::arg("y"));
+  m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));
+}
+
 }  // namespace ttsolve::bindings

@@ -1,3 +1,244 @@
-"""Placeholder: filled in by its issue."""
+"""One-dimensional polynomial bases with values and first/second derivatives.
 
-__all__: list[str] = []
+Every basis is stored as a coefficient matrix in the affinely shifted variable
+``t = (x - shift) / scale`` and evaluated in C++ (``ttsolve._core.basis_evaluate``) for a
+whole ``(K, d)`` batch of points at once.
+
+Normalisation conventions
+-------------------------
+* :class:`Legendre` on ``[a, b]`` is orthonormal for the *normalised* Lebesgue measure
+  ``dx / (b - a)`` (so ``phi_0 = 1``).
+* :class:`Hermite` is orthonormal for the Gaussian density ``N(mean, std^2)`` (``phi_0 = 1``).
+* :class:`H2Orthogonal` is orthonormal in ``<p, q> = (1/(b-a)) int_a^b (p q + p' q' + p'' q'') dx``
+  (Gram-Schmidt of the monomials; with this normalisation ``phi_0 = 1``).
+* :class:`Monomial` is ``x^i`` (no normalisation; for tests).
+
+Points outside the domain are allowed: the polynomials simply extend beyond the interval
+(no clipping, no error); they are only orthonormal on the interval.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from numpy.polynomial import hermite_e, legendre
+from numpy.polynomial import polynomial as P
+
+from ._extension import _core
+
+__all__ = ["Basis", "Legendre", "Hermite", "H2Orthogonal", "Monomial", "basis_from_arrays"]
+
+
+def _check_degree(degree) -> int:
+    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
+        raise TypeError(f"degree must be an integer, got {type(degree).__name__}")
+    if degree < 0:
+        raise ValueError(f"degree must be >= 0, got {degree}")
+    if degree > 30:
+        raise ValueError(f"degree {degree} is too large for a monomial-coefficient basis (max 30)")
+    return int(degree)
+
+
+def _check_interval(domain) -> tuple[float, float]:
+    try:
+        a, b = (float(v) for v in domain)
+    except (TypeError, ValueError):
+        raise TypeError("domain must be a pair of numbers (a, b)") from None
+    if not (math.isfinite(a) and math.isfinite(b)) or not a < b:
+        raise ValueError(f"domain must be a finite interval with a < b, got ({a}, {b})")
+    return a, b
+
+
+class Basis:
+    """Common base: ``p = degree + 1`` polynomials ``phi_i(x) = sum_m coef[i, m] t^m``."""
+
+    kind = "basis"
+
+    def __init__(self, degree: int, coef: np.ndarray, shift: float, scale: float, domain):
+        self.degree = degree
+        self.size = degree + 1
+        self.domain = domain
+        self._coef = np.ascontiguousarray(coef, dtype=np.float64)
+        self._shift = float(shift)
+        self._scale = float(scale)
+
+    def evaluate(self, X, derivative: int = 0) -> np.ndarray:
+        """Basis values (or derivatives) of every coordinate.
+
+        Parameters
+        ----------
+        X : array_like, shape (K, d) (a 1-D array is treated as (K, 1))
+        derivative : 0, 1 or 2
+
+        Returns
+        -------
+        ndarray, shape (K, d, p)
+        """
+        X = _as_points(X)
+        d = X.shape[1]
+        return evaluate_stacked([self] * d, X, derivative)
+
+    def _params(self) -> dict:
+        return {}
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.degree == other.degree and self._params() == other._params()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.degree, tuple(sorted(self._params().items()))))
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self._params().items())
+        return f"{type(self).__name__}({self.degree}{extra})"
+
+
+def _as_points(X) -> np.ndarray:
+    X = np.asarray(X)
+    if X.dtype.kind not in "fiu":
+        raise TypeError(f"X must be a real array, got dtype {X.dtype}")
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (K, d), got {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or inf")
+    return X
+
+
+def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0) -> np.ndarray:
+    """Evaluate basis ``bases[j]`` on column ``j`` of ``X``: result (K, d, p)."""
+    if derivative not in (0, 1, 2) or isinstance(derivative, bool):
+        raise ValueError(f"derivative must be 0, 1 or 2, got {derivative!r}")
+    if len(bases) != X.shape[1]:
+        raise ValueError(f"need one basis per dimension: {len(bases)} bases for d = {X.shape[1]}")
+    p = bases[0].size
+    if any(b.size != p for b in bases):
+        raise ValueError("all bases must have the same size (degree)")
+    coef = np.stack([b._coef for b in bases])
+    shift = np.array([b._shift for b in bases])
+    scale = np.array([b._scale for b in bases])
+    return _core.basis_evaluate(X, coef, shift, scale, int(derivative))
+
+
+class Monomial(Basis):
+    """``phi_i(x) = x^i``, ``i = 0..degree``."""
+
+    kind = "monomial"
+
+    def __init__(self, degree: int):
+        degree = _check_degree(degree)
+        super().__init__(degree, np.eye(degree + 1), 0.0, 1.0, (-math.inf, math.inf))
+
+
+class Legendre(Basis):
+    """Legendre polynomials, orthonormal on ``[a, b]`` for ``dx / (b - a)``."""
+
+    kind = "legendre"
+
+    def __init__(self, degree: int, domain=(-1.0, 1.0)):
+        degree = _check_degree(degree)
+        a, b = _check_interval(domain)
+        coef = np.zeros((degree + 1, degree + 1))
+        for i in range(degree + 1):
+            e = np.zeros(i + 1)
+            e[i] = 1.0
+            coef[i, : i + 1] = legendre.leg2poly(e) * math.sqrt(2 * i + 1)
+        super().__init__(degree, coef, (a + b) / 2, (b - a) / 2, (a, b))
+
+    def _params(self):
+        return {"domain": self.domain}
+
+
+class Hermite(Basis):
+    """Probabilists' Hermite polynomials, orthonormal for ``N(mean, std^2)``."""
+
+    kind = "hermite"
+
+    def __init__(self, degree: int, mean: float = 0.0, std: float = 1.0):
+        degree = _check_degree(degree)
+        mean, std = float(mean), float(std)
+        if not math.isfinite(mean) or not math.isfinite(std) or std <= 0:
+            raise ValueError(f"Hermite needs a finite mean and std > 0, got mean={mean}, std={std}")
+        coef = np.zeros((degree + 1, degree + 1))
+        for i in range(degree + 1):
+            e = np.zeros(i + 1)
+            e[i] = 1.0
+            coef[i, : i + 1] = hermite_e.herme2poly(e) / math.sqrt(math.factorial(i))
+        self.mean, self.std = mean, std
+        super().__init__(degree, coef, mean, std, (-math.inf, math.inf))
+
+    def _params(self):
+        return {"mean": self.mean, "std": self.std}
+
+
+class H2Orthogonal(Basis):
+    """Polynomials orthonormal in the H^2 inner product on ``[a, b]`` (``phi_0 = 1``).
+
+    ``<p, q> = (1/(b-a)) int_a^b p q + p' q' + p'' q'' dx``; obtained by Gram-Schmidt of the
+    monomials (done twice for stability), exact Gauss-Legendre quadrature.
+    """
+
+    kind = "h2"
+
+    def __init__(self, degree: int, domain=(-1.0, 1.0)):
+        degree = _check_degree(degree)
+        a, b = _check_interval(domain)
+        s = (b - a) / 2
+        n = degree + 1
+        t, wq = legendre.leggauss(n + 1)
+        wq = wq / 2.0  # normalised measure on [-1, 1] == dx / (b - a)
+
+        def gram(c1, c2):  # coefficient vectors in t; derivatives w.r.t. x
+            total = 0.0
+            for k in range(3):
+                v1 = P.polyval(t, P.polyder(c1, k) if k else c1) / s**k
+                v2 = P.polyval(t, P.polyder(c2, k) if k else c2) / s**k
+                total += np.sum(wq * v1 * v2)
+            return total
+
+        coef = np.zeros((n, n))
+        for i in range(n):
+            v = np.zeros(n)
+            v[i] = 1.0
+            for _ in range(2):
+                for j in range(i):
+                    v = v - gram(v, coef[j]) * coef[j]
+            v = v / math.sqrt(gram(v, v))
+            if v[i] < 0:
+                v = -v
+            coef[i] = v
+        super().__init__(degree, coef, (a + b) / 2, s, (a, b))
+
+    def _params(self):
+        return {"domain": self.domain}
+
+
+_KINDS = {"monomial": Monomial, "legendre": Legendre, "hermite": Hermite, "h2": H2Orthogonal}
+
+
+def basis_to_arrays(basis: Basis, prefix: str) -> dict:
+    """Arrays describing ``basis`` (for save/load)."""
+    params = basis._params()
+    out = {f"{prefix}kind": np.array(basis.kind), f"{prefix}degree": np.array(basis.degree)}
+    if "domain" in params:
+        out[f"{prefix}domain"] = np.array(params["domain"], dtype=float)
+    if "mean" in params:
+        out[f"{prefix}gauss"] = np.array([params["mean"], params["std"]])
+    return out
+
+
+def basis_from_arrays(arrays: dict, prefix: str) -> Basis:
+    """Inverse of :func:`basis_to_arrays`."""
+    kind = str(arrays[f"{prefix}kind"])
+    degree = int(arrays[f"{prefix}degree"])
+    if kind not in _KINDS:
+        raise ValueError(f"unknown basis kind {kind!r}")
+    if kind in ("legendre", "h2"):
+        return _KINDS[kind](degree, tuple(arrays[f"{prefix}domain"]))
+    if kind == "hermite":
+        m, s = arrays[f"{prefix}gauss"]
+        return Hermite(degree, m, s)
+    return Monomial(degree)

@@ -1,3 +1,168 @@
-"""Placeholder: filled in by its issue."""
+"""Functional tensor trains: f(x) = sum C[i1..id] phi_i1(x1) ... phi_id(xd) + c * g(x)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from . import io as _io
+from ._extension import _core
+from .basis import Basis, _as_points, basis_from_arrays, basis_to_arrays, evaluate_stacked
+from .tt import TensorTrain
+
+__all__ = ["FunctionalTT", "AdditiveTerm"]
+
+
+@dataclass
+class AdditiveTerm:
+    """Callables for the additive term g: ``value(X) -> (K,)``, ``grad(X) -> (K, d)``,
+    ``laplacian(X) -> (K,)``. Only ``value`` is required."""
+
+    value: Callable[[np.ndarray], np.ndarray]
+    grad: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    laplacian: Optional[Callable[[np.ndarray], np.ndarray]] = None
+
+
+def _bases_list(basis, d: int) -> list[Basis]:
+    if isinstance(basis, Basis):
+        return [basis] * d
+    bases = list(basis)
+    if len(bases) != d or not all(isinstance(b, Basis) for b in bases):
+        raise TypeError(f"basis must be a Basis or a list of {d} Basis objects")
+    return bases
+
+
+@_io.register_saveable("functional_tt")
+class FunctionalTT:
+    """A function of d variables given by a coefficient TensorTrain in a product basis.
+
+    Parameters
+    ----------
+    tt : TensorTrain
+        Coefficients; core k has shape (r_k, p, r_{k+1}) with p the basis size.
+    basis : Basis or list of d Basis
+        The same basis for all coordinates, or one per coordinate (all of equal size).
+    extra_coef : float
+        Coefficient c of the additive term c * g(x).
+    extra : AdditiveTerm, optional
+        Callables for g. Callables are not saved by :func:`ttsolve.io.save`: re-attach them
+        after loading (``f.extra = AdditiveTerm(...)``); the coefficient is saved.
+
+    Evaluation with a nonzero ``extra_coef`` needs g: either from ``extra`` or passed
+    explicitly (``f(X, g=...)``, ``f.grad(X, grad_g=...)``, ``f.laplacian(X, lap_g=...)``).
+    """
+
+    def __init__(self, tt: TensorTrain, basis, extra_coef: float = 0.0, extra: Optional[AdditiveTerm] = None):
+        if not isinstance(tt, TensorTrain):
+            raise TypeError("tt must be a ttsolve.TensorTrain")
+        self.tt = tt
+        self.basis = basis
+        self._bases = _bases_list(basis, tt.ndim)
+        if any(n != self._bases[0].size for n in tt.dims) or any(b.size != tt.dims[k] for k, b in enumerate(self._bases)):
+            raise ValueError(f"TT mode sizes {tt.dims} do not match the basis size {self._bases[0].size}")
+        extra_coef = float(extra_coef)
+        if not math.isfinite(extra_coef):
+            raise ValueError("extra_coef must be finite")
+        if extra is not None and not isinstance(extra, AdditiveTerm):
+            raise TypeError("extra must be an AdditiveTerm or None")
+        self.extra_coef = extra_coef
+        self.extra = extra
+
+    # ---- shape -------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return self.tt.ndim
+
+    @property
+    def ranks(self) -> tuple[int, ...]:
+        return self.tt.ranks
+
+    def __repr__(self) -> str:
+        return f"FunctionalTT(d={self.ndim}, basis={self.basis!r}, ranks={list(self.ranks)}, extra_coef={self.extra_coef})"
+
+    # ---- evaluation ----------------------------------------------------------------
+    def _points(self, X) -> np.ndarray:
+        X = _as_points(X)
+        if X.shape[1] != self.ndim:
+            raise ValueError(f"X must have shape (K, {self.ndim}), got {X.shape}")
+        return X
+
+    def _extra(self, X, given, which: str, shape) -> Optional[np.ndarray]:
+        if self.extra_coef == 0.0:
+            return None
+        if given is None:
+            fn = getattr(self.extra, which, None) if self.extra is not None else None
+            if fn is None:
+                raise ValueError(f"extra_coef is nonzero but no {which} of the additive term is available: "
+                                 f"pass it explicitly or set extra=AdditiveTerm(...)")
+            given = fn(X)
+        arr = np.asarray(given, dtype=np.float64)
+        if arr.shape != shape:
+            raise ValueError(f"additive term {which} must have shape {shape}, got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"additive term {which} contains NaN or inf")
+        return arr
+
+    def _eval(self, X, mode: str, derivative: int) -> np.ndarray:
+        Phi = evaluate_stacked(self._bases, X, 0)
+        D = evaluate_stacked(self._bases, X, derivative) if derivative else None
+        return _core.functional_eval(self.tt.cores, Phi, mode, D)
+
+    def __call__(self, X, g=None) -> np.ndarray:
+        """Values f(X), shape (K,)."""
+        X = self._points(X)
+        out = self._eval(X, "value", 0)
+        ge = self._extra(X, g, "value", (X.shape[0],))
+        return out if ge is None else out + self.extra_coef * ge
+
+    def grad(self, X, grad_g=None) -> np.ndarray:
+        """Gradient, shape (K, d)."""
+        X = self._points(X)
+        out = self._eval(X, "grad", 1)
+        ge = self._extra(X, grad_g, "grad", X.shape)
+        return out if ge is None else out + self.extra_coef * ge
+
+    def laplacian(self, X, lap_g=None) -> np.ndarray:
+        """Laplacian, shape (K,)."""
+        X = self._points(X)
+        out = self._eval(X, "laplacian", 2)
+        ge = self._extra(X, lap_g, "laplacian", (X.shape[0],))
+        return out if ge is None else out + self.extra_coef * ge
+
+    # ---- TT operations ---------------------------------------------------------------
+    def copy(self) -> "FunctionalTT":
+        return FunctionalTT(self.tt.copy(), self.basis, self.extra_coef, self.extra)
+
+    def round(self, eps: float = 1e-12, max_rank: Optional[int] = None) -> "FunctionalTT":
+        """New FunctionalTT with the coefficient train rounded (TensorTrain.round)."""
+        if not hasattr(self.tt, "round"):
+            raise NotImplementedError("TensorTrain.round is not available in this build")
+        kwargs = {} if max_rank is None else {"max_rank": max_rank}
+        return FunctionalTT(self.tt.round(eps, **kwargs), self.basis, self.extra_coef, self.extra)
+
+    # ---- save/load ----------------------------------------------------------------------
+    def _to_arrays(self) -> dict:
+        out = {f"core{k}": np.array(c) for k, c in enumerate(self.tt.cores)}
+        out["ndim"] = np.array(self.ndim)
+        out["extra_coef"] = np.array(self.extra_coef)
+        if isinstance(self.basis, Basis):
+            out["shared_basis"] = np.array(1)
+            out.update(basis_to_arrays(self.basis, "basis_"))
+        else:
+            out["shared_basis"] = np.array(0)
+            for k, b in enumerate(self._bases):
+                out.update(basis_to_arrays(b, f"basis{k}_"))
+        return out
+
+    @classmethod
+    def _from_arrays(cls, arrays) -> "FunctionalTT":
+        d = int(arrays["ndim"])
+        tt = TensorTrain([arrays[f"core{k}"] for k in range(d)])
+        if int(arrays["shared_basis"]):
+            basis = basis_from_arrays(arrays, "basis_")
+        else:
+            basis = [basis_from_arrays(arrays, f"basis{k}_") for k in range(d)]
+        return cls(tt, basis, float(arrays["extra_coef"]))

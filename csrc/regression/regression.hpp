@@ -1,0 +1,52 @@
+// Kernels of the functional-TT regression: basis evaluation, functional-TT evaluation
+// (values, gradients, Laplacians) and the ALS building blocks (stacks, local Gram).
+//
+// Conventions: X is (K, d) row-major; Phi is (K, d, p) row-major (basis functions of
+// every coordinate of every sample); TT core k is (r_k, p, r_{k+1}) row-major.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace ttsolve::regression {
+
+/// Polynomial basis values (deriv = 0, 1, 2) of every coordinate: out (K, d, p).
+/// Dimension j uses phi_i(x) = sum_m coef[j, i, m] t^m with t = (x - shift[j]) / scale[j].
+void basis_evaluate(const double* X, int64_t K, int64_t d, const double* coef, const double* shift,
+                    const double* scale, int64_t p, int deriv, double* out);
+
+struct CoreList {
+  std::vector<const double*> cores;  // d cores
+  std::vector<int64_t> ranks;        // d + 1 ranks
+  int64_t p = 0;                     // common mode size
+};
+
+/// f(x_i) = contraction of the cores with Phi[i] (out: K).
+void functional_value(const CoreList& C, const double* Phi, int64_t K, double* out);
+/// Gradient (K, d): d f / d x_j uses dPhi in slot j, Phi elsewhere (left/right stacks).
+void functional_grad(const CoreList& C, const double* Phi, const double* dPhi, int64_t K, double* out);
+/// Laplacian (K): sum_j of the contraction with ddPhi in slot j.
+void functional_laplacian(const CoreList& C, const double* Phi, const double* ddPhi, int64_t K,
+                          double* out);
+
+/// Left stack step: Lout[i, b] = sum_{a,j} L[i,a] Phi[i,k,j] core[a,j,b]. L is (K, r), Lout (K, r2).
+void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
+                const double* core, int64_t r, int64_t r2, double* Lout);
+/// Right stack step: Rout[i, a] = sum_{j,b} core[a,j,b] Phi[i,k,j] R[i,b]. R is (K, r2), Rout (K, r).
+void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
+                 const double* core, int64_t r, int64_t r2, double* Rout);
+
+/// Normal equations of the local least-squares problem of core k: design row
+/// a_i = [L[i] (x) Phi[i,k] (x) R[i], g_i (if g)] of length n = r p r2 (+1), weighted by w.
+/// G (n x n) = sum_i w_i a_i a_i^T, rhs (n) = sum_i w_i y_i a_i. Deterministic for any
+/// thread count (fixed chunking, chunk partials summed in order). Returns false if interrupted.
+bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
+                            int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
+                            const double* w, const double* y, double* G, double* rhs);
+
+/// Solve (G + diag(reg)) x = rhs for symmetric positive semi-definite G: Cholesky, and if it
+/// fails an eigen-decomposition pseudo-inverse (eigenvalues below rcond * max dropped).
+/// Returns true if the fallback was used.
+bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs, double* x,
+               double rcond = 1e-13);
+
+}  // namespace ttsolve::regression
