@@ -7,6 +7,7 @@ namespace ttsolve::mcmc {
 void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
   config.validate(model.dim);
+  model.prepare();
   chains.assign(size_t(n_chains), QuadChain{});
   for (int64_t c = 0; c < n_chains; ++c) {
     chains[c].rng = Philox(seed, uint64_t(c));

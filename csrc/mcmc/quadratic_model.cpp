@@ -24,6 +24,15 @@ void SpinQuadratic::validate() const {
   }
 }
 
+void SpinQuadratic::prepare() {
+  exp_pos.resize(weights.size());
+  exp_neg.resize(weights.size());
+  for (size_t k = 0; k < weights.size(); ++k) {
+    exp_pos[k] = std::exp(4.0 * weights[k]);
+    exp_neg[k] = std::exp(-4.0 * weights[k]);
+  }
+}
+
 double SpinQuadratic::energy(const int8_t* s) const {
   double f = 0.0;
   for (int64_t i = 0; i < dim; ++i) {

@@ -14,6 +14,11 @@ struct SpinQuadratic {
   int64_t dim = 0;
   std::vector<int64_t> indptr, indices;  // CSR of W (row i: neighbours of i)
   std::vector<double> weights, bias;     // W values, h
+  // exp(+-4 W_ij): factors by which a neighbour's sqrt proposal weight exp(delta_j / 2)
+  // changes when site i flips (filled by prepare(); saves the exps on the hot path).
+  std::vector<double> exp_pos, exp_neg;
+
+  void prepare();
 
   /// Throws std::invalid_argument on inconsistent / non-finite / asymmetric input.
   void validate() const;

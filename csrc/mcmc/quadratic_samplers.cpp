@@ -44,7 +44,8 @@ inline void toggle(QuadChain& c, int64_t i) {
 
 // Flips site i, updating fields (and tree leaves); logs old values for undo.
 void apply_flip(const SpinQuadratic& m, Kind kind, bool tree, QuadChain& c, int64_t i) {
-  const double change = -4.0 * c.s[i];
+  const int8_t s_old = c.s[i];
+  const double change = -4.0 * s_old;
   toggle(c, i);
   for (int64_t k = m.indptr[i]; k < m.indptr[i + 1]; ++k) {
     const int64_t j = m.indices[k];
@@ -53,21 +54,37 @@ void apply_flip(const SpinQuadratic& m, Kind kind, bool tree, QuadChain& c, int6
   }
   if (!tree) return;
   c.saved_leaf.emplace_back(i, c.tree.leaf(i));
-  c.tree.update(i, std::exp(log_weight(kind, flip_delta(c, i)) - c.shift));
+  c.tree.set_leaf(i, std::exp(log_weight(kind, flip_delta(c, i)) - c.shift));
+  const bool multiplicative = kind != Kind::LbBarker && !m.exp_pos.empty();
+  c.touched.clear();
+  bool placed = false;
   for (int64_t k = m.indptr[i]; k < m.indptr[i + 1]; ++k) {
     const int64_t j = m.indices[k];
-    c.saved_leaf.emplace_back(j, c.tree.leaf(j));
-    c.tree.update(j, std::exp(log_weight(kind, flip_delta(c, j)) - c.shift));
+    if (!placed && j > i) { c.touched.push_back(i); placed = true; }
+    c.touched.push_back(j);
+    const double old = c.tree.leaf(j);
+    c.saved_leaf.emplace_back(j, old);
+    // sqrt weights: delta_j moves by 8 s_j s_i W_ij, so the weight by exp(+-4 W_ij)
+    // (recomputed when tiny, so an underflowed weight can recover).
+    const double w = multiplicative && old > 1e-250
+                         ? old * (c.s[j] == s_old ? m.exp_pos[k] : m.exp_neg[k])
+                         : std::exp(log_weight(kind, flip_delta(c, j)) - c.shift);
+    c.tree.set_leaf(j, w);
   }
+  if (!placed) c.touched.push_back(i);
+  c.tree.refresh(c.touched);
 }
 
 // Restores the state before the logged flips (exactly: old values, not reverse arithmetic).
 void undo_flips(QuadChain& c, bool tree) {
   for (int64_t i : c.picks) toggle(c, i);
   for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[it->first] = it->second;
-  if (tree)
-    for (auto it = c.saved_leaf.rbegin(); it != c.saved_leaf.rend(); ++it)
-      c.tree.update(it->first, it->second);
+  if (!tree) return;
+  for (auto it = c.saved_leaf.rbegin(); it != c.saved_leaf.rend(); ++it) c.tree.set_leaf(it->first, it->second);
+  c.touched.clear();
+  for (const auto& e : c.saved_leaf) c.touched.push_back(e.first);
+  std::sort(c.touched.begin(), c.touched.end());
+  c.tree.refresh(c.touched);
 }
 
 bool tree_unsafe(const SumTree& t) {
@@ -80,43 +97,54 @@ bool tree_unsafe(const SumTree& t) {
 void tree_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
   c.saved_g.clear();
   c.saved_leaf.clear();
-  c.picks.clear();
+  c.draws.clear();
   const double z = c.tree.total();
-  double log_fwd = 0.0;
-  std::vector<int64_t> draws;  // small: n_flips
-  draws.reserve(size_t(cfg.n_flips));
   for (int64_t n = 0; n < cfg.n_flips; ++n) {
-    int64_t i = c.tree.find(c.rng.uniform() * z);
+    const int64_t i = c.tree.find(c.rng.uniform() * z);
     if (c.tree.leaf(i) <= 0.0) return;  // round-off landed on an empty leaf: stay (rare)
-    draws.push_back(i);
-    log_fwd += std::log(c.tree.leaf(i) / z);
+    c.draws.push_back(i);
+  }
+  double fwd = 1.0, log_fwd = 0.0;  // proposal weights of the draws (linear when single)
+  for (int64_t i : c.draws) {
+    if (cfg.n_flips == 1) fwd = c.tree.leaf(i);
+    else log_fwd += std::log(c.tree.leaf(i) / z);
   }
   // Sites drawn several times flip once (the paper's multi-flip proposal).
-  c.picks = draws;
-  std::sort(c.picks.begin(), c.picks.end());
-  c.picks.erase(std::unique(c.picks.begin(), c.picks.end()), c.picks.end());
+  c.picks.assign(c.draws.begin(), c.draws.end());
+  if (cfg.n_flips > 1) {
+    std::sort(c.picks.begin(), c.picks.end());
+    c.picks.erase(std::unique(c.picks.begin(), c.picks.end()), c.picks.end());
+  }
   double delta = 0.0;
   for (int64_t i : c.picks) {
     delta += flip_delta(c, i);
     apply_flip(m, cfg.kind, true, c, i);
   }
-  double shift_change = 0.0;
+  bool rescaled = false;
   if (tree_unsafe(c.tree)) {
-    const double old = c.shift;
     c.rebuild_tree(m, cfg.kind);
-    shift_change = c.shift - old;
+    rescaled = true;
   }
+  // Acceptance exp(delta) q(draws | x') / q(draws | x); leaf / total ratios do not depend on
+  // the shift, so a rebuild in between is harmless.
   const double z_new = c.tree.total();
-  double log_rev = 0.0;
-  for (int64_t i : draws) log_rev += std::log(c.tree.leaf(i) / z_new);
-  (void)shift_change;  // ratios leaf / total do not depend on the shift
-  const double log_accept = delta + log_rev - log_fwd;
-  if (log_accept >= 0.0 || std::log(c.rng.uniform_pos()) < log_accept) {
+  bool accept;
+  if (cfg.n_flips == 1) {
+    const double rev = c.tree.leaf(c.draws[0]);
+    const double ratio = std::exp(delta) * (rev / z_new) / (fwd / z);
+    accept = ratio >= 1.0 || c.rng.uniform() < ratio;
+  } else {
+    double log_rev = 0.0;
+    for (int64_t i : c.draws) log_rev += std::log(c.tree.leaf(i) / z_new);
+    const double log_accept = delta + log_rev - log_fwd;
+    accept = log_accept >= 0.0 || std::log(c.rng.uniform_pos()) < log_accept;
+  }
+  if (accept) {
     c.f += delta;
     ++c.accepted;
     return;
   }
-  if (shift_change != 0.0) {  // leaves were rescaled: undo by recomputation
+  if (rescaled) {  // leaves were rescaled: undo by recomputation
     for (int64_t i : c.picks) toggle(c, i);
     for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[it->first] = it->second;
     c.rebuild_tree(m, cfg.kind);
@@ -191,6 +219,11 @@ void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
     case Kind::LbSqrt:
     case Kind::LbBarker:
       tree_step(m, cfg, c);
+      // Multiplicative weight updates accumulate rounding: recompute now and then.
+      if ((c.steps + 1) % uint64_t(64 * m.dim) == 0) {
+        m.fields(c.s.data(), c.g.data());
+        c.rebuild_tree(m, cfg.kind);
+      }
       break;
     case Kind::GibbsSystematic:
     case Kind::GibbsRandom: {

@@ -42,7 +42,7 @@ struct QuadChain {
   Philox rng{0, 0};
   // Undo log of the current proposal: (site, old field) and (site, old leaf).
   std::vector<std::pair<int64_t, double>> saved_g, saved_leaf;
-  std::vector<int64_t> picks;
+  std::vector<int64_t> picks, draws, touched;
 
   /// (Re)initialises s, g, f and the tree from a 0/1 state.
   void reset(const SpinQuadratic& m, const SamplerConfig& cfg, const uint8_t* x01,

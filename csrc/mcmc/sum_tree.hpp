@@ -31,6 +31,26 @@ class SumTree {
     node_[k] = w;
     for (k >>= 1; k >= 1; k >>= 1) node_[k] = node_[2 * k] + node_[2 * k + 1];
   }
+  /// Sets a leaf without fixing its ancestors (call refresh() afterwards).
+  void set_leaf(int64_t i, double w) { node_[size_ + i] = w; }
+  /// Recomputes the ancestors of the given leaves, sorted ascending (shared ones once).
+  void refresh(std::vector<int64_t>& nodes) {
+    if (int64_t(nodes.size()) * 4 > size_) {  // many leaves: one O(n) pass is cheaper
+      for (int64_t k = size_ - 1; k >= 1; --k) node_[k] = node_[2 * k] + node_[2 * k + 1];
+      return;
+    }
+    for (auto& k : nodes) k += size_;
+    while (nodes[0] > 1) {
+      size_t out = 0;
+      for (size_t a = 0; a < nodes.size(); ++a) {
+        const int64_t p = nodes[a] >> 1;
+        if (out > 0 && nodes[out - 1] == p) continue;  // sorted: duplicates are adjacent
+        nodes[out++] = p;
+        node_[p] = node_[2 * p] + node_[2 * p + 1];
+      }
+      nodes.resize(out);
+    }
+  }
   /// Index whose cumulative-weight interval contains u, 0 <= u < total().
   int64_t find(double u) const {
     int64_t k = 1;
