@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch_gwg as tg  # noqa: E402
 
-from ttsolve.mcmc import RBM, IsingLattice, sample  # noqa: E402
+from ttsolve.mcmc import RBM, FactorialHMM, IsingLattice, sample  # noqa: E402
 from ttsolve.mcmc.diagnostics import ess  # noqa: E402
 
 ISING_SAMPLERS = [("gwg", {}), ("gwg", {"n_flips": 3}), ("locally_balanced", {"weight": "sqrt"}),
@@ -84,6 +84,17 @@ def bench_rbm(n_visible, n_hidden, n_chains, n_steps, torch_steps):
     return rows
 
 
+def bench_fhmm(L, K, n_chains, n_steps):
+    model, _ = FactorialHMM.synthetic(L, K, seed=0)
+    init = sample(model, "gwg", n_chains, 0, burn_in=20 * model.dim, seed=1, record="energy").final_state
+    rows = []
+    for name, opts in (("gwg", {}), ("gwg", {"n_flips": 3}), ("gibbs", {"scan": "random"}),
+                       ("gibbs", {"scan": "systematic"}), ("hamming_ball", {"block_size": K})):
+        r = sample(model, name, n_chains, n_steps, seed=2, init=init, record="energy", **opts)
+        rows.append(_row(_label(name, opts), n_chains * n_steps, r.seconds, r.statistic("energy")))
+    return rows
+
+
 def _print(title, rows):
     print(f"\n### {title}\n")
     print("| sampler | chain-steps/s | ESS (energy) | ESS/s |")
@@ -111,6 +122,7 @@ def main():
     gwg = rows[0]["steps_s"]
     torch_gwg = rows[2]["steps_s"]
     print(f"\nRBM: ttsolve gwg / torch gwg chain-steps/s x{gwg / torch_gwg:.1f}")
+    _print("FHMM posterior 1000x10, 100 chains", bench_fhmm(1000, 10, 100, 50000 // q))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from ttsolve.config import get_num_threads, set_num_threads
 from ttsolve import _core
-from ttsolve.mcmc import RBM, BinaryQuadratic, IsingLattice, sample
+from ttsolve.mcmc import RBM, BinaryQuadratic, FactorialHMM, IsingLattice, sample
 from ttsolve.mcmc.diagnostics import ess, exact_marginals
 
 KERNELS = [("gwg", 1, 1), ("gwg", 2, 1), ("gwg", 3, 1), ("locally_balanced_sqrt", 1, 1),
@@ -198,3 +198,28 @@ def test_bad_models():
         RBM(np.zeros((2, 3)), np.zeros(2), np.zeros(2))
     with pytest.raises(ValueError):
         IsingLattice((1, 3), 0.1)
+
+
+def test_fhmm_log_posterior_matches_direct_formula():
+    model, x_true = FactorialHMM.synthetic(L=7, K=3, seed=4, sigma=1.5, p_switch=0.2)
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 2, size=(20, 21))
+
+    def direct(x):
+        x = x.reshape(7, 3)
+        resid = model.y - model.b0 - x @ model.w
+        switches = np.abs(np.diff(x, axis=0)).sum()
+        return -(resid**2).sum() / (2 * 1.5**2) + switches * np.log(0.2 / 0.8)
+
+    ref = np.array([direct(x) for x in X])
+    got = model.log_prob(X)
+    np.testing.assert_allclose(got - got[0], ref - ref[0], atol=1e-10)
+    assert x_true.shape == (7, 3)
+
+
+def test_fhmm_gwg_marginals_match_enumeration():
+    model, _ = FactorialHMM.synthetic(L=5, K=3, seed=1, sigma=1.0, p_switch=0.2)
+    truth = exact_marginals(model)
+    x = sample(model, "gwg", 16, 4000, burn_in=200, seed=3).samples.astype(float)
+    sd = np.sqrt(truth * (1 - truth) / np.maximum(ess(x), 50.0))
+    assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()

@@ -2,8 +2,8 @@
 
 from . import diagnostics
 from .diagnostics import *  # noqa: F401,F403
-from .models import RBM, BinaryQuadratic, IsingLattice, UserModel
+from .models import RBM, BinaryQuadratic, FactorialHMM, IsingLattice, UserModel
 from .samplers import SAMPLERS, SampleResult, sample
 
-__all__: list[str] = ["diagnostics", *diagnostics.__all__, "IsingLattice", "BinaryQuadratic", "RBM",
+__all__: list[str] = ["diagnostics", *diagnostics.__all__, "IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM",
                       "UserModel", "SAMPLERS", "SampleResult", "sample"]

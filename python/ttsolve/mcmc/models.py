@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "UserModel"]
+__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel"]
 
 
 def _as_states(X: Any, dim: int) -> np.ndarray:
@@ -216,3 +216,65 @@ class UserModel:
         if self._grad is None:
             raise ValueError("this UserModel has no grad callable (needed by gwg)")
         return np.asarray(self._grad(_as_states(X, self.dim)), dtype=np.float64)
+
+
+class FactorialHMM(BinaryQuadratic):
+    """Posterior of a factorial HMM (the GWG paper's FHMM), a sparse binary quadratic model.
+
+    K independent binary chains over L time steps, x[t, k] (flattened t * K + k); each chain
+    switches state with probability ``p_switch`` per step (uniform initial state); the
+    observation is y_t ~ N(w . x_t + b, sigma^2). Up to a constant, the log posterior is
+    -|y_t - b - w . x_t|^2 / (2 sigma^2) summed over t plus log(p / (1 - p)) per switch,
+    a quadratic form in x, so it runs on the compiled sparse kernels.
+
+    Parameters
+    ----------
+    y : array_like (L,)   observations
+    w : array_like (K,)   emission weights
+    b, sigma : float      emission offset and noise level (sigma > 0)
+    p_switch : float      in (0, 1)
+    """
+
+    def __init__(self, y: Any, w: Any, b: float = 0.0, sigma: float = 1.0, p_switch: float = 0.1) -> None:
+        y, w = np.asarray(y, dtype=np.float64), np.asarray(w, dtype=np.float64)
+        if y.ndim != 1 or y.size < 1 or w.ndim != 1 or w.size < 1:
+            raise ValueError("y must be (L,) and w (K,) non-empty 1-D arrays")
+        _check_finite(y, "y")
+        _check_finite(w, "w")
+        if not (np.isfinite(b) and np.isfinite(sigma) and sigma > 0):
+            raise ValueError("b must be finite and sigma > 0")
+        if not 0.0 < p_switch < 1.0:
+            raise ValueError("p_switch must be in (0, 1)")
+        L, K = y.size, w.size
+        c = np.log(p_switch / (1.0 - p_switch))
+        idx = np.arange(L * K).reshape(L, K)
+        # Emission: -(w.x_t)^2 / (2 sigma^2) within each time step (diagonal: x^2 = x).
+        block = -np.outer(w, w) / (2.0 * sigma**2)
+        rows = np.repeat(idx, K, axis=1).ravel()
+        cols = np.tile(idx, (1, K)).ravel()
+        vals = np.tile(block.ravel(), L)
+        # Switches: c * (x_t + x_{t-1} - 2 x_t x_{t-1}) per chain.
+        a, nb = idx[1:].ravel(), idx[:-1].ravel()
+        J = sp.coo_matrix((np.concatenate([vals, np.full(a.size, -c), np.full(a.size, -c)]),
+                           (np.concatenate([rows, a, nb]), np.concatenate([cols, nb, a]))),
+                          shape=(L * K, L * K)).tocsr()
+        lin = ((y - b)[:, None] * w[None, :] / sigma**2)
+        n_temporal = np.full((L, 1), 2.0)
+        n_temporal[0] = n_temporal[-1] = 1.0 if L > 1 else 0.0
+        lin = lin + c * n_temporal
+        super().__init__(J, lin.ravel())
+        self.y, self.w, self.b0, self.sigma, self.p_switch, self.shape = y, w, float(b), float(sigma), \
+            float(p_switch), (L, K)
+
+    @classmethod
+    def synthetic(cls, L: int = 1000, K: int = 10, seed: Any = 0, sigma: float = 2.0,
+                  p_switch: float = 0.1) -> tuple["FactorialHMM", np.ndarray]:
+        """Random FHMM data as in the paper: returns (model, true hidden states (L, K))."""
+        rng = np.random.default_rng(seed)
+        x = np.empty((L, K), dtype=np.uint8)
+        x[0] = rng.integers(0, 2, K)
+        for t in range(1, L):
+            x[t] = np.where(rng.random(K) < p_switch, 1 - x[t - 1], x[t - 1])
+        w, b = rng.normal(size=K), rng.normal()
+        y = x @ w + b + sigma * rng.normal(size=L)
+        return cls(y, w, b, sigma, p_switch), x
