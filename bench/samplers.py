@@ -113,17 +113,22 @@ def _print(title, rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="short runs (smoke test)")
+    ap.add_argument("--only", nargs="*", default=["ising10", "ising50", "rbm", "fhmm"],
+                    help="problems to run (ising10 ising50 rbm fhmm)")
     args = ap.parse_args()
     q = 10 if args.quick else 1
-    _print("Ising 10x10, coupling 0.1, 100 chains", bench_ising((10, 10), 0.1, 100, 20000 // q, 2000 // q))
-    _print("Ising 50x50, coupling 0.25, 100 chains", bench_ising((50, 50), 0.25, 100, 30000 // q, 100 // q))
-    rows = bench_rbm(784, 500, 100, 2000 // q, 200 // q)
-    _print("RBM 784x500 (random weights), 100 chains", rows)
-    gwg = rows[0]["steps_s"]
-    torch_gwg = rows[2]["steps_s"]
-    print(f"\nRBM: ttsolve gwg / torch gwg chain-steps/s x{gwg / torch_gwg:.1f}")
-    _print("FHMM posterior 1000x10, 100 chains", bench_fhmm(1000, 10, 100, 50000 // q))
+    if "ising10" in args.only:
+        _print("Ising 10x10, coupling 0.1, 100 chains", bench_ising((10, 10), 0.1, 100, 20000 // q, 2000 // q))
+    if "ising50" in args.only:
+        _print("Ising 50x50, coupling 0.25, 100 chains", bench_ising((50, 50), 0.25, 100, 30000 // q, 100 // q))
+    if "rbm" in args.only:
+        rows = bench_rbm(784, 500, 100, 2000 // q, 200 // q)
+        _print("RBM 784x500 (random weights), 100 chains", rows)
+        print(f"\nRBM: ttsolve gwg / torch gwg chain-steps/s x{rows[0]['steps_s'] / rows[2]['steps_s']:.1f}")
+    if "fhmm" in args.only:
+        _print("FHMM posterior 1000x10, 100 chains", bench_fhmm(1000, 10, 100, 50000 // q))
 
 
 if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)
     main()

@@ -223,3 +223,30 @@ def test_fhmm_gwg_marginals_match_enumeration():
     x = sample(model, "gwg", 16, 4000, burn_in=200, seed=3).samples.astype(float)
     sd = np.sqrt(truth * (1 - truth) / np.maximum(ess(x), 50.0))
     assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()
+
+
+def test_callback_reports_progress_and_can_abort():
+    model = IsingLattice((5, 5), 0.2)
+    calls = []
+    r = sample(model, "gwg", 2, 5000, record="energy", callback=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1] == (5000, 5000) and not r.interrupted
+
+    def boom(done, total):
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        sample(model, "gwg", 2, 5000, record="energy", callback=boom)
+
+
+def test_user_model_gwg_matches_enumeration():
+    from ttsolve.mcmc import UserModel
+
+    rng = np.random.default_rng(6)
+    J = rng.normal(scale=0.3, size=(8, 8))
+    J = (J + J.T) / 2
+    np.fill_diagonal(J, 0)
+    model = UserModel(8, lambda X: ((X @ J) * X).sum(1), lambda X: 2 * X @ J)
+    truth = exact_marginals(model)
+    x = sample(model, "gwg", 16, 2000, burn_in=100, seed=1).samples.astype(float)
+    sd = np.sqrt(truth * (1 - truth) / np.maximum(ess(x), 50.0))
+    assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()

@@ -53,9 +53,13 @@ void apply_flip(const SpinQuadratic& m, Kind kind, bool tree, QuadChain& c, int6
     c.g[j] += change * m.weights[k];
   }
   if (!tree) return;
-  c.saved_leaf.emplace_back(i, c.tree.leaf(i));
-  c.tree.set_leaf(i, std::exp(log_weight(kind, flip_delta(c, i)) - c.shift));
+  const double old_self = c.tree.leaf(i);
+  c.saved_leaf.emplace_back(i, old_self);
   const bool multiplicative = kind != Kind::LbBarker && !m.exp_pos.empty();
+  // sqrt weights: delta_i -> -delta_i, so exp(-delta_i/2 - shift) = exp(-2 shift) / old.
+  c.tree.set_leaf(i, multiplicative && old_self > 1e-150 && c.exp_m2shift < 1e150
+                         ? c.exp_m2shift / old_self
+                         : std::exp(log_weight(kind, flip_delta(c, i)) - c.shift));
   c.touched.clear();
   bool placed = false;
   for (int64_t k = m.indptr[i]; k < m.indptr[i + 1]; ++k) {
@@ -130,8 +134,10 @@ void tree_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
   const double z_new = c.tree.total();
   bool accept;
   if (cfg.n_flips == 1) {
+    // sqrt weights: exp(delta) q(i|x') / q(i|x) reduces to z / z_new exactly.
     const double rev = c.tree.leaf(c.draws[0]);
-    const double ratio = std::exp(delta) * (rev / z_new) / (fwd / z);
+    const double ratio = cfg.kind == Kind::LbBarker ? std::exp(delta) * (rev / z_new) / (fwd / z)
+                                                    : z / z_new;
     accept = ratio >= 1.0 || c.rng.uniform() < ratio;
   } else {
     double log_rev = 0.0;
@@ -190,6 +196,7 @@ void QuadChain::rebuild_tree(const SpinQuadratic& m, Kind kind) {
   double mx = -std::numeric_limits<double>::infinity();
   for (int64_t i = 0; i < m.dim; ++i) mx = std::max(mx, log_weight(kind, flip_delta(*this, i)));
   shift = mx;
+  exp_m2shift = std::exp(-2.0 * shift);
   tree.build(m.dim, [&](int64_t i) { return std::exp(log_weight(kind, flip_delta(*this, i)) - shift); });
 }
 

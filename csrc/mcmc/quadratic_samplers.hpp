@@ -36,7 +36,7 @@ struct QuadChain {
   std::vector<int8_t> ref;  // reference spins for the Hamming statistic
   int64_t spin_sum = 0, hamming = 0;
   SumTree tree;           // exp(log_weight - shift) per site (tree kinds only)
-  double shift = 0.0;
+  double shift = 0.0, exp_m2shift = 1.0;
   double f = 0.0;         // running f(s)
   uint64_t steps = 0, accepted = 0;
   Philox rng{0, 0};

@@ -34,3 +34,16 @@ def tt_zeros(dims: Sequence[int], ranks: Sequence[int]) -> TT: ...
 # ---- regression ---------------------------------------------------------------
 
 # ---- mcmc ---------------------------------------------------------------------
+
+def _mcmc_quad_sample(
+    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
+    init: Any, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
+    reference: Any, callback: Any, chunk_seconds: float = ...,
+) -> dict[str, Any]: ...
+def _mcmc_quad_transition_row(
+    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
+    x: Any, site: int = ...,
+) -> npt.NDArray[np.float64]: ...
+def _mcmc_quad_incremental_check(
+    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, x: Any, n_steps: int, seed: int,
+) -> dict[str, Any]: ...
