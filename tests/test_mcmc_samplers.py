@@ -179,6 +179,12 @@ def test_statistics_records():
     (lambda m: sample(m, "gwg", 2, 10, thin=0), ValueError),
     (lambda m: sample(m, "gwg", 2.5, 10), TypeError),
     (lambda m: sample(m, "gibbs", 2, 10, scan="diagonal"), ValueError),
+    (lambda m: sample(m, "gwg", 10**9, 10), MemoryError),
+    (lambda m: sample(m, "gwg", 100, 10**9), MemoryError),
+    (lambda m: sample(m, "gwg", 2, 10, reference=np.ones(4)), ValueError),
+    (lambda m: sample(m, "random_walk", 2, 10, n_flips=2), ValueError),
+    (lambda m: sample(m, "gwg", 2, 10, bogus=1), TypeError),
+    (lambda m: sample(m, "gwg", 2, 10, init=np.full((2, 9), np.nan)), ValueError),
 ])
 def test_bad_sample_arguments(call, exc):
     with pytest.raises(exc):

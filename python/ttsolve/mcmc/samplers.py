@@ -154,12 +154,12 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     n_flips = _check_int(n_flips, "n_flips", 1)
     if n_flips > 1 and sampler != "gwg":
         raise ValueError("n_flips > 1 is only available for sampler='gwg'")
-    if n_chains * max(model.dim, 1) > 1 << 34:
+    if n_chains * max(model.dim, 1) > 1 << 31:
         raise MemoryError("n_chains * dim is too large")
     seed_int = _seed_int(seed)
     init = _check_init(init, n_chains, model.dim, seed_int)
     names = _record_list(record)
-    if "samples" in names and n_chains * (n_steps // thin) * model.dim > 1 << 33:
+    if "samples" in names and n_chains * (n_steps // thin) * model.dim > 1 << 32:
         raise MemoryError("recording all samples needs too much memory; record statistics instead")
     ref = None
     if reference is not None:
