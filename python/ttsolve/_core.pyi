@@ -58,3 +58,16 @@ def als_normal_equations(L: npt.ArrayLike, Phi: npt.ArrayLike, R: npt.ArrayLike,
 def spd_solve(G: npt.ArrayLike, reg: npt.ArrayLike, rhs: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], bool]: ...
 
 # ---- mcmc ---------------------------------------------------------------------
+
+def _mcmc_quad_sample(
+    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
+    init: Any, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
+    reference: Any, callback: Any, chunk_seconds: float = ...,
+) -> dict[str, Any]: ...
+def _mcmc_quad_transition_row(
+    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
+    x: Any, site: int = ...,
+) -> npt.NDArray[np.float64]: ...
+def _mcmc_quad_incremental_check(
+    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, x: Any, n_steps: int, seed: int,
+) -> dict[str, Any]: ...

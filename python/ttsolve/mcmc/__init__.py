@@ -1,6 +1,9 @@
-"""Discrete MCMC for binary models (samplers land with issue 4) and its diagnostics."""
+"""Discrete MCMC on binary models: Gibbs-With-Gradients, baselines and diagnostics."""
 
 from . import diagnostics
 from .diagnostics import *  # noqa: F401,F403
+from .models import RBM, BinaryQuadratic, FactorialHMM, IsingLattice, UserModel
+from .samplers import SAMPLERS, SampleResult, sample
 
-__all__: list[str] = ["diagnostics", *diagnostics.__all__]
+__all__: list[str] = ["diagnostics", *diagnostics.__all__, "IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM",
+                      "UserModel", "SAMPLERS", "SampleResult", "sample"]

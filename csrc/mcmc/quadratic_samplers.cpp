@@ -1,0 +1,400 @@
+#include "mcmc/quadratic_samplers.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace ttsolve::mcmc {
+
+Kind kind_from_name(const std::string& name) {
+  if (name == "gwg") return Kind::Gwg;
+  if (name == "locally_balanced_sqrt") return Kind::LbSqrt;
+  if (name == "locally_balanced_barker") return Kind::LbBarker;
+  if (name == "gibbs_systematic") return Kind::GibbsSystematic;
+  if (name == "gibbs_random") return Kind::GibbsRandom;
+  if (name == "random_walk") return Kind::RandomWalk;
+  if (name == "hamming_ball") return Kind::HammingBall;
+  throw std::invalid_argument("unknown sampler kind '" + name + "'");
+}
+
+void SamplerConfig::validate(int64_t dim) const {
+  if (n_flips < 1) throw std::invalid_argument("n_flips must be >= 1");
+  if (n_flips > 1 && kind != Kind::Gwg) throw std::invalid_argument("n_flips > 1 is only for gwg");
+  if (block_size < 1 || block_size > dim)
+    throw std::invalid_argument("block_size must be in [1, dim]");
+}
+
+double log_weight(Kind kind, double delta) {
+  if (kind == Kind::LbBarker)  // log sigmoid(delta), stable both ways
+    return delta >= 0 ? -std::log1p(std::exp(-delta)) : delta - std::log1p(std::exp(delta));
+  return 0.5 * delta;  // GWG softmax(d / 2) == locally balanced sqrt(t) on quadratic models
+}
+
+namespace {
+
+inline double flip_delta(const QuadChain& c, int64_t i) { return -2.0 * c.s[i] * c.g[i]; }
+
+// Flips spin i and keeps the running magnetisation and Hamming distance in step.
+inline void toggle(QuadChain& c, int64_t i) {
+  c.s[i] = int8_t(-c.s[i]);
+  c.spin_sum += 2 * c.s[i];
+  c.hamming += c.s[i] != c.ref[i] ? 1 : -1;
+}
+
+// Flips site i, updating fields (and tree leaves); logs old values for undo.
+void apply_flip(const SpinQuadratic& m, Kind kind, bool tree, QuadChain& c, int64_t i) {
+  const int8_t s_old = c.s[i];
+  const double change = -4.0 * s_old;
+  toggle(c, i);
+  for (int64_t k = m.indptr[i]; k < m.indptr[i + 1]; ++k) {
+    const int64_t j = m.indices[k];
+    c.saved_g.emplace_back(j, c.g[j]);
+    c.g[j] += change * m.weights[k];
+  }
+  if (!tree) return;
+  const double old_self = c.tree.leaf(i);
+  c.saved_leaf.emplace_back(i, old_self);
+  const bool multiplicative = kind != Kind::LbBarker && !m.exp_pos.empty();
+  // sqrt weights: delta_i -> -delta_i, so exp(-delta_i/2 - shift) = exp(-2 shift) / old.
+  c.tree.set_leaf(i, multiplicative && old_self > 1e-150 && c.exp_m2shift < 1e150
+                         ? c.exp_m2shift / old_self
+                         : std::exp(log_weight(kind, flip_delta(c, i)) - c.shift));
+  c.touched.clear();
+  bool placed = false;
+  for (int64_t k = m.indptr[i]; k < m.indptr[i + 1]; ++k) {
+    const int64_t j = m.indices[k];
+    if (!placed && j > i) { c.touched.push_back(i); placed = true; }
+    c.touched.push_back(j);
+    const double old = c.tree.leaf(j);
+    c.saved_leaf.emplace_back(j, old);
+    // sqrt weights: delta_j moves by 8 s_j s_i W_ij, so the weight by exp(+-4 W_ij)
+    // (recomputed when tiny, so an underflowed weight can recover).
+    const double w = multiplicative && old > 1e-250
+                         ? old * (c.s[j] == s_old ? m.exp_pos[k] : m.exp_neg[k])
+                         : std::exp(log_weight(kind, flip_delta(c, j)) - c.shift);
+    c.tree.set_leaf(j, w);
+  }
+  if (!placed) c.touched.push_back(i);
+  c.tree.refresh(c.touched);
+}
+
+// Restores the state before the logged flips (exactly: old values, not reverse arithmetic).
+void undo_flips(QuadChain& c, bool tree) {
+  for (int64_t i : c.picks) toggle(c, i);
+  for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[it->first] = it->second;
+  if (!tree) return;
+  for (auto it = c.saved_leaf.rbegin(); it != c.saved_leaf.rend(); ++it) c.tree.set_leaf(it->first, it->second);
+  c.touched.clear();
+  for (const auto& e : c.saved_leaf) c.touched.push_back(e.first);
+  std::sort(c.touched.begin(), c.touched.end());
+  c.tree.refresh(c.touched);
+}
+
+bool tree_unsafe(const SumTree& t) {
+  const double z = t.total();
+  return !(z > 1e-250 && z < 1e250);
+}
+
+// Proposal-weighted flips (GWG single / multi flip, locally balanced): draw from the tree,
+// apply, evaluate the reverse proposal on the updated tree, accept or undo.
+void tree_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
+  c.saved_g.clear();
+  c.saved_leaf.clear();
+  c.draws.clear();
+  const double z = c.tree.total();
+  for (int64_t n = 0; n < cfg.n_flips; ++n) {
+    const int64_t i = c.tree.find(c.rng.uniform() * z);
+    if (c.tree.leaf(i) <= 0.0) return;  // round-off landed on an empty leaf: stay (rare)
+    c.draws.push_back(i);
+  }
+  double fwd = 1.0, log_fwd = 0.0;  // proposal weights of the draws (linear when single)
+  for (int64_t i : c.draws) {
+    if (cfg.n_flips == 1) fwd = c.tree.leaf(i);
+    else log_fwd += std::log(c.tree.leaf(i) / z);
+  }
+  // Sites drawn several times flip once (the paper's multi-flip proposal).
+  c.picks.assign(c.draws.begin(), c.draws.end());
+  if (cfg.n_flips > 1) {
+    std::sort(c.picks.begin(), c.picks.end());
+    c.picks.erase(std::unique(c.picks.begin(), c.picks.end()), c.picks.end());
+  }
+  double delta = 0.0;
+  for (int64_t i : c.picks) {
+    delta += flip_delta(c, i);
+    apply_flip(m, cfg.kind, true, c, i);
+  }
+  bool rescaled = false;
+  if (tree_unsafe(c.tree)) {
+    c.rebuild_tree(m, cfg.kind);
+    rescaled = true;
+  }
+  // Acceptance exp(delta) q(draws | x') / q(draws | x); leaf / total ratios do not depend on
+  // the shift, so a rebuild in between is harmless.
+  const double z_new = c.tree.total();
+  bool accept;
+  if (cfg.n_flips == 1) {
+    // sqrt weights: exp(delta) q(i|x') / q(i|x) reduces to z / z_new exactly.
+    const double rev = c.tree.leaf(c.draws[0]);
+    const double ratio = cfg.kind == Kind::LbBarker ? std::exp(delta) * (rev / z_new) / (fwd / z)
+                                                    : z / z_new;
+    accept = ratio >= 1.0 || c.rng.uniform() < ratio;
+  } else {
+    double log_rev = 0.0;
+    for (int64_t i : c.draws) log_rev += std::log(c.tree.leaf(i) / z_new);
+    const double log_accept = delta + log_rev - log_fwd;
+    accept = log_accept >= 0.0 || std::log(c.rng.uniform_pos()) < log_accept;
+  }
+  if (accept) {
+    c.f += delta;
+    ++c.accepted;
+    return;
+  }
+  if (rescaled) {  // leaves were rescaled: undo by recomputation
+    for (int64_t i : c.picks) toggle(c, i);
+    for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[it->first] = it->second;
+    c.rebuild_tree(m, cfg.kind);
+  } else {
+    undo_flips(c, true);
+  }
+}
+
+// Hamming ball, radius 1, on a random block: auxiliary u uniform in the ball around x,
+// then x' from the ball around u in proportion to the target (no rejection).
+void hamming_ball_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
+  const int64_t n_blocks = (m.dim + cfg.block_size - 1) / cfg.block_size;
+  const int64_t start = int64_t(c.rng.below(uint64_t(n_blocks))) * cfg.block_size;
+  const int64_t len = std::min(cfg.block_size, m.dim - start);
+  const int64_t aux = int64_t(c.rng.below(uint64_t(len + 1)));  // len means u = x
+  c.saved_g.clear();
+  double f_u = c.f;
+  if (aux < len) {
+    f_u += flip_delta(c, start + aux);
+    apply_flip(m, cfg.kind, false, c, start + aux);
+  }
+  // Gumbel-max over {stay at u} U {u with one block site flipped}.
+  int64_t best = len;
+  double best_key = c.rng.gumbel();
+  double best_delta = 0.0;
+  for (int64_t k = 0; k < len; ++k) {
+    const double d = flip_delta(c, start + k);
+    const double key = d + c.rng.gumbel();
+    if (key > best_key) { best_key = key; best = k; best_delta = d; }
+  }
+  if (best < len) {
+    f_u += best_delta;
+    apply_flip(m, cfg.kind, false, c, start + best);
+  }
+  const bool moved = !(best == aux || (aux == len && best == len));
+  if (moved) ++c.accepted;
+  c.f = f_u;
+}
+
+}  // namespace
+
+void QuadChain::rebuild_tree(const SpinQuadratic& m, Kind kind) {
+  double mx = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < m.dim; ++i) mx = std::max(mx, log_weight(kind, flip_delta(*this, i)));
+  shift = mx;
+  exp_m2shift = std::exp(-2.0 * shift);
+  tree.build(m.dim, [&](int64_t i) { return std::exp(log_weight(kind, flip_delta(*this, i)) - shift); });
+}
+
+void QuadChain::reset(const SpinQuadratic& m, const SamplerConfig& cfg, const uint8_t* x01,
+                      const uint8_t* ref01) {
+  s.resize(size_t(m.dim));
+  g.resize(size_t(m.dim));
+  ref.resize(size_t(m.dim));
+  spin_sum = hamming = 0;
+  for (int64_t i = 0; i < m.dim; ++i) {
+    s[i] = x01[i] ? 1 : -1;
+    ref[i] = ref01 && ref01[i] ? 1 : -1;
+    spin_sum += s[i];
+    hamming += s[i] != ref[i];
+  }
+  m.fields(s.data(), g.data());
+  f = m.energy(s.data());
+  if (cfg.uses_tree()) {
+    tree.resize(m.dim);
+    rebuild_tree(m, cfg.kind);
+  }
+}
+
+void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
+  switch (cfg.kind) {
+    case Kind::Gwg:
+    case Kind::LbSqrt:
+    case Kind::LbBarker:
+      tree_step(m, cfg, c);
+      // Multiplicative weight updates accumulate rounding: recompute now and then.
+      if ((c.steps + 1) % uint64_t(64 * m.dim) == 0) {
+        m.fields(c.s.data(), c.g.data());
+        c.rebuild_tree(m, cfg.kind);
+      }
+      break;
+    case Kind::GibbsSystematic:
+    case Kind::GibbsRandom: {
+      const int64_t i = cfg.kind == Kind::GibbsSystematic ? int64_t(c.steps % uint64_t(m.dim))
+                                                          : int64_t(c.rng.below(uint64_t(m.dim)));
+      const double d = flip_delta(c, i);
+      // P(flip) = sigmoid(d), compared in log space: log u < log sigmoid(d).
+      if (std::log(c.rng.uniform_pos()) < log_weight(Kind::LbBarker, d)) {
+        c.saved_g.clear();
+        apply_flip(m, cfg.kind, false, c, i);
+        c.f += d;
+        ++c.accepted;
+      }
+      break;
+    }
+    case Kind::RandomWalk: {
+      const int64_t i = int64_t(c.rng.below(uint64_t(m.dim)));
+      const double d = flip_delta(c, i);
+      if (d >= 0.0 || std::log(c.rng.uniform_pos()) < d) {
+        c.saved_g.clear();
+        apply_flip(m, cfg.kind, false, c, i);
+        c.f += d;
+        ++c.accepted;
+      }
+      break;
+    }
+    case Kind::HammingBall:
+      hamming_ball_step(m, cfg, c);
+      break;
+  }
+  ++c.steps;
+}
+
+// ---- exact transition rows (tests) ------------------------------------------------------
+
+namespace {
+
+struct Scratch {
+  std::vector<int8_t> s;
+  std::vector<double> g;
+};
+
+int64_t state_index(const std::vector<int8_t>& s) {
+  int64_t idx = 0;
+  for (int8_t v : s) idx = 2 * idx + (v > 0 ? 1 : 0);
+  return idx;
+}
+
+std::vector<double> deltas_at(const SpinQuadratic& m, const std::vector<int8_t>& s) {
+  std::vector<double> g(static_cast<size_t>(m.dim)), d(size_t(m.dim));
+  m.fields(s.data(), g.data());
+  for (int64_t i = 0; i < m.dim; ++i) d[i] = -2.0 * s[i] * g[i];
+  return d;
+}
+
+// log proposal probabilities log softmax(log_weight(delta)) at s.
+std::vector<double> log_proposal(const SpinQuadratic& m, Kind kind, const std::vector<int8_t>& s) {
+  std::vector<double> lw = deltas_at(m, s);
+  double mx = -std::numeric_limits<double>::infinity();
+  for (double& v : lw) { v = log_weight(kind, v); mx = std::max(mx, v); }
+  double z = 0.0;
+  for (double v : lw) z += std::exp(v - mx);
+  for (double& v : lw) v -= mx + std::log(z);
+  return lw;
+}
+
+// Adds the ball-conditional move from u (radius 1 on [start, start+len)) with weight w.
+void add_ball_moves(const SpinQuadratic& m, std::vector<int8_t> u, int64_t start, int64_t len, double w,
+                    std::vector<double>& row) {
+  const std::vector<double> d = deltas_at(m, u);
+  double mx = 0.0;
+  for (int64_t k = 0; k < len; ++k) mx = std::max(mx, d[start + k]);
+  double z = std::exp(-mx);
+  for (int64_t k = 0; k < len; ++k) z += std::exp(d[start + k] - mx);
+  row[state_index(u)] += w * std::exp(-mx) / z;
+  for (int64_t k = 0; k < len; ++k) {
+    u[start + k] = int8_t(-u[start + k]);
+    row[state_index(u)] += w * std::exp(d[start + k] - mx) / z;
+    u[start + k] = int8_t(-u[start + k]);
+  }
+}
+
+}  // namespace
+
+std::vector<double> quad_transition_row(const SpinQuadratic& m, const SamplerConfig& cfg,
+                                        const uint8_t* x01, int64_t site) {
+  const int64_t D = m.dim;
+  if (D > 20) throw std::invalid_argument("transition rows are only for dim <= 20");
+  std::vector<int8_t> s(static_cast<size_t>(D));
+  for (int64_t i = 0; i < D; ++i) s[i] = x01[i] ? 1 : -1;
+  const double f0 = m.energy(s.data());
+  const int64_t here = state_index(s);
+  std::vector<double> row(size_t(1) << D, 0.0);
+  const std::vector<double> d = deltas_at(m, s);
+  auto add_mh = [&](int64_t i, double q, double log_ratio) {
+    const double a = log_ratio >= 0 ? 1.0 : std::exp(log_ratio);
+    s[i] = int8_t(-s[i]);
+    row[state_index(s)] += q * a;
+    s[i] = int8_t(-s[i]);
+    row[here] += q * (1.0 - a);
+  };
+  switch (cfg.kind) {
+    case Kind::Gwg:
+    case Kind::LbSqrt:
+    case Kind::LbBarker: {
+      const std::vector<double> lq = log_proposal(m, cfg.kind, s);
+      const int64_t n = cfg.n_flips;
+      int64_t count = 1;
+      for (int64_t k = 0; k < n; ++k) {
+        if (count > (int64_t(1) << 24) / D) throw std::invalid_argument("too many flip sequences");
+        count *= D;
+      }
+      std::vector<int64_t> seq(static_cast<size_t>(n));
+      for (int64_t code = 0; code < count; ++code) {
+        int64_t r = code;
+        double log_fwd = 0.0;
+        std::vector<int8_t> t = s;
+        std::vector<bool> flipped(static_cast<size_t>(D), false);
+        for (int64_t k = 0; k < n; ++k) { seq[k] = r % D; r /= D; log_fwd += lq[seq[k]]; }
+        for (int64_t k = 0; k < n; ++k)
+          if (!flipped[seq[k]]) { flipped[seq[k]] = true; t[seq[k]] = int8_t(-t[seq[k]]); }
+        const std::vector<double> lq_new = log_proposal(m, cfg.kind, t);
+        double log_rev = 0.0;
+        for (int64_t k = 0; k < n; ++k) log_rev += lq_new[seq[k]];
+        const double log_ratio = m.energy(t.data()) - f0 + log_rev - log_fwd;
+        const double a = log_ratio >= 0 ? 1.0 : std::exp(log_ratio);
+        const double q = std::exp(log_fwd);
+        row[state_index(t)] += q * a;
+        row[here] += q * (1.0 - a);
+      }
+      break;
+    }
+    case Kind::GibbsSystematic:
+    case Kind::GibbsRandom: {
+      for (int64_t i = 0; i < D; ++i) {
+        if (cfg.kind == Kind::GibbsSystematic && i != site) continue;
+        const double q = cfg.kind == Kind::GibbsSystematic ? 1.0 : 1.0 / double(D);
+        const double p = std::exp(log_weight(Kind::LbBarker, d[i]));  // heat bath
+        s[i] = int8_t(-s[i]);
+        row[state_index(s)] += q * p;
+        s[i] = int8_t(-s[i]);
+        row[here] += q * (1.0 - p);
+      }
+      break;
+    }
+    case Kind::RandomWalk:
+      for (int64_t i = 0; i < D; ++i) add_mh(i, 1.0 / double(D), d[i]);
+      break;
+    case Kind::HammingBall: {
+      const int64_t n_blocks = (D + cfg.block_size - 1) / cfg.block_size;
+      for (int64_t b = 0; b < n_blocks; ++b) {
+        const int64_t start = b * cfg.block_size, len = std::min(cfg.block_size, D - start);
+        const double w = 1.0 / double(n_blocks) / double(len + 1);
+        add_ball_moves(m, s, start, len, w, row);
+        for (int64_t k = 0; k < len; ++k) {
+          std::vector<int8_t> u = s;
+          u[start + k] = int8_t(-u[start + k]);
+          add_ball_moves(m, u, start, len, w, row);
+        }
+      }
+      break;
+    }
+  }
+  return row;
+}
+
+}  // namespace ttsolve::mcmc

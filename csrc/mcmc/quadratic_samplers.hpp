@@ -1,0 +1,63 @@
+// Single-site samplers on spin-quadratic models with incrementally maintained local
+// fields (and, for the proposal-weighted samplers, a sum tree of proposal weights), plus
+// the exact one-step transition row of each kernel for the stationarity tests.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/rng.hpp"
+#include "mcmc/quadratic_model.hpp"
+#include "mcmc/sum_tree.hpp"
+
+namespace ttsolve::mcmc {
+
+enum class Kind { Gwg, LbSqrt, LbBarker, GibbsSystematic, GibbsRandom, RandomWalk, HammingBall };
+
+struct SamplerConfig {
+  Kind kind = Kind::Gwg;
+  int64_t n_flips = 1;     // GWG: indices drawn per proposal (with replacement)
+  int64_t block_size = 1;  // Hamming ball: contiguous block length
+
+  /// Throws std::invalid_argument on bad options for this model dimension.
+  void validate(int64_t dim) const;
+  bool uses_tree() const { return kind == Kind::Gwg || kind == Kind::LbSqrt || kind == Kind::LbBarker; }
+};
+
+/// Parses "gwg", "locally_balanced_sqrt", ... (names fixed by the Python layer).
+Kind kind_from_name(const std::string& name);
+
+/// log of the (unnormalised) proposal weight of a site whose flip changes f by delta.
+double log_weight(Kind kind, double delta);
+
+struct QuadChain {
+  std::vector<int8_t> s;  // spins
+  std::vector<double> g;  // local fields 2 W s + h
+  std::vector<int8_t> ref;  // reference spins for the Hamming statistic
+  int64_t spin_sum = 0, hamming = 0;
+  SumTree tree;           // exp(log_weight - shift) per site (tree kinds only)
+  double shift = 0.0, exp_m2shift = 1.0;
+  double f = 0.0;         // running f(s)
+  uint64_t steps = 0, accepted = 0;
+  Philox rng{0, 0};
+  // Undo log of the current proposal: (site, old field) and (site, old leaf).
+  std::vector<std::pair<int64_t, double>> saved_g, saved_leaf;
+  std::vector<int64_t> picks, draws, touched;
+
+  /// (Re)initialises s, g, f and the tree from a 0/1 state.
+  void reset(const SpinQuadratic& m, const SamplerConfig& cfg, const uint8_t* x01,
+             const uint8_t* ref01);
+  /// Recomputes the tree weights with a fresh shift (after overflow / underflow risk).
+  void rebuild_tree(const SpinQuadratic& m, Kind kind);
+};
+
+/// One step of the configured kernel on one chain.
+void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c);
+
+/// Exact transition probabilities T(x, .) of one step from the 0/1 state x (dim <= 20);
+/// state index = sum_i x_i 2^(D-1-i). For systematic-scan Gibbs, `site` selects the
+/// single-site kernel (the scan composes them).
+std::vector<double> quad_transition_row(const SpinQuadratic& m, const SamplerConfig& cfg,
+                                        const uint8_t* x01, int64_t site);
+
+}  // namespace ttsolve::mcmc

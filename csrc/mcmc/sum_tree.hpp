@@ -1,0 +1,70 @@
+// Binary sum tree over non-negative leaf weights: O(log n) update and O(log n) draw of
+// an index with probability weight / total (the GWG proposal on sparse models).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace ttsolve::mcmc {
+
+class SumTree {
+ public:
+  SumTree() = default;
+  explicit SumTree(int64_t n) { resize(n); }
+
+  void resize(int64_t n) {
+    size_ = 1;
+    while (size_ < n) size_ <<= 1;
+    node_.assign(2 * size_, 0.0);
+  }
+  double leaf(int64_t i) const { return node_[size_ + i]; }
+  double total() const { return node_[1]; }
+
+  /// Sets every leaf, then all parents bottom-up (O(n)).
+  template <class F>
+  void build(int64_t n, F weight) {
+    for (int64_t i = 0; i < n; ++i) node_[size_ + i] = weight(i);
+    for (int64_t k = size_ - 1; k >= 1; --k) node_[k] = node_[2 * k] + node_[2 * k + 1];
+  }
+  /// Sets one leaf and recomputes its ancestors from their children (no drift).
+  void update(int64_t i, double w) {
+    int64_t k = size_ + i;
+    node_[k] = w;
+    for (k >>= 1; k >= 1; k >>= 1) node_[k] = node_[2 * k] + node_[2 * k + 1];
+  }
+  /// Sets a leaf without fixing its ancestors (call refresh() afterwards).
+  void set_leaf(int64_t i, double w) { node_[size_ + i] = w; }
+  /// Recomputes the ancestors of the given leaves, sorted ascending (shared ones once).
+  void refresh(std::vector<int64_t>& nodes) {
+    if (int64_t(nodes.size()) * 4 > size_) {  // many leaves: one O(n) pass is cheaper
+      for (int64_t k = size_ - 1; k >= 1; --k) node_[k] = node_[2 * k] + node_[2 * k + 1];
+      return;
+    }
+    for (auto& k : nodes) k += size_;
+    while (nodes[0] > 1) {
+      size_t out = 0;
+      for (size_t a = 0; a < nodes.size(); ++a) {
+        const int64_t p = nodes[a] >> 1;
+        if (out > 0 && nodes[out - 1] == p) continue;  // sorted: duplicates are adjacent
+        nodes[out++] = p;
+        node_[p] = node_[2 * p] + node_[2 * p + 1];
+      }
+      nodes.resize(out);
+    }
+  }
+  /// Index whose cumulative-weight interval contains u, 0 <= u < total().
+  int64_t find(double u) const {
+    int64_t k = 1;
+    while (k < size_) {
+      const double left = node_[2 * k];
+      if (u < left || node_[2 * k + 1] <= 0.0) k = 2 * k;
+      else { u -= left; k = 2 * k + 1; }
+    }
+    return k - size_;
+  }
+
+ private:
+  int64_t size_ = 1;
+  std::vector<double> node_;
+};
+
+}  // namespace ttsolve::mcmc
