@@ -1,0 +1,186 @@
+"""Forward SDE paths dX = b(t, X) dt + sigma(t, X) dW by Euler-Maruyama, and sigma helpers.
+
+The forward process of the BSDE formulation of a :class:`~ttsolve.pde.problem.Problem`:
+
+    X_{n+1} = X_n + b(t_n, X_n) dt + sigma(t_n, X_n) xi_n sqrt(dt),   xi_n ~ N(0, I_d),
+
+with t_n = n dt.  The standard normal increments ``xi`` are returned with the paths because the
+implicit backward scheme needs them (Z . xi sqrt(dt) is the martingale increment).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import numpy as np
+
+from .problem import Problem
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "as_int_seed",
+    "simulate_paths",
+    "sigma_times",
+    "sigma_transpose_times",
+    "sigma_covariance_trace",
+]
+
+# Paths and increments together may not exceed this many bytes unless ``max_bytes`` is raised:
+# 2 GiB is already a large share of a small machine's memory.
+DEFAULT_MAX_BYTES = 2 * 1024**3
+
+SeedLike = Union[int, np.integer, np.random.Generator, None]
+
+
+def as_int_seed(seed: SeedLike) -> int:
+    """An integer seed from an int or a numpy Generator (which is advanced by one draw)."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63 - 1))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int or a numpy Generator, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be non-negative, got {seed}")
+    return int(seed)
+
+
+def _generator(seed: SeedLike) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(as_int_seed(seed)))
+
+
+def _sigma_value(problem: Problem, t: float, X: np.ndarray) -> Any:
+    """sigma(t, X) checked against ``problem.sigma_kind``."""
+    K, d = X.shape
+    s = problem.sigma(t, X)
+    kind = problem.sigma_kind
+    if kind == "scalar":
+        s = np.asarray(s, dtype=float)
+        if s.ndim != 0 and s.shape != (K,):
+            raise ValueError(f"sigma (scalar kind) must return a float or shape ({K},), got {s.shape}")
+        return s if s.ndim == 0 else s[:, None]
+    s = np.asarray(s, dtype=float)
+    want = (K, d) if kind == "diagonal" else (K, d, d)
+    if kind not in ("diagonal", "full"):
+        raise ValueError(f"sigma_kind must be 'scalar', 'diagonal' or 'full', got {kind!r}")
+    if s.shape != want:
+        # A constant matrix/vector is broadcast over the batch.
+        try:
+            s = np.broadcast_to(s, want)
+        except ValueError:
+            raise ValueError(f"sigma ({kind} kind) must return shape {want}, got {s.shape}") from None
+    return s
+
+
+def sigma_times(problem: Problem, t: float, X: np.ndarray, xi: np.ndarray) -> np.ndarray:
+    """sigma(t, X) @ xi per sample, shape (K, d)."""
+    s = _sigma_value(problem, t, X)
+    if problem.sigma_kind == "full":
+        return np.einsum("kij,kj->ki", s, xi)
+    return s * xi
+
+
+def sigma_transpose_times(problem: Problem, t: float, X: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Z = sigma(t, X)^T grad per sample, shape (K, d)."""
+    s = _sigma_value(problem, t, X)
+    if problem.sigma_kind == "full":
+        return np.einsum("kji,kj->ki", s, grad)
+    return s * grad
+
+
+def sigma_covariance_trace(problem: Problem, t: float, X: np.ndarray, hess: np.ndarray) -> np.ndarray:
+    """Tr(sigma sigma^T Hess) per sample, shape (K,).
+
+    ``hess`` is the (K, d, d) Hessian, or its (K, d) diagonal when sigma is scalar or diagonal.
+    """
+    K, d = X.shape
+    s = _sigma_value(problem, t, X)
+    hess = np.asarray(hess, dtype=float)
+    if hess.shape == (K, d):
+        if problem.sigma_kind == "full":
+            raise ValueError("hess: a full sigma needs the (K, d, d) Hessian, not its diagonal")
+        return np.sum(np.broadcast_to(s**2, (K, d)) * hess, axis=1)
+    if hess.shape != (K, d, d):
+        raise ValueError(f"hess must have shape ({K}, {d}) or ({K}, {d}, {d}), got {hess.shape}")
+    if problem.sigma_kind == "full":
+        # Tr(S S^T H) = sum_ij (S^T H)_ji S_ij, without forming S S^T.
+        return np.einsum("kij,kil,klj->k", s, hess, s)
+    diag_hess = np.einsum("kii->ki", hess)
+    return np.sum(np.broadcast_to(s**2, (K, d)) * diag_hess, axis=1)
+
+
+def simulate_paths(
+    problem: Problem,
+    n_steps: int,
+    n_samples: int,
+    seed: SeedLike = 0,
+    dt: float | None = None,
+    x0: np.ndarray | None = None,
+    t0: float = 0.0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Euler-Maruyama paths of the problem's forward SDE.
+
+    Parameters
+    ----------
+    problem : Problem
+        The PDE; its ``drift`` and ``sigma`` define the SDE.
+    n_steps : int
+        Number of time steps N >= 1.
+    n_samples : int
+        Number of paths K >= 1.
+    seed : int or numpy.random.Generator
+        Seed of a PCG64 generator (a Generator is used to derive an int seed).
+    dt : float, optional
+        Step size; default ``(T - t0) / n_steps``.
+    x0 : array (d,) or (K, d), optional
+        Start point(s); default ``problem.x0``.
+    t0 : float
+        Start time.
+    max_bytes : int
+        Refuse (MemoryError) if the paths plus increments would need more memory than this.
+
+    Returns
+    -------
+    X : ndarray (n_steps + 1, K, d)
+        The paths, ``X[0] = x0``.
+    xi : ndarray (n_steps, K, d)
+        The standard normal increments: ``X[n+1] = X[n] + b dt + sigma xi[n] sqrt(dt)``.
+    """
+    d = problem.dim
+    n_steps = _positive_int(n_steps, "n_steps")
+    n_samples = _positive_int(n_samples, "n_samples")
+    if dt is None:
+        dt = (problem.T - t0) / n_steps
+    dt = float(dt)
+    if not np.isfinite(dt) or dt <= 0:
+        raise ValueError(f"dt must be a positive finite number, got {dt}")
+    need = 8 * d * n_samples * (2 * n_steps + 1)
+    if need > max_bytes:
+        raise MemoryError(
+            f"simulate_paths: n_steps={n_steps}, n_samples={n_samples}, dim={d} need "
+            f"{need / 2**30:.2f} GiB > max_bytes={max_bytes / 2**30:.2f} GiB; "
+            "reduce n_samples/n_steps or raise max_bytes"
+        )
+    start = problem.x0 if x0 is None else x0
+    start = np.asarray(start, dtype=float)
+    if start.shape not in ((d,), (n_samples, d)):
+        raise ValueError(f"x0 must have shape ({d},) or ({n_samples}, {d}), got {start.shape}")
+    rng = _generator(seed)
+    X = np.empty((n_steps + 1, n_samples, d))
+    xi = rng.standard_normal((n_steps, n_samples, d))
+    X[0] = start
+    sq = np.sqrt(dt)
+    for n in range(n_steps):
+        t = t0 + n * dt
+        b = np.asarray(problem.drift(t, X[n]), dtype=float)
+        if b.shape != (n_samples, d):
+            raise ValueError(f"drift must return shape ({n_samples}, {d}), got {b.shape} at step {n}")
+        X[n + 1] = X[n] + b * dt + sigma_times(problem, t, X[n], xi[n]) * sq
+    return X, xi
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
