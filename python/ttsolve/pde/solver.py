@@ -527,10 +527,12 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
 
     # V_{n+1} and Z_{n+1} at X_{n+1} on both path sets (the data of both schemes).
     data = []
+    scale = 1.0
     for X, xi, gX, ggX in sets:
         Xn1 = X[n + 1]
         Y1 = _value(problem, models, shifts, n + 1, Xn1, gX[n + 1])
         base = Y1
+        scale = max(scale, float(np.max(np.abs(Y1))))
         if scheme == "explicit":
             Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, ggX[n + 1]), n + 1)
             base = Y1 + dt * _h(problem, t_n, Xn1, Y1, Z1, n)
@@ -546,7 +548,11 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     if deterministic_start:
         return _first_step(problem, scheme, dt, data, solution, settings)
 
+
     def do_fit(y, yv, init_model):
+        big = float(np.max(np.abs(y)))
+        if not big <= threshold * scale:
+            raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})", solution, n)
         val = (data[1][0], yv) if valid is not None else None
         extra = (gXn, data[1][2]) if valid is not None else (gXn,)
         ranks = first_ranks if init_model is None else None
