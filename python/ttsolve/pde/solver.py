@@ -570,8 +570,9 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         return model, 0.0, diag
 
     # implicit: fixed point on V^k, started from V^0 = V_{n+1} (or g at the last step).
-    def target(model, Xs, dWs, gs, ggs, base_s):
-        Y = model(Xs, g=gs) if model is not None else gs
+    def target(model, Xs, dWs, gs, ggs, base_s, Y=None):
+        if Y is None:
+            Y = model(Xs, g=gs) if model is not None else gs
         G = model.grad(Xs, grad_g=ggs) if model is not None else ggs
         Z = _z(problem, t_n, Xs, G, n)
         return base_s + dt * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
@@ -581,8 +582,9 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     change = math.inf
     stop = "max_fixed_point"
     k = 0
+    Ynew = None  # V^k on the training points, reused from the previous iteration's change test
     for k in range(1, settings["max_fixed_point"] + 1):
-        y, Yk = target(current, Xn, dW, gXn, ggXn, base)
+        y, Yk = target(current, Xn, dW, gXn, ggXn, base, Ynew)
         yv = target(current, *data[1][:5])[0] if valid is not None else None
         model, rep, res, vres = do_fit(y, yv, current)
         Ynew = model(Xn, g=gXn)
