@@ -107,7 +107,7 @@ def test_save_load_roundtrip(tmp_path):
 
 def test_thread_count_invariance():
     f = random_ftt(6, 4, 3, Legendre(3))
-    X = np.random.default_rng(6).uniform(-1, 1, (3001, 6))
+    X = np.random.default_rng(6).uniform(-1, 1, (9001, 6))
     old = _core.get_num_threads()
     try:
         _core.set_num_threads(1)
@@ -135,3 +135,20 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="finite"):
         FunctionalTT(f.tt, Legendre(2), extra_coef=np.nan)
     assert f(np.zeros((0, 3))).shape == (0,)
+
+
+def test_round_keeps_function():
+    f = random_ftt(4, 3, 2, Legendre(2))
+    # double the ranks by stacking f with itself: round must bring them back
+    cores = f.tt.cores
+    big = [np.concatenate([cores[0], cores[0]], axis=2)]
+    for c in cores[1:-1]:
+        z = np.zeros_like(c)
+        big.append(np.concatenate([np.concatenate([c, z], 2), np.concatenate([z, c], 2)], 0))
+    big.append(np.concatenate([cores[-1], cores[-1]], axis=0))
+    g = FunctionalTT(TensorTrain(big), f.basis)
+    X = np.random.default_rng(7).uniform(-1, 1, (20, 4))
+    np.testing.assert_allclose(g(X), 2 * f(X), rtol=1e-12)
+    h = g.round(1e-12)
+    assert max(h.ranks) <= 2
+    np.testing.assert_allclose(h(X), 2 * f(X), rtol=1e-9, atol=1e-9)

@@ -121,8 +121,8 @@ def test_degree_zero_and_d_one():
 def test_thread_count_invariance():
     d = 5
     target = sum_of_products(3, d, 3, seed=15)
-    X, y = data(target, d, 3000, 16)
-    y = y + 0.01 * np.random.default_rng(17).standard_normal(3000)
+    X, y = data(target, d, 6000, 16)
+    y = y + 0.01 * np.random.default_rng(17).standard_normal(6000)
     old = _core.get_num_threads()
     out = []
     try:
@@ -171,3 +171,21 @@ def test_bad_inputs():
     # outside the basis interval: allowed (polynomials extend), exact for polynomial targets
     f, _ = fit(3 * X, 3 * y, B, ranks=2, reg=0.0, max_sweeps=30, tol=1e-14)
     np.testing.assert_allclose(f(3 * X), 3 * y, atol=1e-8)
+
+
+def test_salsa_warm_start_keeps_accuracy():
+    d = 4
+    target = sum_of_products(2, d, 2, seed=21)
+    X, y = data(target, d, 800, 22)
+    f, _ = fit(X, y, Legendre(2), ranks=2, reg=0.0, max_sweeps=30, tol=1e-14)
+    g, rep = fit(X, y, Legendre(2), method="salsa", init=f, max_rank=4, max_sweeps=2)
+    assert rep.residuals[0] < 1e-6
+    assert relerr(g, *data(target, d, 200, 23)) < 1e-6
+
+
+def test_absurd_ranks_refused():
+    X = np.random.default_rng(30).uniform(-1, 1, (50, 40))
+    with pytest.raises(MemoryError, match="ranks"):
+        fit(X, X[:, 0], Legendre(3), ranks=10**6)
+    with pytest.raises(MemoryError, match="max_rank"):
+        fit(X, X[:, 0], Legendre(3), method="salsa", max_rank=10**4)

@@ -86,30 +86,20 @@ void check_stack(const DArray& S, const DArray& Phi, int64_t k, const char* name
   if (k < 0 || k >= Phi.shape(1)) throw py::index_error("core index out of range");
 }
 
-py::array_t<double> stack_left(DArray L, DArray Phi, int64_t k, DArray core) {
-  check_stack(L, Phi, k, "L");
+/// One stack step: left (S = L, out (K, r2)) or right (S = R, out (K, r)).
+py::array_t<double> stack_step(DArray S, DArray Phi, int64_t k, DArray core, bool left) {
+  check_stack(S, Phi, k, left ? "L" : "R");
   require_ndim(core, 3, "core");
   const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2), r = core.shape(0), r2 = core.shape(2);
-  require(L.shape(1) == r && core.shape(1) == p, "stack_left: shapes do not match");
-  std::vector<double> out(K * r2);
+  require(S.shape(1) == (left ? r : r2) && core.shape(1) == p, "stack step: shapes do not match");
+  const int64_t cols = left ? r2 : r;
+  std::vector<double> out(K * cols);
   {
     py::gil_scoped_release release;
-    rg::stack_left(L.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
+    if (left) rg::stack_left(S.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
+    else rg::stack_right(S.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
   }
-  return move_to_numpy(std::move(out), {K, r2});
-}
-
-py::array_t<double> stack_right(DArray R, DArray Phi, int64_t k, DArray core) {
-  check_stack(R, Phi, k, "R");
-  require_ndim(core, 3, "core");
-  const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2), r = core.shape(0), r2 = core.shape(2);
-  require(R.shape(1) == r2 && core.shape(1) == p, "stack_right: shapes do not match");
-  std::vector<double> out(K * r);
-  {
-    py::gil_scoped_release release;
-    rg::stack_right(R.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
-  }
-  return move_to_numpy(std::move(out), {K, r});
+  return move_to_numpy(std::move(out), {K, cols});
 }
 
 py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y) {
@@ -162,8 +152,8 @@ void register_regression(py::module_& m) {
         py::arg("derivative"));
   m.def("functional_eval", &functional_eval, py::arg("cores"), py::arg("Phi"), py::arg("mode"),
         py::arg("D") = py::none());
-  m.def("als_stack_left", &stack_left, py::arg("L"), py::arg("Phi"), py::arg("k"), py::arg("core"));
-  m.def("als_stack_right", &stack_right, py::arg("R"), py::arg("Phi"), py::arg("k"), py::arg("core"));
+  m.def("als_stack_left", [](DArray L, DArray Phi, int64_t k, DArray core) { return stack_step(L, Phi, k, core, true); }, py::arg("L"), py::arg("Phi"), py::arg("k"), py::arg("core"));
+  m.def("als_stack_right", [](DArray R, DArray Phi, int64_t k, DArray core) { return stack_step(R, Phi, k, core, false); }, py::arg("R"), py::arg("Phi"), py::arg("k"), py::arg("core"));
   m.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
         py::arg("g"), py::arg("w"), py::arg("y"));
   m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));

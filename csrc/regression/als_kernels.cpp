@@ -20,14 +20,22 @@ constexpr int64_t kChunkBytes = int64_t(1) << 28;
 
 int64_t num_blocks(int64_t K) { return (K + kBlock - 1) / kBlock; }
 
+// Threads for a region of `flops` work: waking a team costs more than small kernels on a
+// busy machine (and results do not depend on the thread count anyway).
+int threads_for(double flops) { return flops < 2e7 ? 1 : ttsolve::get_num_threads(); }
+
 }  // namespace
 
-void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
-                const double* core, int64_t r, int64_t r2, double* Lout) {
-  const int64_t nb = num_blocks(K), m = r * p;
+namespace {
+
+// out (K x ncols) = Z B where row i of Z (length m) is written by fill(i, z): one GEMM per
+// block of samples. B is (m x ncols), or (ncols x m) when trans_b.
+template <class Fill>
+void blocked_gemm(int64_t K, int64_t m, int64_t ncols, Fill fill, bool trans_b, const double* B, double* out) {
+  const int64_t nb = num_blocks(K);
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#pragma omp parallel num_threads(threads_for(2.0 * K * m * ncols))
 #endif
   {
     std::vector<double> Z(kBlock * m);
@@ -36,49 +44,41 @@ void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_
 #endif
     for (int64_t blk = 0; blk < nb; ++blk) {
       const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
-      for (int64_t i = 0; i < bn; ++i) {
-        const double* l = L + (i0 + i) * r;
-        const double* ph = Phi + ((i0 + i) * d + k) * p;
-        double* z = &Z[i * m];
-        for (int64_t a = 0; a < r; ++a)
-          for (int64_t j = 0; j < p; ++j) z[a * p + j] = l[a] * ph[j];
-      }
-      la::gemm(false, false, bn, r2, m, 1.0, Z.data(), m, core, r2, 0.0, Lout + i0 * r2, r2);
+      for (int64_t i = 0; i < bn; ++i) fill(i0 + i, &Z[i * m]);
+      la::gemm(false, trans_b, bn, ncols, m, 1.0, Z.data(), m, B, trans_b ? m : ncols, 0.0, out + i0 * ncols, ncols);
     }
   }
 }
 
+}  // namespace
+
+void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
+                const double* core, int64_t r, int64_t r2, double* Lout) {
+  auto fill = [&](int64_t s, double* z) {  // z = L[s] (x) Phi[s, k]
+    const double* ph = Phi + (s * d + k) * p;
+    for (int64_t a = 0; a < r; ++a)
+      for (int64_t j = 0; j < p; ++j) z[a * p + j] = L[s * r + a] * ph[j];
+  };
+  blocked_gemm(K, r * p, r2, fill, false, core, Lout);
+}
+
 void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
                  const double* core, int64_t r, int64_t r2, double* Rout) {
-  const int64_t nb = num_blocks(K), m = p * r2;
-  la::BlasSingleThreadScope single;
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
-#endif
-  {
-    std::vector<double> Z(kBlock * m);
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-    for (int64_t blk = 0; blk < nb; ++blk) {
-      const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
-      for (int64_t i = 0; i < bn; ++i) {
-        const double* rr = R + (i0 + i) * r2;
-        const double* ph = Phi + ((i0 + i) * d + k) * p;
-        double* z = &Z[i * m];
-        for (int64_t j = 0; j < p; ++j)
-          for (int64_t b = 0; b < r2; ++b) z[j * r2 + b] = ph[j] * rr[b];
-      }
-      la::gemm(false, true, bn, r, m, 1.0, Z.data(), m, core, m, 0.0, Rout + i0 * r, r);
-    }
-  }
+  auto fill = [&](int64_t s, double* z) {  // z = Phi[s, k] (x) R[s]
+    const double* ph = Phi + (s * d + k) * p;
+    for (int64_t j = 0; j < p; ++j)
+      for (int64_t b = 0; b < r2; ++b) z[j * r2 + b] = ph[j] * R[s * r2 + b];
+  };
+  blocked_gemm(K, p * r2, r, fill, true, core, Rout);
 }
 
 bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
                             const double* w, const double* y, double* G, double* rhs) {
   const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
-  const int64_t nb = num_blocks(K);
+  // Larger blocks for small n: SYRK needs enough rows per call to run near GEMM speed.
+  const int64_t block = std::clamp<int64_t>(131072 / std::max<int64_t>(n, 1), kBlock, 2048);
+  const int64_t nb = (K + block - 1) / block;
   const int64_t mem_cap = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, n * n * 8));
   const int64_t nchunks = std::max<int64_t>(1, std::min({nb, kMaxChunks, mem_cap}));
   const int64_t per_chunk = (nb + nchunks - 1) / nchunks;
@@ -86,10 +86,10 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   Interrupt interrupt;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#pragma omp parallel num_threads(threads_for(double(K) * n * n))
 #endif
   {
-    std::vector<double> A(kBlock * n), sy(kBlock);
+    std::vector<double> A(block * n), sy(block);
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -98,7 +98,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
       double* bc = &partb[c * n];
       for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
         if (interrupt.requested() || interrupt.poll()) break;
-        const int64_t i0 = blk * kBlock, bn = std::min(kBlock, K - i0);
+        const int64_t i0 = blk * block, bn = std::min(block, K - i0);
         for (int64_t i = 0; i < bn; ++i) {
           const int64_t s = i0 + i;
           const double sw = w ? std::sqrt(w[s]) : 1.0;
@@ -131,6 +131,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
 }
 
 bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs, double* x, double rcond) {
+  la::BlasSingleThreadScope single;  // small systems: BLAS threads only add contention
   std::vector<double> A(G, G + n * n);
   for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
   std::copy(rhs, rhs + n, x);

@@ -13,7 +13,7 @@ void basis_evaluate(const double* X, int64_t K, int64_t d, const double* coef, c
   if (deriv < 0 || deriv > 2) throw std::invalid_argument("derivative must be 0, 1 or 2");
   if (p < 1) throw std::invalid_argument("basis size must be >= 1");
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(ttsolve::get_num_threads())
+#pragma omp parallel for schedule(static) num_threads(K * d * p * p < 1000000 ? 1 : ttsolve::get_num_threads())
 #endif
   for (int64_t i = 0; i < K; ++i) {
     std::vector<double> pw(p);

@@ -47,6 +47,13 @@ struct Offsets {
   }
 };
 
+// One thread for small batches: waking a team costs more than it saves.
+int threads_for(const CoreList& C, int64_t K) {
+  double work = 0;
+  for (size_t k = 0; k < C.cores.size(); ++k) work += double(C.ranks[k]) * C.p * C.ranks[k + 1];
+  return work * K < 1e6 ? 1 : ttsolve::get_num_threads();
+}
+
 void check(const CoreList& C) {
   if (C.cores.empty() || C.ranks.size() != C.cores.size() + 1 || C.ranks.front() != 1 ||
       C.ranks.back() != 1 || C.p < 1)
@@ -60,7 +67,7 @@ void derivative_terms(const CoreList& C, const double* Phi, const double* D, int
   const int64_t d = static_cast<int64_t>(C.cores.size()), p = C.p;
   const Offsets o(C.ranks);
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#pragma omp parallel num_threads(threads_for(C, K))
 #endif
   {
     std::vector<double> left(o.total), right(o.total), tmp(*std::max_element(C.ranks.begin(), C.ranks.end()));
@@ -96,7 +103,7 @@ void functional_value(const CoreList& C, const double* Phi, int64_t K, double* o
   const int64_t d = static_cast<int64_t>(C.cores.size()), p = C.p;
   const int64_t rmax = *std::max_element(C.ranks.begin(), C.ranks.end());
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(ttsolve::get_num_threads())
+#pragma omp parallel num_threads(threads_for(C, K))
 #endif
   {
     std::vector<double> v(rmax), w(rmax);

@@ -110,6 +110,9 @@ def _orth_left(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rr.T, q.T.reshape(-1, p, r2)
 
 
+_MAX_LOCAL = 16384  # unknowns of one local problem (its Gram matrix is 2 GiB)
+
+
 class _Sweeper:
     """State of one fit: cores, stacks (C++), and the local solve."""
 
@@ -256,7 +259,8 @@ def fit(
         with every core.
     weights : array (K,) of nonnegative numbers, optional
     init : FunctionalTT, optional
-        Warm start (its cores, ranks and extra coefficient).
+        Warm start (its cores, ranks and extra coefficient). SALSA then starts its
+        regularisation schedule at the warm start's residual instead of 1.
     seed : int or numpy Generator
         For the random initial cores and SALSA's new directions.
     verbose : bool
@@ -271,6 +275,21 @@ def fit(
     If K is below the number of unknowns of a local problem, ``reg > 0`` is required (a
     RuntimeWarning is issued) and ``reg = 0`` raises ValueError.
     """
+    # Our kernels run BLAS single-threaded inside their own OpenMP teams; keeping the BLAS
+    # pool at one thread for the whole fit stops its idle threads spinning against ours.
+    saved = _core.blas_get_num_threads()
+    if saved > 1:
+        _core.blas_set_num_threads(1)
+    try:
+        return _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation, extra,
+                    weights, init, seed, verbose, patience)
+    finally:
+        if saved > 1:
+            _core.blas_set_num_threads(saved)
+
+
+def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation, extra, weights, init,
+         seed, verbose, patience):
     t0 = time.perf_counter()
     if method not in ("als", "salsa"):
         raise ValueError(f"method must be 'als' or 'salsa', got {method!r}")
@@ -326,10 +345,18 @@ def fit(
     else:
         default = 1 if method == "salsa" else min(4, max_rank)
         full = _initial_ranks(default if ranks is None else ranks, d, p, max_rank)
-        cores = [rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
-    if method == "salsa":
-        # ranks above max_rank are truncated by the first sweep
-        pass
+        biggest = max(full[k] * p * full[k + 1] for k in range(d))
+        if biggest > _MAX_LOCAL:
+            raise MemoryError(f"ranks {max(full)} give a local problem with {biggest} unknowns "
+                              f"(its Gram matrix would not fit; limit {_MAX_LOCAL})")
+        # Start near the constant function (phi_0 = 1 in every mode) plus small random
+        # directions: products of random univariate polynomials are nearly orthogonal to
+        # smooth targets, and ALS started there stalls for many sweeps.
+        cores = [0.01 * rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
+        for k in range(d):
+            cores[k][:, 0, :] += np.eye(full[k], full[k + 1])
+    if method == "salsa" and max_rank * p * max_rank > _MAX_LOCAL:
+        raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
 
     largest = max(c.size for c in cores) + (1 if g is not None else 0)
     if method == "salsa":
@@ -357,6 +384,9 @@ def fit(
     best = None
     best_val = math.inf
     omega = 1.0
+    if init is not None:
+        # a warm start begins with the regularisation of its own residual, not from scratch
+        omega = max(min(1.0, _relres(s.values(Phi, g), y, w)), math.sqrt(reg), 1e-12)
     theta_factor = 0.2
 
     def snapshot():
@@ -365,11 +395,14 @@ def fit(
     def ridge():
         return max(reg, omega**2) if method == "salsa" else reg
 
+    grow = [True]  # with validation data: no rank growth after a sweep that overfitted
+
     def rank_rule(sv, limit):
         # keep the singular values above the threshold plus one small "stabilising" one
         thr = theta_factor * omega * sv[0] if sv[0] > 0 else 0.0
         big = int(np.sum(sv > thr)) if sv[0] > 0 else 1
-        return max(1, min(big + 1, max_rank, limit))
+        cap = max_rank if grow[0] else len(sv)
+        return max(1, min(big + 1, cap, limit))
 
     rule = rank_rule if method == "salsa" else None
     prev = math.inf
@@ -394,6 +427,7 @@ def fit(
             val = _relres(s.values(Phiv, gv), yv, None)
             report.validation.append(val)
             msg += f", validation {val:.3e}"
+            grow[0] = val < best_val
             if val < best_val:
                 best_val, best = val, (snapshot(), sweep)
             elif sweep - best[1] >= patience:
