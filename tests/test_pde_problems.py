@@ -278,3 +278,16 @@ def test_pde_residual_bad_shapes():
         pde_residual(p, np.zeros(3), np.zeros(3), np.zeros((3, 2)), np.zeros((3, 5)), 0.0, X)
     with pytest.raises(ValueError, match="X"):
         pde_residual(p, np.zeros(3), np.zeros(3), np.zeros((3, 2)), np.zeros(3), 0.0, np.zeros((3, 4)))
+
+
+def test_reference_helpers_bad_input():
+    with pytest.raises(ValueError, match="n_quad"):
+        hjb_exact(0.0, np.zeros((1, 3)), n_quad=500)
+    with pytest.raises(ValueError, match="t must"):
+        hjb_exact(2.0, np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="t must"):
+        hjb_reference(-0.1, np.zeros((1, 3)), n_mc=10)
+    with pytest.raises(ValueError, match="x"):
+        feynman_kac_cole_hopf(DoubleWell(dim=2), np.zeros(3), n_mc=10, n_steps=2)
+    with pytest.raises(ValueError, match="variant"):
+        CIRBond(dim=2, variant="nope")
