@@ -379,7 +379,7 @@ def solve(
     fixed_point_tol: float = 1e-6,
     method: str = "als",
     reg: float = 1e-10,
-    max_sweeps: int = 4,
+    max_sweeps: Optional[int] = None,
     tol: float = 1e-8,
     progress: Union[bool, Callable[[int, StepDiagnostics], None]] = False,
     checkpoint: Optional[Union[str, os.PathLike]] = None,
@@ -411,7 +411,8 @@ def solve(
         Implicit scheme: stop when the relative change of V^k on the training points is below it.
         The loop also stops when the validation residual stops improving.
     method, reg, max_sweeps, tol
-        Passed to :func:`ttsolve.regression.fit`.
+        Passed to :func:`ttsolve.regression.fit`. ``max_sweeps`` defaults to 1 for degree 0 and
+        rank 1 (every local problem is then the whole problem a + c g, solved exactly at once), else 4.
     progress : bool or callable
         True shows a tqdm bar; a callable is called as ``progress(n, diagnostics)`` after step n
         (raising from it interrupts the solve; with ``checkpoint`` the finished steps are kept).
@@ -439,6 +440,8 @@ def solve(
     if not fixed_point_tol >= 0:
         raise ValueError(f"fixed_point_tol must be >= 0, got {fixed_point_tol}")
     seed = as_int_seed(seed)
+    if max_sweeps is None:
+        max_sweeps = 1 if (degree == 0 and max_rank == 1 and basis is None) else 4
     d = problem.dim
     bases = default_basis(problem, degree) if basis is None else basis
     if isinstance(bases, Basis):
