@@ -27,6 +27,8 @@ def run(name, dim, scheme, K, n_steps=None, paths=True, **kw):
     t = time.perf_counter() - t0
     err = sol.relative_error(n_paths=200) if paths else {}
     ref = p.reference_value
+    if ref is not None:
+        err["v0"] = abs(sol.v0 - ref) / abs(ref)
     print(f"| {name} | {dim} | {scheme} | {sol.n_steps} | {K} | {sol.v0:.6f} | "
           f"{'-' if ref is None else f'{ref:.6f}'} | {err.get('v0', float('nan')):.2e} | "
           f"{err.get('path_mean', float('nan')):.2e} | {t:.1f} |", flush=True)
