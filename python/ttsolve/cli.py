@@ -16,11 +16,58 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_problems(args: argparse.Namespace) -> int:
+    from .pde import list_problems
+
+    for name, doc in list_problems():
+        print(f"{name:24s} {doc}")
+    return 0
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    import time
+
+    from .config import set_num_threads
+    from .pde import get_problem, solve
+
+    if args.threads is not None:
+        set_num_threads(args.threads)
+    kwargs = {} if args.dim is None else {"dim": args.dim}
+    problem = get_problem(args.name, **kwargs)
+    t0 = time.perf_counter()
+    sol = solve(problem, scheme=args.scheme, n_steps=args.n_steps, n_samples=args.n_samples, degree=args.degree,
+                max_rank=args.max_rank, seed=args.seed, method=args.method, progress=args.progress)
+    elapsed = time.perf_counter() - t0
+    print(f"{problem.name} d={problem.dim} T={problem.T} scheme={args.scheme} N={sol.n_steps} K={args.n_samples}")
+    print(f"V(0, x0)       = {sol.v0:.10g}")
+    if problem.reference_value is not None:
+        se = f" +- {problem.reference_stderr:.2g} (MC stderr)" if problem.reference_stderr else " (exact)"
+        print(f"reference      = {problem.reference_value:.10g}{se}")
+        print(f"relative error = {abs(sol.v0 - problem.reference_value) / abs(problem.reference_value):.3e}")
+    print(f"time           = {elapsed:.2f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ttsolve", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     info = sub.add_parser("info", help="show version, compiler, OpenMP, threads and BLAS")
     info.set_defaults(func=_cmd_info)
+    probs = sub.add_parser("problems", help="list the built-in PDE problems")
+    probs.set_defaults(func=_cmd_problems)
+    sol = sub.add_parser("solve", help="solve a built-in PDE problem and print V(0, x0)")
+    sol.add_argument("name", help="problem name (see `ttsolve problems`)")
+    sol.add_argument("--dim", type=int, default=None)
+    sol.add_argument("--scheme", choices=("implicit", "explicit"), default="implicit")
+    sol.add_argument("--n-steps", type=int, default=None, help="default: the problem's")
+    sol.add_argument("--n-samples", type=int, default=2000)
+    sol.add_argument("--degree", type=int, default=0)
+    sol.add_argument("--max-rank", type=int, default=1)
+    sol.add_argument("--method", choices=("als", "salsa"), default="als")
+    sol.add_argument("--seed", type=int, default=0)
+    sol.add_argument("--threads", type=int, default=None)
+    sol.add_argument("--progress", action="store_true", help="show a progress bar")
+    sol.set_defaults(func=_cmd_solve)
     return parser
 
 

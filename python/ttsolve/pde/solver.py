@@ -1,0 +1,640 @@
+"""Backward BSDE schemes on functional tensor trains (explicit and implicit).
+
+The PDE of a :class:`~ttsolve.pde.problem.Problem` is linked to the forward-backward SDE
+
+    X_{n+1} = X_n + b dt + sigma xi_n sqrt(dt),
+    Y_n = Y_{n+1} + h(t_n, X_n, Y_n, Z_n) dt - Z_n . xi_n sqrt(dt),   Y_N = g(X_N),
+
+with Y_n = V(t_n, X_n) and Z_n = sigma^T grad V(t_n, X_n).  Going backwards in time, V_n is the
+least-squares fit of a target built from V_{n+1}; the ansatz is V_n = TT_n + c_n g, fitted with
+:func:`ttsolve.regression.fit` and warm-started from V_{n+1}.
+
+- explicit: target  V_{n+1}(X_{n+1}) + dt h(t_n, X_{n+1}, V_{n+1}(X_{n+1}), Z_{n+1}(X_{n+1}));
+- implicit: fixed point  V^{k+1} = fit( V_{n+1}(X_{n+1}) + dt h(t_n, X_n, V^k, Z^k) - Z^k . xi sqrt(dt) ).
+  Subtracting the martingale increment is a control variate: it removes most of the noise of the
+  target, which is why the implicit scheme is far more accurate at equal K.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+
+from .. import io as _io
+from ..basis import Basis, Legendre
+from ..functional import FunctionalTT
+from ..regression import fit
+from .paths import as_int_seed, sigma_transpose_times, simulate_paths
+from .problem import Problem
+
+__all__ = ["solve", "Solution", "StepDiagnostics", "SolverDivergedError"]
+
+
+class SolverDivergedError(RuntimeError):
+    """A regression diverged; ``solution`` holds the last good steps (a partial :class:`Solution`)."""
+
+    def __init__(self, message: str, solution: "Solution"):
+        super().__init__(message)
+        self.solution = solution
+
+
+@dataclass
+class StepDiagnostics:
+    """What happened at one backward step."""
+
+    step: int
+    iterations: int
+    ranks: tuple
+    residual: float  # relative training residual of the last fit
+    validation: float  # relative validation residual of the last fit (nan without validation)
+    change: float  # relative change of the last fixed-point iteration (0 for explicit)
+    time: float
+    stop_reason: str
+
+
+# ----------------------------------------------------------------------------- checks
+
+def _checked_array(value: Any, shape: tuple, name: str, step: int) -> np.ndarray:
+    """A callable's output as float array of ``shape``, with an error naming it and the step."""
+    arr = np.asarray(value, dtype=float)
+    if arr.shape != shape:
+        if arr.size == int(np.prod(shape)) and arr.ndim <= 2 and len(shape) == 1:
+            arr = arr.reshape(shape)
+        else:
+            raise ValueError(f"{name} returned shape {arr.shape}, expected {shape} (time step {step})")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} returned NaN or inf (time step {step})")
+    return arr
+
+
+def _check_problem(problem: Problem) -> None:
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be a ttsolve.pde.Problem, got {type(problem).__name__}")
+    if isinstance(problem.dim, bool) or not isinstance(problem.dim, (int, np.integer)) or problem.dim < 1:
+        raise ValueError(f"problem.dim must be a positive int, got {problem.dim!r}")
+    if not (math.isfinite(float(problem.T)) and float(problem.T) > 0):
+        raise ValueError(f"problem.T must be positive and finite, got {problem.T}")
+    x0 = np.asarray(problem.x0, dtype=float)
+    if x0.shape != (problem.dim,):
+        raise ValueError(f"problem.x0 has shape {x0.shape}, but problem.dim = {problem.dim}")
+    lo, hi = (np.broadcast_to(np.asarray(a, dtype=float), (problem.dim,)) for a in problem.domain)
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(hi > lo)):
+        raise ValueError("problem.domain must be a finite box (lo, hi) with hi > lo in every coordinate")
+
+
+def _int_arg(v: Any, name: str, minimum: int) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+    if v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v}")
+    return int(v)
+
+
+def default_basis(problem: Problem, degree: int) -> list[Basis]:
+    """Legendre polynomials of ``degree`` on the problem's domain box, one per coordinate."""
+    lo, hi = (np.broadcast_to(np.asarray(a, dtype=float), (problem.dim,)) for a in problem.domain)
+    cache: dict[tuple, Basis] = {}
+    out = []
+    for a, b in zip(lo, hi):
+        key = (float(a), float(b))
+        if key not in cache:
+            cache[key] = Legendre(degree, domain=key)
+        out.append(cache[key])
+    return out
+
+
+# ----------------------------------------------------------------------------- the solution
+
+class Solution:
+    """The solved value function on the time grid t_n = n T / N.
+
+    ``models[n]`` is V_n = TT_n + c_n g (a FunctionalTT; ``None`` for steps not solved), ``shifts[n]`` a
+    constant added to it (used at n = 0 when all paths start at x0, where only the value is learnable),
+    ``diagnostics[n]`` a :class:`StepDiagnostics`.  V_N = g exactly.
+    """
+
+    def __init__(self, problem: Problem, n_steps: int, models, shifts, diagnostics, settings: dict):
+        self.problem = problem
+        self.n_steps = n_steps
+        self.dt = float(problem.T) / n_steps
+        self.models: list[Optional[FunctionalTT]] = list(models)
+        self.shifts = np.asarray(shifts, dtype=float)
+        self.diagnostics: list[Optional[StepDiagnostics]] = list(diagnostics)
+        self.settings = dict(settings)
+
+    # ---- evaluation ----------------------------------------------------------------
+    @property
+    def first_solved_step(self) -> int:
+        """The smallest n with V_n available (N when nothing was solved)."""
+        for n in range(self.n_steps):
+            if self.models[n] is not None:
+                return n
+        return self.n_steps
+
+    def _step(self, t: float) -> int:
+        t = float(t)
+        if not (math.isfinite(t) and -1e-12 <= t <= self.problem.T * (1 + 1e-12)):
+            raise ValueError(f"t must lie in [0, T={self.problem.T}], got {t}")
+        n = int(round(t / self.dt))
+        if n < self.n_steps and self.models[n] is None:
+            raise ValueError(f"V at t={t} (step {n}) was not solved (solved steps start at {self.first_solved_step})")
+        return n
+
+    def _points(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=float)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.problem.dim:
+            raise ValueError(f"X must have shape (K, {self.problem.dim}), got {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X contains NaN or inf")
+        return X
+
+    def value(self, t: float, X) -> np.ndarray:
+        """V(t_n, X) at the grid time t_n nearest to ``t``, shape (K,)."""
+        X = self._points(X)
+        n = self._step(t)
+        return _value(self.problem, self.models, self.shifts, n, X, _g_values(self.problem, X, n))
+
+    def gradient(self, t: float, X) -> np.ndarray:
+        """grad_x V(t_n, X), shape (K, d)."""
+        X = self._points(X)
+        n = self._step(t)
+        return _gradient(self.problem, self.models, n, X, _grad_g_values(self.problem, X, n))
+
+    @property
+    def v0(self) -> float:
+        """V(0, x0)."""
+        return float(self.value(0.0, np.asarray(self.problem.x0, dtype=float)[None, :])[0])
+
+    # ---- accuracy ------------------------------------------------------------------
+    def relative_error(self, n_paths: int = 1000, seed: int = 2024) -> dict:
+        """Relative errors against the problem's reference.
+
+        Returns a dict with ``v0`` (|V(0,x0) - ref| / |ref|, when a reference value exists) and,
+        when ``problem.exact`` exists, ``path_mean`` / ``path_max``: the mean/max over time steps
+        and independent test paths of |V - V_exact| / |V_exact|.
+        """
+        p = self.problem
+        out: dict = {}
+        if p.reference_value is not None:
+            out["v0"] = abs(self.v0 - p.reference_value) / abs(p.reference_value)
+            if p.reference_stderr:
+                out["v0_reference_stderr"] = p.reference_stderr / abs(p.reference_value)
+        if p.exact is not None:
+            X, _ = simulate_paths(p, self.n_steps, _int_arg(n_paths, "n_paths", 1), seed=seed)
+            errs = []
+            for n in range(self.first_solved_step, self.n_steps + 1):
+                t = n * self.dt
+                ref = _checked_array(p.exact(t, X[n]), (X.shape[1],), "exact", n)
+                errs.append(np.abs(self.value(t, X[n]) - ref) / np.maximum(np.abs(ref), 1e-300))
+            errs = np.concatenate(errs)
+            out["path_mean"] = float(errs.mean())
+            out["path_max"] = float(errs.max())
+        return out
+
+    def pde_residual(self, n_paths: int = 100, n_times: int = 10, seed: int = 2025, eps: float = 1e-4) -> dict:
+        """PDE residual along independent test paths at ``n_times`` grid times.
+
+        dV/dt by the difference of neighbouring steps, the Hessian by central differences of the
+        gradient.  Returns ``mean_abs`` and ``rms`` of the residual and the per-time means.
+        """
+        from .problems import pde_residual as _residual
+
+        p = self.problem
+        X, _ = simulate_paths(p, self.n_steps, _int_arg(n_paths, "n_paths", 1), seed=seed)
+        first = max(self.first_solved_step, 1)
+        steps = np.unique(np.linspace(first, self.n_steps - 1, max(1, int(n_times))).round().astype(int))
+        per_time = []
+        for n in steps:
+            t, Xn = n * self.dt, X[n]
+            V = self.value(t, Xn)
+            dVdt = (self.value(t + self.dt, Xn) - V) / self.dt
+            G = self.gradient(t, Xn)
+            H = np.empty((Xn.shape[0], p.dim, p.dim))
+            for j in range(p.dim):
+                E = np.zeros(p.dim)
+                E[j] = eps
+                H[:, :, j] = (self.gradient(t, Xn + E) - self.gradient(t, Xn - E)) / (2 * eps)
+            if p.sigma_kind != "full":
+                H = np.einsum("kii->ki", H)
+            per_time.append(np.abs(_residual(p, V, dVdt, G, H, t, Xn)))
+        allr = np.concatenate(per_time)
+        return dict(mean_abs=float(allr.mean()), rms=float(np.sqrt(np.mean(allr**2))),
+                    times=[float(n * self.dt) for n in steps], per_time=[float(r.mean()) for r in per_time])
+
+    def report(self) -> str:
+        """A short text summary."""
+        p = self.problem
+        s = self.settings
+        solved = [d for d in self.diagnostics if d is not None]
+        lines = [f"{p.name} d={p.dim} T={p.T}: scheme={s.get('scheme')} N={self.n_steps} K={s.get('n_samples')} "
+                 f"degree={s.get('degree')} max_rank={s.get('max_rank')}"]
+        if self.first_solved_step == 0:
+            lines.append(f"V(0, x0) = {self.v0:.10g}")
+        if p.reference_value is not None:
+            ref = f"reference = {p.reference_value:.10g}"
+            if p.reference_stderr:
+                ref += f" (MC stderr {p.reference_stderr:.2g})"
+            lines.append(ref)
+        if solved:
+            its = [d.iterations for d in solved]
+            lines.append(f"steps solved {len(solved)}, fixed-point iterations mean {np.mean(its):.2f} max {max(its)}, "
+                         f"max ranks {max(max(d.ranks) for d in solved)}, time {sum(d.time for d in solved):.2f} s")
+        return "\n".join(lines)
+
+    # ---- save/load -----------------------------------------------------------------
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Save to a directory (one .npz per step plus ``solution.json``). The problem is not saved:
+        pass it again to :meth:`load`."""
+        os.makedirs(path, exist_ok=True)
+        for n, m in enumerate(self.models):
+            if m is not None:
+                _save_step(path, n, m, self.shifts[n], self.diagnostics[n])
+        meta = dict(n_steps=self.n_steps, settings=_jsonable(self.settings), dim=self.problem.dim,
+                    T=float(self.problem.T), name=self.problem.name)
+        with open(os.path.join(path, "solution.json"), "w") as f:
+            json.dump(meta, f)
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike], problem: Problem) -> "Solution":
+        """Load a solution saved by :meth:`save` for ``problem`` (same dim and T)."""
+        with open(os.path.join(path, "solution.json")) as f:
+            meta = json.load(f)
+        if meta["dim"] != problem.dim or meta["T"] != float(problem.T):
+            raise ValueError(f"saved solution has dim={meta['dim']}, T={meta['T']}; problem has "
+                             f"dim={problem.dim}, T={problem.T}")
+        N = int(meta["n_steps"])
+        models, shifts, diags = [None] * N, np.zeros(N), [None] * N
+        for n in range(N):
+            got = _load_step(path, n)
+            if got is not None:
+                models[n], shifts[n], diags[n] = got
+        return cls(problem, N, models, shifts, diags, meta["settings"])
+
+
+def _jsonable(d: dict) -> dict:
+    return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)) for k, v in d.items()}
+
+
+def _step_file(path, n: int) -> str:
+    return os.path.join(path, f"step_{n:05d}.npz")
+
+
+def _save_step(path, n: int, model: FunctionalTT, shift: float, diag: StepDiagnostics) -> None:
+    tmp = os.path.join(path, f"step_{n:05d}.tmp.npz")
+    _io.save(tmp, model)
+    with open(os.path.join(path, f"step_{n:05d}.json"), "w") as f:
+        json.dump(dict(shift=float(shift).hex(), diag={**diag.__dict__, "ranks": list(diag.ranks)}), f)
+    os.replace(tmp, _step_file(path, n))  # the .npz appears last: its presence marks a finished step
+
+
+def _load_step(path, n: int):
+    if not os.path.exists(_step_file(path, n)):
+        return None
+    model = _io.load(_step_file(path, n))
+    with open(os.path.join(path, f"step_{n:05d}.json")) as f:
+        meta = json.load(f)
+    d = meta["diag"]
+    d["ranks"] = tuple(d["ranks"])
+    return model, float.fromhex(meta["shift"]), StepDiagnostics(**d)
+
+
+# ----------------------------------------------------------------------------- evaluation helpers
+
+def _g_values(problem: Problem, X: np.ndarray, step: int) -> np.ndarray:
+    return _checked_array(problem.g(X), (X.shape[0],), "g", step)
+
+
+def _grad_g_values(problem: Problem, X: np.ndarray, step: int) -> np.ndarray:
+    return _checked_array(problem.grad_g(X), X.shape, "grad_g", step)
+
+
+def _value(problem, models, shifts, n: int, X, gX) -> np.ndarray:
+    if n == len(models):
+        return gX
+    return models[n](X, g=gX) + shifts[n]
+
+
+def _gradient(problem, models, n: int, X, ggX) -> np.ndarray:
+    if n == len(models):
+        return ggX
+    return models[n].grad(X, grad_g=ggX)
+
+
+def _z(problem: Problem, t: float, X: np.ndarray, grad: np.ndarray, step: int) -> np.ndarray:
+    try:
+        Z = sigma_transpose_times(problem, t, X, grad)
+    except ValueError as e:
+        raise ValueError(f"sigma: {e} (time step {step})") from None
+    return _checked_array(Z, X.shape, "sigma", step)
+
+
+def _h(problem: Problem, t, X, Y, Z, step: int) -> np.ndarray:
+    return _checked_array(problem.h(t, X, Y, Z), (X.shape[0],), "h", step)
+
+
+def _relative(a: np.ndarray, b: np.ndarray) -> float:
+    den = float(np.linalg.norm(b))
+    return float(np.linalg.norm(a - b)) / den if den > 0 else float(np.linalg.norm(a - b))
+
+
+# ----------------------------------------------------------------------------- the solver
+
+_PathSet = tuple  # (X (N+1, K, d), xi (N, K, d), gX (N+1, K), ggX (N+1, K, d))
+
+
+def _path_set(problem: Problem, N: int, K: int, seed: int) -> _PathSet:
+    X, xi = simulate_paths(problem, N, K, seed=seed)
+    for n in range(N + 1):
+        if not np.all(np.isfinite(X[n])):
+            raise ValueError(f"drift/sigma produced NaN or inf paths (time step {n})")
+    gX = np.stack([_g_values(problem, X[n], n) for n in range(N + 1)])
+    ggX = np.stack([_grad_g_values(problem, X[n], n) for n in range(N + 1)])
+    return X, xi, gX, ggX
+
+
+def _settings_key(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(_jsonable(settings), sort_keys=True).encode()).hexdigest()
+
+
+def solve(
+    problem: Problem,
+    scheme: str = "implicit",
+    n_steps: Optional[int] = None,
+    n_samples: int = 2000,
+    degree: int = 0,
+    max_rank: int = 1,
+    basis=None,
+    seed=0,
+    n_validation: Optional[int] = None,
+    max_fixed_point: int = 10,
+    fixed_point_tol: float = 1e-6,
+    method: str = "als",
+    reg: float = 1e-10,
+    max_sweeps: Optional[int] = None,
+    tol: float = 1e-8,
+    progress: Union[bool, Callable[[int, StepDiagnostics], None]] = False,
+    checkpoint: Optional[Union[str, os.PathLike]] = None,
+    divergence_threshold: float = 1e8,
+) -> Solution:
+    """Solve the problem's PDE backwards in time with functional TTs.
+
+    Parameters
+    ----------
+    problem : Problem
+    scheme : "implicit" or "explicit"
+    n_steps : int >= 1, optional
+        Time steps N (default ``problem.defaults['n_steps']``, else 100).
+    n_samples : int >= 1
+        Training paths K.
+    degree : int >= 0
+        Polynomial degree of the default basis (Legendre on ``problem.domain``).
+    max_rank : int >= 1
+        TT rank (ALS) or rank cap (SALSA).
+    basis : Basis or list of Basis, optional
+        Overrides the default basis.
+    seed : int or numpy Generator
+        Seeds the training paths, the validation paths and every regression.
+    n_validation : int, optional
+        Independent validation paths (default ``max(100, n_samples // 4)``; 0 disables validation).
+    max_fixed_point : int >= 1
+        Implicit scheme: iteration cap of the fixed-point loop.
+    fixed_point_tol : float >= 0
+        Implicit scheme: stop when the relative change of V^k on the training points is below it.
+        The loop also stops when the validation residual stops improving.
+    method, reg, max_sweeps, tol
+        Passed to :func:`ttsolve.regression.fit`. ``max_sweeps`` defaults to 1 for degree 0 and
+        rank 1 (every local problem is then the whole problem a + c g, solved exactly at once), else 4.
+    progress : bool or callable
+        True shows a tqdm bar; a callable is called as ``progress(n, diagnostics)`` after step n
+        (raising from it interrupts the solve; with ``checkpoint`` the finished steps are kept).
+    checkpoint : path, optional
+        Directory; every finished step is saved there, and a rerun with the same arguments resumes
+        from the saved steps (giving exactly the result of an uninterrupted run).
+    divergence_threshold : float
+        A fit whose relative residual exceeds this, or which produces NaN/inf, raises
+        :class:`SolverDivergedError` (its ``solution`` holds the steps solved so far).
+
+    Returns
+    -------
+    Solution
+    """
+    _check_problem(problem)
+    if scheme not in ("implicit", "explicit"):
+        raise ValueError(f"scheme must be 'implicit' or 'explicit', got {scheme!r}")
+    N = _int_arg(problem.defaults.get("n_steps", 100) if n_steps is None else n_steps, "n_steps", 1)
+    K = _int_arg(n_samples, "n_samples", 1)
+    degree = _int_arg(degree, "degree", 0)
+    max_rank = _int_arg(max_rank, "max_rank", 1)
+    max_fixed_point = _int_arg(max_fixed_point, "max_fixed_point", 1)
+    Kv = max(100, K // 4) if n_validation is None else _int_arg(n_validation, "n_validation", 0)
+    fixed_point_tol = float(fixed_point_tol)
+    if not fixed_point_tol >= 0:
+        raise ValueError(f"fixed_point_tol must be >= 0, got {fixed_point_tol}")
+    seed = as_int_seed(seed)
+    if max_sweeps is None:
+        max_sweeps = 1 if (degree == 0 and max_rank == 1 and basis is None) else 4
+    d = problem.dim
+    bases = default_basis(problem, degree) if basis is None else basis
+    if isinstance(bases, Basis):
+        bases = [bases] * d
+    bases = list(bases)
+    if len(bases) != d or not all(isinstance(b, Basis) for b in bases):
+        raise ValueError(f"basis must be a Basis or a list of {d} Basis objects (problem.dim = {d})")
+    settings = dict(scheme=scheme, n_steps=N, n_samples=K, degree=degree, max_rank=max_rank, seed=seed,
+                    n_validation=Kv, max_fixed_point=max_fixed_point, fixed_point_tol=fixed_point_tol,
+                    method=method, reg=reg, max_sweeps=max_sweeps, tol=tol, name=problem.name, dim=d,
+                    T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis))
+
+    seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
+    train = _path_set(problem, N, K, int(seeds[0]))
+    valid = _path_set(problem, N, Kv, int(seeds[1])) if Kv > 0 else None
+    dt = float(problem.T) / N
+    solution = Solution(problem, N, [None] * N, np.zeros(N), [None] * N, settings)
+    models, shifts, diags = solution.models, solution.shifts, solution.diagnostics
+
+    start = N - 1
+    if checkpoint is not None:
+        start = _resume(checkpoint, settings, solution)
+
+    bar = None
+    if progress is True:
+        from tqdm import tqdm
+
+        bar = tqdm(total=N, desc=f"{problem.name} {scheme}", initial=N - 1 - start)
+    try:
+        for n in range(start, -1, -1):
+            t0 = time.perf_counter()
+            step_seed = int(np.random.SeedSequence([int(seeds[2]), n]).generate_state(1, dtype=np.uint64)[0])
+            model, shift, diag = _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settings,
+                                                step_seed, divergence_threshold)
+            diag.time = time.perf_counter() - t0
+            models[n], shifts[n], diags[n] = model, shift, diag
+            if checkpoint is not None:
+                _save_step(checkpoint, n, model, shift, diag)
+            if bar is not None:
+                bar.update(1)
+            elif callable(progress):
+                progress(n, diag)
+    finally:
+        if bar is not None:
+            bar.close()
+    return solution
+
+
+def _resume(path, settings: dict, solution: Solution) -> int:
+    """Load the finished steps from ``path``; returns the next step to solve."""
+    os.makedirs(path, exist_ok=True)
+    meta_file = os.path.join(path, "checkpoint.json")
+    key = _settings_key(settings)
+    if os.path.exists(meta_file):
+        with open(meta_file) as f:
+            saved = json.load(f)
+        if saved.get("key") != key:
+            raise ValueError(f"checkpoint directory {os.fspath(path)!r} belongs to a solve with different "
+                             f"arguments ({saved.get('settings')}); use another directory")
+    else:
+        with open(meta_file, "w") as f:
+            json.dump(dict(key=key, settings=_jsonable(settings)), f)
+    n = solution.n_steps - 1
+    while n >= 0:
+        got = _load_step(path, n)
+        if got is None:
+            break
+        solution.models[n], solution.shifts[n], solution.diagnostics[n] = got
+        n -= 1
+    return n
+
+
+def _diverged(msg: str, solution: Solution, n: int):
+    partial = Solution(solution.problem, solution.n_steps, solution.models, solution.shifts,
+                       solution.diagnostics, solution.settings)
+    return SolverDivergedError(f"regression diverged at time step {n}: {msg}; steps {n + 1}..{solution.n_steps - 1} "
+                               f"are kept in the exception's .solution", partial)
+
+
+def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settings, step_seed, threshold):
+    """Fit V_n from V_{n+1}; returns (model, shift, diagnostics)."""
+    N = solution.n_steps
+    models, shifts = solution.models, solution.shifts
+    t_n, t_next = n * dt, (n + 1) * dt
+    sets = [train] + ([valid] if valid is not None else [])
+
+    # V_{n+1} and Z_{n+1} at X_{n+1} on both path sets (the data of both schemes).
+    data = []
+    scale = 1.0
+    for X, xi, gX, ggX in sets:
+        Xn1 = X[n + 1]
+        Y1 = _value(problem, models, shifts, n + 1, Xn1, gX[n + 1])
+        base = Y1
+        scale = max(scale, float(np.max(np.abs(Y1))))
+        if scheme == "explicit":
+            Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, ggX[n + 1]), n + 1)
+            base = Y1 + dt * _h(problem, t_n, Xn1, Y1, Z1, n)
+        data.append((X[n], xi[n] * math.sqrt(dt), gX[n], ggX[n], base))
+
+    init = models[n + 1] if n + 1 < N else None
+    fit_kwargs = dict(method=settings["method"], max_rank=settings["max_rank"], reg=settings["reg"],
+                      max_sweeps=settings["max_sweeps"], tol=settings["tol"], seed=step_seed)
+    first_ranks = settings["max_rank"] if settings["method"] == "als" else None
+
+    Xn, dW, gXn, ggXn, base = data[0]
+    deterministic_start = n == 0 and np.all(Xn == Xn[0])
+    if deterministic_start:
+        return _first_step(problem, scheme, dt, data, solution, settings)
+
+
+    def do_fit(y, yv, init_model):
+        big = float(np.max(np.abs(y)))
+        if not big <= threshold * scale:
+            raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})", solution, n)
+        val = (data[1][0], yv) if valid is not None else None
+        extra = (gXn, data[1][2]) if valid is not None else (gXn,)
+        ranks = first_ranks if init_model is None else None
+        model, rep = fit(Xn, y, bases, validation=val, extra=extra, init=init_model, ranks=ranks, **fit_kwargs)
+        res = rep.residuals[rep.best_sweep - 1] if rep.residuals else math.inf
+        vres = rep.validation[rep.best_sweep - 1] if rep.validation else math.nan
+        ok = np.isfinite(model.extra_coef) and all(np.all(np.isfinite(c)) for c in model.tt.cores)
+        if not ok or not res <= threshold:
+            raise _diverged(f"fit residual {res}", solution, n)
+        return model, rep, res, vres
+
+    if scheme == "explicit":
+        model, rep, res, vres = do_fit(base, data[1][4] if valid is not None else None, init)
+        diag = StepDiagnostics(n, 1, tuple(model.ranks), res, vres, 0.0, 0.0, rep.stop_reason)
+        return model, 0.0, diag
+
+    # implicit: fixed point on V^k, started from V^0 = V_{n+1} (or g at the last step).
+    def target(model, Xs, dWs, gs, ggs, base_s, Y=None):
+        if Y is None:
+            Y = model(Xs, g=gs) if model is not None else gs
+        G = model.grad(Xs, grad_g=ggs) if model is not None else ggs
+        Z = _z(problem, t_n, Xs, G, n)
+        return base_s + dt * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
+
+    current = init
+    prev_val = math.inf
+    change = math.inf
+    stop = "max_fixed_point"
+    k = 0
+    Ynew = None  # V^k on the training points, reused from the previous iteration's change test
+    for k in range(1, settings["max_fixed_point"] + 1):
+        y, Yk = target(current, Xn, dW, gXn, ggXn, base, Ynew)
+        yv = target(current, *data[1][:5])[0] if valid is not None else None
+        model, rep, res, vres = do_fit(y, yv, current)
+        Ynew = model(Xn, g=gXn)
+        change = _relative(Ynew, Yk)
+        current = model
+        if change <= settings["fixed_point_tol"]:
+            stop = "change"
+            break
+        if valid is not None and k > 1 and vres >= prev_val * (1 - 1e-12):
+            stop = "validation"
+            break
+        prev_val = vres
+    diag = StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)
+    return current, 0.0, diag
+
+
+def _first_step(problem, scheme, dt, data, solution, settings):
+    """n = 0 with all paths at x0: only the value V_0(x0) is learnable; V_0 is V_1 shifted by a
+    constant (so its gradient is V_1's), with the constant from the mean of the target."""
+    N = solution.n_steps
+    models, shifts = solution.models, solution.shifts
+    Xn, dW, gXn, ggXn, base = data[0]
+    if N == 1:
+        # V_1 = g has no TT part: use a zero TT with c = 1 as the shape of V_0.
+        from ..tt import TensorTrain
+
+        d = problem.dim
+        p = default_basis(problem, settings["degree"])[0].size
+        zero = TensorTrain([np.zeros((1, p, 1)) for _ in range(d)])
+        shape_model = FunctionalTT(zero, default_basis(problem, settings["degree"]), 1.0)
+        base_shift = 0.0
+    else:
+        shape_model, base_shift = models[1], shifts[1]
+    x = Xn[:1]
+    V1x = float(shape_model(x, g=gXn[:1])[0]) + base_shift
+    G = shape_model.grad(x, grad_g=ggXn[:1])
+    Z = _z(problem, 0.0, Xn, np.repeat(G, Xn.shape[0], axis=0), 0)
+    y0 = float(np.mean(base))
+    its, change = 1, 0.0
+    if scheme == "implicit":
+        for its in range(1, settings["max_fixed_point"] + 1):
+            Y = np.full(Xn.shape[0], y0)
+            new = float(np.mean(base + dt * _h(problem, 0.0, Xn, Y, Z, 0) - np.sum(Z * dW, axis=1)))
+            change = abs(new - y0) / max(abs(y0), 1e-300)
+            y0 = new
+            if change <= settings["fixed_point_tol"]:
+                break
+    resid = float(np.std(base)) / max(abs(y0), 1e-300)
+    diag = StepDiagnostics(0, its, tuple(shape_model.ranks), resid, math.nan, change, 0.0, "first step (mean)")
+    return shape_model.copy(), base_shift + (y0 - V1x), diag

@@ -1,0 +1,128 @@
+"""Tests of the BSDE solver (small sizes; heavy runs are in bench/pde.py)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ttsolve.cli import main
+from ttsolve.pde import SolverDivergedError, get_problem, solve
+
+FAST = dict(n_samples=400, n_steps=10, max_sweeps=2, max_fixed_point=4)
+
+
+@pytest.fixture(scope="module")
+def hjb5():
+    return get_problem("hjb", dim=5)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 5])
+def test_hjb_against_cole_hopf(dim):
+    p = get_problem("hjb", dim=dim)
+    sol = solve(p, scheme="implicit", degree=2 if dim < 5 else 0, **FAST)
+    # MC error of the target mean ~ std(g)/sqrt(K) with std(g) <= 1 here, plus O(dt) bias
+    assert abs(sol.v0 - p.reference_value) < 4 / np.sqrt(FAST["n_samples"]) + 0.05
+    err = sol.relative_error(n_paths=50)
+    assert np.isfinite(err["path_mean"])
+
+
+def test_exact_solution_along_paths(hjb5):
+    sol = solve(hjb5, scheme="implicit", n_samples=1000, n_steps=20, max_sweeps=2, max_fixed_point=4)
+    err = sol.relative_error(n_paths=100)
+    # O(dt) = 5e-2 time-discretisation bias dominates at N = 20
+    assert err["v0"] < 2e-2 and err["path_mean"] < 8e-2  # degree 0: const + c g only
+    # gradient at the terminal time is grad g exactly
+    X = np.random.default_rng(0).standard_normal((3, 5))
+    np.testing.assert_array_equal(sol.gradient(hjb5.T, X), hjb5.grad_g(X))
+
+
+def test_explicit_and_implicit_agree_as_dt_shrinks(hjb5):
+    gaps = []
+    for n in (2, 20):
+        v = [solve(hjb5, scheme=s, n_samples=1000, n_steps=n, max_sweeps=2, max_fixed_point=4).v0
+             for s in ("explicit", "implicit")]
+        gaps.append(abs(v[0] - v[1]))
+    assert gaps[1] < gaps[0]
+
+
+def test_seeded_runs_reproduce(hjb5):
+    a = solve(hjb5, seed=3, **FAST)
+    b = solve(hjb5, seed=3, **FAST)
+    c = solve(hjb5, seed=4, **FAST)
+    assert a.v0 == b.v0 and a.v0 != c.v0
+    X = np.full((1, 5), 0.3)
+    assert np.array_equal(a.value(0.5, X), b.value(0.5, X))
+
+
+def test_resume_equals_uninterrupted(hjb5, tmp_path):
+    full = solve(hjb5, seed=1, **FAST)
+
+    def stop_after(n, diag):
+        if n == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        solve(hjb5, seed=1, checkpoint=tmp_path / "ck", progress=stop_after, **FAST)
+    resumed = solve(hjb5, seed=1, checkpoint=tmp_path / "ck", **FAST)
+    assert resumed.v0 == full.v0
+    X = np.full((2, 5), -0.2)
+    for t in (0.0, 0.3, 0.8):
+        assert np.array_equal(resumed.value(t, X), full.value(t, X))
+    with pytest.raises(ValueError, match="different"):
+        solve(hjb5, seed=2, checkpoint=tmp_path / "ck", **FAST)
+
+
+def test_save_load(hjb5, tmp_path):
+    sol = solve(hjb5, **FAST)
+    sol.save(tmp_path / "s")
+    back = type(sol).load(tmp_path / "s", hjb5)
+    assert back.v0 == sol.v0
+    assert "V(0, x0)" in sol.report()
+    res = sol.pde_residual(n_paths=10, n_times=2)
+    assert np.isfinite(res["mean_abs"])
+
+
+def test_bad_input(hjb5):
+    with pytest.raises(ValueError, match="n_steps"):
+        solve(hjb5, n_steps=0)
+    with pytest.raises(ValueError, match="scheme"):
+        solve(hjb5, scheme="magic")
+    with pytest.raises(ValueError, match="T"):
+        solve(dataclasses.replace(hjb5, T=-1.0))
+    with pytest.raises(ValueError, match="x0"):
+        solve(dataclasses.replace(hjb5, x0=np.zeros(3)))
+    with pytest.raises(ValueError, match="basis"):
+        from ttsolve.basis import Legendre
+
+        solve(hjb5, basis=[Legendre(1)] * 4, **FAST)
+    bad_h = dataclasses.replace(hjb5, h=lambda t, X, Y, Z: np.zeros((X.shape[0], 2)))
+    with pytest.raises(ValueError, match=r"h returned shape .*time step 9"):
+        solve(bad_h, **FAST)
+    nan_g = dataclasses.replace(hjb5, g=lambda X: np.full(X.shape[0], np.nan))
+    with pytest.raises(ValueError, match="g returned NaN"):
+        solve(nan_g, **FAST)
+
+
+def test_divergence_keeps_good_steps(hjb5):
+    def h(t, X, Y, Z):  # blows up before t = 0.5
+        return np.zeros(X.shape[0]) if t > 0.5 else np.full(X.shape[0], np.inf)
+
+    with pytest.raises(ValueError, match="h returned NaN"):
+        solve(dataclasses.replace(hjb5, h=h), scheme="explicit", **FAST)
+
+    def h2(t, X, Y, Z):  # finite but astronomically large
+        return np.zeros(X.shape[0]) if t > 0.5 else 1e300 * (1 + X[:, 0] ** 2)
+
+    with pytest.raises(SolverDivergedError) as info:
+        solve(dataclasses.replace(hjb5, h=h2), scheme="explicit", **FAST)
+    part = info.value.solution
+    assert part.first_solved_step == 6
+    assert np.isfinite(part.value(0.7, np.zeros((1, 5)))).all()
+
+
+def test_cli(capsys):
+    assert main(["problems"]) == 0
+    assert "hjb" in capsys.readouterr().out
+    assert main(["solve", "hjb", "--dim", "2", "--n-steps", "4", "--n-samples", "200", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "V(0, x0)" in out and "relative error" in out and "time" in out
