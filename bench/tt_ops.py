@@ -3,8 +3,8 @@
 Cases (issue 2): d = 100, n = 10
   round     round a sum of two rank-30 trains to rank 20 (eps = 1e-14)
   add+round five steps z <- round(z + t_i, rank 30), t_i of rank 10 (eps = 1e-14)
-            (both with SVD truncation in every library, and ttsolve's randomized
-            rounding against teneva's default Gram/eigh truncation)
+            (ttsolve's default rounding against teneva's SVD and Gram/eigh paths and
+            torchtt; ttsolve forced to SVD on every bond; ttsolve's randomized rounding)
   dot       inner product of two rank-30 trains
   evaluate  100,000 random multi-indices of a rank-20 train
   tt-svd    TT-SVD (eps = 1e-10) of a 10^6-entry dense tensor (10 x ... x 10, d = 6)
@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 import ttsolve
-from ttsolve import TensorTrain
+from ttsolve import TensorTrain, _core
 
 warnings.filterwarnings("ignore")  # torchtt warns about its missing C++ extension
 
@@ -103,7 +103,15 @@ def main(argv=None):
             return z
         return run
 
-    variants = [("svd", ts_round("svd"), tn_round(False) if teneva else None, True),
+    # ttsolve's default round picks Gram+eig or SVD per bond (here: Gram, as max_rank cuts
+    # off most of the tensor); it is compared with teneva's SVD path and with its fastest
+    # (Gram) path. "SVD bonds" forces ttsolve's SVD on every bond (the previous default).
+    def ts_svd_bonds(z, r):
+        return TensorTrain._wrap(_core.tt_round_paths(z._tt, 1e-14, r, "svd")[0])
+
+    variants = [("default vs SVD", ts_round("svd"), tn_round(False) if teneva else None, True),
+                ("default vs Gram", ts_round("svd"), tn_round(True) if teneva else None, False),
+                ("SVD bonds vs SVD", ts_svd_bonds, tn_round(False) if teneva else None, False),
                 ("rand. vs Gram", ts_round("randomized"), tn_round(True) if teneva else None, False)]
     for label, ts_fn, tn_fn, with_torch in variants:
         ref = ts_fn(s, 20)
