@@ -70,9 +70,31 @@ def rel_diff(a: TensorTrain, b: TensorTrain) -> float:
     return (a - b).norm() / b.norm()
 
 
+def report(rows, checks, R):
+    """Prints the table of times and ratios, then the accuracy cross-checks."""
+    peers = ["teneva", "tensorly", "torchtt"]
+    print(f"ttsolve {ttsolve.__version__}, {ttsolve.get_num_threads()} threads; median of {R} runs; "
+          "ratio = peer time / ttsolve time")
+    header = f"| {'case':38s} | {'ttsolve':>9s} |" + "".join(f" {p:>9s} | {'ratio':>6s} |" for p in peers)
+    print(header)
+    print("|" + "-" * 40 + "|" + "-" * 11 + "|" + ("-" * 11 + "|" + "-" * 8 + "|") * len(peers))
+    for name, t in rows:
+        line = f"| {name:38s} | {t['ttsolve'] * 1e3:7.2f}ms |"
+        for peer in peers:
+            if peer in t:
+                line += f" {t[peer] * 1e3:7.1f}ms | {t[peer] / t['ttsolve']:5.1f}x |"
+            else:
+                line += f" {'-':>9s} | {'-':>6s} |"
+        print(line)
+    print("\nCross-checks:")
+    for name, val in checks:
+        print(f"  {name}: {val:.4e}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--round-only", action="store_true", help="only the rounding cases")
     args = p.parse_args(argv)
     R = args.repeats
     d, n = 100, 10
@@ -150,6 +172,10 @@ def main(argv=None):
                            rel_diff(from_cores(run_tt(xt, tt_terms).cores), exact)))
         rows.append((f"add+round x5 -> r30, {label}", t))
 
+    if args.round_only:
+        report(rows, checks, R)
+        return
+
     # ---- dot ----------------------------------------------------------------------
     t = {"ttsolve": median_time(lambda: x.dot(y), R)}
     v = x.dot(y)
@@ -200,24 +226,7 @@ def main(argv=None):
         checks.append((f"tt-svd: ranks {wa.ranks}, torchtt", np.linalg.norm(wa.full() - a) / np.linalg.norm(a)))
     rows.append(("tt-svd (10^6 dense, eps 1e-10)", t))
 
-    # ---- report -----------------------------------------------------------------------
-    peers = ["teneva", "tensorly", "torchtt"]
-    print(f"ttsolve {ttsolve.__version__}, {ttsolve.get_num_threads()} threads; median of {R} runs; "
-          "ratio = peer time / ttsolve time")
-    header = f"| {'case':38s} | {'ttsolve':>9s} |" + "".join(f" {p:>9s} | {'ratio':>6s} |" for p in peers)
-    print(header)
-    print("|" + "-" * 40 + "|" + "-" * 11 + "|" + ("-" * 11 + "|" + "-" * 8 + "|") * len(peers))
-    for name, t in rows:
-        line = f"| {name:38s} | {t['ttsolve'] * 1e3:7.2f}ms |"
-        for peer in peers:
-            if peer in t:
-                line += f" {t[peer] * 1e3:7.1f}ms | {t[peer] / t['ttsolve']:5.1f}x |"
-            else:
-                line += f" {'-':>9s} | {'-':>6s} |"
-        print(line)
-    print("\nCross-checks:")
-    for name, val in checks:
-        print(f"  {name}: {val:.4e}")
+    report(rows, checks, R)
 
 
 if __name__ == "__main__":
