@@ -3,8 +3,8 @@
 Cases (issue 2): d = 100, n = 10
   round     round a sum of two rank-30 trains to rank 20 (eps = 1e-14)
   add+round five steps z <- round(z + t_i, rank 30), t_i of rank 10 (eps = 1e-14)
-            (both with SVD truncation in every library, and ttsolve's randomized
-            rounding against teneva's default Gram/eigh truncation)
+            (ttsolve's default rounding against teneva's SVD and Gram/eigh paths and
+            torchtt; ttsolve forced to SVD on every bond; ttsolve's randomized rounding)
   dot       inner product of two rank-30 trains
   evaluate  100,000 random multi-indices of a rank-20 train
   tt-svd    TT-SVD (eps = 1e-10) of a 10^6-entry dense tensor (10 x ... x 10, d = 6)
@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 import ttsolve
-from ttsolve import TensorTrain
+from ttsolve import TensorTrain, _core
 
 warnings.filterwarnings("ignore")  # torchtt warns about its missing C++ extension
 
@@ -70,9 +70,31 @@ def rel_diff(a: TensorTrain, b: TensorTrain) -> float:
     return (a - b).norm() / b.norm()
 
 
+def report(rows, checks, R):
+    """Prints the table of times and ratios, then the accuracy cross-checks."""
+    peers = ["teneva", "tensorly", "torchtt"]
+    print(f"ttsolve {ttsolve.__version__}, {ttsolve.get_num_threads()} threads; median of {R} runs; "
+          "ratio = peer time / ttsolve time")
+    header = f"| {'case':38s} | {'ttsolve':>9s} |" + "".join(f" {p:>9s} | {'ratio':>6s} |" for p in peers)
+    print(header)
+    print("|" + "-" * 40 + "|" + "-" * 11 + "|" + ("-" * 11 + "|" + "-" * 8 + "|") * len(peers))
+    for name, t in rows:
+        line = f"| {name:38s} | {t['ttsolve'] * 1e3:7.2f}ms |"
+        for peer in peers:
+            if peer in t:
+                line += f" {t[peer] * 1e3:7.1f}ms | {t[peer] / t['ttsolve']:5.1f}x |"
+            else:
+                line += f" {'-':>9s} | {'-':>6s} |"
+        print(line)
+    print("\nCross-checks:")
+    for name, val in checks:
+        print(f"  {name}: {val:.4e}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--round-only", action="store_true", help="only the rounding cases")
     args = p.parse_args(argv)
     R = args.repeats
     d, n = 100, 10
@@ -103,7 +125,15 @@ def main(argv=None):
             return z
         return run
 
-    variants = [("svd", ts_round("svd"), tn_round(False) if teneva else None, True),
+    # ttsolve's default round picks Gram+eig or SVD per bond (here: Gram, as max_rank cuts
+    # off most of the tensor); it is compared with teneva's SVD path and with its fastest
+    # (Gram) path. "SVD bonds" forces ttsolve's SVD on every bond (the previous default).
+    def ts_svd_bonds(z, r):
+        return TensorTrain._wrap(_core.tt_round_paths(z._tt, 1e-14, r, "svd")[0])
+
+    variants = [("default vs SVD", ts_round("svd"), tn_round(False) if teneva else None, True),
+                ("default vs Gram", ts_round("svd"), tn_round(True) if teneva else None, False),
+                ("SVD bonds vs SVD", ts_svd_bonds, tn_round(False) if teneva else None, False),
                 ("rand. vs Gram", ts_round("randomized"), tn_round(True) if teneva else None, False)]
     for label, ts_fn, tn_fn, with_torch in variants:
         ref = ts_fn(s, 20)
@@ -141,6 +171,10 @@ def main(argv=None):
             checks.append((f"add+round {label}: same, torchtt",
                            rel_diff(from_cores(run_tt(xt, tt_terms).cores), exact)))
         rows.append((f"add+round x5 -> r30, {label}", t))
+
+    if args.round_only:
+        report(rows, checks, R)
+        return
 
     # ---- dot ----------------------------------------------------------------------
     t = {"ttsolve": median_time(lambda: x.dot(y), R)}
@@ -192,24 +226,7 @@ def main(argv=None):
         checks.append((f"tt-svd: ranks {wa.ranks}, torchtt", np.linalg.norm(wa.full() - a) / np.linalg.norm(a)))
     rows.append(("tt-svd (10^6 dense, eps 1e-10)", t))
 
-    # ---- report -----------------------------------------------------------------------
-    peers = ["teneva", "tensorly", "torchtt"]
-    print(f"ttsolve {ttsolve.__version__}, {ttsolve.get_num_threads()} threads; median of {R} runs; "
-          "ratio = peer time / ttsolve time")
-    header = f"| {'case':38s} | {'ttsolve':>9s} |" + "".join(f" {p:>9s} | {'ratio':>6s} |" for p in peers)
-    print(header)
-    print("|" + "-" * 40 + "|" + "-" * 11 + "|" + ("-" * 11 + "|" + "-" * 8 + "|") * len(peers))
-    for name, t in rows:
-        line = f"| {name:38s} | {t['ttsolve'] * 1e3:7.2f}ms |"
-        for peer in peers:
-            if peer in t:
-                line += f" {t[peer] * 1e3:7.1f}ms | {t[peer] / t['ttsolve']:5.1f}x |"
-            else:
-                line += f" {'-':>9s} | {'-':>6s} |"
-        print(line)
-    print("\nCross-checks:")
-    for name, val in checks:
-        print(f"  {name}: {val:.4e}")
+    report(rows, checks, R)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,16 @@ void register_tt(py::module_& m) {
   m.def("tt_round", [](const TensorTrain& x, double eps, int64_t max_rank) {
     return run_released([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr); });
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), "TT rounding; max_rank <= 0 means unbounded.");
+  m.def("tt_round_paths", [](const TensorTrain& x, double eps, int64_t max_rank, const std::string& path) {
+    const tt::BondPath p = path == "auto" ? tt::BondPath::Auto
+                           : path == "svd" ? tt::BondPath::Svd
+                           : path == "gram" ? tt::BondPath::Gram
+                                            : throw std::invalid_argument("path must be 'auto', 'svd' or 'gram'");
+    tt::RoundStats stats;
+    TensorTrain y = run_released([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr, p, &stats); });
+    return py::make_tuple(std::move(y), stats.gram_bonds, stats.svd_bonds);
+  }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), py::arg("path"),
+     "TT rounding with a forced bond path; returns (train, Gram bonds, SVD bonds). For tests.");
   m.def("tt_round_randomized", [](const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
                                   uint64_t seed) {
     return run_released([&](Interrupt* intr) {

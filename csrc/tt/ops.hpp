@@ -68,6 +68,21 @@ TensorTrain orthogonalize(const TensorTrain& x, int64_t mu, Interrupt* intr = nu
 double log_norm(const TensorTrain& x, Interrupt* intr = nullptr);
 
 
+// bond_truncation.cpp
+/// How a bond is truncated: Auto = Gram + eig where provably safe (see bond_truncation.cpp),
+/// else SVD; Svd = always SVD; Gram = always Gram (still within the error bound, but may
+/// keep larger ranks than needed when eps is near sqrt(machine eps); for tests).
+enum class BondPath { Auto, Svd, Gram };
+/// How many bonds took each path (for tests and benchmarks).
+struct RoundStats {
+  int64_t gram_bonds = 0;
+  int64_t svd_bonds = 0;
+};
+/// Kept singular basis of B (M x N, row-major) with discarded norm <= delta (unless max_rank
+/// binds): left -> basis = U (M x r), else basis = V^T (r x N); s_kept = the r singular values.
+void truncate_bond(bool left, int64_t M, int64_t N, const double* B, double delta, int64_t max_rank,
+                   BondPath path, std::vector<double>& basis, std::vector<double>& s_kept, RoundStats* stats);
+
 // round.cpp
 /// Rank of a truncated SVD: smallest r with sum_{j>=r} s_j^2 <= delta^2, 1 <= r <= max_rank.
 int64_t truncation_rank(const std::vector<double>& s, double delta, int64_t max_rank);
@@ -78,9 +93,11 @@ void apply_to_core_ranks(TensorTrain& t, int64_t mu, const double* L, bool trans
                          bool trans_r, int64_t tr);
 /// Truncation of a train orthogonalised around core mu (in place), bonds left and right of
 /// mu concurrently; same guarantee as round() relative to the norm of st.
-void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, Interrupt* intr);
+void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, Interrupt* intr,
+                     BondPath path = BondPath::Auto, RoundStats* stats = nullptr);
 /// TT rounding: ||x - round(x)||_F <= eps ||x||_F unless max_rank binds (max_rank <= 0: none).
-TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr = nullptr);
+TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr = nullptr,
+                  BondPath path = BondPath::Auto, RoundStats* stats = nullptr);
 
 // round_randomized.cpp
 /// Randomised rounding (Al Daas et al. 2023, "randomize-then-orthogonalize"): project on the

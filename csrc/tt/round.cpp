@@ -1,5 +1,6 @@
 // TT rounding (Oseledets 2011, Alg. 2, run from the middle outwards on two threads):
-// orthogonalise around the middle core, then truncate the bonds of each side with SVDs.
+// orthogonalise around the middle core, then truncate the bonds of each side with SVDs
+// (or, where provably safe, Gram matrices + symmetric eig: bond_truncation.cpp).
 // Each of the d-1 truncations discards at most delta = eps ||x|| / sqrt(d-1) in Frobenius
 // norm and the errors add in squares, so ||x - round(x)||_F <= eps ||x||_F whenever
 // max_rank does not bind.
@@ -54,21 +55,18 @@ namespace {
 /// cores 0..mu-1 are projected and U (r_mu x ranks_out) holds the
 /// kept singular vectors at bond mu, to be applied to core mu.
 void truncate_left_side(TensorTrain& t, int64_t mu, double delta, int64_t max_rank, std::vector<double>& Umu,
-                        int64_t& tmu, Interrupt* intr) {
+                        int64_t& tmu, Interrupt* intr, BondPath path, RoundStats* stats) {
   if (mu == 0) {
     Umu.assign(1, 1.0);
     tmu = 1;
     return;
   }
-  std::vector<double> U, s, Vt, G, B;
+  std::vector<double> s, G, B;
   // Bond mu: the singular values of x's unfolding are those of core mu's row unfolding.
   const int64_t rmu = t.ranks[mu];
-  la::svd(rmu, t.dims[mu] * t.ranks[mu + 1], t.cores[mu].data(), U, s, Vt);
-  int64_t kk = static_cast<int64_t>(s.size()), r = truncation_rank(s, delta, max_rank);
-  Umu.resize(rmu * r);
-  for (int64_t i = 0; i < rmu; ++i) std::copy(&U[i * kk], &U[i * kk] + r, &Umu[i * r]);
-  tmu = r;
-  std::vector<double> Ucur = Umu, scur(s.begin(), s.begin() + r);
+  truncate_bond(true, rmu, t.dims[mu] * t.ranks[mu + 1], t.cores[mu].data(), delta, max_rank, path, Umu, s, stats);
+  tmu = static_cast<int64_t>(s.size());
+  std::vector<double> Ucur = Umu, scur = s;
   for (int64_t k = mu - 1; k >= 1; --k) {
     const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1], tr = static_cast<int64_t>(scur.size());
     G.resize(r0 * n * tr);  // G = core_k U_{k+1} (r0 n x tr)
@@ -76,16 +74,12 @@ void truncate_left_side(TensorTrain& t, int64_t mu, double delta, int64_t max_ra
     B = G;  // singular values at bond k: those of G diag(s_{k+1}) unfolded as r0 x (n tr)
     for (int64_t i = 0; i < r0 * n; ++i)
       for (int64_t j = 0; j < tr; ++j) B[i * tr + j] *= scur[j];
-    la::svd(r0, n * tr, B.data(), U, s, Vt);
-    kk = static_cast<int64_t>(s.size());
-    r = truncation_rank(s, delta, max_rank);
+    truncate_bond(true, r0, n * tr, B.data(), delta, max_rank, path, Ucur, scur, stats);
+    const int64_t r = static_cast<int64_t>(scur.size());
     std::vector<double> core(r * n * tr);  // U_k^T G
-    la::gemm(true, false, r, n * tr, r0, 1.0, U.data(), kk, G.data(), n * tr, 0.0, core.data(), n * tr);
+    la::gemm(true, false, r, n * tr, r0, 1.0, Ucur.data(), r, G.data(), n * tr, 0.0, core.data(), n * tr);
     t.cores[k].swap(core);
     if (k + 1 < mu) t.ranks[k + 1] = tr;  // ranks[mu] is the other side's input: set last
-    Ucur.resize(r0 * r);
-    for (int64_t i = 0; i < r0; ++i) std::copy(&U[i * kk], &U[i * kk] + r, &Ucur[i * r]);
-    scur.assign(s.begin(), s.begin() + r);
     if (intr && intr->requested()) return;
   }
   // Core 0 = core_0 U_1.
@@ -99,20 +93,18 @@ void truncate_left_side(TensorTrain& t, int64_t mu, double delta, int64_t max_ra
 /// Right side (mirror image): writes only cores mu+1..d-1 and ranks mu+2..d-1. On return cores mu+1..d-1 are projected and V (ranks_out x
 /// r_{mu+1}) holds the kept right singular vectors at bond mu+1, to be applied to core mu.
 void truncate_right_side(TensorTrain& t, int64_t mu, double delta, int64_t max_rank, std::vector<double>& Vmu,
-                         int64_t& tmu, Interrupt* intr) {
+                         int64_t& tmu, Interrupt* intr, BondPath path, RoundStats* stats) {
   const int64_t d = t.ndim();
   if (mu == d - 1) {
     Vmu.assign(1, 1.0);
     tmu = 1;
     return;
   }
-  std::vector<double> U, s, Vt, G, B;
+  std::vector<double> s, G, B;
   const int64_t rmu1 = t.ranks[mu + 1];
-  la::svd(t.ranks[mu] * t.dims[mu], rmu1, t.cores[mu].data(), U, s, Vt);
-  int64_t r = truncation_rank(s, delta, max_rank);
-  Vmu.assign(Vt.begin(), Vt.begin() + r * rmu1);
-  tmu = r;
-  std::vector<double> Vcur = Vmu, scur(s.begin(), s.begin() + r);
+  truncate_bond(false, t.ranks[mu] * t.dims[mu], rmu1, t.cores[mu].data(), delta, max_rank, path, Vmu, s, stats);
+  tmu = static_cast<int64_t>(s.size());
+  std::vector<double> Vcur = Vmu, scur = s;
   for (int64_t k = mu + 1; k <= d - 2; ++k) {
     const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1], tr = static_cast<int64_t>(scur.size());
     G.resize(tr * n * r1);  // G = V_k core_k (tr x n r1)
@@ -120,14 +112,12 @@ void truncate_right_side(TensorTrain& t, int64_t mu, double delta, int64_t max_r
     B = G;  // singular values at bond k+1: those of diag(s_k) G unfolded as (tr n) x r1
     for (int64_t i = 0; i < tr; ++i)
       for (int64_t j = 0; j < n * r1; ++j) B[i * n * r1 + j] *= scur[i];
-    la::svd(tr * n, r1, B.data(), U, s, Vt);
-    r = truncation_rank(s, delta, max_rank);
+    truncate_bond(false, tr * n, r1, B.data(), delta, max_rank, path, Vcur, scur, stats);
+    const int64_t r = static_cast<int64_t>(scur.size());
     std::vector<double> core(tr * n * r);  // G V_{k+1}^T
-    la::gemm(false, true, tr * n, r, r1, 1.0, G.data(), r1, Vt.data(), r1, 0.0, core.data(), r);
+    la::gemm(false, true, tr * n, r, r1, 1.0, G.data(), r1, Vcur.data(), r1, 0.0, core.data(), r);
     t.cores[k].swap(core);
     if (k > mu + 1) t.ranks[k] = tr;  // ranks[mu+1] is the other side's input: set last
-    Vcur.assign(Vt.begin(), Vt.begin() + r * r1);
-    scur.assign(s.begin(), s.begin() + r);
     if (intr && intr->requested()) return;
   }
   // Last core = V_{d-1} core_{d-1}.
@@ -140,7 +130,8 @@ void truncate_right_side(TensorTrain& t, int64_t mu, double delta, int64_t max_r
 
 }  // namespace
 
-void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, Interrupt* intr) {
+void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, Interrupt* intr, BondPath path,
+                     RoundStats* stats) {
   TensorTrain& t = st.tt;
   const int64_t d = t.ndim();
   double nrm2 = 0.0;
@@ -154,17 +145,23 @@ void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, 
   std::vector<double> U, V;
   int64_t tl = 1, tr = 1;
   // Both sides read core mu and write disjoint cores and ranks.
-  run_pair([&] { truncate_left_side(t, mu, delta, max_rank, U, tl, intr); },
-           [&] { truncate_right_side(t, mu, delta, max_rank, V, tr, intr); });
+  RoundStats left_stats, right_stats;  // one per thread, summed afterwards
+  run_pair([&] { truncate_left_side(t, mu, delta, max_rank, U, tl, intr, path, &left_stats); },
+           [&] { truncate_right_side(t, mu, delta, max_rank, V, tr, intr, path, &right_stats); });
+  if (stats) {
+    stats->gram_bonds += left_stats.gram_bonds + right_stats.gram_bonds;
+    stats->svd_bonds += left_stats.svd_bonds + right_stats.svd_bonds;
+  }
   check_interrupt(intr);
   apply_to_core_ranks(t, mu, U.data(), true, tl, V.data(), true, tr);  // core mu = U^T core_mu V^T
 }
 
-TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr) {
+TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr, BondPath path,
+                  RoundStats* stats) {
   if (!(eps >= 0.0) || !std::isfinite(eps)) throw std::invalid_argument("eps must be finite and >= 0");
   const int64_t mu = x.ndim() / 2;  // two sides of similar length, one per thread
   ScaledTrain st = orthogonalize_scaled(x, mu, intr);
-  truncate_around(st, mu, eps, max_rank, intr);
+  truncate_around(st, mu, eps, max_rank, intr, path, stats);
   distribute_pow2(st.tt, st.exp2);
   return std::move(st.tt);
 }
