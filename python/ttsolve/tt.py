@@ -26,6 +26,7 @@ from typing import Sequence, Union
 import numpy as np
 
 from ._extension import _core
+from ._validation import as_seed
 from .io import register_saveable
 
 __all__ = ["TensorTrain", "FULL_MAX_ENTRIES"]
@@ -83,16 +84,6 @@ def _max_rank(max_rank) -> int:
     if max_rank < 1:
         raise ValueError(f"max_rank must be >= 1, got {max_rank}")
     return int(max_rank)
-
-
-def _seed(seed) -> int:
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (numbers.Integral, np.integer)):
-        raise TypeError(f"seed must be an int or numpy Generator, got {type(seed).__name__}")
-    if seed < 0 or seed >= 2**64:
-        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
-    return int(seed)
 
 
 def _from_log(sign: float, log_abs: float, what: str, log_method: str) -> float:
@@ -185,7 +176,7 @@ class TensorTrain:
                     raise ValueError(f"ranks[{k}] = {v} must be >= 1")
             if r[0] != 1 or r[-1] != 1:
                 raise ValueError(f"boundary ranks must be 1, got ranks[0] = {r[0]}, ranks[-1] = {r[-1]}")
-        return cls._wrap(_core.tt_random(d, r, _seed(seed)))
+        return cls._wrap(_core.tt_random(d, r, as_seed(seed)))
 
     @classmethod
     def zeros(cls, dims: Sequence[int]) -> "TensorTrain":
@@ -425,7 +416,7 @@ class TensorTrain:
             raise TypeError("oversample must be an int")
         if oversample < 0:
             raise ValueError(f"oversample must be >= 0, got {oversample}")
-        return TensorTrain._wrap(_core.tt_round_randomized(self._tt, eps, mr, int(oversample), _seed(seed)))
+        return TensorTrain._wrap(_core.tt_round_randomized(self._tt, eps, mr, int(oversample), as_seed(seed)))
 
     # ---- entries -----------------------------------------------------------------------
     def evaluate(self, idx) -> np.ndarray:

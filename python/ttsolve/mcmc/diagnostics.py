@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_int
+
 __all__ = [
     "ess",
     "rhat",
@@ -471,20 +473,12 @@ def _block_log_prob(model: Any, states: np.ndarray, func: str) -> np.ndarray:
     return logp
 
 
-def _check_block_size(block_size: Any, func: str) -> int:
-    if isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, (int, np.integer)):
-        raise TypeError(f"{func}: block_size must be an int")
-    if block_size < 1:
-        raise ValueError(f"{func}: block_size must be >= 1, got {block_size}")
-    return int(block_size)
-
-
 def _enumerated_moments(
     model: Any, block_size: int, dtype: Any, func: str, pairwise: bool
 ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """Stream all 2**D states: log Z, E[x] and (optionally) E[x x^T], rescaling stably."""
     dim = _model_dim(model, func)
-    block_size = _check_block_size(block_size, func)
+    block_size = check_int(block_size, f"{func}: block_size", 1)
     n_states = 1 << dim
     shift = -np.inf  # running max of log_prob; all sums are relative to exp(shift)
     mass = 0.0
@@ -538,7 +532,7 @@ def enumerate_model(
         Normalised: ``logsumexp(log_probs) == 0``.
     """
     dim = _model_dim(model, "enumerate_model")
-    block_size = _check_block_size(block_size, "enumerate_model")
+    block_size = check_int(block_size, "enumerate_model: block_size", 1)
     n_states = 1 << dim
     states = _states(0, n_states, dim, dtype)
     logp = np.concatenate(
