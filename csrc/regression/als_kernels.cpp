@@ -83,15 +83,23 @@ struct PairIndex {
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = i; j < n; ++j) idx[i * n + j] = idx[j * n + i] = c++;
   }
-  // out[pair(i, j)] = v[i] v[j]
-  void products(const double* v, double scale, double* out) const {
-    int64_t c = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const double vi = scale * v[i];
-      for (int64_t j = i; j < n; ++j) out[c++] = vi * v[j];
-    }
-  }
 };
+
+
+// out row pair(i, j) (i <= j) = x_i * x_j (* scale) elementwise over the bn samples of a
+// sample-major block X (n x bn).
+void pair_products(const double* X, int64_t n, int64_t bn, const double* scale, double* out) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i; j < n; ++j) {
+      const double* xi = X + i * bn;
+      const double* xj = X + j * bn;
+      if (scale)
+        for (int64_t s = 0; s < bn; ++s) out[s] = scale[s] * xi[s] * xj[s];
+      else
+        for (int64_t s = 0; s < bn; ++s) out[s] = xi[s] * xj[s];
+      out += bn;
+    }
+}
 
 }  // namespace
 
@@ -121,7 +129,11 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
 #pragma omp parallel num_threads(threads_for(double(K) * SAJ * SB))
 #endif
   {
-    std::vector<double> UV(block * SAJ), W(block * SB), B1(block * m1), Y(block * ny * r2), u(SA), v(SJ);
+    // Sample-major ("transposed") buffers: every fill loop runs over the samples of the block,
+    // contiguous and vectorisable. Ut (SA x bn), Vt (SJ x bn), Wt (SB x bn), UVt (SAJ x bn).
+    std::vector<double> Ut(SA * block), Vt(SJ * block), Wt(SB * block), UVt(SAJ * block);
+    std::vector<double> Lt(r * block), Pt(p * block), Rt(r2 * block), sw(block), B1t(m1 * block),
+        Yt(ny * r2 * block);
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -132,31 +144,47 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
       for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
         if (interrupt.requested() || interrupt.poll()) break;
         const int64_t i0 = blk * block, bn = std::min(block, K - i0);
-        for (int64_t i = 0; i < bn; ++i) {
+        for (int64_t i = 0; i < bn; ++i) {  // gather this block's factors, sample-major
           const int64_t s = i0 + i;
-          const double ws = w ? w[s] : 1.0;
-          const double* l = L + s * r;
-          const double* ph = Phi + (s * d + k) * p;
-          const double* rr = R + s * r2;
-          pa.products(l, 1.0, u.data());
-          pj.products(ph, 1.0, v.data());
-          double* uv = &UV[i * SAJ];
-          for (int64_t A = 0; A < SA; ++A)
-            for (int64_t J = 0; J < SJ; ++J) uv[A * SJ + J] = u[A] * v[J];
-          pb.products(rr, ws, &W[i * SB]);
-          double* b1 = &B1[i * m1];
-          for (int64_t a = 0; a < r; ++a)
-            for (int64_t j = 0; j < p; ++j) b1[a * p + j] = l[a] * ph[j];
-          double* yy = &Y[i * ny * r2];
-          for (int64_t b = 0; b < r2; ++b) yy[b] = ws * y[s] * rr[b];
-          if (g) {
-            for (int64_t b = 0; b < r2; ++b) yy[r2 + b] = ws * g[s] * rr[b];
-            scal[0] += ws * g[s] * g[s];
-            scal[1] += ws * g[s] * y[s];
+          for (int64_t a = 0; a < r; ++a) Lt[a * bn + i] = L[s * r + a];
+          for (int64_t j = 0; j < p; ++j) Pt[j * bn + i] = Phi[(s * d + k) * p + j];
+          for (int64_t b = 0; b < r2; ++b) Rt[b * bn + i] = R[s * r2 + b];
+          sw[i] = w ? w[s] : 1.0;
+        }
+        pair_products(Lt.data(), r, bn, nullptr, Ut.data());
+        pair_products(Pt.data(), p, bn, nullptr, Vt.data());
+        pair_products(Rt.data(), r2, bn, sw.data(), Wt.data());
+        for (int64_t A = 0; A < SA; ++A)
+          for (int64_t J = 0; J < SJ; ++J) {
+            const double* u = &Ut[A * bn];
+            const double* v = &Vt[J * bn];
+            double* uv = &UVt[(A * SJ + J) * bn];
+            for (int64_t i = 0; i < bn; ++i) uv[i] = u[i] * v[i];
+          }
+        for (int64_t a = 0; a < r; ++a)
+          for (int64_t j = 0; j < p; ++j) {
+            const double* la = &Lt[a * bn];
+            const double* pj_ = &Pt[j * bn];
+            double* b1 = &B1t[(a * p + j) * bn];
+            for (int64_t i = 0; i < bn; ++i) b1[i] = la[i] * pj_[i];
+          }
+        for (int64_t b = 0; b < r2; ++b) {
+          const double* rb = &Rt[b * bn];
+          double* yb = &Yt[b * bn];
+          double* gb = g ? &Yt[(r2 + b) * bn] : nullptr;
+          for (int64_t i = 0; i < bn; ++i) {
+            const double f = sw[i] * rb[i];
+            yb[i] = f * y[i0 + i];
+            if (gb) gb[i] = f * g[i0 + i];
           }
         }
-        la::gemm(true, false, SAJ, SB, bn, 1.0, UV.data(), SAJ, W.data(), SB, 1.0, T, SB);
-        la::gemm(true, false, m1, ny * r2, bn, 1.0, B1.data(), m1, Y.data(), ny * r2, 1.0, T2, ny * r2);
+        if (g)
+          for (int64_t i = 0; i < bn; ++i) {
+            scal[0] += sw[i] * g[i0 + i] * g[i0 + i];
+            scal[1] += sw[i] * g[i0 + i] * y[i0 + i];
+          }
+        la::gemm(false, true, SAJ, SB, bn, 1.0, UVt.data(), bn, Wt.data(), bn, 1.0, T, SB);
+        la::gemm(false, true, m1, ny * r2, bn, 1.0, B1t.data(), bn, Yt.data(), bn, 1.0, T2, ny * r2);
       }
     }
   }
