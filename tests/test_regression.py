@@ -189,3 +189,23 @@ def test_absurd_ranks_refused():
         fit(X, X[:, 0], Legendre(3), ranks=10**6)
     with pytest.raises(MemoryError, match="max_rank"):
         fit(X, X[:, 0], Legendre(3), method="salsa", max_rank=10**4)
+
+
+@pytest.mark.parametrize("r, p, r2, extra, weighted", [(1, 3, 2, False, False), (3, 4, 2, True, True),
+                                                      (2, 1, 3, True, False), (4, 3, 1, False, True)])
+def test_normal_equations_match_dense_design(r, p, r2, extra, weighted):
+    # the structured (pair-product) Gram assembly against the explicit design matrix
+    rng = np.random.default_rng(r * 100 + p * 10 + r2)
+    K, d, k = 700, 3, 1
+    L, R = rng.standard_normal((K, r)), rng.standard_normal((K, r2))
+    Phi = rng.standard_normal((K, d, p))
+    y = rng.standard_normal(K)
+    g = rng.standard_normal(K) if extra else None
+    w = rng.uniform(0.1, 2.0, K) if weighted else None
+    G, b = _core.als_normal_equations(L, Phi, R, k, g, w, y)
+    A = np.einsum("ka,kj,kb->kajb", L, Phi[:, k], R).reshape(K, -1)
+    if extra:
+        A = np.column_stack([A, g])
+    wv = np.ones(K) if w is None else w
+    np.testing.assert_allclose(G, A.T @ (wv[:, None] * A), rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(b, A.T @ (wv * y), rtol=1e-12, atol=1e-10)

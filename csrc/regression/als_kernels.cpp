@@ -72,60 +72,146 @@ void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64
   blocked_gemm(K, p * r2, r, fill, true, core, Rout);
 }
 
+namespace {
+
+// Symmetric pair index of (i, j) among the n(n+1)/2 pairs i <= j.
+struct PairIndex {
+  int64_t n, count;
+  std::vector<int64_t> idx;  // n x n
+  explicit PairIndex(int64_t n_) : n(n_), count(n_ * (n_ + 1) / 2), idx(n_ * n_) {
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = i; j < n; ++j) idx[i * n + j] = idx[j * n + i] = c++;
+  }
+};
+
+
+// out row pair(i, j) (i <= j) = x_i * x_j (* scale) elementwise over the bn samples of a
+// sample-major block X (n x bn).
+void pair_products(const double* X, int64_t n, int64_t bn, const double* scale, double* out) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i; j < n; ++j) {
+      const double* xi = X + i * bn;
+      const double* xj = X + j * bn;
+      if (scale)
+        for (int64_t s = 0; s < bn; ++s) out[s] = scale[s] * xi[s] * xj[s];
+      else
+        for (int64_t s = 0; s < bn; ++s) out[s] = xi[s] * xj[s];
+      out += bn;
+    }
+}
+
+}  // namespace
+
 bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
                             const double* w, const double* y, double* G, double* rhs) {
+  // The design row is kron(l, phi, rho), so every Gram entry is a sum over samples of
+  // (l_a l_a') (phi_j phi_j') (rho_b rho_b'): only the symmetric pair products of each factor
+  // are distinct. We accumulate T[A, J, B] = sum_s u_s[A] v_s[J] w_s[B] over the pair indices
+  // with one GEMM per sample block (inner dimension = block size), which needs about
+  // 8 / ((1 + 1/r)(1 + 1/p)(1 + 1/r2)) times fewer flops than a SYRK of the full design rows
+  // and never materialises them; the Gram is then unpacked from T.
   const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
-  // Larger blocks for small n: SYRK needs enough rows per call to run near GEMM speed.
-  const int64_t block = std::clamp<int64_t>(131072 / std::max<int64_t>(n, 1), kBlock, 2048);
+  const PairIndex pa(r), pj(p), pb(r2);
+  const int64_t SA = pa.count, SJ = pj.count, SB = pb.count, SAJ = SA * SJ, m1 = r * p;
+  const int64_t ny = g ? 2 : 1;  // right-hand side columns: y (and g for the extra term)
+  const int64_t block = std::clamp<int64_t>(32768 / std::max<int64_t>(SAJ, 1), 128, 1024);
   const int64_t nb = (K + block - 1) / block;
-  const int64_t mem_cap = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, n * n * 8));
+  const int64_t tsize = SAJ * SB + m1 * ny * r2 + 3;  // T, B1^T [y rho, g rho], (g g, g y, -)
+  const int64_t mem_cap = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, tsize * 8));
   const int64_t nchunks = std::max<int64_t>(1, std::min({nb, kMaxChunks, mem_cap}));
   const int64_t per_chunk = (nb + nchunks - 1) / nchunks;
-  std::vector<double> partG(nchunks * n * n, 0.0), partb(nchunks * n, 0.0);
+  std::vector<double> part(nchunks * tsize, 0.0);
   Interrupt interrupt;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(threads_for(double(K) * n * n))
+#pragma omp parallel num_threads(threads_for(double(K) * SAJ * SB))
 #endif
   {
-    std::vector<double> A(block * n), sy(block);
+    // Sample-major ("transposed") buffers: every fill loop runs over the samples of the block,
+    // contiguous and vectorisable. Ut (SA x bn), Vt (SJ x bn), Wt (SB x bn), UVt (SAJ x bn).
+    std::vector<double> Ut(SA * block), Vt(SJ * block), Wt(SB * block), UVt(SAJ * block);
+    std::vector<double> Lt(r * block), Pt(p * block), Rt(r2 * block), sw(block), B1t(m1 * block),
+        Yt(ny * r2 * block);
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (int64_t c = 0; c < nchunks; ++c) {
-      double* Gc = &partG[c * n * n];
-      double* bc = &partb[c * n];
+      double* T = &part[c * tsize];
+      double* T2 = T + SAJ * SB;
+      double* scal = T2 + m1 * ny * r2;
       for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
         if (interrupt.requested() || interrupt.poll()) break;
         const int64_t i0 = blk * block, bn = std::min(block, K - i0);
-        for (int64_t i = 0; i < bn; ++i) {
+        for (int64_t i = 0; i < bn; ++i) {  // gather this block's factors, sample-major
           const int64_t s = i0 + i;
-          const double sw = w ? std::sqrt(w[s]) : 1.0;
-          const double* l = L + s * r;
-          const double* ph = Phi + (s * d + k) * p;
-          const double* rr = R + s * r2;
-          double* a = &A[i * n];
-          for (int64_t al = 0; al < r; ++al)
-            for (int64_t j = 0; j < p; ++j) {
-              const double f = sw * l[al] * ph[j];
-              double* aa = a + (al * p + j) * r2;
-              for (int64_t b = 0; b < r2; ++b) aa[b] = f * rr[b];
-            }
-          if (g) a[nc] = sw * g[s];
-          sy[i] = sw * y[s];
+          for (int64_t a = 0; a < r; ++a) Lt[a * bn + i] = L[s * r + a];
+          for (int64_t j = 0; j < p; ++j) Pt[j * bn + i] = Phi[(s * d + k) * p + j];
+          for (int64_t b = 0; b < r2; ++b) Rt[b * bn + i] = R[s * r2 + b];
+          sw[i] = w ? w[s] : 1.0;
         }
-        la::syrk_ata(bn, n, 1.0, A.data(), n, 1.0, Gc);
-        la::gemv(true, bn, n, 1.0, A.data(), n, sy.data(), 1.0, bc);
+        pair_products(Lt.data(), r, bn, nullptr, Ut.data());
+        pair_products(Pt.data(), p, bn, nullptr, Vt.data());
+        pair_products(Rt.data(), r2, bn, sw.data(), Wt.data());
+        for (int64_t A = 0; A < SA; ++A)
+          for (int64_t J = 0; J < SJ; ++J) {
+            const double* u = &Ut[A * bn];
+            const double* v = &Vt[J * bn];
+            double* uv = &UVt[(A * SJ + J) * bn];
+            for (int64_t i = 0; i < bn; ++i) uv[i] = u[i] * v[i];
+          }
+        for (int64_t a = 0; a < r; ++a)
+          for (int64_t j = 0; j < p; ++j) {
+            const double* la = &Lt[a * bn];
+            const double* pj_ = &Pt[j * bn];
+            double* b1 = &B1t[(a * p + j) * bn];
+            for (int64_t i = 0; i < bn; ++i) b1[i] = la[i] * pj_[i];
+          }
+        for (int64_t b = 0; b < r2; ++b) {
+          const double* rb = &Rt[b * bn];
+          double* yb = &Yt[b * bn];
+          double* gb = g ? &Yt[(r2 + b) * bn] : nullptr;
+          for (int64_t i = 0; i < bn; ++i) {
+            const double f = sw[i] * rb[i];
+            yb[i] = f * y[i0 + i];
+            if (gb) gb[i] = f * g[i0 + i];
+          }
+        }
+        if (g)
+          for (int64_t i = 0; i < bn; ++i) {
+            scal[0] += sw[i] * g[i0 + i] * g[i0 + i];
+            scal[1] += sw[i] * g[i0 + i] * y[i0 + i];
+          }
+        la::gemm(false, true, SAJ, SB, bn, 1.0, UVt.data(), bn, Wt.data(), bn, 1.0, T, SB);
+        la::gemm(false, true, m1, ny * r2, bn, 1.0, B1t.data(), bn, Yt.data(), bn, 1.0, T2, ny * r2);
       }
     }
   }
   if (interrupt.requested()) return false;
-  std::fill(G, G + n * n, 0.0);
-  std::fill(rhs, rhs + n, 0.0);
-  for (int64_t c = 0; c < nchunks; ++c) {  // fixed order
-    for (int64_t i = 0; i < n * n; ++i) G[i] += partG[c * n * n + i];
-    for (int64_t i = 0; i < n; ++i) rhs[i] += partb[c * n + i];
+  for (int64_t c = 1; c < nchunks; ++c)  // fixed order
+    for (int64_t i = 0; i < tsize; ++i) part[i] += part[c * tsize + i];
+  const double* T = part.data();
+  const double* T2 = T + SAJ * SB;
+  const double* scal = T2 + m1 * ny * r2;
+  for (int64_t a = 0; a < r; ++a)
+    for (int64_t j = 0; j < p; ++j)
+      for (int64_t b = 0; b < r2; ++b) {
+        const int64_t row = (a * p + j) * r2 + b;
+        for (int64_t a2 = 0; a2 < r; ++a2) {
+          const int64_t A = pa.idx[a * r + a2];
+          for (int64_t j2 = 0; j2 < p; ++j2) {
+            const double* t = T + (A * SJ + pj.idx[j * p + j2]) * SB;
+            double* Grow = G + row * n + (a2 * p + j2) * r2;
+            for (int64_t b2 = 0; b2 < r2; ++b2) Grow[b2] = t[pb.idx[b * r2 + b2]];
+          }
+        }
+        rhs[row] = T2[(a * p + j) * ny * r2 + b];
+        if (g) G[row * n + nc] = G[nc * n + row] = T2[(a * p + j) * ny * r2 + r2 + b];
+      }
+  if (g) {
+    G[nc * n + nc] = scal[0];
+    rhs[nc] = scal[1];
   }
   return true;
 }
