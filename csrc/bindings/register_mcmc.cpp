@@ -11,6 +11,7 @@
 #include "bindings/arrays.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/driver.hpp"
+#include "mcmc/rbm_gwg.hpp"
 
 namespace ttsolve::bindings {
 namespace py = pybind11;
@@ -41,15 +42,12 @@ SamplerConfig make_config(const std::string& kind, int64_t n_flips, int64_t bloc
   return cfg;
 }
 
-py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& weights,
-                     const DArray& bias, const std::string& kind, int64_t n_flips, int64_t block_size,
-                     const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
-                     const std::vector<std::string>& record, py::object reference, py::object callback,
-                     double chunk_seconds) {
-  QuadRun run;
-  run.model = make_model(indptr, indices, weights, bias);
-  run.config = make_config(kind, n_flips, block_size, run.model.dim);
-  const int64_t D = run.model.dim;
+/// Validates the run arguments, allocates the records, and runs `run` (QuadRun or RbmRun)
+/// chunk by chunk with the GIL released, honouring Ctrl-C and the progress callback.
+template <class Run>
+py::dict drive(Run& run, int64_t D, const U8Array& init, int64_t n_steps, int64_t burn_in,
+               int64_t thin, uint64_t seed, const std::vector<std::string>& record,
+               py::object reference, py::object callback, double chunk_seconds) {
   require_ndim(init, 2, "init");
   if (init.shape(1) != D) throw py::value_error("init must have shape (n_chains, dim)");
   const int64_t n_chains = init.shape(0);
@@ -112,21 +110,71 @@ py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& 
     }
     if (!callback.is_none()) callback(done, total);
   }
-  py::array_t<double> acceptance(n_chains), final_energy(n_chains);
-  py::array_t<uint8_t> final_state({n_chains, D});
-  for (int64_t c = 0; c < n_chains; ++c) {
-    const QuadChain& ch = run.chains[c];
-    acceptance.mutable_data()[c] = ch.steps ? double(ch.accepted) / double(ch.steps) : 0.0;
-    final_energy.mutable_data()[c] = run.model.energy(ch.s.data());
-    for (int64_t i = 0; i < D; ++i) final_state.mutable_data()[c * D + i] = ch.s[i] > 0;
-  }
-  out["acceptance"] = acceptance;
-  out["final_energy"] = final_energy;
-  out["final_state"] = final_state;
   out["steps_done"] = done;
   out["n_kept_done"] = done > burn_in ? std::min(rec.n_kept, (done - burn_in) / thin) : 0;
   out["interrupted"] = interrupted;
   out["seconds"] = seconds;
+  return out;
+}
+
+/// Final per-chain acceptance, energy and state: chain_info(c, state_row) -> (acc, energy).
+template <class Info>
+void add_finals(py::dict& out, int64_t n_chains, int64_t D, Info chain_info) {
+  py::array_t<double> acceptance(n_chains), final_energy(n_chains);
+  py::array_t<uint8_t> final_state({n_chains, D});
+  for (int64_t c = 0; c < n_chains; ++c) {
+    const auto [acc, energy] = chain_info(c, final_state.mutable_data() + c * D);
+    acceptance.mutable_data()[c] = acc;
+    final_energy.mutable_data()[c] = energy;
+  }
+  out["acceptance"] = acceptance;
+  out["final_energy"] = final_energy;
+  out["final_state"] = final_state;
+}
+
+py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& weights,
+                     const DArray& bias, const std::string& kind, int64_t n_flips, int64_t block_size,
+                     const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
+                     const std::vector<std::string>& record, py::object reference, py::object callback,
+                     double chunk_seconds) {
+  QuadRun run;
+  run.model = make_model(indptr, indices, weights, bias);
+  run.config = make_config(kind, n_flips, block_size, run.model.dim);
+  const int64_t D = run.model.dim;
+  py::dict out = drive(run, D, init, n_steps, burn_in, thin, seed, record, reference, callback,
+                       chunk_seconds);
+  add_finals(out, int64_t(run.chains.size()), D, [&](int64_t c, uint8_t* state) {
+    const QuadChain& ch = run.chains[c];
+    for (int64_t i = 0; i < D; ++i) state[i] = ch.s[i] > 0;
+    return std::pair<double, double>(ch.steps ? double(ch.accepted) / double(ch.steps) : 0.0,
+                                     run.model.energy(ch.s.data()));
+  });
+  return out;
+}
+
+py::dict rbm_gwg_sample(const DArray& W, const DArray& b, const DArray& c, int64_t n_flips,
+                        const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
+                        uint64_t seed, const std::vector<std::string>& record, py::object reference,
+                        py::object callback, double chunk_seconds) {
+  require_ndim(W, 2, "W");
+  RbmRun run;
+  run.model.n_hidden = W.shape(0);
+  run.model.dim = W.shape(1);
+  run.model.W.assign(W.data(), W.data() + W.size());
+  run.model.b.assign(b.data(), b.data() + b.size());
+  run.model.c.assign(c.data(), c.data() + c.size());
+  run.model.validate();
+  run.n_flips = n_flips;
+  if (n_flips < 1) throw py::value_error("n_flips must be >= 1");
+  const int64_t D = run.model.dim;
+  py::dict out = drive(run, D, init, n_steps, burn_in, thin, seed, record, reference, callback,
+                       chunk_seconds);
+  add_finals(out, int64_t(run.chains.size()), D, [&](int64_t k, uint8_t* state) {
+    const RbmChain& ch = run.chains[k];
+    std::copy(ch.x.begin(), ch.x.end(), state);
+    return std::pair<double, double>(ch.steps ? double(ch.accepted) / double(ch.steps) : 0.0,
+                                     run.model.log_prob(ch.x.data()));
+  });
   return out;
 }
 
@@ -181,6 +229,10 @@ void register_mcmc(py::module_& m) {
         py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"),
         py::arg("reference"), py::arg("callback"), py::arg("chunk_seconds") = 0.1,
         "Multi-chain sampling on a spin-quadratic model (use ttsolve.mcmc.sample).");
+  m.def("_mcmc_rbm_gwg_sample", &rbm_gwg_sample, py::arg("W"), py::arg("b"), py::arg("c"),
+        py::arg("n_flips"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"),
+        py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
+        py::arg("chunk_seconds") = 0.1, "Multi-chain GWG on an RBM (use ttsolve.mcmc.sample).");
   m.def("_mcmc_quad_transition_row", &quad_transition_row, py::arg("indptr"), py::arg("indices"),
         py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("n_flips"), py::arg("block_size"),
         py::arg("x"), py::arg("site") = 0, "Exact one-step transition row (tests, dim <= 20).");

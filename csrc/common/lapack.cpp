@@ -10,7 +10,7 @@ Table g_table;
 }
 
 const std::vector<std::string>& required_routines() {
-  static const std::vector<std::string> names = {"dgemm", "dgemv", "dsyrk", "dgeqrf", "dorgqr",
+  static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dgeqrf", "dorgqr",
                                                  "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev"};
   return names;
 }
@@ -18,6 +18,7 @@ const std::vector<std::string>& required_routines() {
 void register_routine(const std::string& name, void* fn) {
   if (fn == nullptr) throw std::invalid_argument("null pointer for LAPACK routine " + name);
   if (name == "dgemm") g_table.dgemm = reinterpret_cast<dgemm_t*>(fn);
+  else if (name == "sgemm") g_table.sgemm = reinterpret_cast<sgemm_t*>(fn);
   else if (name == "dgemv") g_table.dgemv = reinterpret_cast<dgemv_t*>(fn);
   else if (name == "dsyrk") g_table.dsyrk = reinterpret_cast<dsyrk_t*>(fn);
   else if (name == "dgeqrf") g_table.dgeqrf = reinterpret_cast<dgeqrf_t*>(fn);
@@ -32,7 +33,7 @@ void register_routine(const std::string& name, void* fn) {
 
 const Table& table() {
   const Table& t = g_table;
-  if (!t.dgemm || !t.dgemv || !t.dsyrk || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
+  if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
       !t.dpotrf || !t.dpotrs || !t.dsyev)
     throw std::runtime_error("ttsolve: BLAS/LAPACK routines were not registered (import ttsolve first)");
   return t;
@@ -44,10 +45,10 @@ int blas_int(int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
-          int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+template <class T, class Fn>
+void gemm_any(Fn* fn, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+              int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
-  const Table& t = table();
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
   const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
   const int m = blas_int(N, "gemm N"), n = blas_int(M, "gemm M"), k = blas_int(K, "gemm K");
@@ -55,10 +56,20 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
             lc = blas_int(std::max<int64_t>(ldc, 1), "ldc");
   if (k == 0) {
     for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0 ? 0.0 : beta * C[i * ldc + j];
+      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
     return;
   }
-  t.dgemm(&tb, &ta, &m, &n, &k, &alpha, B, &lb, A, &la, &beta, C, &lc);
+  fn(&tb, &ta, &m, &n, &k, &alpha, B, &lb, A, &la, &beta, C, &lc);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+          int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+  gemm_any(table().dgemm, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm_any(table().sgemm, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* A, int64_t lda,

@@ -14,6 +14,9 @@ namespace ttsolve::la {
 using dgemm_t = void(const char*, const char*, const int*, const int*, const int*, const double*,
                      const double*, const int*, const double*, const int*, const double*, double*,
                      const int*);
+using sgemm_t = void(const char*, const char*, const int*, const int*, const int*, const float*,
+                     const float*, const int*, const float*, const int*, const float*, float*,
+                     const int*);
 using dgemv_t = void(const char*, const int*, const int*, const double*, const double*, const int*,
                      const double*, const int*, const double*, double*, const int*);
 using dsyrk_t = void(const char*, const char*, const int*, const int*, const double*, const double*,
@@ -33,6 +36,7 @@ using dsyev_t = void(const char*, const char*, const int*, double*, const int*, 
 
 struct Table {
   dgemm_t* dgemm = nullptr;
+  sgemm_t* sgemm = nullptr;  // single precision: only where float32 accuracy is enough
   dgemv_t* dgemv = nullptr;
   dsyrk_t* dsyrk = nullptr;
   dgeqrf_t* dgeqrf = nullptr;
@@ -56,6 +60,11 @@ const Table& table();
 /// C (M x N) = alpha * op(A) * op(B) + beta * C, all row-major with leading dims.
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
           int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
+
+/// Single-precision gemm (same conventions), for products whose result only steers a
+/// proposal or similar and tolerates float32 rounding.
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 /// y (M) = alpha * op(A) x + beta * y for row-major A (rows x cols).
 void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* A, int64_t lda,

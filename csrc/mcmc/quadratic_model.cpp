@@ -31,6 +31,12 @@ void SpinQuadratic::prepare() {
     exp_pos[k] = std::exp(4.0 * weights[k]);
     exp_neg[k] = std::exp(-4.0 * weights[k]);
   }
+  simple_rows = true;
+  for (int64_t i = 0; i < dim && simple_rows; ++i) {
+    if (indptr[i + 1] - indptr[i] > kFastDegree) simple_rows = false;
+    for (int64_t k = indptr[i]; k < indptr[i + 1]; ++k)
+      if (indices[k] == i || (k > indptr[i] && indices[k] <= indices[k - 1])) simple_rows = false;
+  }
 }
 
 double SpinQuadratic::energy(const int8_t* s) const {

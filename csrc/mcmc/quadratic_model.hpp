@@ -17,6 +17,10 @@ struct SpinQuadratic {
   // exp(+-4 W_ij): factors by which a neighbour's sqrt proposal weight exp(delta_j / 2)
   // changes when site i flips (filled by prepare(); saves the exps on the hot path).
   std::vector<double> exp_pos, exp_neg;
+  // Every row strictly increasing, without i itself, and at most kFastDegree entries: the
+  // single-flip fast path can then update the touched leaves independently (set by prepare()).
+  static constexpr int64_t kFastDegree = 16;
+  bool simple_rows = false;
 
   void prepare();
 

@@ -96,6 +96,47 @@ bool tree_unsafe(const SumTree& t) {
   return !(z > 1e-250 && z < 1e250);
 }
 
+// Single-flip GWG / sqrt locally balanced with multiplicative weights. The acceptance
+// min(1, z / z_new) only needs the new total, which follows from the few leaves the flip
+// changes, so it is decided before anything is written: a rejection costs no undo, an
+// acceptance writes each field and leaf once. Returns false, having changed nothing and
+// drawn no further random numbers, when a guard fails (the generic path then takes over).
+bool single_flip_fast(const SpinQuadratic& m, QuadChain& c, int64_t i, double z) {
+  constexpr int64_t kMax = SpinQuadratic::kFastDegree;
+  const double w_i = c.tree.leaf(i);
+  if (!(w_i > 1e-150 && c.exp_m2shift < 1e150)) return false;
+  const int64_t kb = m.indptr[i], n = m.indptr[i + 1] - kb;
+  const int8_t s_old = c.s[i];
+  double w_new[kMax], w_i_new = c.exp_m2shift / w_i, z_new = z + (w_i_new - w_i);
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t j = m.indices[kb + k];
+    const double old = c.tree.leaf(j);
+    if (!(old > 1e-250)) return false;
+    w_new[k] = old * (c.s[j] == s_old ? m.exp_pos[kb + k] : m.exp_neg[kb + k]);
+    z_new += w_new[k] - old;
+  }
+  if (!(z_new > 1e-200 && z_new < 1e200)) return false;
+  const double ratio = z / z_new;  // == exp(delta) q(i | x') / q(i | x) for sqrt weights
+  if (!(ratio >= 1.0 || c.rng.uniform() < ratio)) return true;  // rejected: nothing changed
+  const double delta = flip_delta(c, i), change = -4.0 * s_old;
+  toggle(c, i);
+  c.tree.set_leaf(i, w_i_new);
+  c.touched.clear();
+  bool placed = false;
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t j = m.indices[kb + k];
+    c.g[j] += change * m.weights[kb + k];
+    c.tree.set_leaf(j, w_new[k]);
+    if (!placed && j > i) { c.touched.push_back(i); placed = true; }
+    c.touched.push_back(j);
+  }
+  if (!placed) c.touched.push_back(i);
+  c.tree.refresh(c.touched);
+  c.f += delta;
+  ++c.accepted;
+  return true;
+}
+
 // Proposal-weighted flips (GWG single / multi flip, locally balanced): draw from the tree,
 // apply, evaluate the reverse proposal on the updated tree, accept or undo.
 void tree_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
@@ -108,6 +149,9 @@ void tree_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
     if (c.tree.leaf(i) <= 0.0) return;  // round-off landed on an empty leaf: stay (rare)
     c.draws.push_back(i);
   }
+  if (cfg.n_flips == 1 && cfg.kind != Kind::LbBarker && m.simple_rows && !m.exp_pos.empty() &&
+      single_flip_fast(m, c, c.draws[0], z))
+    return;
   double fwd = 1.0, log_fwd = 0.0;  // proposal weights of the draws (linear when single)
   for (int64_t i : c.draws) {
     if (cfg.n_flips == 1) fwd = c.tree.leaf(i);

@@ -65,6 +65,10 @@ def _mcmc_quad_sample(
     init: Any, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
     reference: Any, callback: Any, chunk_seconds: float = ...,
 ) -> dict[str, Any]: ...
+def _mcmc_rbm_gwg_sample(
+    W: Any, b: Any, c: Any, n_flips: int, init: Any, n_steps: int, burn_in: int, thin: int,
+    seed: int, record: Sequence[str], reference: Any, callback: Any, chunk_seconds: float = ...,
+) -> dict[str, Any]: ...
 def _mcmc_quad_transition_row(
     indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
     x: Any, site: int = ...,

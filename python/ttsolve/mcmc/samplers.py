@@ -1,8 +1,8 @@
 """Multi-chain sampling: ``sample(model, sampler, n_chains, n_steps, ...)``.
 
 Quadratic models run in the compiled driver (OpenMP over chains, one Philox stream per
-chain: identical output for any thread count). RBM and user models run a batched numpy
-path (GWG via gradients, block Gibbs for the RBM).
+chain: identical output for any thread count). RBM GWG is compiled too (chains batched
+into matrix products); user models and RBM block Gibbs run a batched numpy path.
 """
 
 from __future__ import annotations
@@ -180,7 +180,11 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         out = _core._mcmc_quad_sample(*model.csr(), kernel, n_flips, min(block_size, model.dim),
                                       init, n_steps, burn_in, thin, seed_int, names, ref, cb)
         return _result_from_dict(out, names)
-    from .numpy_path import sample_numpy  # batched numpy samplers (RBM, user models)
+    if isinstance(model, RBM) and kernel == "gwg":  # compiled, chains batched into GEMMs
+        out = _core._mcmc_rbm_gwg_sample(model.W, model.b, model.c, n_flips, init, n_steps,
+                                         burn_in, thin, seed_int, names, ref, cb)
+        return _result_from_dict(out, names)
+    from .numpy_path import sample_numpy  # batched numpy samplers (block Gibbs, user models)
 
     return sample_numpy(model, kernel, n_chains, n_steps, burn_in, thin, seed_int, init, names,
                         ref, n_flips, cb)

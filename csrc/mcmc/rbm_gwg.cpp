@@ -1,0 +1,226 @@
+#include "mcmc/rbm_gwg.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "common/blas_runtime.hpp"
+#include "common/lapack.hpp"
+#include "common/parallel.hpp"
+
+namespace ttsolve::mcmc {
+
+namespace {
+
+// Chains per block: a fixed split (thread-count invariant) with blocks big enough that BLAS
+// packing W once per product is small next to the product itself.
+constexpr int64_t kBlockRows = 50;
+constexpr uint64_t kRefreshEvery = 64;  // exact recomputation of A (drops rounding drift)
+
+inline double softplus(double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::abs(a))); }
+
+// sum_h softplus(A_h), with sigmoid(A_h) written to s. softplus(a) = max(a, 0) + log(1 + e)
+// with e = exp(-|a|) shared with the sigmoid; the logs are taken of products of up to 512
+// factors in [1, 2] (no overflow), one log instead of one log1p per unit.
+double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s) {
+  double total = 0.0, prod = 1.0;
+  for (int64_t h = 0; h < H; ++h) {
+    const double a = A[h], e = std::exp(-std::abs(a)), inv = 1.0 / (1.0 + e);
+    total += std::max(a, 0.0);
+    prod *= 1.0 + e;
+    s[h] = float(a >= 0 ? inv : e * inv);
+    if ((h & 511) == 511) { total += std::log(prod); prod = 1.0; }
+  }
+  return total + std::log(prod);
+}
+
+// Proposal softmax(d / 2) at state x from the gradient row G (without b): half, cdf, log z.
+void proposal(const RbmModel& m, const uint8_t* x, const float* G, double* half, double* cdf,
+              double& log_z) {
+  const int64_t D = m.dim;
+  double top = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < D; ++i) {
+    const double g = m.b[i] + G[i];
+    half[i] = x[i] ? -0.5 * g : 0.5 * g;
+    top = std::max(top, half[i]);
+  }
+  double run = 0.0;
+  for (int64_t i = 0; i < D; ++i) {
+    run += std::exp(half[i] - top);
+    cdf[i] = run;
+  }
+  log_z = top + std::log(run);
+}
+
+// Inverse-CDF draw: first index whose cumulative weight reaches u * total.
+inline int64_t draw(const std::vector<double>& cdf, double u) {
+  const int64_t D = int64_t(cdf.size());
+  const int64_t i = int64_t(std::lower_bound(cdf.begin(), cdf.end(), u * cdf.back()) - cdf.begin());
+  return std::min(i, D - 1);
+}
+
+}  // namespace
+
+void RbmModel::validate() const {
+  if (n_hidden < 1 || dim < 1) throw std::invalid_argument("RBM: W must be non-empty");
+  if (int64_t(W.size()) != n_hidden * dim || int64_t(b.size()) != dim || int64_t(c.size()) != n_hidden)
+    throw std::invalid_argument("RBM: W, b, c have inconsistent shapes");
+  for (const auto* v : {&W, &b, &c})
+    for (double a : *v)
+      if (!std::isfinite(a)) throw std::invalid_argument("RBM: W, b, c must be finite");
+}
+
+double RbmModel::log_prob(const uint8_t* x) const {
+  double f = 0.0;
+  for (int64_t i = 0; i < dim; ++i) f += x[i] ? b[i] : 0.0;
+  for (int64_t h = 0; h < n_hidden; ++h) {
+    double a = c[h];
+    for (int64_t i = 0; i < dim; ++i) a += x[i] ? W[h * dim + i] : 0.0;
+    f += softplus(a);
+  }
+  return f;
+}
+
+void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
+  model.validate();
+  if (n_flips < 1) throw std::invalid_argument("n_flips must be >= 1");
+  if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
+  const int64_t D = model.dim, H = model.n_hidden;
+  model.W32.assign(model.W.begin(), model.W.end());
+  model.WT.assign(size_t(D * H), 0.0);
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t i = 0; i < D; ++i) model.WT[i * H + h] = model.W[h * D + i];
+  chains.assign(size_t(n_chains), RbmChain{});
+  for (int64_t k = 0; k < n_chains; ++k) {
+    RbmChain& ch = chains[k];
+    ch.rng = Philox(seed, uint64_t(k));
+    ch.x.assign(init + k * D, init + (k + 1) * D);
+    ch.ref.assign(size_t(D), 0);
+    if (reference) ch.ref.assign(reference, reference + D);
+    ch.A.resize(size_t(H));
+    ch.A_new.resize(size_t(H));
+    for (auto* v : {&ch.half, &ch.half_new, &ch.cdf, &ch.cdf_new}) v->resize(size_t(D));
+  }
+  const int64_t nb = std::max<int64_t>(1, (n_chains + kBlockRows / 2) / kBlockRows);
+  blocks_.assign(size_t(nb), Block{});
+  for (int64_t k = 0; k < nb; ++k) {
+    Block& blk = blocks_[k];
+    blk.begin = k * n_chains / nb;
+    blk.end = (k + 1) * n_chains / nb;
+    blk.S.resize(size_t((blk.end - blk.begin) * H));
+    blk.G.resize(size_t((blk.end - blk.begin) * D));
+  }
+  la::BlasSingleThreadScope single;
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
+#endif
+  for (int64_t k = 0; k < nb; ++k) refresh(blocks_[k]);
+}
+
+void RbmRun::refresh(Block& blk) {
+  const int64_t D = model.dim, H = model.n_hidden, rows = blk.end - blk.begin;
+  for (int64_t r = 0; r < rows; ++r) {
+    RbmChain& ch = chains[blk.begin + r];
+    std::copy(model.c.begin(), model.c.end(), ch.A.begin());
+    ch.bx = 0.0;
+    ch.ones = ch.hamming = 0;
+    for (int64_t i = 0; i < D; ++i) {
+      ch.ones += ch.x[i];
+      ch.hamming += ch.x[i] != ch.ref[i];
+      if (!ch.x[i]) continue;
+      ch.bx += model.b[i];
+      const double* col = &model.WT[i * H];
+      for (int64_t h = 0; h < H; ++h) ch.A[h] += col[h];
+    }
+    ch.f = ch.bx + softplus_sum_and_sigmoid(ch.A.data(), H, &blk.S[r * H]);
+  }
+  la::gemm(false, false, rows, D, H, 1.0f, blk.S.data(), H, model.W32.data(), D, 0.0f, blk.G.data(), D);
+  for (int64_t r = 0; r < rows; ++r) {
+    RbmChain& ch = chains[blk.begin + r];
+    proposal(model, ch.x.data(), &blk.G[r * D], ch.half.data(), ch.cdf.data(), ch.log_z);
+  }
+}
+
+void RbmRun::step(Block& blk) {
+  const int64_t D = model.dim, H = model.n_hidden, rows = blk.end - blk.begin;
+  // 1. Draw the flips, move A by the flipped columns, f and sigmoid(A) at the proposal.
+  for (int64_t r = 0; r < rows; ++r) {
+    RbmChain& ch = chains[blk.begin + r];
+    ch.draws.clear();
+    ch.log_fwd = 0.0;
+    for (int64_t n = 0; n < n_flips; ++n) {
+      const int64_t i = draw(ch.cdf, ch.rng.uniform());
+      ch.draws.push_back(i);
+      ch.log_fwd += ch.half[i] - ch.log_z;
+    }
+    ch.picks.assign(ch.draws.begin(), ch.draws.end());  // repeated draws flip once
+    if (n_flips > 1) {
+      std::sort(ch.picks.begin(), ch.picks.end());
+      ch.picks.erase(std::unique(ch.picks.begin(), ch.picks.end()), ch.picks.end());
+    }
+    std::copy(ch.A.begin(), ch.A.end(), ch.A_new.begin());
+    ch.bx_new = ch.bx;
+    for (int64_t i : ch.picks) {
+      const double sign = ch.x[i] ? -1.0 : 1.0;
+      ch.bx_new += sign * model.b[i];
+      const double* col = &model.WT[i * H];
+      for (int64_t h = 0; h < H; ++h) ch.A_new[h] += sign * col[h];
+    }
+    ch.f_new = ch.bx_new + softplus_sum_and_sigmoid(ch.A_new.data(), H, &blk.S[r * H]);
+    for (int64_t i : ch.picks) ch.x[i] ^= 1;  // x now holds the proposal
+  }
+  // 2. Gradients of every proposal in one product.
+  la::gemm(false, false, rows, D, H, 1.0f, blk.S.data(), H, model.W32.data(), D, 0.0f, blk.G.data(), D);
+  // 3. Reverse proposal and Metropolis-Hastings test.
+  for (int64_t r = 0; r < rows; ++r) {
+    RbmChain& ch = chains[blk.begin + r];
+    proposal(model, ch.x.data(), &blk.G[r * D], ch.half_new.data(), ch.cdf_new.data(), ch.log_z_new);
+    double log_rev = 0.0;
+    for (int64_t i : ch.draws) log_rev += ch.half_new[i] - ch.log_z_new;
+    const double log_accept = ch.f_new - ch.f + log_rev - ch.log_fwd;
+    if (std::log(ch.rng.uniform_pos()) < log_accept) {
+      ch.A.swap(ch.A_new);
+      ch.half.swap(ch.half_new);
+      ch.cdf.swap(ch.cdf_new);
+      ch.f = ch.f_new;
+      ch.bx = ch.bx_new;
+      ch.log_z = ch.log_z_new;
+      for (int64_t i : ch.picks) {
+        ch.ones += ch.x[i] ? 1 : -1;
+        ch.hamming += ch.x[i] != ch.ref[i] ? 1 : -1;
+      }
+      ++ch.accepted;
+    } else {
+      for (int64_t i : ch.picks) ch.x[i] ^= 1;
+    }
+    ++ch.steps;
+  }
+}
+
+void RbmRun::run(int64_t t_begin, int64_t t_end, const Recording& rec) {
+  const int64_t D = model.dim, nb = int64_t(blocks_.size());
+  la::BlasSingleThreadScope single;  // one GEMM per block and thread
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
+#endif
+  for (int64_t k = 0; k < nb; ++k) {
+    Block& blk = blocks_[k];
+    for (int64_t t = t_begin; t < t_end; ++t) {
+      step(blk);
+      if (chains[blk.begin].steps % kRefreshEvery == 0) refresh(blk);
+      const int64_t slot = rec.slot(t);
+      if (slot < 0) continue;
+      for (int64_t c = blk.begin; c < blk.end; ++c) {
+        const RbmChain& ch = chains[c];
+        const int64_t at = c * rec.n_kept + slot;
+        if (rec.samples) std::copy(ch.x.begin(), ch.x.end(), rec.samples + at * D);
+        if (rec.energy) rec.energy[at] = ch.f;
+        if (rec.magnetization) rec.magnetization[at] = double(2 * ch.ones - D) / double(D);
+        if (rec.hamming) rec.hamming[at] = double(ch.hamming);
+      }
+    }
+  }
+}
+
+}  // namespace ttsolve::mcmc

@@ -1,0 +1,56 @@
+// Gibbs-With-Gradients on a Bernoulli RBM, f(v) = b . v + sum_h softplus(W v + c)_h.
+//
+// Chains are split into a fixed number of blocks (independent of the thread count); each
+// block advances on one thread, and the gradients of all its chains' proposed states come
+// from one matrix-matrix product sigmoid(A) W through la::gemm. Pre-activations A = W v + c
+// are kept per chain and updated by +-column i of W when site i flips (O(n_hidden)).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/rng.hpp"
+#include "mcmc/driver.hpp"
+
+namespace ttsolve::mcmc {
+
+struct RbmModel {
+  int64_t n_hidden = 0, dim = 0;
+  std::vector<double> W, WT, b, c;  // W (H x D), WT (D x H) row-major
+  std::vector<float> W32;            // W in float32 for the gradient product
+  void validate() const;
+  double log_prob(const uint8_t* x) const;
+};
+
+struct RbmChain {
+  Philox rng{0, 0};
+  std::vector<uint8_t> x, ref;
+  std::vector<double> A, A_new;        // pre-activations at x and at the proposal
+  std::vector<double> half, half_new;  // d / 2 = -(2x - 1) grad f / 2 at x and proposal
+  std::vector<double> cdf, cdf_new;    // cumulative exp(half - max)
+  double f = 0.0, f_new = 0.0, bx = 0.0, bx_new = 0.0, log_z = 0.0, log_z_new = 0.0, log_fwd = 0.0;
+  int64_t ones = 0, hamming = 0;
+  uint64_t steps = 0, accepted = 0;
+  std::vector<int64_t> draws, picks;
+};
+
+struct RbmRun {
+  RbmModel model;
+  int64_t n_flips = 1;
+  std::vector<RbmChain> chains;
+
+  void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference);
+  void run(int64_t t_begin, int64_t t_end, const Recording& rec);
+
+ private:
+  struct Block {
+    int64_t begin = 0, end = 0;
+    // sigmoid(A) (rows x H) and S W (rows x D) in float32: the gradient only steers the
+    // proposal, whose probabilities are computed from the same numbers both ways.
+    std::vector<float> S, G;
+  };
+  std::vector<Block> blocks_;
+  void refresh(Block& blk);  // exact A, f, gradient and proposal from x
+  void step(Block& blk);
+};
+
+}  // namespace ttsolve::mcmc
