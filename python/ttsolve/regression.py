@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ._extension import _core
+from ._validation import check_int
 from .basis import Basis, _as_points, evaluate_stacked
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
@@ -60,14 +61,6 @@ def _vector(v, K: int, name: str) -> np.ndarray:
     return a
 
 
-def _positive_int(v, name: str, minimum: int = 1) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-    if v < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {v}")
-    return int(v)
-
-
 def _nonneg_float(v, name: str) -> float:
     v = float(v)
     if not math.isfinite(v) or v < 0:
@@ -77,7 +70,7 @@ def _nonneg_float(v, name: str) -> float:
 
 def _initial_ranks(ranks, d: int, p: int, max_rank: int) -> list[int]:
     if isinstance(ranks, (int, np.integer)) and not isinstance(ranks, bool):
-        inner = [_positive_int(ranks, "ranks")] * (d - 1)
+        inner = [check_int(ranks, "ranks", 1)] * (d - 1)
     else:
         inner = [int(r) for r in ranks]
         if len(inner) == d + 1:
@@ -300,9 +293,9 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     y = _vector(y, K, "y")
     bases = _bases_list(basis, d)
     p = bases[0].size
-    max_rank = _positive_int(max_rank, "max_rank")
-    max_sweeps = _positive_int(max_sweeps, "max_sweeps")
-    patience = _positive_int(patience, "patience")
+    max_rank = check_int(max_rank, "max_rank", 1)
+    max_sweeps = check_int(max_sweeps, "max_sweeps", 1)
+    patience = check_int(patience, "patience", 1)
     reg = _nonneg_float(reg, "reg")
     tol = _nonneg_float(tol, "tol")
     w = None

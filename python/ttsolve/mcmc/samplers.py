@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _core
+from .._validation import as_seed, check_int
 from .models import RBM, UserModel, _SpinQuadratic
 
 __all__ = ["SAMPLERS", "SampleResult", "sample"]
@@ -49,24 +50,6 @@ class SampleResult:
         if name not in self.statistics:
             raise KeyError(f"statistic {name!r} was not recorded; have {sorted(self.statistics)}")
         return self.statistics[name]
-
-
-def _seed_int(seed: Any) -> int:
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63 - 1))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError("seed must be an int or a numpy Generator")
-    if seed < 0:
-        raise ValueError("seed must be >= 0")
-    return int(seed)
-
-
-def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
 
 
 def _check_init(init: Any, n_chains: int, dim: int, seed: int) -> np.ndarray:
@@ -147,16 +130,16 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         raise ValueError(f"unknown sampler {sampler!r}; valid names: {', '.join(SAMPLERS)}")
     if not hasattr(model, "dim") or not hasattr(model, "log_prob"):
         raise TypeError("model must have .dim and .log_prob (see ttsolve.mcmc.models)")
-    n_chains = _check_int(n_chains, "n_chains", 1)
-    n_steps = _check_int(n_steps, "n_steps", 0)
-    burn_in = _check_int(burn_in, "burn_in", 0)
-    thin = _check_int(thin, "thin", 1)
-    n_flips = _check_int(n_flips, "n_flips", 1)
+    n_chains = check_int(n_chains, "n_chains", 1)
+    n_steps = check_int(n_steps, "n_steps", 0)
+    burn_in = check_int(burn_in, "burn_in", 0)
+    thin = check_int(thin, "thin", 1)
+    n_flips = check_int(n_flips, "n_flips", 1)
     if n_flips > 1 and sampler != "gwg":
         raise ValueError("n_flips > 1 is only available for sampler='gwg'")
     if n_chains * max(model.dim, 1) > 1 << 31:
         raise MemoryError("n_chains * dim is too large")
-    seed_int = _seed_int(seed)
+    seed_int = as_seed(seed)
     init = _check_init(init, n_chains, model.dim, seed_int)
     names = _record_list(record)
     if "samples" in names and n_chains * (n_steps // thin) * model.dim > 1 << 32:
@@ -169,7 +152,7 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         ref = ref.astype(np.uint8)
     options = dict(sampler_options)
     kernel = _kernel_name(sampler, options)
-    block_size = _check_int(options.pop("block_size", 1 if sampler != "hamming_ball" else 4),
+    block_size = check_int(options.pop("block_size", 1 if sampler != "hamming_ball" else 4),
                             "block_size", 1)
     if options:
         raise TypeError(f"unexpected options for {sampler!r}: {sorted(options)}")

@@ -14,6 +14,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from .._validation import as_seed as as_int_seed, check_int
 from .problem import Problem
 
 __all__ = [
@@ -30,17 +31,6 @@ __all__ = [
 DEFAULT_MAX_BYTES = 2 * 1024**3
 
 SeedLike = Union[int, np.integer, np.random.Generator, None]
-
-
-def as_int_seed(seed: SeedLike) -> int:
-    """An integer seed from an int or a numpy Generator (which is advanced by one draw)."""
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63 - 1))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or a numpy Generator, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}")
-    return int(seed)
 
 
 def _generator(seed: SeedLike) -> np.random.Generator:
@@ -146,8 +136,8 @@ def simulate_paths(
         The standard normal increments: ``X[n+1] = X[n] + b dt + sigma xi[n] sqrt(dt)``.
     """
     d = problem.dim
-    n_steps = _positive_int(n_steps, "n_steps")
-    n_samples = _positive_int(n_samples, "n_samples")
+    n_steps = check_int(n_steps, "n_steps", 1)
+    n_samples = check_int(n_samples, "n_samples", 1)
     if dt is None:
         dt = (problem.T - t0) / n_steps
     dt = float(dt)
@@ -177,10 +167,3 @@ def simulate_paths(
         X[n + 1] = X[n] + b * dt + sigma_times(problem, t, X[n], xi[n]) * sq
     return X, xi
 
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)

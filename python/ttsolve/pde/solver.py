@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from .. import io as _io
+from .._validation import check_int
 from ..basis import Basis, Legendre
 from ..functional import FunctionalTT
 from ..regression import fit
@@ -87,14 +88,6 @@ def _check_problem(problem: Problem) -> None:
     lo, hi = (np.broadcast_to(np.asarray(a, dtype=float), (problem.dim,)) for a in problem.domain)
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(hi > lo)):
         raise ValueError("problem.domain must be a finite box (lo, hi) with hi > lo in every coordinate")
-
-
-def _int_arg(v: Any, name: str, minimum: int) -> int:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    if v < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {v}")
-    return int(v)
 
 
 def default_basis(problem: Problem, degree: int) -> list[Basis]:
@@ -189,7 +182,7 @@ class Solution:
             if p.reference_stderr:
                 out["v0_reference_stderr"] = p.reference_stderr / abs(p.reference_value)
         if p.exact is not None:
-            X, _ = simulate_paths(p, self.n_steps, _int_arg(n_paths, "n_paths", 1), seed=seed)
+            X, _ = simulate_paths(p, self.n_steps, check_int(n_paths, "n_paths", 1), seed=seed)
             errs = []
             for n in range(self.first_solved_step, self.n_steps + 1):
                 t = n * self.dt
@@ -209,7 +202,7 @@ class Solution:
         from .problems import pde_residual as _residual
 
         p = self.problem
-        X, _ = simulate_paths(p, self.n_steps, _int_arg(n_paths, "n_paths", 1), seed=seed)
+        X, _ = simulate_paths(p, self.n_steps, check_int(n_paths, "n_paths", 1), seed=seed)
         first = max(self.first_solved_step, 1)
         steps = np.unique(np.linspace(first, self.n_steps - 1, max(1, int(n_times))).round().astype(int))
         per_time = []
@@ -430,12 +423,12 @@ def solve(
     _check_problem(problem)
     if scheme not in ("implicit", "explicit"):
         raise ValueError(f"scheme must be 'implicit' or 'explicit', got {scheme!r}")
-    N = _int_arg(problem.defaults.get("n_steps", 100) if n_steps is None else n_steps, "n_steps", 1)
-    K = _int_arg(n_samples, "n_samples", 1)
-    degree = _int_arg(degree, "degree", 0)
-    max_rank = _int_arg(max_rank, "max_rank", 1)
-    max_fixed_point = _int_arg(max_fixed_point, "max_fixed_point", 1)
-    Kv = max(100, K // 4) if n_validation is None else _int_arg(n_validation, "n_validation", 0)
+    N = check_int(problem.defaults.get("n_steps", 100) if n_steps is None else n_steps, "n_steps", 1)
+    K = check_int(n_samples, "n_samples", 1)
+    degree = check_int(degree, "degree", 0)
+    max_rank = check_int(max_rank, "max_rank", 1)
+    max_fixed_point = check_int(max_fixed_point, "max_fixed_point", 1)
+    Kv = max(100, K // 4) if n_validation is None else check_int(n_validation, "n_validation", 0)
     fixed_point_tol = float(fixed_point_tol)
     if not fixed_point_tol >= 0:
         raise ValueError(f"fixed_point_tol must be >= 0, got {fixed_point_tol}")
