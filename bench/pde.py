@@ -1,12 +1,15 @@
 """Benchmark of the BSDE/functional-TT PDE solver (issue 5).
 
     python bench/pde.py                 # every section (long)
-    python bench/pde.py hjb             # HJB d=100, implicit + explicit, K=2000
-    python bench/pde.py hjb-k           # HJB d=100 implicit, error vs K
+    python bench/pde.py hjb             # HJB d=100, implicit + explicit, K=2000, seed 0
+    python bench/pde.py hjb-seeds       # HJB d=100 implicit, K=2000, seeds 0..7 (error statistics)
+    python bench/pde.py hjb-k           # HJB d=100 implicit, error vs K up to 20000
     python bench/pde.py wells sin cir deep
 
-Prints one table row per run: problem, scheme, N, K, V(0,x0), reference, rel. error of V(0,x0),
-mean rel. error along 200 independent test paths (when an exact solution exists), time.
+Every run uses the problem's default solver settings (``problem.defaults``, shown in the
+table) unless the section says otherwise.  One table row per run: problem, scheme, settings,
+V(0,x0), reference, rel. error of V(0,x0), mean pointwise and L2 relative error along 200
+independent test paths (when an exact solution exists), time.
 """
 
 from __future__ import annotations
@@ -15,53 +18,80 @@ import os
 import sys
 import time
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(__file__))
 
 from ttsolve.pde import get_problem, solve  # noqa: E402
 
 
-def run(name, dim, scheme, K, n_steps=None, paths=True, **kw):
+def _settings(sol) -> str:
+    s = sol.settings
+    out = f"deg {s['degree']} r {s['max_rank']}"
+    if s["inner_samples"]:
+        out += f" M {s['inner_samples']}"
+        if s["scheme"] == "implicit" and s["inner_samples_g"] != s["inner_samples"]:
+            out += f"/{s['inner_samples_g']}"
+    if s["scheme"] == "implicit":
+        out += f" fp<={s['max_fixed_point']}"
+    return out
+
+
+def run(name, dim, scheme="implicit", K=2000, paths=True, **kw):
     p = get_problem(name, dim=dim)
     t0 = time.perf_counter()
-    sol = solve(p, scheme=scheme, n_samples=K, n_steps=n_steps, **kw)
+    sol = solve(p, scheme=scheme, n_samples=K, **kw)
     t = time.perf_counter() - t0
     err = sol.relative_error(n_paths=200) if paths else {}
     ref = p.reference_value
     if ref is not None:
         err["v0"] = abs(sol.v0 - ref) / abs(ref)
-    print(f"| {name} | {dim} | {scheme} | {sol.n_steps} | {K} | {sol.v0:.6f} | "
-          f"{'-' if ref is None else f'{ref:.6f}'} | {err.get('v0', float('nan')):.2e} | "
-          f"{err.get('path_mean', float('nan')):.2e} | {t:.1f} |", flush=True)
-    return sol, t
+    print(f"| {name} | {dim} | {scheme} | {_settings(sol)} | {sol.n_steps} | {K} | seed {kw.get('seed', 0)} | "
+          f"{sol.v0:.6f} | {'-' if ref is None else f'{ref:.6f}'} | {err.get('v0', float('nan')):.2e} | "
+          f"{err.get('path_mean', float('nan')):.2e} | {err.get('path_l2', float('nan')):.2e} | {t:.1f} |", flush=True)
+    return sol, t, err
 
 
 def main(sections):
-    print("| problem | d | scheme | N | K | V(0,x0) | reference | rel.err V0 | mean rel.err paths | time [s] |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| problem | d | scheme | settings | N | K | seed | V(0,x0) | reference | rel.err V0 | "
+          "mean rel.err paths | L2 rel.err paths | time [s] |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     budget = None
     if "hjb" in sections:
-        _, budget = run("hjb", 100, "implicit", 2000)
-        run("hjb", 100, "explicit", 2000)
+        _, budget, _ = run("hjb", 100)
+        run("hjb", 100, "explicit")
+        run("hjb", 100, inner_samples=0)  # the paper's scheme: own increment + martingale term
+    if "hjb-seeds" in sections:
+        errs = [run("hjb", 100, seed=s, paths=s < 2)[2]["v0"] for s in range(8)]
+        print(f"HJB K=2000 over 8 seeds: rel.err V0 mean {np.mean(errs):.2e}, rms "
+              f"{np.sqrt(np.mean(np.square(errs))):.2e}, max {np.max(errs):.2e}")
     if "hjb-k" in sections:
         for K in (500, 1000, 2000, 5000, 10000, 20000):
-            run("hjb", 100, "implicit", K, paths=False)
+            run("hjb", 100, K=K, paths=False)
     if "wells" in sections:
-        run("doublewell", 50, "implicit", 2000, degree=3, max_rank=2, paths=False)
-        run("doublewell-interacting", 20, "implicit", 2000, degree=3, max_rank=3, paths=False)
+        for s in range(3):
+            run("doublewell", 50, paths=False, seed=s)
+        for s in range(3):
+            run("doublewell-interacting", 20, paths=False, seed=s)
     if "sin" in sections:
-        run("unboundedsin", 10, "implicit", 2000, degree=3, max_rank=3)
+        run("unboundedsin", 10)
+        run("unboundedsin", 10, "explicit")
+        run("unboundedsin", 10, "explicit", n_steps=400)
     if "cir" in sections:
         for scheme in ("explicit", "implicit"):
-            sol, _ = run("cir", 100, scheme, 2000, degree=2, max_rank=2, paths=False)
-            print(f"  CIR {scheme} PDE residual: {sol.pde_residual(n_paths=20, n_times=3)['mean_abs']:.3e}")
+            sol, _, _ = run("cir", 100, scheme, K=1000, paths=False, degree=2, max_rank=1)
+            r = sol.pde_residual(n_paths=50, n_times=10)
+            print(f"  CIR {scheme} PDE residual along 50 test paths at 10 times: mean |r| {r['mean_abs']:.3e}, "
+                  f"rms {r['rms']:.3e}")
     if "deep" in sections:
         from deep_bsde import deep_bsde
 
-        out = deep_bsde("hjb", dim=100, budget=budget or 35.0)
         ref = get_problem("hjb", dim=100).reference_value
-        print(f"Deep BSDE HJB d=100, budget {budget or 35.0:.0f} s: y0 {out['y0']:.6f}, "
-              f"rel.err {abs(out['y0'] - ref) / ref:.2e}, iterations {out['iterations']}")
+        for b in (budget or 10.0, 60.0):
+            out = deep_bsde("hjb", dim=100, budget=b)
+            print(f"Deep BSDE HJB d=100, budget {b:.0f} s: y0 {out['y0']:.6f}, "
+                  f"rel.err {abs(out['y0'] - ref) / ref:.2e}, iterations {out['iterations']}", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["hjb", "hjb-k", "wells", "sin", "cir", "deep"])
+    main(sys.argv[1:] or ["hjb", "hjb-seeds", "hjb-k", "wells", "sin", "cir", "deep"])

@@ -36,9 +36,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     problem = get_problem(args.name, **kwargs)
     t0 = time.perf_counter()
     sol = solve(problem, scheme=args.scheme, n_steps=args.n_steps, n_samples=args.n_samples, degree=args.degree,
-                max_rank=args.max_rank, seed=args.seed, method=args.method, progress=args.progress)
+                max_rank=args.max_rank, seed=args.seed, method=args.method, progress=args.progress,
+                inner_samples=args.inner_samples)
     elapsed = time.perf_counter() - t0
-    print(f"{problem.name} d={problem.dim} T={problem.T} scheme={args.scheme} N={sol.n_steps} K={args.n_samples}")
+    st = sol.settings
+    print(f"{problem.name} d={problem.dim} T={problem.T} scheme={args.scheme} N={sol.n_steps} K={args.n_samples} "
+          f"degree={st['degree']} max_rank={st['max_rank']} method={st['method']} inner_samples={st['inner_samples']}")
     print(f"V(0, x0)       = {sol.v0:.10g}")
     if problem.reference_value is not None:
         se = f" +- {problem.reference_stderr:.2g} (MC stderr)" if problem.reference_stderr else " (exact)"
@@ -61,9 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     sol.add_argument("--scheme", choices=("implicit", "explicit"), default="implicit")
     sol.add_argument("--n-steps", type=int, default=None, help="default: the problem's")
     sol.add_argument("--n-samples", type=int, default=2000)
-    sol.add_argument("--degree", type=int, default=0)
-    sol.add_argument("--max-rank", type=int, default=1)
-    sol.add_argument("--method", choices=("als", "salsa"), default="als")
+    sol.add_argument("--degree", type=int, default=None, help="default: the problem's")
+    sol.add_argument("--max-rank", type=int, default=None, help="default: the problem's")
+    sol.add_argument("--method", choices=("als", "salsa"), default=None, help="default: the problem's")
+    sol.add_argument("--inner-samples", type=int, default=None,
+                     help="antithetic pairs per step for the conditional expectation (default: the problem's)")
     sol.add_argument("--seed", type=int, default=0)
     sol.add_argument("--threads", type=int, default=None)
     sol.add_argument("--progress", action="store_true", help="show a progress bar")

@@ -107,6 +107,11 @@ class FunctionalTT:
         return arr
 
     def _eval(self, X, mode: str, derivative: int) -> np.ndarray:
+        if self._bases[0].size == 1 and X.shape[0] > 1:
+            # degree-0 bases: the TT part is a constant (zero derivatives); evaluate it once
+            if mode != "value":
+                return np.zeros(X.shape if mode == "grad" else X.shape[0])
+            return np.full(X.shape[0], self._eval(X[:1], mode, 0)[0])
         Phi = evaluate_stacked(self._bases, X, 0)
         D = evaluate_stacked(self._bases, X, derivative) if derivative else None
         return _core.functional_eval(self.tt.cores, Phi, mode, D)

@@ -33,7 +33,8 @@ class FitReport:
     ranks : TT ranks after each sweep
     sweeps : number of sweeps run
     time : wall time in seconds
-    stop_reason : "tol", "max_sweeps" or "validation" (early stopping; best model returned)
+    stop_reason : "tol", "max_sweeps", "validation" (early stopping; best model returned) or
+        "closed form" (degree-0 bases: the model C + c g is solved directly, no sweeps)
     best_sweep : sweep whose model was returned (1-based; 0 = the initial model)
     fallback_solves : local solves that needed the eigen-decomposition fallback
     """
@@ -361,6 +362,11 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         warnings.warn(f"fit: K={K} is below the {largest} unknowns of a local problem; "
                       f"the solution is determined by the ridge term reg={reg}", RuntimeWarning, stacklevel=2)
 
+    if p == 1:
+        # Degree-0 bases: the TT part is one constant, so the model is a + c g, linear in two
+        # unknowns; solve it in closed form instead of sweeping over d scalar cores.
+        return _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0)
+
     Phi = evaluate_stacked(bases, X, 0)
     Phiv = evaluate_stacked(bases, Xv, 0) if Xv is not None else None
 
@@ -461,3 +467,35 @@ def _truncate(cores, rel: float):
         cores[k] = u[:, :keep].reshape(r, p, keep)
         cores[k + 1] = np.einsum("ab,bjc->ajc", sv[:keep, None] * vt[:keep], cores[k + 1])
     return [np.ascontiguousarray(c) for c in cores]
+
+
+def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0):
+    """Weighted ridge least squares for f = C prod_k phi_0 + c g (every basis of size 1).
+
+    The cores are C, 1, ..., 1, so the ridge term reg ||core||^2 of the sweep becomes reg C^2
+    (c is not penalised, as in the sweep); the result equals one ALS sweep's.
+    """
+    d = X.shape[1]
+    phi0 = evaluate_stacked(bases, X[:1], 0)[0, :, 0]
+    column = float(np.prod(phi0))
+    ww = np.ones_like(y) if w is None else w
+    wsum = float(np.sum(ww))
+    sw = np.sqrt(ww)
+    cols = [np.full_like(y, column)] + ([g] if g is not None else [])
+    A = np.column_stack(cols) * sw[:, None]
+    rhs = y * sw
+    if reg > 0:  # the ridge row sqrt(reg wsum) C = 0
+        A = np.vstack([A, np.eye(1, A.shape[1]) * math.sqrt(reg * wsum)])
+        rhs = np.append(rhs, 0.0)
+    coef = np.linalg.lstsq(A, rhs, rcond=None)[0]
+    C, c = float(coef[0]), (float(coef[1]) if g is not None else 0.0)
+    cores = [np.full((1, 1, 1), C)] + [np.ones((1, 1, 1)) for _ in range(d - 1)]
+    report = FitReport()
+    report.residuals.append(_relres(column * C + (c * g if g is not None else 0.0), y, w))
+    if Xv is not None:
+        report.validation.append(_relres(column * C + (c * gv if gv is not None else 0.0), yv, None))
+    report.ranks.append(tuple([1] * (d + 1)))
+    report.sweeps = report.best_sweep = 1
+    report.stop_reason = "closed form"
+    report.time = time.perf_counter() - t0
+    return FunctionalTT(TensorTrain(cores), basis, c), report

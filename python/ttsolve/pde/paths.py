@@ -10,6 +10,7 @@ implicit backward scheme needs them (Z . xi sqrt(dt) is the martingale increment
 
 from __future__ import annotations
 
+import os
 from typing import Any, Union
 
 import numpy as np
@@ -26,9 +27,17 @@ __all__ = [
     "sigma_covariance_trace",
 ]
 
+def _half_physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, ValueError, OSError):
+        return 2 * 1024**3
+
+
 # Paths and increments together may not exceed this many bytes unless ``max_bytes`` is raised:
-# 2 GiB is already a large share of a small machine's memory.
-DEFAULT_MAX_BYTES = 2 * 1024**3
+# half the machine's physical memory (2 GiB where it cannot be queried), so that an absurd
+# n_samples gives a MemoryError instead of swapping the machine to a halt.
+DEFAULT_MAX_BYTES = _half_physical_memory()
 
 SeedLike = Union[int, np.integer, np.random.Generator, None]
 

@@ -89,7 +89,7 @@ def _with_domain(problem: Problem, **pilot: Any) -> Problem:
 
 def _make_problem(
     *, dim, T, x0, drift, sigma, h, g, grad_g, name, note, n_steps, sigma_kind="scalar",
-    exact=None, exact_gradient=None, reference=None, domain=None,
+    exact=None, exact_gradient=None, reference=None, domain=None, solver=None,
 ) -> Problem:
     """Assemble a built-in Problem: validated callables, V(0, x0) from ``exact`` unless a
     ``reference`` (value, stderr) is given, and a domain box from pilot paths unless given."""
@@ -113,7 +113,7 @@ def _make_problem(
         reference_value=None if reference is None else reference[0],
         reference_stderr=None if reference is None else reference[1],
         reference_note=note,
-        defaults=dict(n_steps=n_steps),
+        defaults=dict(n_steps=n_steps, **(solver or {})),
     )
     return problem if domain is not None else _with_domain(problem)
 
@@ -165,6 +165,7 @@ def HJB(dim: int = 100, T: float = 1.0) -> Problem:
     return _make_problem(
         dim=dim, T=T, x0=np.zeros(dim), drift=_zero_drift, sigma=lambda t, X: s, h=_half_sq_norm_h,
         g=_hjb_g, grad_g=_hjb_grad_g, name="hjb", note=note, n_steps=100,
+        solver=dict(degree=0, max_rank=1, inner_samples=4),
         exact=exact, exact_gradient=exact_gradient, domain=(np.full(dim, -half), np.full(dim, half)),
     )
 
@@ -264,7 +265,8 @@ def DoubleWell(dim: int = 50, T: float = 0.5, kappa: float = DOUBLE_WELL_KAPPA, 
 
     return _make_problem(
         dim=dim, T=T, x0=-np.ones(dim), drift=drift, sigma=lambda t, X: 1.0, h=_half_sq_norm_h,
-        g=g, grad_g=grad_g, name="doublewell", n_steps=50, exact=exact, exact_gradient=exact_gradient,
+        g=g, grad_g=grad_g, name="doublewell", n_steps=50,
+        solver=dict(degree=3, max_rank=2), exact=exact, exact_gradient=exact_gradient,
         note="separable: sum of 1-D Cole-Hopf solutions by Crank-Nicolson finite differences",
     )
 
@@ -321,6 +323,7 @@ def DoubleWellInteracting(dim: int = 20, T: float = 0.3, eta: float = 0.5, seed:
     return _make_problem(
         dim=dim, T=T, x0=-np.ones(dim), drift=drift, sigma=lambda t, X: 1.0, h=_half_sq_norm_h,
         g=g, grad_g=grad_g, name="doublewell-interacting", n_steps=30,
+        solver=dict(degree=2, max_rank=2, max_fixed_point=2),
         reference=None if ref is None else ref[:2],
         note="Cole-Hopf + Euler-Maruyama Monte Carlo" + ("" if ref is None else f" ({ref[2]})"),
     )
@@ -551,6 +554,7 @@ def UnboundedSin(dim: int = 10, T: float = 1.0) -> Problem:
     return _make_problem(
         dim=dim, T=T, x0=np.full(dim, 0.5), drift=_zero_drift, sigma=lambda t, X: s,
         h=_checked(h, dim, "h"), g=g, grad_g=grad_g, name="unboundedsin", n_steps=100,
+        solver=dict(degree=3, max_rank=2, inner_samples=8, inner_samples_g=1024),
         exact=exact, exact_gradient=exact_gradient, note="closed-form exact solution",
     )
 

@@ -32,7 +32,7 @@ from .._validation import check_int
 from ..basis import Basis, Legendre
 from ..functional import FunctionalTT
 from ..regression import fit
-from .paths import as_int_seed, sigma_transpose_times, simulate_paths
+from .paths import as_int_seed, sigma_times, sigma_transpose_times, simulate_paths
 from .problem import Problem
 
 __all__ = ["solve", "Solution", "StepDiagnostics", "SolverDivergedError"]
@@ -173,7 +173,8 @@ class Solution:
 
         Returns a dict with ``v0`` (|V(0,x0) - ref| / |ref|, when a reference value exists) and,
         when ``problem.exact`` exists, ``path_mean`` / ``path_max``: the mean/max over time steps
-        and independent test paths of |V - V_exact| / |V_exact|.
+        and independent test paths of |V - V_exact| / |V_exact|, and ``path_l2``:
+        ||V - V_exact|| / ||V_exact|| over the same points (meaningful also where V changes sign).
         """
         p = self.problem
         out: dict = {}
@@ -183,14 +184,19 @@ class Solution:
                 out["v0_reference_stderr"] = p.reference_stderr / abs(p.reference_value)
         if p.exact is not None:
             X, _ = simulate_paths(p, self.n_steps, check_int(n_paths, "n_paths", 1), seed=seed)
-            errs = []
+            errs, diff, refs = [], [], []
             for n in range(self.first_solved_step, self.n_steps + 1):
                 t = n * self.dt
                 ref = _checked_array(p.exact(t, X[n]), (X.shape[1],), "exact", n)
-                errs.append(np.abs(self.value(t, X[n]) - ref) / np.maximum(np.abs(ref), 1e-300))
+                err = np.abs(self.value(t, X[n]) - ref)
+                errs.append(err / np.maximum(np.abs(ref), 1e-300))
+                diff.append(err)
+                refs.append(ref)
             errs = np.concatenate(errs)
             out["path_mean"] = float(errs.mean())
             out["path_max"] = float(errs.max())
+            # pointwise relative errors explode where V crosses zero; the L2 ratio does not
+            out["path_l2"] = float(np.linalg.norm(np.concatenate(diff)) / np.linalg.norm(np.concatenate(refs)))
         return out
 
     def pde_residual(self, n_paths: int = 100, n_times: int = 10, seed: int = 2025, eps: float = 1e-4) -> dict:
@@ -341,7 +347,7 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- the solver
 
-_PathSet = tuple  # (X (N+1, K, d), xi (N, K, d), gX (N+1, K), ggX (N+1, K, d))
+_PathSet = tuple  # (X (N+1, K, d), xi (N, K, d), gX (N+1, K)); grad g is computed per step
 
 
 def _path_set(problem: Problem, N: int, K: int, seed: int) -> _PathSet:
@@ -350,8 +356,7 @@ def _path_set(problem: Problem, N: int, K: int, seed: int) -> _PathSet:
         if not np.all(np.isfinite(X[n])):
             raise ValueError(f"drift/sigma produced NaN or inf paths (time step {n})")
     gX = np.stack([_g_values(problem, X[n], n) for n in range(N + 1)])
-    ggX = np.stack([_grad_g_values(problem, X[n], n) for n in range(N + 1)])
-    return X, xi, gX, ggX
+    return X, xi, gX
 
 
 def _settings_key(settings: dict) -> str:
@@ -363,20 +368,22 @@ def solve(
     scheme: str = "implicit",
     n_steps: Optional[int] = None,
     n_samples: int = 2000,
-    degree: int = 0,
-    max_rank: int = 1,
+    degree: Optional[int] = None,
+    max_rank: Optional[int] = None,
     basis=None,
     seed=0,
     n_validation: Optional[int] = None,
-    max_fixed_point: int = 10,
+    max_fixed_point: Optional[int] = None,
     fixed_point_tol: float = 1e-6,
-    method: str = "als",
+    method: Optional[str] = None,
     reg: float = 1e-10,
     max_sweeps: Optional[int] = None,
     tol: float = 1e-8,
     progress: Union[bool, Callable[[int, StepDiagnostics], None]] = False,
     checkpoint: Optional[Union[str, os.PathLike]] = None,
     divergence_threshold: float = 1e8,
+    inner_samples: Optional[int] = None,
+    inner_samples_g: Optional[int] = None,
 ) -> Solution:
     """Solve the problem's PDE backwards in time with functional TTs.
 
@@ -385,26 +392,29 @@ def solve(
     problem : Problem
     scheme : "implicit" or "explicit"
     n_steps : int >= 1, optional
-        Time steps N (default ``problem.defaults['n_steps']``, else 100).
+        Time steps N.  This and the other arguments documented as "problem default" fall back to
+        ``problem.defaults[name]`` when not given (the built-in problems carry tested settings),
+        else to the value in brackets.
     n_samples : int >= 1
         Training paths K.
-    degree : int >= 0
-        Polynomial degree of the default basis (Legendre on ``problem.domain``).
-    max_rank : int >= 1
-        TT rank (ALS) or rank cap (SALSA).
+    degree : int >= 0, optional
+        Problem default [0]. Polynomial degree of the default basis (Legendre on ``problem.domain``).
+    max_rank : int >= 1, optional
+        Problem default [1]. TT rank (ALS) or rank cap (SALSA).
     basis : Basis or list of Basis, optional
         Overrides the default basis.
     seed : int or numpy Generator
         Seeds the training paths, the validation paths and every regression.
     n_validation : int, optional
         Independent validation paths (default ``max(100, n_samples // 4)``; 0 disables validation).
-    max_fixed_point : int >= 1
-        Implicit scheme: iteration cap of the fixed-point loop.
+    max_fixed_point : int >= 1, optional
+        Problem default [10]. Implicit scheme: iteration cap of the fixed-point loop.
     fixed_point_tol : float >= 0
         Implicit scheme: stop when the relative change of V^k on the training points is below it.
-        The loop also stops when the validation residual stops improving.
+        The loop also stops, keeping the previous iterate, when the change stops decreasing
+        (the noise floor of the fit is reached, or the map is not a contraction).
     method, reg, max_sweeps, tol
-        Passed to :func:`ttsolve.regression.fit`. ``max_sweeps`` defaults to 1 for degree 0 and
+        ``method`` is a problem default ["als"]. Passed to :func:`ttsolve.regression.fit`. ``max_sweeps`` defaults to 1 for degree 0 and
         rank 1 (every local problem is then the whole problem a + c g, solved exactly at once), else 4.
     progress : bool or callable
         True shows a tqdm bar; a callable is called as ``progress(n, diagnostics)`` after step n
@@ -412,6 +422,16 @@ def solve(
     checkpoint : path, optional
         Directory; every finished step is saved there, and a rerun with the same arguments resumes
         from the saved steps (giving exactly the result of an uninterrupted run).
+    inner_samples : int >= 0, optional
+        Problem default [0]. 0: the target uses each path's own next point, with the martingale term
+        Z . dW as control variate (the TT-PDE paper's schemes). M >= 1: E[V_{n+1}(X_{n+1}) | X_n]
+        (explicit: of V_{n+1} + dt h) is estimated by M antithetic pairs of Euler increments
+        around X_n + b dt, the first pair being the path's own. Unbiased like the default, with
+        much less noise when V_{n+1} is strongly curved, at the cost of 2M - 1 extra evaluations
+        of V_{n+1} (and g) per step; the martingale term is then not needed.
+    inner_samples_g : int >= 1, optional
+        Problem default [``inner_samples``]. Implicit scheme with ``inner_samples >= 1``: antithetic
+        pairs for the additive term c g alone (g is cheap, so many pairs cost little).
     divergence_threshold : float
         A fit whose relative residual exceeds this, or which produces NaN/inf, raises
         :class:`SolverDivergedError` (its ``solution`` holds the steps solved so far).
@@ -423,11 +443,20 @@ def solve(
     _check_problem(problem)
     if scheme not in ("implicit", "explicit"):
         raise ValueError(f"scheme must be 'implicit' or 'explicit', got {scheme!r}")
-    N = check_int(problem.defaults.get("n_steps", 100) if n_steps is None else n_steps, "n_steps", 1)
+    def default(value, name, fallback):
+        return problem.defaults.get(name, fallback) if value is None else value
+
+    N = check_int(default(n_steps, "n_steps", 100), "n_steps", 1)
+    degree = default(degree, "degree", 0)
+    max_rank = default(max_rank, "max_rank", 1)
+    method = default(method, "method", "als")
+    inner_samples = check_int(default(inner_samples, "inner_samples", 0), "inner_samples", 0)
+    inner_samples_g = check_int(default(inner_samples_g, "inner_samples_g", max(inner_samples, 1)),
+                                "inner_samples_g", 1)
     K = check_int(n_samples, "n_samples", 1)
     degree = check_int(degree, "degree", 0)
     max_rank = check_int(max_rank, "max_rank", 1)
-    max_fixed_point = check_int(max_fixed_point, "max_fixed_point", 1)
+    max_fixed_point = check_int(default(max_fixed_point, "max_fixed_point", 10), "max_fixed_point", 1)
     Kv = max(100, K // 4) if n_validation is None else check_int(n_validation, "n_validation", 0)
     fixed_point_tol = float(fixed_point_tol)
     if not fixed_point_tol >= 0:
@@ -445,11 +474,16 @@ def solve(
     settings = dict(scheme=scheme, n_steps=N, n_samples=K, degree=degree, max_rank=max_rank, seed=seed,
                     n_validation=Kv, max_fixed_point=max_fixed_point, fixed_point_tol=fixed_point_tol,
                     method=method, reg=reg, max_sweeps=max_sweeps, tol=tol, name=problem.name, dim=d,
+                    inner_samples=inner_samples, inner_samples_g=inner_samples_g,
                     T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis))
 
     seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
     train = _path_set(problem, N, K, int(seeds[0]))
     valid = _path_set(problem, N, Kv, int(seeds[1])) if Kv > 0 else None
+    # A constant g (e.g. a bond paying 1) duplicates the TT's constant function: the extra
+    # coefficient would be unidentifiable (and unpenalised), so the ansatz drops it.
+    gspread = float(np.ptp(train[2]))
+    settings["extra_term"] = bool(gspread > 1e-12 * max(1.0, float(np.max(np.abs(train[2])))))
     dt = float(problem.T) / N
     solution = Solution(problem, N, [None] * N, np.zeros(N), [None] * N, settings)
     models, shifts, diags = solution.models, solution.shifts, solution.diagnostics
@@ -522,17 +556,28 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     sets = [train] + ([valid] if valid is not None else [])
 
     # V_{n+1} and Z_{n+1} at X_{n+1} on both path sets (the data of both schemes).
+    def next_target(Xn1, gn1, ggn1):
+        """V_{n+1} at X_{n+1} (plus dt h there for the explicit scheme)."""
+        Y1 = _value(problem, models, shifts, n + 1, Xn1, gn1)
+        if scheme == "explicit":
+            Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, ggn1), n + 1)
+            return Y1 + dt * _h(problem, t_n, Xn1, Y1, Z1, n), Y1
+        return Y1, Y1
+
+    M, Mg = settings["inner_samples"], settings["inner_samples_g"]
     data = []
     scale = 1.0
-    for X, xi, gX, ggX in sets:
-        Xn1 = X[n + 1]
-        Y1 = _value(problem, models, shifts, n + 1, Xn1, gX[n + 1])
-        base = Y1
+    for which, (X, xi, gX) in enumerate(sets):
+        ggn1 = _grad_g_values(problem, X[n + 1], n + 1) if scheme == "explicit" else None
+        base, Y1 = next_target(X[n + 1], gX[n + 1], ggn1)
         scale = max(scale, float(np.max(np.abs(Y1))))
-        if scheme == "explicit":
-            Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, ggX[n + 1]), n + 1)
-            base = Y1 + dt * _h(problem, t_n, Xn1, Y1, Z1, n)
-        data.append((X[n], xi[n] * math.sqrt(dt), gX[n], ggX[n], base))
+        dW = xi[n] * math.sqrt(dt)
+        if M > 0:
+            seq = np.random.SeedSequence([step_seed, which])
+            base = _conditional_mean(problem, n, t_n, dt, X[n], X[n + 1], base, gX[n + 1], M, Mg, scheme,
+                                     solution, next_target, seq)
+            dW = np.zeros_like(dW)  # the antithetic pairs cancel the martingale term exactly
+        data.append((X[n], dW, gX[n], _grad_g_values(problem, X[n], n), base))
 
     init = models[n + 1] if n + 1 < N else None
     fit_kwargs = dict(method=settings["method"], max_rank=settings["max_rank"], reg=settings["reg"],
@@ -550,7 +595,9 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         if not big <= threshold * scale:
             raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})", solution, n)
         val = (data[1][0], yv) if valid is not None else None
-        extra = (gXn, data[1][2]) if valid is not None else (gXn,)
+        extra = None
+        if settings["extra_term"]:
+            extra = (gXn, data[1][2]) if valid is not None else (gXn,)
         ranks = first_ranks if init_model is None else None
         model, rep = fit(Xn, y, bases, validation=val, extra=extra, init=init_model, ranks=ranks, **fit_kwargs)
         res = rep.residuals[rep.best_sweep - 1] if rep.residuals else math.inf
@@ -574,7 +621,7 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         return base_s + dt * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
 
     current = init
-    prev_val = math.inf
+    prev_change = math.inf
     change = math.inf
     stop = "max_fixed_point"
     k = 0
@@ -582,19 +629,77 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     for k in range(1, settings["max_fixed_point"] + 1):
         y, Yk = target(current, Xn, dW, gXn, ggXn, base, Ynew)
         yv = target(current, *data[1][:5])[0] if valid is not None else None
-        model, rep, res, vres = do_fit(y, yv, current)
+        model, rep, new_res, new_vres = do_fit(y, yv, current)
         Ynew = model(Xn, g=gXn)
-        change = _relative(Ynew, Yk)
-        current = model
+        new_change = _relative(Ynew, Yk)
+        if k > 1 and new_change >= prev_change:
+            # not contracting (noise floor reached, or the map is expansive): keep V^{k-1}
+            stop = "not contracting"
+            break
+        current, res, vres, change = model, new_res, new_vres, new_change
+        prev_change = change
         if change <= settings["fixed_point_tol"]:
             stop = "change"
             break
-        if valid is not None and k > 1 and vres >= prev_val * (1 - 1e-12):
-            stop = "validation"
-            break
-        prev_val = vres
     diag = StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)
     return current, 0.0, diag
+
+
+def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, g_own, M, Mg, scheme, solution, next_target, seq):
+    """E[F(X_{n+1}) | X_n] for the target F(X_{n+1}) whose value on the paths is ``own``.
+
+    Explicit scheme: F = V_{n+1} + dt h, by M antithetic pairs. Implicit scheme: F = V_{n+1} =
+    TT_{n+1} + c g, the TT part by M pairs and c g by Mg pairs (g is cheap to evaluate and is
+    usually the most curved part, hence the noisiest).
+    """
+    drift = _checked_array(problem.drift(t_n, Xn), Xn.shape, "drift", n)
+    centre = Xn + drift * dt
+    if scheme == "explicit":
+        def full(X):
+            return next_target(X, _g_values(problem, X, n + 1), _grad_g_values(problem, X, n + 1))[0]
+
+        return _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, full, seq)
+    N = solution.n_steps
+    tt_seq, g_seq = seq.spawn(2)
+    c = solution.models[n + 1].extra_coef if n + 1 < N else 1.0
+    g_mean = 0.0
+    if c != 0.0:
+        def g_of(X):
+            return _g_values(problem, X, n + 1)
+
+        g_mean = _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, g_own, Mg, g_of, g_seq)
+    if n + 1 == N:  # V_N = g has no TT part
+        return c * g_mean
+
+    def tt_part(X):
+        return solution.models[n + 1](X, g=np.zeros(X.shape[0])) + solution.shifts[n + 1]
+
+    tt_mean = _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own - c * g_own, M, tt_part, tt_seq)
+    return tt_mean + c * g_mean
+
+
+def _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
+    """Mean of F over M antithetic pairs centre +- sigma(t_n, X_n) dW; the first pair uses the
+    path's own increment (``own`` = F(X_{n+1})), the other M - 1 are fresh. Odd-order terms of F
+    cancel within each pair, and averaging the even ones divides their variance by about 2M.
+    F is called on stacked batches of pairs (fixed chunking, so results do not depend on memory)."""
+    K, d = Xn.shape
+    rng = np.random.Generator(np.random.PCG64(seq))
+    total = own + F(2 * centre - Xn1)
+    chunk = max(1, _INNER_CHUNK_ENTRIES // (K * d))
+    left = M - 1
+    while left > 0:
+        B = min(chunk, left)
+        xi = rng.standard_normal((B, K, d))
+        step = np.concatenate([sigma_times(problem, t_n, Xn, xi[b]) for b in range(B)]) * math.sqrt(dt)
+        tiled = np.tile(centre, (B, 1))
+        vals = F(np.concatenate([tiled + step, tiled - step]))
+        total = total + vals.reshape(2 * B, K).sum(axis=0)
+        left -= B
+    return total / (2 * M)
+
+
+_INNER_CHUNK_ENTRIES = 4_000_000  # ~32 MB of inner-sample points per batch
 
 
 def _first_step(problem, scheme, dt, data, solution, settings):

@@ -1,0 +1,107 @@
+"""Antithetic inner sampling of the conditional expectation, problem defaults, constant g."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from ttsolve.pde import Problem, get_problem, solve
+from ttsolve.pde.solver import _antithetic_mean
+
+
+def _cos_problem(d=3, sigma=0.7):
+    return Problem(dim=d, T=1.0, x0=np.zeros(d), drift=lambda t, X: 0.3 * np.ones_like(X),
+                   sigma=lambda t, X: sigma, h=lambda t, X, Y, Z: np.zeros(X.shape[0]),
+                   g=lambda X: np.cos(X.sum(axis=1)), grad_g=lambda X: -np.sin(X.sum(axis=1))[:, None] * np.ones_like(X),
+                   domain=(-np.ones(d), np.ones(d)))
+
+
+def _estimates(M, K=4000, dt=0.05, seed=0):
+    p = _cos_problem()
+    rng = np.random.default_rng(seed)
+    Xn = rng.uniform(-1, 1, (K, p.dim))
+    centre = Xn + 0.3 * dt
+    Xn1 = centre + 0.7 * math.sqrt(dt) * rng.standard_normal(Xn.shape)
+
+    def F(X):
+        return np.cos(X.sum(axis=1))
+
+    est = _antithetic_mean(p, 0.0, dt, Xn, Xn1, centre, F(Xn1), M, F, np.random.SeedSequence(seed))
+    # E cos(a . (c + s dW)) = cos(a . c) exp(-s^2 |a|^2 dt / 2), a = (1, 1, 1)
+    exact = np.cos(centre.sum(axis=1)) * math.exp(-0.5 * 0.49 * 3 * dt)
+    return est - exact
+
+
+def test_antithetic_mean_is_unbiased_and_reduces_variance():
+    K = 4000
+    e1, e8 = _estimates(1, K), _estimates(8, K)
+    for e in (e1, e8):  # unbiased: the mean error is within 4 standard errors of 0
+        assert abs(e.mean()) < 4 * e.std() / math.sqrt(K)
+    # odd terms cancel in every pair; averaging 8 pairs divides the even part's variance by ~8
+    assert e8.std() < e1.std() / 2
+
+
+def test_antithetic_mean_is_exact_for_affine_functions():
+    p = _cos_problem()
+    rng = np.random.default_rng(1)
+    Xn = rng.standard_normal((50, 3))
+    centre = Xn + 0.1
+    Xn1 = centre + rng.standard_normal(Xn.shape)
+    a = np.array([1.0, -2.0, 0.5])
+    est = _antithetic_mean(p, 0.0, 0.01, Xn, Xn1, centre, Xn1 @ a + 3, 5, lambda X: X @ a + 3,
+                           np.random.SeedSequence(2))
+    np.testing.assert_allclose(est, centre @ a + 3, rtol=1e-12, atol=1e-12)
+
+
+def test_inner_samples_against_cole_hopf():
+    p = get_problem("hjb", dim=2)
+    K = 1000
+    for M in (0, 4):
+        sol = solve(p, degree=2, max_rank=2, n_samples=K, n_steps=10, inner_samples=M, max_sweeps=2,
+                    max_fixed_point=4)
+        # MC error ~ std(g)/sqrt(K) (std(g) < 1 here) plus the O(dt) bias of N = 10
+        assert abs(sol.v0 - p.reference_value) < 4 / math.sqrt(K) + 0.05
+        assert sol.settings["inner_samples"] == M
+
+
+def test_inner_samples_reproducible_and_explicit_scheme():
+    p = get_problem("hjb", dim=3)
+    kw = dict(n_samples=300, n_steps=5, inner_samples=3, inner_samples_g=7, seed=5)
+    for scheme in ("implicit", "explicit"):
+        a, b = solve(p, scheme=scheme, **kw), solve(p, scheme=scheme, **kw)
+        assert a.v0 == b.v0 and np.isfinite(a.v0)
+    with pytest.raises(ValueError, match="inner_samples"):
+        solve(p, inner_samples=-1)
+    with pytest.raises(ValueError, match="inner_samples_g"):
+        solve(p, inner_samples=2, inner_samples_g=0)
+
+
+def test_problem_defaults_and_overrides():
+    p = get_problem("doublewell-interacting", dim=3)
+    sol = solve(p, n_samples=100, max_sweeps=1)
+    assert sol.n_steps == p.defaults["n_steps"]
+    for key, value in p.defaults.items():
+        assert sol.settings[key] == value
+    sol = solve(p, n_samples=100, n_steps=2, degree=1, max_rank=1, max_sweeps=1, max_fixed_point=1)
+    assert sol.settings["degree"] == 1 and sol.settings["max_rank"] == 1 and sol.n_steps == 2
+
+
+def test_constant_terminal_value_drops_extra_term():
+    # V_t + Lap V / 2 - V = 0, V(T) = 1  ->  V(t, x) = exp(-(T - t)); g = 1 duplicates the constant
+    d = 4
+    p = Problem(dim=d, T=1.0, x0=np.zeros(d), drift=lambda t, X: np.zeros_like(X), sigma=lambda t, X: 1.0,
+                h=lambda t, X, Y, Z: -Y, g=lambda X: np.ones(X.shape[0]), grad_g=lambda X: np.zeros_like(X),
+                domain=(-3 * np.ones(d), 3 * np.ones(d)))
+    N = 20
+    sol = solve(p, n_samples=300, n_steps=N, degree=2, max_rank=1, max_fixed_point=20, fixed_point_tol=1e-12)
+    assert sol.settings["extra_term"] is False
+    assert all(m.extra_coef == 0.0 for m in sol.models)
+    # the implicit scheme's exact discrete value: V_0 = (1 + dt)^(-N)
+    assert sol.v0 == pytest.approx((1 + 1.0 / N) ** (-N), rel=1e-8)
+
+
+def test_relative_error_reports_l2():
+    p = get_problem("hjb", dim=2)
+    err = solve(p, n_samples=200, n_steps=4, max_sweeps=1).relative_error(n_paths=20)
+    assert 0 <= err["path_l2"] <= err["path_max"]
