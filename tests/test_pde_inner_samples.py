@@ -105,3 +105,30 @@ def test_relative_error_reports_l2():
     p = get_problem("hjb", dim=2)
     err = solve(p, n_samples=200, n_steps=4, max_sweeps=1).relative_error(n_paths=20)
     assert 0 <= err["path_l2"] <= err["path_max"]
+
+
+def test_gaussian_rows_streams():
+    from ttsolve import get_num_threads, set_num_threads
+    from ttsolve._extension import _core
+
+    a = _core.gaussian_rows(7, 0, 4000, 25)
+    # one stream per row: any batch of rows reproduces the same values
+    np.testing.assert_array_equal(_core.gaussian_rows(7, 1234, 10, 25), a[1234:1244])
+    assert not np.array_equal(_core.gaussian_rows(8, 0, 10, 25), a[:10])
+    before = get_num_threads()
+    for threads in (1, 2):
+        set_num_threads(threads)
+        try:
+            np.testing.assert_array_equal(_core.gaussian_rows(7, 0, 4000, 25), a)
+        finally:
+            set_num_threads(before)
+    # moments within 5 standard errors of N(0, 1)
+    n = a.size
+    assert abs(a.mean()) < 5 / math.sqrt(n)
+    assert abs(a.var() - 1) < 5 * math.sqrt(2 / n)
+    assert abs(np.mean(a**4) - 3) < 5 * math.sqrt(96 / n)
+    assert _core.gaussian_rows(1, 0, 0, 5).shape == (0, 5)
+    with pytest.raises(ValueError):
+        _core.gaussian_rows(1, 0, -1, 5)
+    with pytest.raises(ValueError):
+        _core.gaussian_rows(1, 0, 2**62, 2**4)

@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
   ttsolve::bindings::register_tt(m);
   ttsolve::bindings::register_regression(m);
   ttsolve::bindings::register_mcmc(m);
+  ttsolve::bindings::register_pde(m);
 }

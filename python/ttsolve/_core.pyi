@@ -76,3 +76,6 @@ def _mcmc_quad_transition_row(
 def _mcmc_quad_incremental_check(
     indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, x: Any, n_steps: int, seed: int,
 ) -> dict[str, Any]: ...
+
+# ---- pde ----------------------------------------------------------------------
+def gaussian_rows(seed: int, first_row: int, n_rows: int, n_cols: int) -> npt.NDArray[np.float64]: ...

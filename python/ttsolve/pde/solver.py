@@ -28,8 +28,9 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from .. import io as _io
+from .._extension import _core
 from .._validation import check_int
-from ..basis import Basis, Legendre
+from ..basis import Basis, H2Orthogonal
 from ..functional import FunctionalTT
 from ..regression import fit
 from .paths import as_int_seed, sigma_times, sigma_transpose_times, simulate_paths
@@ -91,14 +92,19 @@ def _check_problem(problem: Problem) -> None:
 
 
 def default_basis(problem: Problem, degree: int) -> list[Basis]:
-    """Legendre polynomials of ``degree`` on the problem's domain box, one per coordinate."""
+    """H2-orthonormal polynomials of ``degree`` on the problem's domain box, one per coordinate.
+
+    As in the TT-PDE paper: with this basis the ridge term of the regression penalises the H^2 norm
+    of each mode, i.e. curvature and slope, not just size. With Legendre polynomials (an L^2 penalty)
+    noise in the fitted gradients is amplified through h(.., Z) from step to step, and e.g. the
+    double-well problems diverge (bench/README.md)."""
     lo, hi = (np.broadcast_to(np.asarray(a, dtype=float), (problem.dim,)) for a in problem.domain)
     cache: dict[tuple, Basis] = {}
     out = []
     for a, b in zip(lo, hi):
         key = (float(a), float(b))
         if key not in cache:
-            cache[key] = Legendre(degree, domain=key)
+            cache[key] = H2Orthogonal(degree, domain=key)
         out.append(cache[key])
     return out
 
@@ -398,7 +404,7 @@ def solve(
     n_samples : int >= 1
         Training paths K.
     degree : int >= 0, optional
-        Problem default [0]. Polynomial degree of the default basis (Legendre on ``problem.domain``).
+        Problem default [0]. Polynomial degree of the default basis (H2-orthonormal polynomials on ``problem.domain``).
     max_rank : int >= 1, optional
         Problem default [1]. TT rank (ALS) or rank cap (SALSA).
     basis : Basis or list of Basis, optional
@@ -682,20 +688,26 @@ def _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
     """Mean of F over M antithetic pairs centre +- sigma(t_n, X_n) dW; the first pair uses the
     path's own increment (``own`` = F(X_{n+1})), the other M - 1 are fresh. Odd-order terms of F
     cancel within each pair, and averaging the even ones divides their variance by about 2M.
-    F is called on stacked batches of pairs (fixed chunking, so results do not depend on memory)."""
+
+    F is called on stacked batches of pairs. The fresh increments come from the compiled Philox
+    generator with one stream per (pair, path), so they depend only on ``seq``, never on the
+    thread count or on the batching."""
     K, d = Xn.shape
-    rng = np.random.Generator(np.random.PCG64(seq))
+    seed = int(seq.generate_state(1, dtype=np.uint64)[0])
     total = own + F(2 * centre - Xn1)
     chunk = max(1, _INNER_CHUNK_ENTRIES // (K * d))
-    left = M - 1
-    while left > 0:
-        B = min(chunk, left)
-        xi = rng.standard_normal((B, K, d))
-        step = np.concatenate([sigma_times(problem, t_n, Xn, xi[b]) for b in range(B)]) * math.sqrt(dt)
-        tiled = np.tile(centre, (B, 1))
-        vals = F(np.concatenate([tiled + step, tiled - step]))
-        total = total + vals.reshape(2 * B, K).sum(axis=0)
-        left -= B
+    done = 0
+    while done < M - 1:
+        B = min(chunk, M - 1 - done)
+        xi = _core.gaussian_rows(seed, done * K, B * K, d).reshape(B, K, d)
+        points = np.empty((2, B, K, d))
+        for b in range(B):
+            points[0, b] = sigma_times(problem, t_n, Xn, xi[b])
+        points[0] *= math.sqrt(dt)
+        np.negative(points[0], out=points[1])
+        points += centre
+        total = total + F(points.reshape(2 * B * K, d)).reshape(2 * B, K).sum(axis=0)
+        done += B
     return total / (2 * M)
 
 

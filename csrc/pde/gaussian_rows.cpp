@@ -1,0 +1,27 @@
+#include "pde/gaussian_rows.hpp"
+
+#include "common/interrupt.hpp"
+#include "common/parallel.hpp"
+#include "common/rng.hpp"
+
+namespace ttsolve::pde {
+
+bool gaussian_rows(uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols, double* out) {
+  constexpr int64_t kBlock = 8192;  // rows per parallel region (few barriers) and between Ctrl-C polls
+  Interrupt interrupt;
+  for (int64_t start = 0; start < n_rows; start += kBlock) {
+    const int64_t stop = start + kBlock < n_rows ? start + kBlock : n_rows;
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(get_num_threads())
+#endif
+    for (int64_t r = start; r < stop; ++r) {
+      Philox rng(seed, first_row + uint64_t(r));
+      double* row = out + r * n_cols;
+      for (int64_t c = 0; c < n_cols; ++c) row[c] = rng.normal();
+    }
+    if (interrupt.poll()) return false;
+  }
+  return true;
+}
+
+}  // namespace ttsolve::pde
