@@ -132,3 +132,32 @@ def test_gaussian_rows_streams():
         _core.gaussian_rows(1, 0, -1, 5)
     with pytest.raises(ValueError):
         _core.gaussian_rows(1, 0, 2**62, 2**4)
+
+
+def _decay_problem(d=3):
+    # V_t + Lap V / 2 - V = 0, V(T) = 1  ->  V(t, x) = exp(-(T - t))
+    return Problem(dim=d, T=1.0, x0=np.zeros(d), drift=lambda t, X: np.zeros_like(X), sigma=lambda t, X: 1.0,
+                   h=lambda t, X, Y, Z: -Y, g=lambda X: np.ones(X.shape[0]), grad_g=lambda X: np.zeros_like(X),
+                   domain=(-3 * np.ones(d), 3 * np.ones(d)))
+
+
+def test_trapezoidal_scheme_is_second_order():
+    p = _decay_problem()
+    kw = dict(n_samples=200, degree=1, max_rank=1, max_fixed_point=30, fixed_point_tol=1e-14)
+    errors = {}
+    for N in (5, 10):
+        sol = solve(p, scheme="trapezoidal", n_steps=N, **kw)
+        dt = 1.0 / N
+        # the theta = 1/2 recursion Y_n = Y_{n+1} (1 - dt/2) / (1 + dt/2), exactly
+        assert sol.v0 == pytest.approx(((1 - dt / 2) / (1 + dt / 2)) ** N, rel=1e-9)
+        errors[N] = abs(sol.v0 - math.exp(-1.0))
+        implicit = solve(p, scheme="implicit", n_steps=N, **kw)
+        assert errors[N] < abs(implicit.v0 - math.exp(-1.0)) / 10
+    assert errors[5] / errors[10] > 3.5  # ~4 for a second-order scheme
+
+
+def test_trapezoidal_against_cole_hopf():
+    p = get_problem("hjb", dim=2)
+    K = 1000
+    sol = solve(p, scheme="trapezoidal", degree=2, max_rank=2, n_samples=K, n_steps=10, max_sweeps=2)
+    assert abs(sol.v0 - p.reference_value) < 4 / math.sqrt(K) + 0.02

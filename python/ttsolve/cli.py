@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     sol = sub.add_parser("solve", help="solve a built-in PDE problem and print V(0, x0)")
     sol.add_argument("name", help="problem name (see `ttsolve problems`)")
     sol.add_argument("--dim", type=int, default=None)
-    sol.add_argument("--scheme", choices=("implicit", "explicit"), default="implicit")
+    sol.add_argument("--scheme", choices=("implicit", "explicit", "trapezoidal"), default="implicit")
     sol.add_argument("--n-steps", type=int, default=None, help="default: the problem's")
     sol.add_argument("--n-samples", type=int, default=2000)
     sol.add_argument("--degree", type=int, default=None, help="default: the problem's")

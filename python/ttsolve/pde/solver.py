@@ -353,6 +353,9 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- the solver
 
+# (explicit, implicit) weights of h in units of dt: h at (t_{n+1}, X_{n+1}) / at (t_n, X_n)
+_SCHEME_WEIGHTS = {"explicit": (1.0, 0.0), "implicit": (0.0, 1.0), "trapezoidal": (0.5, 0.5)}
+
 _PathSet = tuple  # (X (N+1, K, d), xi (N, K, d), gX (N+1, K)); grad g is computed per step
 
 
@@ -396,7 +399,10 @@ def solve(
     Parameters
     ----------
     problem : Problem
-    scheme : "implicit" or "explicit"
+    scheme : "implicit", "explicit" or "trapezoidal"
+        "trapezoidal" (our addition) weighs h half at (t_{n+1}, X_{n+1}) with V_{n+1} (explicit part)
+        and half at (t_n, X_n) with the fixed point V^k (implicit part): the theta = 1/2 scheme,
+        second order in dt for Y where the other two are first order.
     n_steps : int >= 1, optional
         Time steps N.  This and the other arguments documented as "problem default" fall back to
         ``problem.defaults[name]`` when not given (the built-in problems carry tested settings),
@@ -447,8 +453,8 @@ def solve(
     Solution
     """
     _check_problem(problem)
-    if scheme not in ("implicit", "explicit"):
-        raise ValueError(f"scheme must be 'implicit' or 'explicit', got {scheme!r}")
+    if scheme not in _SCHEME_WEIGHTS:
+        raise ValueError(f"scheme must be 'implicit', 'explicit' or 'trapezoidal', got {scheme!r}")
     def default(value, name, fallback):
         return problem.defaults.get(name, fallback) if value is None else value
 
@@ -561,20 +567,23 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     t_n, t_next = n * dt, (n + 1) * dt
     sets = [train] + ([valid] if valid is not None else [])
 
-    # V_{n+1} and Z_{n+1} at X_{n+1} on both path sets (the data of both schemes).
+    # V_{n+1} and Z_{n+1} at X_{n+1} on both path sets (the data of all schemes).
+    w_explicit, w_implicit = (w * dt for w in _SCHEME_WEIGHTS[scheme])
+    t_explicit = t_n if scheme == "explicit" else t_next  # the paper's explicit scheme uses t_n
+
     def next_target(Xn1, gn1, ggn1):
-        """V_{n+1} at X_{n+1} (plus dt h there for the explicit scheme)."""
+        """V_{n+1} at X_{n+1}, plus the explicit part w h(t, X_{n+1}, V_{n+1}, Z_{n+1})."""
         Y1 = _value(problem, models, shifts, n + 1, Xn1, gn1)
-        if scheme == "explicit":
+        if w_explicit:
             Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, ggn1), n + 1)
-            return Y1 + dt * _h(problem, t_n, Xn1, Y1, Z1, n), Y1
+            return Y1 + w_explicit * _h(problem, t_explicit, Xn1, Y1, Z1, n), Y1
         return Y1, Y1
 
     M, Mg = settings["inner_samples"], settings["inner_samples_g"]
     data = []
     scale = 1.0
     for which, (X, xi, gX) in enumerate(sets):
-        ggn1 = _grad_g_values(problem, X[n + 1], n + 1) if scheme == "explicit" else None
+        ggn1 = _grad_g_values(problem, X[n + 1], n + 1) if w_explicit else None
         base, Y1 = next_target(X[n + 1], gX[n + 1], ggn1)
         scale = max(scale, float(np.max(np.abs(Y1))))
         dW = xi[n] * math.sqrt(dt)
@@ -624,7 +633,7 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
             Y = model(Xs, g=gs) if model is not None else gs
         G = model.grad(Xs, grad_g=ggs) if model is not None else ggs
         Z = _z(problem, t_n, Xs, G, n)
-        return base_s + dt * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
+        return base_s + w_implicit * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
 
     current = init
     prev_change = math.inf
@@ -654,13 +663,13 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
 def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, g_own, M, Mg, scheme, solution, next_target, seq):
     """E[F(X_{n+1}) | X_n] for the target F(X_{n+1}) whose value on the paths is ``own``.
 
-    Explicit scheme: F = V_{n+1} + dt h, by M antithetic pairs. Implicit scheme: F = V_{n+1} =
+    Explicit and trapezoidal schemes: F = V_{n+1} + w h, by M antithetic pairs. Implicit scheme: F = V_{n+1} =
     TT_{n+1} + c g, the TT part by M pairs and c g by Mg pairs (g is cheap to evaluate and is
     usually the most curved part, hence the noisiest).
     """
     drift = _checked_array(problem.drift(t_n, Xn), Xn.shape, "drift", n)
     centre = Xn + drift * dt
-    if scheme == "explicit":
+    if _SCHEME_WEIGHTS[scheme][0]:
         def full(X):
             return next_target(X, _g_values(problem, X, n + 1), _grad_g_values(problem, X, n + 1))[0]
 
@@ -737,10 +746,11 @@ def _first_step(problem, scheme, dt, data, solution, settings):
     Z = _z(problem, 0.0, Xn, np.repeat(G, Xn.shape[0], axis=0), 0)
     y0 = float(np.mean(base))
     its, change = 1, 0.0
-    if scheme == "implicit":
+    w_implicit = _SCHEME_WEIGHTS[scheme][1] * dt
+    if w_implicit:
         for its in range(1, settings["max_fixed_point"] + 1):
             Y = np.full(Xn.shape[0], y0)
-            new = float(np.mean(base + dt * _h(problem, 0.0, Xn, Y, Z, 0) - np.sum(Z * dW, axis=1)))
+            new = float(np.mean(base + w_implicit * _h(problem, 0.0, Xn, Y, Z, 0) - np.sum(Z * dW, axis=1)))
             change = abs(new - y0) / max(abs(y0), 1e-300)
             y0 = new
             if change <= settings["fixed_point_tol"]:
