@@ -60,11 +60,13 @@ def main(sections):
     if "hjb" in sections:
         _, budget, _ = run("hjb", 100)
         run("hjb", 100, "explicit")
+        run("hjb", 100, "trapezoidal")
         run("hjb", 100, inner_samples=0)  # the paper's scheme: own increment + martingale term
     if "hjb-seeds" in sections:
-        errs = [run("hjb", 100, seed=s, paths=s < 2)[2]["v0"] for s in range(8)]
-        print(f"HJB K=2000 over 8 seeds: rel.err V0 mean {np.mean(errs):.2e}, rms "
-              f"{np.sqrt(np.mean(np.square(errs))):.2e}, max {np.max(errs):.2e}")
+        for scheme in ("implicit", "trapezoidal"):
+            errs = [run("hjb", 100, scheme, seed=s, paths=s < 2)[2]["v0"] for s in range(8)]
+            print(f"HJB {scheme} K=2000 over 8 seeds: rel.err V0 mean {np.mean(errs):.2e}, rms "
+                  f"{np.sqrt(np.mean(np.square(errs))):.2e}, max {np.max(errs):.2e}")
     if "hjb-k" in sections:
         for K in (500, 1000, 2000, 5000, 10000, 20000):
             run("hjb", 100, K=K, paths=False)
@@ -76,7 +78,8 @@ def main(sections):
     if "sin" in sections:
         run("unboundedsin", 10)
         run("unboundedsin", 10, "explicit")
-        run("unboundedsin", 10, "explicit", n_steps=400)
+        run("unboundedsin", 10, "trapezoidal")
+        run("unboundedsin", 10, "trapezoidal", n_steps=400, inner_samples=4, inner_samples_g=32)
     if "cir" in sections:
         for scheme in ("explicit", "implicit"):
             sol, _, _ = run("cir", 100, scheme, K=1000, paths=False, degree=2, max_rank=1)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ttsolve.pde import Problem, get_problem, solve
-from ttsolve.pde.solver import _antithetic_mean
+from ttsolve.pde.inner_sampling import antithetic_mean as _antithetic_mean
 
 
 def _cos_problem(d=3, sigma=0.7):

@@ -28,12 +28,12 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from .. import io as _io
-from .._extension import _core
 from .._validation import check_int
 from ..basis import Basis, H2Orthogonal
 from ..functional import FunctionalTT
 from ..regression import fit
-from .paths import as_int_seed, sigma_times, sigma_transpose_times, simulate_paths
+from .inner_sampling import antithetic_mean
+from .paths import as_int_seed, sigma_transpose_times, simulate_paths
 from .problem import Problem
 
 __all__ = ["solve", "Solution", "StepDiagnostics", "SolverDivergedError"]
@@ -426,8 +426,9 @@ def solve(
         The loop also stops, keeping the previous iterate, when the change stops decreasing
         (the noise floor of the fit is reached, or the map is not a contraction).
     method, reg, max_sweeps, tol
-        ``method`` is a problem default ["als"]. Passed to :func:`ttsolve.regression.fit`. ``max_sweeps`` defaults to 1 for degree 0 and
-        rank 1 (every local problem is then the whole problem a + c g, solved exactly at once), else 4.
+        ``method`` is a problem default ["als"]. Passed to :func:`ttsolve.regression.fit`.
+        ``max_sweeps`` defaults to 1 for degree 0 and rank 1 (the model a + c g is then solved in
+        closed form), else 4.
     progress : bool or callable
         True shows a tqdm bar; a callable is called as ``progress(n, diagnostics)`` after step n
         (raising from it interrupts the solve; with ``checkpoint`` the finished steps are kept).
@@ -455,6 +456,7 @@ def solve(
     _check_problem(problem)
     if scheme not in _SCHEME_WEIGHTS:
         raise ValueError(f"scheme must be 'implicit', 'explicit' or 'trapezoidal', got {scheme!r}")
+
     def default(value, name, fallback):
         return problem.defaults.get(name, fallback) if value is None else value
 
@@ -663,9 +665,9 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
 def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, g_own, M, Mg, scheme, solution, next_target, seq):
     """E[F(X_{n+1}) | X_n] for the target F(X_{n+1}) whose value on the paths is ``own``.
 
-    Explicit and trapezoidal schemes: F = V_{n+1} + w h, by M antithetic pairs. Implicit scheme: F = V_{n+1} =
-    TT_{n+1} + c g, the TT part by M pairs and c g by Mg pairs (g is cheap to evaluate and is
-    usually the most curved part, hence the noisiest).
+    Explicit and trapezoidal schemes: F = V_{n+1} + w h, by M antithetic pairs. Implicit scheme:
+    F = V_{n+1} = TT_{n+1} + c g, the TT part by M pairs and c g by Mg pairs (g is cheap to
+    evaluate and is usually the most curved part, hence the noisiest).
     """
     drift = _checked_array(problem.drift(t_n, Xn), Xn.shape, "drift", n)
     centre = Xn + drift * dt
@@ -673,7 +675,7 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, g_own, M, Mg, scheme, s
         def full(X):
             return next_target(X, _g_values(problem, X, n + 1), _grad_g_values(problem, X, n + 1))[0]
 
-        return _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, full, seq)
+        return antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, full, seq)
     N = solution.n_steps
     tt_seq, g_seq = seq.spawn(2)
     c = solution.models[n + 1].extra_coef if n + 1 < N else 1.0
@@ -682,45 +684,15 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, g_own, M, Mg, scheme, s
         def g_of(X):
             return _g_values(problem, X, n + 1)
 
-        g_mean = _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, g_own, Mg, g_of, g_seq)
+        g_mean = antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, g_own, Mg, g_of, g_seq)
     if n + 1 == N:  # V_N = g has no TT part
         return c * g_mean
 
     def tt_part(X):
         return solution.models[n + 1](X, g=np.zeros(X.shape[0])) + solution.shifts[n + 1]
 
-    tt_mean = _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own - c * g_own, M, tt_part, tt_seq)
+    tt_mean = antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own - c * g_own, M, tt_part, tt_seq)
     return tt_mean + c * g_mean
-
-
-def _antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
-    """Mean of F over M antithetic pairs centre +- sigma(t_n, X_n) dW; the first pair uses the
-    path's own increment (``own`` = F(X_{n+1})), the other M - 1 are fresh. Odd-order terms of F
-    cancel within each pair, and averaging the even ones divides their variance by about 2M.
-
-    F is called on stacked batches of pairs. The fresh increments come from the compiled Philox
-    generator with one stream per (pair, path), so they depend only on ``seq``, never on the
-    thread count or on the batching."""
-    K, d = Xn.shape
-    seed = int(seq.generate_state(1, dtype=np.uint64)[0])
-    total = own + F(2 * centre - Xn1)
-    chunk = max(1, _INNER_CHUNK_ENTRIES // (K * d))
-    done = 0
-    while done < M - 1:
-        B = min(chunk, M - 1 - done)
-        xi = _core.gaussian_rows(seed, done * K, B * K, d).reshape(B, K, d)
-        points = np.empty((2, B, K, d))
-        for b in range(B):
-            points[0, b] = sigma_times(problem, t_n, Xn, xi[b])
-        points[0] *= math.sqrt(dt)
-        np.negative(points[0], out=points[1])
-        points += centre
-        total = total + F(points.reshape(2 * B * K, d)).reshape(2 * B, K).sum(axis=0)
-        done += B
-    return total / (2 * M)
-
-
-_INNER_CHUNK_ENTRIES = 4_000_000  # ~32 MB of inner-sample points per batch
 
 
 def _first_step(problem, scheme, dt, data, solution, settings):
