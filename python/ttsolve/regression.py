@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from . import _salsa
 from ._extension import _core
 from ._validation import check_int
 from .basis import Basis, _as_points, evaluate_stacked
@@ -117,22 +118,28 @@ class _Sweeper:
         self.c = extra_coef
         self.rng = rng
         self.wsum = float(np.sum(w)) if w is not None else float(self.K)
+        self.ysq = float(np.sum(y * y if w is None else w * y * y))
         self.fallbacks = 0
         ones = np.ones((self.K, 1))
         self.L = [ones] + [None] * self.d
         self.R = [None] * self.d + [ones]
+        self.active = [1] + [c.shape[2] for c in cores]  # SALSA: active ranks per bond
 
     def right_stacks(self):
         for k in range(self.d - 1, 0, -1):
             self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi, k, self.cores[k])
 
-    def solve(self, k: int, ridge: float):
-        """Optimise core k (and the extra coefficient) with all other cores fixed."""
+    def solve(self, k: int, ridge: float, salsa=None):
+        """Optimise core k (and the extra coefficient) with all other cores fixed.
+        salsa = (omega, smin) adds the stabilising penalty of _salsa.penalty."""
         G, b = _core.als_normal_equations(self.L[k], self.Phi, self.R[k + 1], k, self.g, self.w, self.y)
         n = G.shape[0]
         diag = np.full(n, ridge * self.wsum)
         if self.g is not None:
             diag[-1] = 0.0  # the additive term's coefficient is not penalised
+        if salsa is not None and self.ysq > 0:
+            nc = self.cores[k].size
+            G[:nc, :nc] += self.ysq * _salsa.penalty(self.cores[k], *salsa)
         x, fallback = _core.spd_solve(G, diag, b)
         self.fallbacks += int(fallback)
         shape = self.cores[k].shape
@@ -141,55 +148,40 @@ class _Sweeper:
             x = x[:-1]
         self.cores[k] = np.ascontiguousarray(x.reshape(shape))
 
-    def move_right(self, k: int, new_rank: Optional[callable] = None):
-        """Make core k left-orthogonal, push the factor into core k+1, update L[k+1]."""
-        core = self.cores[k]
+    def move_right(self, k: int, adapt=None):
+        """Make core k left-orthogonal, push the factor into core k+1, update L[k+1].
+        adapt = (smin, cap): SALSA rank adaptation of bond k+1."""
+        core, nxt = self.cores[k], self.cores[k + 1]
         r, p, r2 = core.shape
-        if new_rank is None:
+        r3 = nxt.shape[2]
+        if adapt is None:
             q, rr = _orth_right(core)
+            self.cores[k] = np.ascontiguousarray(q)
+            self.cores[k + 1] = np.ascontiguousarray(np.einsum("ab,bjc->ajc", rr, nxt))
         else:
             u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
-            limit = min(r * p, p * self.cores[k + 1].shape[2])
-            keep = new_rank(s, limit)
-            u, s, vt = u[:, :keep], s[:keep], vt[:keep]
-            if keep > len(s):
-                u, s, vt = self._pad(u, s, vt, keep)
-            q, rr = u.reshape(r, p, -1), s[:, None] * vt
-        self.cores[k] = np.ascontiguousarray(q)
-        self.cores[k + 1] = np.ascontiguousarray(np.einsum("ab,bjc->ajc", rr, self.cores[k + 1]))
+            b = (vt @ nxt.reshape(r2, p * r3)).T  # orthonormal columns (nxt is right-orthogonal)
+            u, s, b, self.active[k + 1] = _salsa.split_bond(u, s, b, *adapt, self.rng)
+            self.cores[k] = np.ascontiguousarray(u.reshape(r, p, -1))
+            self.cores[k + 1] = np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3))
         self.L[k + 1] = _core.als_stack_left(self.L[k], self.Phi, k, self.cores[k])
 
-    def move_left(self, k: int, new_rank: Optional[callable] = None):
+    def move_left(self, k: int, adapt=None):
         """Make core k right-orthogonal, push the factor into core k-1, update R[k]."""
-        core = self.cores[k]
+        core, prv = self.cores[k], self.cores[k - 1]
         r, p, r2 = core.shape
-        if new_rank is None:
+        r0 = prv.shape[0]
+        if adapt is None:
             lf, q = _orth_left(core)
+            self.cores[k] = np.ascontiguousarray(q)
+            self.cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", prv, lf))
         else:
             u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
-            limit = min(p * r2, p * self.cores[k - 1].shape[0])
-            keep = new_rank(s, limit)
-            u, s, vt = u[:, :keep], s[:keep], vt[:keep]
-            if keep > len(s):
-                vt_t, s, u_t = self._pad(vt.T, s, u.T, keep)
-                vt, u = vt_t.T, u_t.T
-            lf, q = u * s[None, :], vt.reshape(-1, p, r2)
-        self.cores[k] = np.ascontiguousarray(q)
-        self.cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", self.cores[k - 1], lf))
+            a = prv.reshape(r0 * p, r) @ u  # orthonormal columns (prv is left-orthogonal)
+            a, s, b, self.active[k] = _salsa.split_bond(a, s, vt.T, *adapt, self.rng)
+            self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
+            self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
         self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi, k, self.cores[k])
-
-    def _pad(self, u, s, vt, keep):
-        """Add random orthonormal columns to u (zero singular values): the new directions
-        start without effect and are fitted by the next local solve."""
-        while u.shape[1] < keep:
-            v = self.rng.standard_normal(u.shape[0])
-            for _ in range(2):
-                v -= u @ (u.T @ v)
-            v /= np.linalg.norm(v)
-            u = np.column_stack([u, v])
-            s = np.append(s, 0.0)
-            vt = np.vstack([vt, np.zeros(vt.shape[1])])
-        return u, s, vt
 
     def values(self, Phi, g) -> np.ndarray:
         f = _core.functional_eval(self.cores, Phi, "value", None)
@@ -238,7 +230,7 @@ def fit(
     reg : float >= 0
         Ridge weight: minimises ``sum w (f - y)^2 / sum w + reg * ||core||^2`` in each local
         problem (with the other cores orthogonal, ``||core||`` is the coefficient norm).
-        SALSA uses ``max(reg, omega^2)`` with ``omega`` tied to the residual.
+        SALSA adds its singular-value-weighted penalty (see docs/regression.md).
     max_sweeps : int >= 1
         One sweep = left-to-right then right-to-left.
     tol : float >= 0
@@ -376,51 +368,49 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     report = FitReport()
     best = None
     best_val = math.inf
-    omega = 1.0
-    if init is not None:
-        # a warm start begins with the regularisation of its own residual, not from scratch
-        omega = max(min(1.0, _relres(s.values(Phi, g), y, w)), math.sqrt(reg), 1e-12)
-    theta_factor = 0.2
+    salsa = method == "salsa"
+    # SALSA's regularisation starts at the residual of the starting model (cold or warm)
+    omega = _salsa.next_omega(math.inf, _relres(s.values(Phi, g), y, w), reg) if salsa else 0.0
 
     def snapshot():
-        return [c.copy() for c in s.cores], s.c
+        return [c.copy() for c in s.cores], s.c, omega
 
-    def ridge():
-        return max(reg, omega**2) if method == "salsa" else reg
+    grow = True  # with validation data: no rank growth after a sweep that overfitted
 
-    grow = [True]  # with validation data: no rank growth after a sweep that overfitted
+    def local_solve(k):
+        s.solve(k, reg, (omega, _salsa.SMIN_FACTOR * omega) if salsa else None)
 
-    def rank_rule(sv, limit):
-        # keep the singular values above the threshold plus one small "stabilising" one
-        thr = theta_factor * omega * sv[0] if sv[0] > 0 else 0.0
-        big = int(np.sum(sv > thr)) if sv[0] > 0 else 1
-        cap = max_rank if grow[0] else len(sv)
-        return max(1, min(big + 1, cap, limit))
+    def adapt(bond_size):
+        if not salsa:
+            return None
+        return _salsa.SMIN_FACTOR * omega, max_rank if grow else min(bond_size, max_rank)
 
-    rule = rank_rule if method == "salsa" else None
     prev = math.inf
     for sweep in range(1, max_sweeps + 1):
         if d == 1:
-            s.solve(0, ridge())
+            local_solve(0)
         else:
             for k in range(d - 1):
-                s.solve(k, ridge())
-                s.move_right(k, rule)
+                local_solve(k)
+                s.move_right(k, adapt(s.cores[k].shape[2]))
             for k in range(d - 1, 0, -1):
-                s.solve(k, ridge())
-                s.move_left(k, rule)
+                local_solve(k)
+                s.move_left(k, adapt(s.cores[k].shape[0]))
         res = _relres(s.values(Phi, g), y, w)
         report.residuals.append(res)
-        report.ranks.append(tuple([1] + [c.shape[2] for c in s.cores]))
+        if salsa:
+            report.ranks.append(tuple([1] + [max(1, a) for a in s.active[1:-1]] + [1]))
+        else:
+            report.ranks.append(tuple([1] + [c.shape[2] for c in s.cores]))
         report.sweeps = sweep
-        if method == "salsa":
-            omega = max(min(omega / 1.5, res), math.sqrt(reg), 1e-12)
         msg = f"sweep {sweep}: residual {res:.3e}, ranks {report.ranks[-1]}"
+        if salsa:
+            msg += f", omega {omega:.2e}"
         if Xv is not None:
             val = _relres(s.values(Phiv, gv), yv, None)
             report.validation.append(val)
             msg += f", validation {val:.3e}"
-            grow[0] = val < best_val
+            grow = val < best_val
             if val < best_val:
                 best_val, best = val, (snapshot(), sweep)
             elif sweep - best[1] >= patience:
@@ -430,7 +420,13 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
                 break
         if verbose:
             print(msg)
-        if res <= tol or (math.isfinite(prev) and prev - res <= tol * prev):
+        # SALSA: a stalled residual only ends the fit once omega has stopped decreasing
+        settled = True
+        if salsa:
+            new_omega = _salsa.next_omega(omega, res, reg)
+            settled = new_omega >= omega
+            omega = new_omega
+        if res <= tol or (settled and math.isfinite(prev) and prev - res <= tol * prev):
             report.stop_reason = "tol"
             break
         prev = res
@@ -438,26 +434,13 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         report.stop_reason = "max_sweeps"
 
     if best is not None:
-        (cores_out, c_out), report.best_sweep = best
+        (cores_out, c_out, omega_out), report.best_sweep = best
     else:
-        cores_out, c_out = [c.copy() for c in s.cores], s.c
+        cores_out, c_out, omega_out = [c.copy() for c in s.cores], s.c, omega
         report.best_sweep = report.sweeps
-    if method == "salsa":
-        cores_out = _truncate(cores_out, theta_factor * omega)
+    if salsa:
+        cores_out = _salsa.truncate(cores_out, _salsa.SMIN_FACTOR * omega_out, max_rank)
     report.fallback_solves = s.fallbacks
     report.time = time.perf_counter() - t0
     f = FunctionalTT(TensorTrain(cores_out), basis, c_out if g is not None else 0.0)
     return f, report
-
-
-def _truncate(cores, rel: float):
-    """Drop singular values below ``rel * s_max`` on every edge (left-to-right SVD pass;
-    the cores are right-orthogonal from 1 on, so these are the true TT singular values)."""
-    cores = [c.copy() for c in cores]
-    for k in range(len(cores) - 1):
-        r, p, r2 = cores[k].shape
-        u, sv, vt = np.linalg.svd(cores[k].reshape(r * p, r2), full_matrices=False)
-        keep = max(1, int(np.sum(sv > rel * sv[0]))) if sv[0] > 0 else 1
-        cores[k] = u[:, :keep].reshape(r, p, keep)
-        cores[k + 1] = np.einsum("ab,bjc->ajc", sv[:keep, None] * vt[:keep], cores[k + 1])
-    return [np.ascontiguousarray(c) for c in cores]
