@@ -102,7 +102,8 @@ py::array_t<double> stack_step(DArray S, DArray Phi, int64_t k, DArray core, boo
   return move_to_numpy(std::move(out), {K, cols});
 }
 
-py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y) {
+py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y,
+                           py::object Psi, py::object C) {
   check_stack(L, Phi, k, "L");
   check_stack(R, Phi, k, "R");
   const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2), r = L.shape(1), r2 = R.shape(1);
@@ -116,6 +117,17 @@ py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object
     wa = DArray::ensure(w);
     require(wa && wa.ndim() == 1 && wa.shape(0) == K, "weights must have K entries");
   }
+  DArray psa, ca;
+  int64_t q = 0;
+  if (!Psi.is_none()) {  // compressed Gram: product-basis values (K, d, q), coefficients (d, pairs, q)
+    psa = DArray::ensure(Psi);
+    ca = DArray::ensure(C);
+    require(psa && psa.ndim() == 3 && psa.shape(0) == K && psa.shape(1) == d && psa.shape(2) >= 1,
+            "Psi must have shape (K, d, q)");
+    q = psa.shape(2);
+    require(ca && ca.ndim() == 3 && ca.shape(0) == d && ca.shape(1) == p * (p + 1) / 2 && ca.shape(2) == q,
+            "C must have shape (d, p(p+1)/2, q)");
+  }
   const int64_t n = r * p * r2 + (g.is_none() ? 0 : 1);
   std::vector<double> G(n * n), b(n);
   bool ok;
@@ -123,13 +135,27 @@ py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object
     py::gil_scoped_release release;
     ok = rg::local_normal_equations(L.data(), Phi.data(), R.data(), K, d, p, k, r, r2,
                                     g.is_none() ? nullptr : ga.data(), w.is_none() ? nullptr : wa.data(),
-                                    y.data(), G.data(), b.data());
+                                    y.data(), G.data(), b.data(), q ? psa.data() : nullptr, q,
+                                    q ? ca.data() + k * ca.shape(1) * q : nullptr);
   }
   if (!ok) {
     PyErr_SetNone(PyExc_KeyboardInterrupt);
     throw py::error_already_set();
   }
   return py::make_tuple(move_to_numpy(std::move(G), {n, n}), move_to_numpy(std::move(b), {n}));
+}
+
+py::array_t<double> product_basis_values(DArray X, IArray kind, DArray shift, DArray scale, int64_t q) {
+  require_ndim(X, 2, "X");
+  const int64_t K = X.shape(0), d = X.shape(1);
+  require(kind.size() == d && shift.size() == d && scale.size() == d, "kind/shift/scale must have d entries");
+  require(q >= 1 && q <= 256, "q must be in [1, 256]");
+  std::vector<double> out(K * d * q);
+  {
+    py::gil_scoped_release release;
+    rg::product_basis_values(X.data(), K, d, kind.data(), shift.data(), scale.data(), q, out.data());
+  }
+  return move_to_numpy(std::move(out), {K, d, q});
 }
 
 py::tuple spd_solve(DArray G, DArray reg, DArray rhs) {
@@ -155,7 +181,9 @@ void register_regression(py::module_& m) {
   m.def("als_stack_left", [](DArray L, DArray Phi, int64_t k, DArray core) { return stack_step(L, Phi, k, core, true); }, py::arg("L"), py::arg("Phi"), py::arg("k"), py::arg("core"));
   m.def("als_stack_right", [](DArray R, DArray Phi, int64_t k, DArray core) { return stack_step(R, Phi, k, core, false); }, py::arg("R"), py::arg("Phi"), py::arg("k"), py::arg("core"));
   m.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
-        py::arg("g"), py::arg("w"), py::arg("y"));
+        py::arg("g"), py::arg("w"), py::arg("y"), py::arg("Psi") = py::none(), py::arg("C") = py::none());
+  m.def("product_basis_values", &product_basis_values, py::arg("X"), py::arg("kind"), py::arg("shift"),
+        py::arg("scale"), py::arg("q"));
   m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));
 }
 

@@ -105,7 +105,8 @@ void pair_products(const double* X, int64_t n, int64_t bn, const double* scale, 
 
 bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
-                            const double* w, const double* y, double* G, double* rhs) {
+                            const double* w, const double* y, double* G, double* rhs, const double* Psi,
+                            int64_t q, const double* Ck) {
   // The design row is kron(l, phi, rho), so every Gram entry is a sum over samples of
   // (l_a l_a') (phi_j phi_j') (rho_b rho_b'): only the symmetric pair products of each factor
   // are distinct. We accumulate T[A, J, B] = sum_s u_s[A] v_s[J] w_s[B] over the pair indices
@@ -114,7 +115,9 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   // and never materialises them; the Gram is then unpacked from T.
   const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
   const PairIndex pa(r), pj(p), pb(r2);
-  const int64_t SA = pa.count, SJ = pj.count, SB = pb.count, SAJ = SA * SJ, m1 = r * p;
+  if (Psi && (q < 1 || !Ck)) throw std::invalid_argument("compressed Gram needs q >= 1 and its coefficients");
+  // SJ: functions of x_k summed over (the p(p+1)/2 basis products, or q product-basis functions)
+  const int64_t SA = pa.count, SJ = Psi ? q : pj.count, SB = pb.count, SAJ = SA * SJ, m1 = r * p;
   const int64_t ny = g ? 2 : 1;  // right-hand side columns: y (and g for the extra term)
   const int64_t block = std::clamp<int64_t>(32768 / std::max<int64_t>(SAJ, 1), 128, 1024);
   const int64_t nb = (K + block - 1) / block;
@@ -152,7 +155,14 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
           sw[i] = w ? w[s] : 1.0;
         }
         pair_products(Lt.data(), r, bn, nullptr, Ut.data());
-        pair_products(Pt.data(), p, bn, nullptr, Vt.data());
+        if (Psi) {
+          for (int64_t i = 0; i < bn; ++i) {
+            const double* ps = Psi + ((i0 + i) * d + k) * q;
+            for (int64_t m = 0; m < q; ++m) Vt[m * bn + i] = ps[m];
+          }
+        } else {
+          pair_products(Pt.data(), p, bn, nullptr, Vt.data());
+        }
         pair_products(Rt.data(), r2, bn, sw.data(), Wt.data());
         for (int64_t A = 0; A < SA; ++A)
           for (int64_t J = 0; J < SJ; ++J) {
@@ -193,6 +203,15 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
     for (int64_t i = 0; i < tsize; ++i) part[i] += part[c * tsize + i];
   const double* T = part.data();
   const double* T2 = T + SAJ * SB;
+  std::vector<double> expanded;
+  if (Psi) {  // back to basis-product sums: T[A] (pairs x SB) = Ck (pairs x q) T'[A] (q x SB)
+    const int64_t SP = pj.count;
+    expanded.resize(SA * SP * SB);
+    for (int64_t A = 0; A < SA; ++A)
+      la::gemm(false, false, SP, SB, q, 1.0, Ck, q, T + A * SJ * SB, SB, 0.0, &expanded[A * SP * SB], SB);
+    T = expanded.data();
+  }
+  const int64_t SJp = pj.count;  // stride of the pair index in T from here on
   const double* scal = T2 + m1 * ny * r2;
   for (int64_t a = 0; a < r; ++a)
     for (int64_t j = 0; j < p; ++j)
@@ -201,7 +220,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
         for (int64_t a2 = 0; a2 < r; ++a2) {
           const int64_t A = pa.idx[a * r + a2];
           for (int64_t j2 = 0; j2 < p; ++j2) {
-            const double* t = T + (A * SJ + pj.idx[j * p + j2]) * SB;
+            const double* t = T + (A * SJp + pj.idx[j * p + j2]) * SB;
             double* Grow = G + row * n + (a2 * p + j2) * r2;
             for (int64_t b2 = 0; b2 < r2; ++b2) Grow[b2] = t[pb.idx[b * r2 + b2]];
           }

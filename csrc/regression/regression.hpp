@@ -14,6 +14,13 @@ namespace ttsolve::regression {
 void basis_evaluate(const double* X, int64_t K, int64_t d, const double* coef, const double* shift,
                     const double* scale, int64_t p, int deriv, double* out);
 
+/// Orthonormal product-basis values for the compressed Gram: out (K, d, q) holds Q_0..Q_{q-1}
+/// of t = (x - shift[j]) / scale[j] by their three-term recurrence; kind[j] = 0: Legendre
+/// orthonormal for dt/2 on [-1, 1]; 1: probabilists' Hermite orthonormal for N(0, 1);
+/// 2: powers t^m.
+void product_basis_values(const double* X, int64_t K, int64_t d, const int64_t* kind, const double* shift,
+                          const double* scale, int64_t q, double* out);
+
 struct CoreList {
   std::vector<const double*> cores;  // d cores
   std::vector<int64_t> ranks;        // d + 1 ranks
@@ -39,9 +46,15 @@ void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64
 /// a_i = [L[i] (x) Phi[i,k] (x) R[i], g_i (if g)] of length n = r p r2 (+1), weighted by w.
 /// G (n x n) = sum_i w_i a_i a_i^T, rhs (n) = sum_i w_i y_i a_i. Deterministic for any
 /// thread count (fixed chunking, chunk partials summed in order). Returns false if interrupted.
+///
+/// Compressed path (Psi != nullptr): the basis products of dimension k are linear
+/// combinations of q product-basis functions, phi_j phi_j' = sum_m Ck[pair(j, j'), m] Psi[., k, m]
+/// (Psi (K, d, q), Ck (p(p+1)/2, q), pairs j <= j' in row-major order), so the sample sums
+/// run over q instead of p(p+1)/2 functions.
 bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
-                            const double* w, const double* y, double* G, double* rhs);
+                            const double* w, const double* y, double* G, double* rhs,
+                            const double* Psi = nullptr, int64_t q = 0, const double* Ck = nullptr);
 
 /// Solve (G + diag(reg)) x = rhs for symmetric positive semi-definite G: Cholesky, and if it
 /// fails an eigen-decomposition pseudo-inverse (eigenvalues below rcond * max dropped).

@@ -18,7 +18,7 @@ import numpy as np
 from . import _salsa
 from ._extension import _core
 from ._validation import check_int
-from .basis import Basis, _as_points, evaluate_stacked
+from .basis import Basis, _as_points, evaluate_stacked, product_structure
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
 
@@ -110,8 +110,9 @@ _MAX_LOCAL = 16384  # unknowns of one local problem (its Gram matrix is 2 GiB)
 class _Sweeper:
     """State of one fit: cores, stacks (C++), and the local solve."""
 
-    def __init__(self, Phi, y, g, w, cores, reg, extra_coef, rng):
+    def __init__(self, Phi, y, g, w, cores, reg, extra_coef, rng, products=(None, None)):
         self.Phi, self.y, self.g, self.w = Phi, y, g, w
+        self.Psi, self.C = products  # compressed-Gram data (basis.product_structure) or None
         self.K, self.d, self.p = Phi.shape
         self.cores = cores
         self.reg = reg
@@ -132,7 +133,8 @@ class _Sweeper:
     def solve(self, k: int, ridge: float, salsa=None):
         """Optimise core k (and the extra coefficient) with all other cores fixed.
         salsa = (omega, smin) adds the stabilising penalty of _salsa.penalty."""
-        G, b = _core.als_normal_equations(self.L[k], self.Phi, self.R[k + 1], k, self.g, self.w, self.y)
+        G, b = _core.als_normal_equations(self.L[k], self.Phi, self.R[k + 1], k, self.g, self.w, self.y,
+                                          self.Psi, self.C)
         n = G.shape[0]
         diag = np.full(n, ridge * self.wsum)
         if self.g is not None:
@@ -186,6 +188,19 @@ class _Sweeper:
     def values(self, Phi, g) -> np.ndarray:
         f = _core.functional_eval(self.cores, Phi, "value", None)
         return f if g is None else f + self.c * g
+
+
+_MAX_PRODUCT_BYTES = 1 << 30
+
+
+def _products(bases, X):
+    """Product-basis data for the compressed Gram when it saves work (p >= 3: 2p - 1 product
+    functions instead of p(p+1)/2 basis products) and fits in memory; else (None, None)."""
+    p = bases[0].size
+    K, d = X.shape
+    if p < 3 or K * d * (2 * p - 1) * 8 > _MAX_PRODUCT_BYTES:
+        return None, None
+    return product_structure(bases, X)
 
 
 def _relres(f, y, w) -> float:
@@ -363,7 +378,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", cores[k - 1], lf))
     cores = [np.ascontiguousarray(c) for c in cores]
 
-    s = _Sweeper(Phi, y, g, w, cores, reg, extra_coef, rng)
+    s = _Sweeper(Phi, y, g, w, cores, reg, extra_coef, rng, _products(bases, X))
     s.right_stacks()
     report = FitReport()
     best = None

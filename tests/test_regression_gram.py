@@ -1,0 +1,78 @@
+"""The compressed local Gram (basis products through the 2 deg + 1 product-basis functions)
+against A^T W A from the explicit design matrix, for every basis kind and degree 0..7."""
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from ttsolve._extension import _core
+from ttsolve.basis import H2Orthogonal, Hermite, Legendre, Monomial, product_structure
+
+BASES = {
+    "legendre": lambda deg: Legendre(deg, (-2.0, 3.0)),
+    "hermite": lambda deg: Hermite(deg, 0.5, 2.0),
+    "h2": lambda deg: H2Orthogonal(deg, (-3.0, 3.0)),
+    "monomial": lambda deg: Monomial(deg),
+}
+
+
+def points(basis, K, d, rng):
+    lo, hi = basis.domain
+    if not np.isfinite(lo):  # Gaussian / unbounded: a few standard deviations
+        lo, hi = -2.0, 2.0
+    return rng.uniform(lo, hi, (K, d))
+
+
+@pytest.mark.parametrize("kind", sorted(BASES))
+@given(deg=st.integers(0, 7), r=st.integers(1, 4), r2=st.integers(1, 4), extra=st.booleans(),
+       weighted=st.booleans(), seed=st.integers(0, 2**16))
+def test_compressed_gram_matches_dense_design(kind, deg, r, r2, extra, weighted, seed):
+    rng = np.random.default_rng(seed)
+    basis = BASES[kind](deg)
+    K, d, k = 300, 3, 1
+    X = points(basis, K, d, rng)
+    Phi = basis.evaluate(X)
+    Psi, C = product_structure([basis] * d, X)
+    assert Psi.shape == (K, d, 2 * deg + 1) and C.shape == (d, basis.size * (basis.size + 1) // 2, 2 * deg + 1)
+    L, R = rng.standard_normal((K, r)), rng.standard_normal((K, r2))
+    y = rng.standard_normal(K)
+    g = rng.standard_normal(K) if extra else None
+    w = rng.uniform(0.1, 2.0, K) if weighted else None
+    G, b = _core.als_normal_equations(L, Phi, R, k, g, w, y, Psi, C)
+    A = np.einsum("ka,kj,kb->kajb", L, Phi[:, k], R).reshape(K, -1)
+    if extra:
+        A = np.column_stack([A, g])
+    wv = np.ones(K) if w is None else w
+    dense = A.T @ (wv[:, None] * A)
+    assert np.abs(G - dense).max() <= 1e-12 * np.abs(dense).max()
+    np.testing.assert_allclose(b, A.T @ (wv * y), rtol=1e-12, atol=1e-12 * np.abs(A.T @ (wv * y)).max())
+
+
+@pytest.mark.parametrize("kind", sorted(BASES))
+def test_product_coefficients_reproduce_products(kind):
+    # phi_i phi_j = sum_m C[pair, m] Q_m pointwise (Q from the C++ recurrence)
+    rng = np.random.default_rng(5)
+    for deg in range(8):
+        basis = BASES[kind](deg)
+        X = points(basis, 50, 1, rng)
+        Phi = basis.evaluate(X)[:, 0]
+        Psi, C = product_structure([basis], X)
+        iu, ju = np.triu_indices(basis.size)
+        prod = Phi[:, iu] * Phi[:, ju]
+        np.testing.assert_allclose(Psi[:, 0] @ C[0].T, prod, rtol=0, atol=1e-11 * np.abs(prod).max())
+
+
+def test_compressed_gram_bad_shapes():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (20, 2))
+    B = Legendre(3)
+    Phi = B.evaluate(X)
+    Psi, C = product_structure([B] * 2, X)
+    L = R = np.ones((20, 1))
+    y = np.ones(20)
+    with pytest.raises(ValueError, match="Psi"):
+        _core.als_normal_equations(L, Phi, R, 0, None, None, y, Psi[:10], C)
+    with pytest.raises(ValueError, match="C must"):
+        _core.als_normal_equations(L, Phi, R, 0, None, None, y, Psi, C[:, :3])
+    with pytest.raises(ValueError, match="kind"):
+        _core.product_basis_values(X, np.array([0, 7]), np.zeros(2), np.ones(2), 3)
