@@ -56,6 +56,15 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
                             const double* w, const double* y, double* G, double* rhs,
                             const double* Psi = nullptr, int64_t q = 0, const double* Ck = nullptr);
 
+/// One local ALS step without returning the Gram: the normal equations of core k (as
+/// local_normal_equations), plus `penalty` (nc x nc, nc = r p r2; may be null) on the core
+/// block and diag(reg) (n entries), solved by spd_solve into x (n). Returns -1 if
+/// interrupted, 1 if the eigen-decomposition fallback was used, else 0.
+int local_solve(const double* L, const double* Phi, const double* R, int64_t K, int64_t d, int64_t p,
+                int64_t k, int64_t r, int64_t r2, const double* g, const double* w, const double* y,
+                const double* Psi, int64_t q, const double* Ck, const double* penalty, const double* reg,
+                double* x);
+
 /// Solve (G + diag(reg)) x = rhs for symmetric positive semi-definite G: Cholesky, and if it
 /// fails an eigen-decomposition pseudo-inverse (eigenvalues below rcond * max dropped).
 /// Returns true if the fallback was used.

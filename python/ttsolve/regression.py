@@ -133,16 +133,15 @@ class _Sweeper:
     def solve(self, k: int, ridge: float, salsa=None):
         """Optimise core k (and the extra coefficient) with all other cores fixed.
         salsa = (omega, smin) adds the stabilising penalty of _salsa.penalty."""
-        G, b = _core.als_normal_equations(self.L[k], self.Phi, self.R[k + 1], k, self.g, self.w, self.y,
-                                          self.Psi, self.C)
-        n = G.shape[0]
+        n = self.cores[k].size + (self.g is not None)
         diag = np.full(n, ridge * self.wsum)
         if self.g is not None:
             diag[-1] = 0.0  # the additive term's coefficient is not penalised
+        pen = None
         if salsa is not None and self.ysq > 0:
-            nc = self.cores[k].size
-            G[:nc, :nc] += self.ysq * _salsa.penalty(self.cores[k], *salsa)
-        x, fallback = _core.spd_solve(G, diag, b)
+            pen = self.ysq * _salsa.penalty(self.cores[k], *salsa)
+        x, fallback = _core.als_local_solve(self.L[k], self.Phi, self.R[k + 1], k, self.g, self.w, self.y,
+                                            self.Psi, self.C, diag, pen)
         self.fallbacks += int(fallback)
         shape = self.cores[k].shape
         if self.g is not None:
