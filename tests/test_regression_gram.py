@@ -76,3 +76,51 @@ def test_compressed_gram_bad_shapes():
         _core.als_normal_equations(L, Phi, R, 0, None, None, y, Psi, C[:, :3])
     with pytest.raises(ValueError, match="kind"):
         _core.product_basis_values(X, np.array([0, 7]), np.zeros(2), np.ones(2), 3)
+
+
+def test_local_solve_same_for_one_and_two_threads():
+    # large enough for the multi-threaded path; chunk partials are summed in a fixed order
+    rng = np.random.default_rng(7)
+    K, d, r, r2 = 12000, 2, 3, 3
+    basis = Legendre(3)
+    X = rng.uniform(-1, 1, (K, d))
+    Phi = basis.evaluate(X)
+    Psi, C = product_structure([basis] * d, X)
+    L, R = rng.standard_normal((K, r)), rng.standard_normal((K, r2))
+    y, g = rng.standard_normal(K), rng.standard_normal(K)
+    n = r * basis.size * r2 + 1
+    old = _core.get_num_threads()
+    out = []
+    try:
+        for threads in (1, 2):
+            _core.set_num_threads(threads)
+            out.append(_core.als_normal_equations(L, Phi, R, 1, g, None, y, Psi, C)
+                       + _core.als_local_solve(L, Phi, R, 1, g, None, y, Psi, C, np.full(n, 1e-9)))
+    finally:
+        _core.set_num_threads(old)
+    for a, b in zip(out[0], out[1]):
+        np.testing.assert_array_equal(a, b)
+    # and the fused solve agrees with solving the returned normal equations
+    G, b = out[0][0], out[0][1]
+    np.testing.assert_allclose(out[0][2], np.linalg.solve(G + 1e-9 * np.eye(n), b), rtol=1e-8)
+
+
+def test_local_solve_penalty_and_bad_input():
+    rng = np.random.default_rng(8)
+    K, r, r2 = 200, 2, 2
+    basis = Legendre(2)
+    X = rng.uniform(-1, 1, (K, 1))
+    Phi = basis.evaluate(X)
+    L, R = rng.standard_normal((K, r)), rng.standard_normal((K, r2))
+    y = rng.standard_normal(K)
+    n = r * 3 * r2
+    P = rng.standard_normal((n, n))
+    P = P @ P.T
+    x, fb = _core.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.full(n, 0.1), P)
+    G, b = _core.als_normal_equations(L, Phi, R, 0, None, None, y)
+    np.testing.assert_allclose(x, np.linalg.solve(G + P + 0.1 * np.eye(n), b), rtol=1e-9)
+    assert fb is False
+    with pytest.raises(ValueError, match="reg"):
+        _core.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.zeros(n - 1))
+    with pytest.raises(ValueError, match="penalty"):
+        _core.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.zeros(n), P[:-1])

@@ -132,7 +132,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   Interrupt interrupt;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(threads_for(double(K) * SAJ * SB))
+#pragma omp parallel num_threads(threads_for(8.0 * K * SAJ * SB))
 #endif
   {
     // Sample-major ("transposed") buffers: every fill loop runs over the samples of the block,
