@@ -5,9 +5,12 @@ Run:  python bench/regression.py            (both cases)
 
 Per-sweep times: ttsolve's ALS at fixed ranks vs the same ALS in numpy (bench/numpy_als.py)
 on the same data and ranks; teneva.als_func (Chebyshev basis, its own ALS) for one sweep.
-Gram rate: one local normal-equation assembly (SYRK per sample block) in GFLOP/s, counting
-K n (n+1) flops, against scipy.linalg.blas.dgemm computing A^T A (2 K n^2 flops) for the
-same (K, n) in the same run.
+Gram rate: one local normal-equation assembly as fit() runs it (compressed Gram: sample sums
+of the symmetric pair products of the left/right stacks times the 2 deg + 1 product-basis
+functions) in GFLOP/s, counted two ways: "equiv" = K n (n+1) flops (what a SYRK of the full
+design rows would need) and "actual" = 2 K SA SQ SB flops of its GEMMs (SA, SB = r(r+1)/2,
+SQ = 2 deg + 1); against scipy.linalg.blas.dgemm computing A^T A (2 K n^2 flops) for the same
+(K, n) in the same run.
 """
 
 import argparse
@@ -23,7 +26,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from numpy_als import numpy_als_sweep  # noqa: E402
 
 from ttsolve._extension import _core  # noqa: E402
-from ttsolve.basis import Legendre  # noqa: E402
+from ttsolve.basis import Legendre, product_structure  # noqa: E402
 from ttsolve.regression import _orth_left, fit  # noqa: E402
 
 
@@ -48,6 +51,9 @@ def gram_rate(X, y, basis, rank):
     p = basis.size
     Phi = basis.evaluate(X)
     k = d // 2
+    Psi, C = product_structure([basis] * d, X)
+    # the per-core contiguous slices fit() passes
+    Phik, Psik, Ck = np.ascontiguousarray(Phi[:, k : k + 1]), np.ascontiguousarray(Psi[:, k : k + 1]), C[k : k + 1]
     L = np.random.default_rng(0).standard_normal((K, rank))
     R = np.random.default_rng(1).standard_normal((K, rank))
     n = rank * p * rank
@@ -56,9 +62,11 @@ def gram_rate(X, y, basis, rank):
     # interleaved best-of-7, dgemm with as many BLAS threads as ttsolve uses OpenMP threads
     with threadpool_limits(_core.get_num_threads(), user_api="blas"):
         for _ in range(7):
-            t_gram = min(t_gram, best_of(lambda: _core.als_normal_equations(L, Phi, R, k, None, None, y), 1))
+            t_gram = min(t_gram, best_of(lambda: _core.als_normal_equations(L, Phik, R, 0, None, None, y, Psik, Ck), 1))
             t_gemm = min(t_gemm, best_of(lambda: sblas.dgemm(1.0, A, A, trans_a=True), 1))
-    return n, K * n * (n + 1) / t_gram / 1e9, 2 * K * n * n / t_gemm / 1e9
+    sa = rank * (rank + 1) // 2
+    actual = 2 * K * sa * (2 * basis.degree + 1) * sa
+    return n, K * n * (n + 1) / t_gram / 1e9, actual / t_gram / 1e9, 2 * K * n * n / t_gemm / 1e9
 
 
 def case(name, d, degree, rank, K, salsa, teneva_ok):
@@ -72,9 +80,11 @@ def case(name, d, degree, rank, K, salsa, teneva_ok):
     rows = []
     sweeps = 2
     # ttsolve ALS at fixed rank: per-sweep time
-    t0 = time.perf_counter()
-    f, rep = fit(X, y, basis, ranks=rank, reg=1e-10, max_sweeps=sweeps, tol=0.0)
-    t_tt = (time.perf_counter() - t0) / rep.sweeps
+    t_tt = np.inf
+    for _ in range(2):  # best of 2 runs (shared machine); includes basis evaluation and setup
+        t0 = time.perf_counter()
+        f, rep = fit(X, y, basis, ranks=rank, reg=1e-10, max_sweeps=sweeps, tol=0.0)
+        t_tt = min(t_tt, (time.perf_counter() - t0) / rep.sweeps)
     rows.append((name, "ttsolve ALS", f"r={rank}", t_tt, rep.residuals[-1]))  # 2 sweeps from random init
     # numpy ALS, same ranks and data
     ranks = [1] + [min(rank, p ** min(k, d - k)) for k in range(1, d)] + [1]
@@ -83,9 +93,12 @@ def case(name, d, degree, rank, K, salsa, teneva_ok):
         lf, q = _orth_left(cores[k])
         cores[k], cores[k - 1] = q, np.einsum("ajb,bc->ajc", cores[k - 1], lf)
     Phi = basis.evaluate(X)
-    t0 = time.perf_counter()
-    numpy_als_sweep(cores, Phi, y, 1e-10)
-    t_np = time.perf_counter() - t0
+    t_np = np.inf
+    for _ in range(2):  # best of 2 sweeps from the same start
+        work = [c.copy() for c in cores]
+        t0 = time.perf_counter()
+        numpy_als_sweep(work, Phi, y, 1e-10)
+        t_np = min(t_np, time.perf_counter() - t0)
     rows.append((name, "numpy/einsum ALS", f"r={rank}", t_np, float("nan")))
     if salsa:
         t0 = time.perf_counter()
@@ -103,8 +116,8 @@ def case(name, d, degree, rank, K, salsa, teneva_ok):
             rows.append((name, "teneva als_func", f"r={rank}", time.perf_counter() - t0, float("nan")))
         except Exception as exc:  # pragma: no cover - optional peer
             rows.append((name, f"teneva failed: {type(exc).__name__}", "", float("nan"), float("nan")))
-    n, g_rate, gemm = gram_rate(X, y, basis, rank)
-    return rows, t_np / t_tt, (n, K, g_rate, gemm)
+    n, g_rate, g_actual, gemm = gram_rate(X, y, basis, rank)
+    return rows, t_np / t_tt, (n, K, g_rate, g_actual, gemm)
 
 
 def main():
@@ -120,8 +133,8 @@ def main():
         rng = np.random.default_rng(0)
         for d, deg, rank, K in ((20, 7, 6, 2000), (100, 3, 4, 10000)):
             X = rng.uniform(-1, 1, (K, d))
-            n, g, gm = gram_rate(X, target(X), Legendre(deg), rank)
-            print(f"| d={d} deg={deg} r={rank} | {n} | {K} | {g:.1f} | {gm:.1f} | {g / gm:.0%} |")
+            n, g, ga, gm = gram_rate(X, target(X), Legendre(deg), rank)
+            print(f"| d={d} deg={deg} r={rank} | {n} | {K} | {g:.1f} | {ga:.1f} | {gm:.1f} | {ga / gm:.0%} |")
         return
     scale = 0.25 if args.quick else 1.0
     print(f"threads: ttsolve {_core.get_num_threads()}, BLAS {_core.blas_description()}")
@@ -135,10 +148,10 @@ def main():
         for r in rows:
             print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.3f} | {r[4]:.2e} |")
     print()
-    print("| case | numpy/ttsolve per sweep | Gram n | K | Gram GFLOP/s | dgemm GFLOP/s | ratio |")
-    print("|---|---|---|---|---|---|---|")
-    for rows, ratio, (n, K, g, gm) in results:
-        print(f"| {rows[0][0]} | {ratio:.1f}x | {n} | {K} | {g:.1f} | {gm:.1f} | {g / gm:.0%} |")
+    print("| case | numpy/ttsolve per sweep | Gram n | K | Gram GFLOP/s equiv | actual | dgemm GFLOP/s | actual/dgemm |")
+    print("|---|---|---|---|---|---|---|---|")
+    for rows, ratio, (n, K, g, ga, gm) in results:
+        print(f"| {rows[0][0]} | {ratio:.1f}x | {n} | {K} | {g:.1f} | {ga:.1f} | {gm:.1f} | {ga / gm:.0%} |")
 
 
 if __name__ == "__main__":
