@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -189,6 +190,80 @@ py::tuple local_solve(DArray L, DArray Phi, DArray R, int64_t k, py::object g, p
   return py::make_tuple(move_to_numpy(std::move(x), {lp.n}), status == 1);
 }
 
+/// A float64 C-contiguous writeable numpy array to update in place (no conversion copies).
+py::array_t<double> inplace_array(py::handle h, const std::string& name) {
+  if (!py::isinstance<py::array_t<double, py::array::c_style>>(h))
+    throw py::type_error(name + " must be a C-contiguous float64 numpy array");
+  auto a = py::reinterpret_borrow<py::array_t<double>>(h);
+  if (!a.writeable()) throw py::value_error(name + " must be writeable");
+  return a;
+}
+
+py::tuple als_sweep(const py::list& cores, const py::list& R, DArray PhiT, py::object PsiT, py::object C, DArray y,
+                    py::object g, py::object w, double ridge) {
+  require_ndim(PhiT, 3, "PhiT");
+  rg::SweepProblem P;
+  P.d = PhiT.shape(0), P.K = PhiT.shape(1), P.p = PhiT.shape(2);
+  const int64_t d = P.d, K = P.K;
+  require(d >= 2, "als_sweep needs d >= 2");
+  require(static_cast<int64_t>(cores.size()) == d && static_cast<int64_t>(R.size()) == d + 1,
+          "als_sweep: need d cores and d + 1 stack slots");
+  require(y.ndim() == 1 && y.shape(0) == K, "y must have K entries");
+  std::vector<py::array_t<double>> keep;
+  std::vector<double*> core_ptr(d), R_ptr(d + 1, nullptr);
+  P.ranks.assign(1, 1);
+  for (int64_t k = 0; k < d; ++k) {
+    auto a = inplace_array(cores[k], "cores[" + std::to_string(k) + "]");
+    require(a.ndim() == 3 && a.shape(0) == P.ranks.back() && a.shape(1) == P.p, "core shapes are inconsistent");
+    P.ranks.push_back(a.shape(2));
+    core_ptr[k] = a.mutable_data();
+    keep.push_back(a);
+  }
+  require(P.ranks.back() == 1, "last TT rank must be 1");
+  for (int64_t k = 1; k < d; ++k) {
+    auto a = inplace_array(R[k], "R[" + std::to_string(k) + "]");
+    require(a.ndim() == 2 && a.shape(0) == K && a.shape(1) == P.ranks[k], "right stack shapes are inconsistent");
+    R_ptr[k] = a.mutable_data();
+    keep.push_back(a);
+  }
+  DArray psa, ca, ga, wa;
+  if (!PsiT.is_none()) {
+    psa = DArray::ensure(PsiT);
+    ca = DArray::ensure(C);
+    require(psa && psa.ndim() == 3 && psa.shape(0) == d && psa.shape(1) == K, "PsiT must have shape (d, K, q)");
+    P.q = psa.shape(2);
+    P.SP = P.p * (P.p + 1) / 2;
+    require(ca && ca.ndim() == 3 && ca.shape(0) == d && ca.shape(1) == P.SP && ca.shape(2) == P.q,
+            "C must have shape (d, p(p+1)/2, q)");
+    P.PsiT = psa.data();
+    P.C = ca.data();
+  }
+  if (!g.is_none()) {
+    ga = DArray::ensure(g);
+    require(ga && ga.ndim() == 1 && ga.shape(0) == K, "g must have K entries");
+    P.g = ga.data();
+  }
+  if (!w.is_none()) {
+    wa = DArray::ensure(w);
+    require(wa && wa.ndim() == 1 && wa.shape(0) == K, "weights must have K entries");
+    P.w = wa.data();
+  }
+  require(std::isfinite(ridge) && ridge >= 0, "ridge must be finite and >= 0");
+  P.ridge = ridge;
+  P.PhiT = PhiT.data();
+  P.y = y.data();
+  std::vector<double> ones(K, 1.0), f(K);
+  P.ones = ones.data();
+  double c = 0.0;
+  int status;
+  {
+    py::gil_scoped_release release;
+    status = rg::als_sweep(P, core_ptr, R_ptr, &c, f.data());
+  }
+  if (status < 0) raise_interrupt();
+  return py::make_tuple(move_to_numpy(std::move(f), {K}), c, status);
+}
+
 py::array_t<double> product_basis_values(DArray X, IArray kind, DArray shift, DArray scale, int64_t q) {
   require_ndim(X, 2, "X");
   const int64_t K = X.shape(0), d = X.shape(1);
@@ -228,6 +303,8 @@ void register_regression(py::module_& m) {
         py::arg("g"), py::arg("w"), py::arg("y"), py::arg("Psi") = py::none(), py::arg("C") = py::none());
   m.def("als_local_solve", &local_solve, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"), py::arg("g"),
         py::arg("w"), py::arg("y"), py::arg("Psi"), py::arg("C"), py::arg("reg"), py::arg("penalty") = py::none());
+  m.def("als_sweep", &als_sweep, py::arg("cores"), py::arg("R"), py::arg("PhiT"), py::arg("PsiT"), py::arg("C"),
+        py::arg("y"), py::arg("g"), py::arg("w"), py::arg("ridge"));
   m.def("product_basis_values", &product_basis_values, py::arg("X"), py::arg("kind"), py::arg("shift"),
         py::arg("scale"), py::arg("q"));
   m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));

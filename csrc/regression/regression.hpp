@@ -65,6 +65,29 @@ int local_solve(const double* L, const double* Phi, const double* R, int64_t K, 
                 const double* Psi, int64_t q, const double* Ck, const double* penalty, const double* reg,
                 double* x);
 
+/// The fixed data of a fit for als_sweep. PhiT (d, K, p) and PsiT (d, K, q) hold every
+/// coordinate's basis / product-basis values contiguously; PsiT and C (d, SP, q) may be null
+/// (uncompressed Gram); g and w may be null.
+struct SweepProblem {
+  int64_t K = 0, d = 0, p = 0, q = 0, SP = 0;
+  std::vector<int64_t> ranks;  // d + 1 TT ranks (fixed)
+  const double* PhiT = nullptr;
+  const double* PsiT = nullptr;
+  const double* C = nullptr;
+  const double* y = nullptr;
+  const double* g = nullptr;
+  const double* w = nullptr;
+  const double* ones = nullptr;  // K ones (the boundary stacks)
+  double ridge = 0.0;            // added to the diagonal of every local problem's core block
+};
+
+/// One ALS sweep (d >= 2) in place: core 0 is the centre, cores 1.. right-orthogonal and
+/// R[k] (K x ranks[k], k = 1..d-1) their right stacks on entry; the same holds on exit, with
+/// fvals (K) the fitted training values. R[0] and R[d] are ignored. Returns the number of
+/// eigen-decomposition fallback solves, or -1 if interrupted.
+int als_sweep(const SweepProblem& P, std::vector<double*>& cores, std::vector<double*>& R, double* extra_coef,
+              double* fvals);
+
 /// Solve (G + diag(reg)) x = rhs for symmetric positive semi-definite G: Cholesky, and if it
 /// fails an eigen-decomposition pseudo-inverse (eigenvalues below rcond * max dropped).
 /// Returns true if the fallback was used.

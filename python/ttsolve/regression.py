@@ -115,10 +115,12 @@ class _Sweeper:
         self.K, self.d, self.p = Phi.shape
         # Per-core contiguous (K, 1, p) slices: the kernels then stream one coordinate's basis
         # values instead of striding through all d of them (same arithmetic, same results).
-        self.Phi = [s[:, None, :] for s in np.ascontiguousarray(Phi.transpose(1, 0, 2))]
-        Psi, C = products  # compressed-Gram data (basis.product_structure) or None
-        self.Psi = [None] * self.d if Psi is None else [s[:, None, :] for s in np.ascontiguousarray(Psi.transpose(1, 0, 2))]
-        self.C = [None] * self.d if C is None else [C[k : k + 1] for k in range(self.d)]
+        self.PhiT = np.ascontiguousarray(Phi.transpose(1, 0, 2))
+        self.Phi = [s[:, None, :] for s in self.PhiT]
+        Psi, self.Cfull = products  # compressed-Gram data (basis.product_structure) or None
+        self.PsiT = None if Psi is None else np.ascontiguousarray(Psi.transpose(1, 0, 2))
+        self.Psi = [None] * self.d if Psi is None else [s[:, None, :] for s in self.PsiT]
+        self.C = [None] * self.d if Psi is None else [self.Cfull[k : k + 1] for k in range(self.d)]
         self.cores = cores
         self.reg = reg
         self.c = extra_coef
@@ -188,6 +190,16 @@ class _Sweeper:
             self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
             self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
         self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
+
+    def als_sweep(self) -> np.ndarray:
+        """One fixed-rank ALS sweep in a single C++ call (cores and right stacks updated in
+        place); returns the training values."""
+        f, c, fallbacks = _core.als_sweep(self.cores, self.R, self.PhiT, self.PsiT, self.Cfull, self.y, self.g,
+                                          self.w, self.reg * self.wsum)
+        if self.g is not None:
+            self.c = c
+        self.fallbacks += fallbacks
+        return f
 
     def train_values(self) -> np.ndarray:
         """f on the training points from the right stack of core 1 (valid after a full sweep,
@@ -412,8 +424,11 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
 
     prev = math.inf
     for sweep in range(1, max_sweeps + 1):
+        fvals = None
         if d == 1:
             local_solve(0)
+        elif not salsa:
+            fvals = s.als_sweep()
         else:
             for k in range(d - 1):
                 local_solve(k)
@@ -421,7 +436,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
             for k in range(d - 1, 0, -1):
                 local_solve(k)
                 s.move_left(k, adapt(s.cores[k].shape[0]))
-        res = _relres(s.train_values(), y, w)
+        res = _relres(s.train_values() if fvals is None else fvals, y, w)
         report.residuals.append(res)
         if salsa:
             report.ranks.append(tuple([1] + [max(1, a) for a in s.active[1:-1]] + [1]))
