@@ -75,13 +75,18 @@ def test_salsa_does_not_inflate_rank_one():
     assert relerr(f, *data(target, d, 300, 7)) < 1e-8
 
 
-def test_noise_level_and_early_stopping():
-    d, s, K = 4, 0.1, 2000
+def noisy_rank2_problem(d=4, s=0.1, K=2000):
+    """Training and validation data of a rank-2 target with Gaussian noise of level s."""
     target = sum_of_products(2, d, 2, seed=13)
     X, y = data(target, d, K, 8)
     Xv, yv = data(target, d, K, 9)
     rng = np.random.default_rng(10)
-    yn, yvn = y + s * rng.standard_normal(K), yv + s * rng.standard_normal(K)
+    return X, y + s * rng.standard_normal(K), Xv, yv + s * rng.standard_normal(K)
+
+
+def test_noise_level_and_early_stopping():
+    d, s, K = 4, 0.1, 2000
+    X, yn, Xv, yvn = noisy_rank2_problem(d, s, K)
     # over-parametrised model: the validation residual stops improving and fitting stops early
     f, rep = fit(X, yn, Legendre(5), ranks=4, reg=1e-12, max_sweeps=40, tol=0.0, validation=(Xv, yvn), patience=2)
     assert rep.stop_reason == "validation"

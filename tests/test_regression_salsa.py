@@ -8,7 +8,7 @@ from ttsolve import _salsa
 from ttsolve.basis import Legendre
 from ttsolve.regression import fit
 
-from test_regression import data, relerr, sum_of_products
+from test_regression import data, noisy_rank2_problem, sum_of_products
 
 
 @given(r=st.integers(1, 3), p=st.integers(1, 4), r2=st.integers(1, 3), seed=st.integers(0, 2**16))
@@ -83,11 +83,7 @@ def test_salsa_ranks_report_excludes_minor_direction():
 
 def test_salsa_noise_level_and_early_stopping():
     d, s, K = 4, 0.1, 2000
-    target = sum_of_products(2, d, 2, seed=13)
-    X, y = data(target, d, K, 8)
-    Xv, yv = data(target, d, K, 9)
-    rng = np.random.default_rng(10)
-    yn, yvn = y + s * rng.standard_normal(K), yv + s * rng.standard_normal(K)
+    X, yn, Xv, yvn = noisy_rank2_problem(d, s, K)
     f, rep = fit(X, yn, Legendre(5), method="salsa", max_rank=6, max_sweeps=60, tol=0.0,
                  validation=(Xv, yvn), patience=2)
     assert rep.stop_reason == "validation"
