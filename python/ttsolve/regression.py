@@ -1,8 +1,9 @@
 """Least-squares regression of functional tensor trains: ALS and rank-adaptive SALSA.
 
-The sweep logic (a loop over the d cores) is Python; everything that touches the K
-samples (basis evaluation, left/right stacks, the local Gram matrices A^T W A, the local
-solves) runs in C++ (``ttsolve._core``) with the GIL released.
+A fixed-rank ALS sweep is one C++ call (``_core.als_sweep``: local solves, QR, stacks).
+SALSA loops over the cores in Python (its penalty and rank adaptation are small dense
+operations, see ``_salsa``) and calls the same C++ kernels for everything that touches the
+K samples (stacks, the compressed local Gram A^T W A, the local solves), GIL released.
 """
 
 from __future__ import annotations
@@ -281,8 +282,8 @@ def fit(
         with every core.
     weights : array (K,) of nonnegative numbers, optional
     init : FunctionalTT, optional
-        Warm start (its cores, ranks and extra coefficient). SALSA then starts its
-        regularisation schedule at the warm start's residual instead of 1.
+        Warm start (its cores, ranks and extra coefficient). SALSA starts its
+        regularisation schedule at the residual of the starting model (cold or warm).
     seed : int or numpy Generator
         For the random initial cores and SALSA's new directions.
     verbose : bool
