@@ -93,3 +93,21 @@ def test_salsa_noise_level_and_early_stopping():
     # noise s plus an estimation error of order s sqrt(unknowns / K); sampling error of the
     # RMSE itself about s / sqrt(2 K)
     assert s * (1 - 4 / np.sqrt(2 * K)) < rmse < s * (1 + 3 * np.sqrt(d * n / K))
+
+
+def test_salsa_small_tt_part_next_to_dominant_extra_term():
+    # y = 10 g + a rank-1 polynomial about 1% of y: SALSA's data term and residual are taken
+    # relative to the TT's target y - c g, so the small TT part is not regularised away
+    d = 4
+    target = sum_of_products(1, d, 2, seed=31)
+    gfun = lambda X: np.exp(0.5 * X.sum(1))
+    X, y0 = data(target, d, 800, 32)
+    Xv, yv0 = data(target, d, 300, 33)
+    scale = 0.01 * np.linalg.norm(10 * gfun(X)) / np.linalg.norm(y0)
+    y, yv = scale * y0 + 10 * gfun(X), scale * yv0 + 10 * gfun(Xv)
+    f, rep = fit(X, y, Legendre(2), method="salsa", max_rank=3, max_sweeps=40, tol=1e-14,
+                 validation=(Xv, yv), extra=(gfun(X), gfun(Xv)))
+    assert abs(f.extra_coef - 10) < 1e-8
+    tt_part = f(Xv, g=np.zeros(len(Xv))) if f.extra_coef == 0 else f(Xv, g=gfun(Xv)) - f.extra_coef * gfun(Xv)
+    assert np.linalg.norm(tt_part - scale * yv0) < 1e-7 * np.linalg.norm(scale * yv0)
+    assert f.ranks == (1,) * (d + 1)

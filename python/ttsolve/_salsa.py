@@ -36,26 +36,30 @@ def next_omega(omega: float, residual: float, reg: float) -> float:
     return min(omega, max(OMEGA_FACTOR * residual, omega_floor(reg)))
 
 
-def _bond_metric(unfolding: np.ndarray, floor: float) -> np.ndarray:
-    """W diag(1 / max(s, floor)^2) W^T for the row space of ``unfolding`` (bond index = rows)."""
+def _bond_metric(unfolding: np.ndarray, smin: float) -> np.ndarray:
+    """W diag(1 / max(sigma, smin)^2) W^T for the row space of ``unfolding`` (bond index =
+    rows; sigma = its singular values, already relative)."""
     m = unfolding.shape[0]
     w, s, _ = np.linalg.svd(unfolding, full_matrices=True)
     sf = np.zeros(m)
     sf[: len(s)] = s
-    return (w / np.maximum(sf, floor) ** 2) @ w.T
+    return (w / np.maximum(sf, smin) ** 2) @ w.T
 
 
-def penalty(core: np.ndarray, omega: float, smin: float) -> np.ndarray:
+def penalty(core: np.ndarray, omega: float, smin: float, scale_floor: float = 0.0) -> np.ndarray:
     """The SALSA penalty matrix (n x n, n = r p r2) for the centre core, in the unknowns'
-    row-major (a, j, b) order, relative to a data term normalised by sum w y^2."""
+    row-major (a, j, b) order, relative to a data term normalised by sum w y^2.
+
+    Singular values are taken relative to ``max(||core||, scale_floor)`` so that a (nearly)
+    zero core, e.g. when an additive term explains the data, gets a finite penalty."""
     r, p, r2 = core.shape
-    norm = float(np.linalg.norm(core))
-    floor = smin * norm if norm > 0 else 1.0
-    if floor == 0.0:
-        floor = 1.0
-    left = _bond_metric(core.reshape(r, p * r2), floor)
-    right = _bond_metric(core.reshape(r * p, r2).T, floor)
-    return omega**2 * (np.kron(left, np.eye(p * r2)) + np.kron(np.eye(r * p), right))
+    scale = max(float(np.linalg.norm(core)), scale_floor)
+    if not scale > 0:
+        scale = 1.0
+    rel = core / scale
+    left = _bond_metric(rel.reshape(r, p * r2), smin)
+    right = _bond_metric(rel.reshape(r * p, r2).T, smin)
+    return (omega / scale) ** 2 * (np.kron(left, np.eye(p * r2)) + np.kron(np.eye(r * p), right))
 
 
 def _add_orthonormal_columns(q: np.ndarray, count: int, rng) -> np.ndarray:

@@ -146,8 +146,10 @@ class _Sweeper:
         if self.g is not None:
             diag[-1] = 0.0  # the additive term's coefficient is not penalised
         pen = None
-        if salsa is not None and self.ysq > 0:
-            pen = self.ysq * _salsa.penalty(self.cores[k], *salsa)
+        tsq = self.target_sq()
+        if salsa is not None and tsq > 0:
+            # coefficient scale floor: 1e-8 of the RMS of the TT's target (keeps it finite)
+            pen = tsq * _salsa.penalty(self.cores[k], *salsa, 1e-8 * math.sqrt(tsq / self.wsum))
         x, fallback = _core.als_local_solve(self.L[k], self.Phi[k], self.R[k + 1], 0, self.g, self.w, self.y,
                                             self.Psi[k], self.C[k], diag, pen)
         self.fallbacks += int(fallback)
@@ -156,6 +158,14 @@ class _Sweeper:
             self.c = float(x[-1])
             x = x[:-1]
         self.cores[k] = np.ascontiguousarray(x.reshape(shape))
+
+    def target_sq(self) -> float:
+        """sum w t^2 for the part the TT represents, t = y - c g: SALSA's data term and
+        residual are relative to it (with an additive term, the TT only fits a correction)."""
+        if self.g is None:
+            return self.ysq
+        t = self.y - self.c * self.g
+        return float(np.sum(t * t if self.w is None else self.w * t * t))
 
     def move_right(self, k: int, adapt=None):
         """Make core k left-orthogonal, push the factor into core k+1, update L[k+1].
@@ -214,6 +224,9 @@ class _Sweeper:
 
 
 _MAX_PRODUCT_BYTES = 1 << 30
+# early stopping: a validation residual that improves by less than this (relatively) over
+# `patience` sweeps has stopped improving (a regularised fit creeps down forever otherwise)
+_MIN_VALIDATION_GAIN = 1e-4
 
 
 def _products(bases, X):
@@ -275,8 +288,8 @@ def fit(
         Stop when the relative residual is below ``tol`` or improves by less than ``tol``
         (relatively) over a sweep.
     validation : (Xv, yv), optional
-        Validation residual after every sweep; stops early when it did not improve for
-        ``patience`` sweeps and returns the best model.
+        Validation residual after every sweep; stops early when it did not improve by more
+        than 1e-4 (relatively) for ``patience`` sweeps, and returns the best model.
     extra : (gX, gXv) or (gX,), optional
         Values of the additive term g on X (and on Xv); its coefficient is solved jointly
         with every core.
@@ -406,9 +419,20 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     report = FitReport()
     best = None
     best_val = math.inf
+    progress_val, progress_sweep = math.inf, 0  # last validation gain that counts for patience
     salsa = method == "salsa"
     # SALSA's regularisation starts at the residual of the starting model (cold or warm)
-    omega = _salsa.next_omega(math.inf, _relres(s.train_values(), y, w), reg) if salsa else 0.0
+    def tt_residual(res):  # residual relative to the TT's target y - c g
+        tsq = s.target_sq()
+        return res * math.sqrt(s.ysq / tsq) if tsq > 0 else 0.0
+
+    # SALSA's penalty is relative to the current iterate, so a cold start (far from the data
+    # in scale) first gets one plain ALS sweep at its starting ranks; omega then starts at the
+    # residual of that sweep (of the warm start's model when init is given).
+    omega = 0.0
+    if salsa and init is not None:
+        omega = _salsa.next_omega(math.inf, tt_residual(_relres(s.train_values(), y, w)), reg)
+    plain_sweep = salsa and init is None
 
     def snapshot():
         return [c.copy() for c in s.cores], s.c, omega
@@ -426,9 +450,10 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     prev = math.inf
     for sweep in range(1, max_sweeps + 1):
         fvals = None
+        first_plain, plain_sweep = plain_sweep, False
         if d == 1:
-            local_solve(0)
-        elif not salsa:
+            s.solve(0, reg, None) if first_plain else local_solve(0)
+        elif not salsa or first_plain:
             fvals = s.als_sweep()
         else:
             for k in range(d - 1):
@@ -439,6 +464,8 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
                 s.move_left(k, adapt(s.cores[k].shape[0]))
         res = _relres(s.train_values() if fvals is None else fvals, y, w)
         report.residuals.append(res)
+        if first_plain:
+            omega = _salsa.next_omega(math.inf, tt_residual(res), reg)
         if salsa:
             report.ranks.append(tuple([1] + [max(1, a) for a in s.active[1:-1]] + [1]))
         else:
@@ -454,7 +481,9 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
             grow = val < best_val
             if val < best_val:
                 best_val, best = val, (snapshot(), sweep)
-            elif sweep - best[1] >= patience:
+            if val < progress_val * (1 - _MIN_VALIDATION_GAIN):
+                progress_val, progress_sweep = val, sweep
+            elif sweep - progress_sweep >= patience:
                 report.stop_reason = "validation"
                 if verbose:
                     print(msg)
@@ -463,8 +492,8 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
             print(msg)
         # SALSA: a stalled residual only ends the fit once omega has stopped decreasing
         settled = True
-        if salsa:
-            new_omega = _salsa.next_omega(omega, res, reg)
+        if salsa and not first_plain:
+            new_omega = _salsa.next_omega(omega, tt_residual(res), reg)
             settled = new_omega >= omega
             omega = new_omega
         if res <= tol or (settled and math.isfinite(prev) and prev - res <= tol * prev):
