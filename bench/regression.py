@@ -59,11 +59,14 @@ def gram_rate(X, y, basis, rank):
     n = rank * p * rank
     A = np.asfortranarray(np.random.default_rng(2).standard_normal((K, n)))
     t_gram = t_gemm = np.inf
-    # interleaved best-of-7, dgemm with as many BLAS threads as ttsolve uses OpenMP threads
-    with threadpool_limits(_core.get_num_threads(), user_api="blas"):
-        for _ in range(7):
-            t_gram = min(t_gram, best_of(lambda: _core.als_normal_equations(L, Phik, R, 0, None, None, y, Psik, Ck), 1))
-            t_gemm = min(t_gemm, best_of(lambda: sblas.dgemm(1.0, A, A, trans_a=True), 1))
+    # best of 3 x 5 each; the Gram with the BLAS pool at one thread (as fit() runs it: idle
+    # BLAS threads spinning after a dgemm would steal our OpenMP threads' cores), dgemm with
+    # as many BLAS threads as ttsolve uses OpenMP threads
+    for _ in range(3):
+        with threadpool_limits(1, user_api="blas"):
+            t_gram = min(t_gram, best_of(lambda: _core.als_normal_equations(L, Phik, R, 0, None, None, y, Psik, Ck), 5))
+        with threadpool_limits(_core.get_num_threads(), user_api="blas"):
+            t_gemm = min(t_gemm, best_of(lambda: sblas.dgemm(1.0, A, A, trans_a=True), 5))
     sa = rank * (rank + 1) // 2
     actual = 2 * K * sa * (2 * basis.degree + 1) * sa
     return n, K * n * (n + 1) / t_gram / 1e9, actual / t_gram / 1e9, 2 * K * n * n / t_gemm / 1e9
