@@ -28,7 +28,7 @@ from numpy.polynomial import polynomial as P
 
 from ._extension import _core
 
-__all__ = ["Basis", "Legendre", "Hermite", "H2Orthogonal", "Monomial", "basis_from_arrays"]
+__all__ = ["Basis", "Legendre", "Hermite", "H2Orthogonal", "Monomial", "basis_from_arrays", "product_structure"]
 
 
 def _check_degree(degree) -> int:
