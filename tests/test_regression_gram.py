@@ -176,23 +176,3 @@ def test_cpp_als_sweep_matches_dense_reference(deg):
     np.testing.assert_allclose(f(X), expect, rtol=1e-9, atol=1e-9 * np.abs(expect).max())
     assert rep.residuals[0] == pytest.approx(np.linalg.norm(expect - y) / np.linalg.norm(y), rel=1e-9)
 
-
-def test_als_fit_same_for_one_and_two_threads():
-    # a fit large enough for the threaded Gram inside the C++ sweep
-    from ttsolve.regression import fit
-
-    rng = np.random.default_rng(9)
-    X = rng.uniform(-1, 1, (12000, 4))
-    y = np.cos(X.sum(1)) + 0.01 * rng.standard_normal(12000)
-    old = _core.get_num_threads()
-    out = []
-    try:
-        for threads in (1, 2):
-            _core.set_num_threads(threads)
-            f, rep = fit(X, y, Legendre(3), ranks=3, max_sweeps=2, tol=0.0)
-            out.append((f.tt.cores, rep.residuals))
-    finally:
-        _core.set_num_threads(old)
-    assert out[0][1] == out[1][1]
-    for a, b in zip(out[0][0], out[1][0]):
-        np.testing.assert_array_equal(a, b)
