@@ -91,13 +91,6 @@ def _initial_ranks(ranks, d: int, p: int, max_rank: int) -> list[int]:
 
 
 # ---- core helpers (small dense matrices: numpy is fine here) ----------------------------
-def _orth_right(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """core (r, p, r2) -> Q (r, p, k) left-orthogonal, R (k, r2)."""
-    r, p, r2 = core.shape
-    q, rr = np.linalg.qr(core.reshape(r * p, r2))
-    return q.reshape(r, p, -1), rr
-
-
 def _orth_left(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """core (r, p, r2) -> L (r, k), Q (k, p, r2) right-orthogonal."""
     r, p, r2 = core.shape
@@ -167,39 +160,30 @@ class _Sweeper:
         t = self.y - self.c * self.g
         return float(np.sum(t * t if self.w is None else self.w * t * t))
 
-    def move_right(self, k: int, adapt=None):
-        """Make core k left-orthogonal, push the factor into core k+1, update L[k+1].
-        adapt = (smin, cap): SALSA rank adaptation of bond k+1."""
+    def move_right(self, k: int, adapt):
+        """SALSA: make core k left-orthogonal, push the factor into core k+1 and update L[k+1],
+        with the rank adaptation of bond k+1 (adapt = (smin, cap)). (Fixed-rank ALS sweeps
+        run in C++, als_sweep.)"""
         core, nxt = self.cores[k], self.cores[k + 1]
         r, p, r2 = core.shape
         r3 = nxt.shape[2]
-        if adapt is None:
-            q, rr = _orth_right(core)
-            self.cores[k] = np.ascontiguousarray(q)
-            self.cores[k + 1] = np.ascontiguousarray(np.einsum("ab,bjc->ajc", rr, nxt))
-        else:
-            u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
-            b = (vt @ nxt.reshape(r2, p * r3)).T  # orthonormal columns (nxt is right-orthogonal)
-            u, s, b, self.active[k + 1] = _salsa.split_bond(u, s, b, *adapt, self.rng)
-            self.cores[k] = np.ascontiguousarray(u.reshape(r, p, -1))
-            self.cores[k + 1] = np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3))
+        u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
+        b = (vt @ nxt.reshape(r2, p * r3)).T  # orthonormal columns (nxt is right-orthogonal)
+        u, s, b, self.active[k + 1] = _salsa.split_bond(u, s, b, *adapt, self.rng)
+        self.cores[k] = np.ascontiguousarray(u.reshape(r, p, -1))
+        self.cores[k + 1] = np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3))
         self.L[k + 1] = _core.als_stack_left(self.L[k], self.Phi[k], 0, self.cores[k])
 
-    def move_left(self, k: int, adapt=None):
-        """Make core k right-orthogonal, push the factor into core k-1, update R[k]."""
+    def move_left(self, k: int, adapt):
+        """SALSA: make core k right-orthogonal, push the factor into core k-1, update R[k]."""
         core, prv = self.cores[k], self.cores[k - 1]
         r, p, r2 = core.shape
         r0 = prv.shape[0]
-        if adapt is None:
-            lf, q = _orth_left(core)
-            self.cores[k] = np.ascontiguousarray(q)
-            self.cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", prv, lf))
-        else:
-            u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
-            a = prv.reshape(r0 * p, r) @ u  # orthonormal columns (prv is left-orthogonal)
-            a, s, b, self.active[k] = _salsa.split_bond(a, s, vt.T, *adapt, self.rng)
-            self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
-            self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
+        u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
+        a = prv.reshape(r0 * p, r) @ u  # orthonormal columns (prv is left-orthogonal)
+        a, s, b, self.active[k] = _salsa.split_bond(a, s, vt.T, *adapt, self.rng)
+        self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
+        self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
         self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
 
     def als_sweep(self) -> np.ndarray:
@@ -443,8 +427,6 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         s.solve(k, reg, (omega, _salsa.SMIN_FACTOR * omega) if salsa else None)
 
     def adapt(bond_size):
-        if not salsa:
-            return None
         return _salsa.SMIN_FACTOR * omega, max_rank if grow else min(bond_size, max_rank)
 
     prev = math.inf
