@@ -176,3 +176,25 @@ def test_cpp_als_sweep_matches_dense_reference(deg):
     np.testing.assert_allclose(f(X), expect, rtol=1e-9, atol=1e-9 * np.abs(expect).max())
     assert rep.residuals[0] == pytest.approx(np.linalg.norm(expect - y) / np.linalg.norm(y), rel=1e-9)
 
+
+
+def test_als_sweep_bad_input():
+    rng = np.random.default_rng(10)
+    K, d = 50, 3
+    PhiT = np.ascontiguousarray(Legendre(2).evaluate(rng.uniform(-1, 1, (K, d))).transpose(1, 0, 2))
+    cores = [np.ones((1, 3, 2)), np.ones((2, 3, 2)), np.ones((2, 3, 1))]
+    R = [None, np.ones((K, 2)), np.ones((K, 2)), None]
+    y = np.ones(K)
+    with pytest.raises(ValueError, match="d >= 2"):
+        _core.als_sweep(cores[:1], R[:2], PhiT[:1], None, None, y, None, None, 0.0)
+    with pytest.raises(TypeError, match="C-contiguous float64"):
+        _core.als_sweep([cores[0].astype(np.float32)] + cores[1:], R, PhiT, None, None, y, None, None, 0.0)
+    with pytest.raises(ValueError, match="right stack"):
+        _core.als_sweep(cores, [None, np.ones((K, 3)), np.ones((K, 2)), None], PhiT, None, None, y, None, None, 0.0)
+    with pytest.raises(ValueError, match="ridge"):
+        _core.als_sweep(cores, R, PhiT, None, None, y, None, None, float("nan"))
+    with pytest.raises(ValueError, match="core shapes"):
+        _core.als_sweep([np.ones((1, 3, 2)), np.ones((3, 3, 2)), cores[2]], R, PhiT, None, None, y, None, None, 0.0)
+    # a valid call updates the cores in place and returns the fitted values
+    f, c, fallbacks = _core.als_sweep(cores, R, PhiT, None, None, y, None, None, 1e-8)
+    assert f.shape == (K,) and np.all(np.isfinite(f)) and fallbacks >= 0
