@@ -375,12 +375,14 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         cores = [0.01 * rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
         for k in range(d):
             cores[k][:, 0, :] += np.eye(full[k], full[k + 1])
-    if method == "salsa" and max_rank * p * max_rank > _MAX_LOCAL:
-        raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
+    salsa_largest = 0
+    if method == "salsa":  # the largest local problem max_rank allows (ranks clipped by the dimensions)
+        cap = _initial_ranks(max_rank, d, p, max_rank)
+        salsa_largest = max(cap[k] * p * cap[k + 1] for k in range(d))
+        if salsa_largest > _MAX_LOCAL:
+            raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
 
-    largest = max(c.size for c in cores) + (1 if g is not None else 0)
-    if method == "salsa":
-        largest = max(largest, max_rank * p * max_rank + (g is not None))
+    largest = max(max(c.size for c in cores), salsa_largest) + (1 if g is not None else 0)
     if K < largest:
         if reg == 0:
             raise ValueError(f"too few samples: K={K} < {largest} unknowns of a local problem; "
