@@ -198,3 +198,23 @@ def test_als_sweep_bad_input():
     # a valid call updates the cores in place and returns the fitted values
     f, c, fallbacks = _core.als_sweep(cores, R, PhiT, None, None, y, None, None, 1e-8)
     assert f.shape == (K,) and np.all(np.isfinite(f)) and fallbacks >= 0
+
+
+def test_stacks_same_for_one_and_two_threads():
+    # large enough for the threaded stack updates (each block writes its own rows)
+    rng = np.random.default_rng(11)
+    K, r, p, r2 = 20000, 4, 4, 4
+    L, R = rng.standard_normal((K, r)), rng.standard_normal((K, r2))
+    Phi = rng.standard_normal((K, 1, p))
+    core = rng.standard_normal((r, p, r2))
+    old = _core.get_num_threads()
+    out = []
+    try:
+        for threads in (1, 2):
+            _core.set_num_threads(threads)
+            out.append((_core.als_stack_left(L, Phi, 0, core), _core.als_stack_right(R, Phi, 0, core)))
+    finally:
+        _core.set_num_threads(old)
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    np.testing.assert_allclose(out[0][0], np.einsum("ka,kj,ajb->kb", L, Phi[:, 0], core), rtol=1e-12, atol=1e-12)

@@ -36,7 +36,7 @@ void blocked_gemm(int64_t K, int64_t m, int64_t ncols, Fill fill, bool trans_b, 
   const int64_t nb = num_blocks(K);
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(threads_for(2.0 * K * m * ncols))
+#pragma omp parallel num_threads(threads_for(32.0 * K * m * ncols))
 #endif
   {
     std::vector<double> Z(kBlock * m);
