@@ -75,13 +75,18 @@ def test_salsa_does_not_inflate_rank_one():
     assert relerr(f, *data(target, d, 300, 7)) < 1e-8
 
 
-def test_noise_level_and_early_stopping():
-    d, s, K = 4, 0.1, 2000
+def noisy_rank2_problem(d=4, s=0.1, K=2000):
+    """Training and validation data of a rank-2 target with Gaussian noise of level s."""
     target = sum_of_products(2, d, 2, seed=13)
     X, y = data(target, d, K, 8)
     Xv, yv = data(target, d, K, 9)
     rng = np.random.default_rng(10)
-    yn, yvn = y + s * rng.standard_normal(K), yv + s * rng.standard_normal(K)
+    return X, y + s * rng.standard_normal(K), Xv, yv + s * rng.standard_normal(K)
+
+
+def test_noise_level_and_early_stopping():
+    d, s, K = 4, 0.1, 2000
+    X, yn, Xv, yvn = noisy_rank2_problem(d, s, K)
     # over-parametrised model: the validation residual stops improving and fitting stops early
     f, rep = fit(X, yn, Legendre(5), ranks=4, reg=1e-12, max_sweeps=40, tol=0.0, validation=(Xv, yvn), patience=2)
     assert rep.stop_reason == "validation"
@@ -118,7 +123,9 @@ def test_degree_zero_and_d_one():
     np.testing.assert_allclose(f1(X1), 1 + X1[:, 0] ** 2, atol=1e-9)
 
 
-def test_thread_count_invariance():
+@pytest.mark.parametrize("method", ["salsa", "als"])
+def test_thread_count_invariance(method):
+    # large enough for the threaded Gram (ALS: inside the C++ sweep)
     d = 5
     target = sum_of_products(3, d, 3, seed=15)
     X, y = data(target, d, 6000, 16)
@@ -128,7 +135,7 @@ def test_thread_count_invariance():
     try:
         for n in (1, 2):
             _core.set_num_threads(n)
-            f, rep = fit(X, y, Legendre(3), method="salsa", max_rank=4, max_sweeps=3, seed=3)
+            f, rep = fit(X, y, Legendre(3), method=method, max_rank=4, max_sweeps=3, tol=0.0, seed=3)
             out.append((f.tt.cores, rep.residuals))
     finally:
         _core.set_num_threads(old)

@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -102,34 +103,178 @@ py::array_t<double> stack_step(DArray S, DArray Phi, int64_t k, DArray core, boo
   return move_to_numpy(std::move(out), {K, cols});
 }
 
-py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y) {
+/// The checked inputs of one local problem (kept alive with their arrays).
+struct LocalProblem {
+  DArray L, Phi, R, y, g, w, Psi, C;  // g, w, Psi, C only valid when has_g / has_w / q > 0
+  bool has_g = false, has_w = false;
+  int64_t K = 0, d = 0, p = 0, k = 0, r = 0, r2 = 0, q = 0, nc = 0, n = 0;
+  const double* gp() const { return has_g ? g.data() : nullptr; }
+  const double* wp() const { return has_w ? w.data() : nullptr; }
+  const double* psip() const { return q ? Psi.data() : nullptr; }
+  const double* cp() const { return q ? C.data() + k * C.shape(1) * q : nullptr; }
+};
+
+LocalProblem local_problem(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y,
+                           py::object Psi, py::object C) {
   check_stack(L, Phi, k, "L");
   check_stack(R, Phi, k, "R");
-  const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2), r = L.shape(1), r2 = R.shape(1);
+  LocalProblem lp;
+  lp.L = L, lp.Phi = Phi, lp.R = R, lp.y = y, lp.k = k;
+  lp.K = Phi.shape(0), lp.d = Phi.shape(1), lp.p = Phi.shape(2), lp.r = L.shape(1), lp.r2 = R.shape(1);
+  require(y.ndim() == 1 && y.shape(0) == lp.K, "y must have K entries");
+  if (!g.is_none()) {
+    lp.g = DArray::ensure(g);
+    lp.has_g = true;
+    require(lp.g && lp.g.ndim() == 1 && lp.g.shape(0) == lp.K, "g must have K entries");
+  }
+  if (!w.is_none()) {
+    lp.w = DArray::ensure(w);
+    lp.has_w = true;
+    require(lp.w && lp.w.ndim() == 1 && lp.w.shape(0) == lp.K, "weights must have K entries");
+  }
+  if (!Psi.is_none()) {  // compressed Gram: product-basis values (K, d, q), coefficients (d, pairs, q)
+    lp.Psi = DArray::ensure(Psi);
+    lp.C = DArray::ensure(C);
+    require(lp.Psi && lp.Psi.ndim() == 3 && lp.Psi.shape(0) == lp.K && lp.Psi.shape(1) == lp.d &&
+                lp.Psi.shape(2) >= 1,
+            "Psi must have shape (K, d, q)");
+    lp.q = lp.Psi.shape(2);
+    require(lp.C && lp.C.ndim() == 3 && lp.C.shape(0) == lp.d && lp.C.shape(1) == lp.p * (lp.p + 1) / 2 &&
+                lp.C.shape(2) == lp.q,
+            "C must have shape (d, p(p+1)/2, q)");
+  }
+  lp.nc = lp.r * lp.p * lp.r2;
+  lp.n = lp.nc + (lp.has_g ? 1 : 0);
+  return lp;
+}
+
+[[noreturn]] void raise_interrupt() {
+  PyErr_SetNone(PyExc_KeyboardInterrupt);
+  throw py::error_already_set();
+}
+
+py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y,
+                           py::object Psi, py::object C) {
+  const LocalProblem lp = local_problem(L, Phi, R, k, g, w, y, Psi, C);
+  std::vector<double> G(lp.n * lp.n), b(lp.n);
+  bool ok;
+  {
+    py::gil_scoped_release release;
+    ok = rg::local_normal_equations(lp.L.data(), lp.Phi.data(), lp.R.data(), lp.K, lp.d, lp.p, k, lp.r, lp.r2,
+                                    lp.gp(), lp.wp(), lp.y.data(), G.data(), b.data(), lp.psip(), lp.q, lp.cp());
+  }
+  if (!ok) raise_interrupt();
+  return py::make_tuple(move_to_numpy(std::move(G), {lp.n, lp.n}), move_to_numpy(std::move(b), {lp.n}));
+}
+
+py::tuple local_solve(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y,
+                      py::object Psi, py::object C, DArray reg, py::object penalty) {
+  const LocalProblem lp = local_problem(L, Phi, R, k, g, w, y, Psi, C);
+  require(reg.ndim() == 1 && reg.shape(0) == lp.n, "reg must have one entry per unknown");
+  DArray pen;
+  const bool has_pen = !penalty.is_none();
+  if (has_pen) {
+    pen = DArray::ensure(penalty);
+    require(pen && pen.ndim() == 2 && pen.shape(0) == lp.nc && pen.shape(1) == lp.nc,
+            "penalty must have shape (r p r2, r p r2)");
+  }
+  std::vector<double> x(lp.n);
+  int status;
+  {
+    py::gil_scoped_release release;
+    status = rg::local_solve(lp.L.data(), lp.Phi.data(), lp.R.data(), lp.K, lp.d, lp.p, k, lp.r, lp.r2, lp.gp(),
+                             lp.wp(), lp.y.data(), lp.psip(), lp.q, lp.cp(), has_pen ? pen.data() : nullptr,
+                             reg.data(), x.data());
+  }
+  if (status < 0) raise_interrupt();
+  return py::make_tuple(move_to_numpy(std::move(x), {lp.n}), status == 1);
+}
+
+/// A float64 C-contiguous writeable numpy array to update in place (no conversion copies).
+py::array_t<double> inplace_array(py::handle h, const std::string& name) {
+  if (!py::isinstance<py::array_t<double, py::array::c_style>>(h))
+    throw py::type_error(name + " must be a C-contiguous float64 numpy array");
+  auto a = py::reinterpret_borrow<py::array_t<double>>(h);
+  if (!a.writeable()) throw py::value_error(name + " must be writeable");
+  return a;
+}
+
+py::tuple als_sweep(const py::list& cores, const py::list& R, DArray PhiT, py::object PsiT, py::object C, DArray y,
+                    py::object g, py::object w, double ridge) {
+  require_ndim(PhiT, 3, "PhiT");
+  rg::SweepProblem P;
+  P.d = PhiT.shape(0), P.K = PhiT.shape(1), P.p = PhiT.shape(2);
+  const int64_t d = P.d, K = P.K;
+  require(d >= 2, "als_sweep needs d >= 2");
+  require(static_cast<int64_t>(cores.size()) == d && static_cast<int64_t>(R.size()) == d + 1,
+          "als_sweep: need d cores and d + 1 stack slots");
   require(y.ndim() == 1 && y.shape(0) == K, "y must have K entries");
-  DArray ga, wa;
+  std::vector<py::array_t<double>> keep;
+  std::vector<double*> core_ptr(d), R_ptr(d + 1, nullptr);
+  P.ranks.assign(1, 1);
+  for (int64_t k = 0; k < d; ++k) {
+    auto a = inplace_array(cores[k], "cores[" + std::to_string(k) + "]");
+    require(a.ndim() == 3 && a.shape(0) == P.ranks.back() && a.shape(1) == P.p, "core shapes are inconsistent");
+    P.ranks.push_back(a.shape(2));
+    core_ptr[k] = a.mutable_data();
+    keep.push_back(a);
+  }
+  require(P.ranks.back() == 1, "last TT rank must be 1");
+  for (int64_t k = 1; k < d; ++k) {
+    auto a = inplace_array(R[k], "R[" + std::to_string(k) + "]");
+    require(a.ndim() == 2 && a.shape(0) == K && a.shape(1) == P.ranks[k], "right stack shapes are inconsistent");
+    R_ptr[k] = a.mutable_data();
+    keep.push_back(a);
+  }
+  DArray psa, ca, ga, wa;
+  if (!PsiT.is_none()) {
+    psa = DArray::ensure(PsiT);
+    ca = DArray::ensure(C);
+    require(psa && psa.ndim() == 3 && psa.shape(0) == d && psa.shape(1) == K, "PsiT must have shape (d, K, q)");
+    P.q = psa.shape(2);
+    P.SP = P.p * (P.p + 1) / 2;
+    require(ca && ca.ndim() == 3 && ca.shape(0) == d && ca.shape(1) == P.SP && ca.shape(2) == P.q,
+            "C must have shape (d, p(p+1)/2, q)");
+    P.PsiT = psa.data();
+    P.C = ca.data();
+  }
   if (!g.is_none()) {
     ga = DArray::ensure(g);
     require(ga && ga.ndim() == 1 && ga.shape(0) == K, "g must have K entries");
+    P.g = ga.data();
   }
   if (!w.is_none()) {
     wa = DArray::ensure(w);
     require(wa && wa.ndim() == 1 && wa.shape(0) == K, "weights must have K entries");
+    P.w = wa.data();
   }
-  const int64_t n = r * p * r2 + (g.is_none() ? 0 : 1);
-  std::vector<double> G(n * n), b(n);
-  bool ok;
+  require(std::isfinite(ridge) && ridge >= 0, "ridge must be finite and >= 0");
+  P.ridge = ridge;
+  P.PhiT = PhiT.data();
+  P.y = y.data();
+  std::vector<double> ones(K, 1.0), f(K);
+  P.ones = ones.data();
+  double c = 0.0;
+  int status;
   {
     py::gil_scoped_release release;
-    ok = rg::local_normal_equations(L.data(), Phi.data(), R.data(), K, d, p, k, r, r2,
-                                    g.is_none() ? nullptr : ga.data(), w.is_none() ? nullptr : wa.data(),
-                                    y.data(), G.data(), b.data());
+    status = rg::als_sweep(P, core_ptr, R_ptr, &c, f.data());
   }
-  if (!ok) {
-    PyErr_SetNone(PyExc_KeyboardInterrupt);
-    throw py::error_already_set();
+  if (status < 0) raise_interrupt();
+  return py::make_tuple(move_to_numpy(std::move(f), {K}), c, status);
+}
+
+py::array_t<double> product_basis_values(DArray X, IArray kind, DArray shift, DArray scale, int64_t q) {
+  require_ndim(X, 2, "X");
+  const int64_t K = X.shape(0), d = X.shape(1);
+  require(kind.size() == d && shift.size() == d && scale.size() == d, "kind/shift/scale must have d entries");
+  require(q >= 1 && q <= 256, "q must be in [1, 256]");
+  std::vector<double> out(K * d * q);
+  {
+    py::gil_scoped_release release;
+    rg::product_basis_values(X.data(), K, d, kind.data(), shift.data(), scale.data(), q, out.data());
   }
-  return py::make_tuple(move_to_numpy(std::move(G), {n, n}), move_to_numpy(std::move(b), {n}));
+  return move_to_numpy(std::move(out), {K, d, q});
 }
 
 py::tuple spd_solve(DArray G, DArray reg, DArray rhs) {
@@ -155,7 +300,13 @@ void register_regression(py::module_& m) {
   m.def("als_stack_left", [](DArray L, DArray Phi, int64_t k, DArray core) { return stack_step(L, Phi, k, core, true); }, py::arg("L"), py::arg("Phi"), py::arg("k"), py::arg("core"));
   m.def("als_stack_right", [](DArray R, DArray Phi, int64_t k, DArray core) { return stack_step(R, Phi, k, core, false); }, py::arg("R"), py::arg("Phi"), py::arg("k"), py::arg("core"));
   m.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
-        py::arg("g"), py::arg("w"), py::arg("y"));
+        py::arg("g"), py::arg("w"), py::arg("y"), py::arg("Psi") = py::none(), py::arg("C") = py::none());
+  m.def("als_local_solve", &local_solve, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"), py::arg("g"),
+        py::arg("w"), py::arg("y"), py::arg("Psi"), py::arg("C"), py::arg("reg"), py::arg("penalty") = py::none());
+  m.def("als_sweep", &als_sweep, py::arg("cores"), py::arg("R"), py::arg("PhiT"), py::arg("PsiT"), py::arg("C"),
+        py::arg("y"), py::arg("g"), py::arg("w"), py::arg("ridge"));
+  m.def("product_basis_values", &product_basis_values, py::arg("X"), py::arg("kind"), py::arg("shift"),
+        py::arg("scale"), py::arg("q"));
   m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));
 }
 

@@ -10,6 +10,7 @@
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
 #include "regression/regression.hpp"
+#include "regression/scratch.hpp"
 
 namespace ttsolve::regression {
 namespace {
@@ -35,7 +36,7 @@ void blocked_gemm(int64_t K, int64_t m, int64_t ncols, Fill fill, bool trans_b, 
   const int64_t nb = num_blocks(K);
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(threads_for(2.0 * K * m * ncols))
+#pragma omp parallel num_threads(threads_for(32.0 * K * m * ncols))
 #endif
   {
     std::vector<double> Z(kBlock * m);
@@ -105,7 +106,8 @@ void pair_products(const double* X, int64_t n, int64_t bn, const double* scale, 
 
 bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
-                            const double* w, const double* y, double* G, double* rhs) {
+                            const double* w, const double* y, double* G, double* rhs, const double* Psi,
+                            int64_t q, const double* Ck) {
   // The design row is kron(l, phi, rho), so every Gram entry is a sum over samples of
   // (l_a l_a') (phi_j phi_j') (rho_b rho_b'): only the symmetric pair products of each factor
   // are distinct. We accumulate T[A, J, B] = sum_s u_s[A] v_s[J] w_s[B] over the pair indices
@@ -114,7 +116,9 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   // and never materialises them; the Gram is then unpacked from T.
   const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
   const PairIndex pa(r), pj(p), pb(r2);
-  const int64_t SA = pa.count, SJ = pj.count, SB = pb.count, SAJ = SA * SJ, m1 = r * p;
+  if (Psi && (q < 1 || !Ck)) throw std::invalid_argument("compressed Gram needs q >= 1 and its coefficients");
+  // SJ: functions of x_k summed over (the p(p+1)/2 basis products, or q product-basis functions)
+  const int64_t SA = pa.count, SJ = Psi ? q : pj.count, SB = pb.count, SAJ = SA * SJ, m1 = r * p;
   const int64_t ny = g ? 2 : 1;  // right-hand side columns: y (and g for the extra term)
   const int64_t block = std::clamp<int64_t>(32768 / std::max<int64_t>(SAJ, 1), 128, 1024);
   const int64_t nb = (K + block - 1) / block;
@@ -122,23 +126,30 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   const int64_t mem_cap = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, tsize * 8));
   const int64_t nchunks = std::max<int64_t>(1, std::min({nb, kMaxChunks, mem_cap}));
   const int64_t per_chunk = (nb + nchunks - 1) / nchunks;
-  std::vector<double> part(nchunks * tsize, 0.0);
+  const Scratch part_buf(0, nchunks * tsize);
+  double* part = part_buf.data();
+  std::fill(part, part + nchunks * tsize, 0.0);
   Interrupt interrupt;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel num_threads(threads_for(double(K) * SAJ * SB))
+#pragma omp parallel num_threads(threads_for(8.0 * K * SAJ * SB))
 #endif
   {
     // Sample-major ("transposed") buffers: every fill loop runs over the samples of the block,
     // contiguous and vectorisable. Ut (SA x bn), Vt (SJ x bn), Wt (SB x bn), UVt (SAJ x bn).
-    std::vector<double> Ut(SA * block), Vt(SJ * block), Wt(SB * block), UVt(SAJ * block);
-    std::vector<double> Lt(r * block), Pt(p * block), Rt(r2 * block), sw(block), B1t(m1 * block),
-        Yt(ny * r2 * block);
+    const int64_t sizes[] = {SA, SJ, SB, SAJ, r, p, r2, 1, m1, ny * r2};
+    int64_t total = 0;
+    for (int64_t sz : sizes) total += sz * block;
+    const Scratch buf(1, total);
+    double* next = buf.data();
+    auto take = [&](int64_t rows) { double* out = next; next += rows * block; return out; };
+    double *Ut = take(SA), *Vt = take(SJ), *Wt = take(SB), *UVt = take(SAJ), *Lt = take(r), *Pt = take(p),
+           *Rt = take(r2), *sw = take(1), *B1t = take(m1), *Yt = take(ny * r2);
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
     for (int64_t c = 0; c < nchunks; ++c) {
-      double* T = &part[c * tsize];
+      double* T = part + c * tsize;
       double* T2 = T + SAJ * SB;
       double* scal = T2 + m1 * ny * r2;
       for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
@@ -151,9 +162,16 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
           for (int64_t b = 0; b < r2; ++b) Rt[b * bn + i] = R[s * r2 + b];
           sw[i] = w ? w[s] : 1.0;
         }
-        pair_products(Lt.data(), r, bn, nullptr, Ut.data());
-        pair_products(Pt.data(), p, bn, nullptr, Vt.data());
-        pair_products(Rt.data(), r2, bn, sw.data(), Wt.data());
+        pair_products(Lt, r, bn, nullptr, Ut);
+        if (Psi) {
+          for (int64_t i = 0; i < bn; ++i) {
+            const double* ps = Psi + ((i0 + i) * d + k) * q;
+            for (int64_t m = 0; m < q; ++m) Vt[m * bn + i] = ps[m];
+          }
+        } else {
+          pair_products(Pt, p, bn, nullptr, Vt);
+        }
+        pair_products(Rt, r2, bn, sw, Wt);
         for (int64_t A = 0; A < SA; ++A)
           for (int64_t J = 0; J < SJ; ++J) {
             const double* u = &Ut[A * bn];
@@ -183,16 +201,24 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
             scal[0] += sw[i] * g[i0 + i] * g[i0 + i];
             scal[1] += sw[i] * g[i0 + i] * y[i0 + i];
           }
-        la::gemm(false, true, SAJ, SB, bn, 1.0, UVt.data(), bn, Wt.data(), bn, 1.0, T, SB);
-        la::gemm(false, true, m1, ny * r2, bn, 1.0, B1t.data(), bn, Yt.data(), bn, 1.0, T2, ny * r2);
+        la::gemm(false, true, SAJ, SB, bn, 1.0, UVt, bn, Wt, bn, 1.0, T, SB);
+        la::gemm(false, true, m1, ny * r2, bn, 1.0, B1t, bn, Yt, bn, 1.0, T2, ny * r2);
       }
     }
   }
   if (interrupt.requested()) return false;
   for (int64_t c = 1; c < nchunks; ++c)  // fixed order
     for (int64_t i = 0; i < tsize; ++i) part[i] += part[c * tsize + i];
-  const double* T = part.data();
+  const double* T = part;
   const double* T2 = T + SAJ * SB;
+  const Scratch expanded(2, Psi ? SA * pj.count * SB : 0);
+  if (Psi) {  // back to basis-product sums: T[A] (pairs x SB) = Ck (pairs x q) T'[A] (q x SB)
+    const int64_t SP = pj.count;
+    for (int64_t A = 0; A < SA; ++A)
+      la::gemm(false, false, SP, SB, q, 1.0, Ck, q, T + A * SJ * SB, SB, 0.0, &expanded[A * SP * SB], SB);
+    T = expanded.data();
+  }
+  const int64_t SJp = pj.count;  // stride of the pair index in T from here on
   const double* scal = T2 + m1 * ny * r2;
   for (int64_t a = 0; a < r; ++a)
     for (int64_t j = 0; j < p; ++j)
@@ -201,7 +227,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
         for (int64_t a2 = 0; a2 < r; ++a2) {
           const int64_t A = pa.idx[a * r + a2];
           for (int64_t j2 = 0; j2 < p; ++j2) {
-            const double* t = T + (A * SJ + pj.idx[j * p + j2]) * SB;
+            const double* t = T + (A * SJp + pj.idx[j * p + j2]) * SB;
             double* Grow = G + row * n + (a2 * p + j2) * r2;
             for (int64_t b2 = 0; b2 < r2; ++b2) Grow[b2] = t[pb.idx[b * r2 + b2]];
           }
@@ -218,7 +244,8 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
 
 bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs, double* x, double rcond) {
   la::BlasSingleThreadScope single;  // small systems: BLAS threads only add contention
-  std::vector<double> A(G, G + n * n);
+  const Scratch A(5, n * n);
+  std::copy(G, G + n * n, A.data());
   for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
   std::copy(rhs, rhs + n, x);
   if (la::cholesky_solve(n, A.data(), x, 1)) {
@@ -227,7 +254,7 @@ bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs,
     if (finite) return false;
   }
   // Stable fallback: pseudo-inverse through the eigen-decomposition.
-  A.assign(G, G + n * n);
+  std::copy(G, G + n * n, A.data());
   for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
   std::vector<double> wv, V;
   la::symmetric_eig(n, A.data(), wv, V);
@@ -245,6 +272,20 @@ bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs,
     x[j] = s;
   }
   return true;
+}
+
+int local_solve(const double* L, const double* Phi, const double* R, int64_t K, int64_t d, int64_t p,
+                int64_t k, int64_t r, int64_t r2, const double* g, const double* w, const double* y,
+                const double* Psi, int64_t q, const double* Ck, const double* penalty, const double* reg,
+                double* x) {
+  const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
+  const Scratch G(3, n * n), rhs(4, n);
+  if (!local_normal_equations(L, Phi, R, K, d, p, k, r, r2, g, w, y, G.data(), rhs.data(), Psi, q, Ck))
+    return -1;
+  if (penalty)
+    for (int64_t i = 0; i < nc; ++i)
+      for (int64_t j = 0; j < nc; ++j) G[i * n + j] += penalty[i * nc + j];
+  return spd_solve(n, G.data(), reg, rhs.data(), x) ? 1 : 0;
 }
 
 }  // namespace ttsolve::regression

@@ -28,7 +28,7 @@ from numpy.polynomial import polynomial as P
 
 from ._extension import _core
 
-__all__ = ["Basis", "Legendre", "Hermite", "H2Orthogonal", "Monomial", "basis_from_arrays"]
+__all__ = ["Basis", "Legendre", "Hermite", "H2Orthogonal", "Monomial", "basis_from_arrays", "product_structure"]
 
 
 def _check_degree(degree) -> int:
@@ -83,6 +83,32 @@ class Basis:
     def _params(self) -> dict:
         return {}
 
+    # ---- product basis (compressed Gram matrices) ------------------------------------
+    # phi_i phi_j is a polynomial of degree <= 2 deg in t, so the p(p+1)/2 products are
+    # combinations of 2 deg + 1 orthonormal polynomials Q_m of t (Legendre on [-1, 1], or
+    # Hermite for the Gaussian bases), evaluated in C++ by their recurrence.
+    _product_kind = 0  # 0: Legendre in t, 1: Hermite in t, 2: powers of t
+
+    def product_coefficients(self) -> np.ndarray:
+        """C (p(p+1)/2, 2 deg + 1) with ``phi_i phi_j = sum_m C[pair(i, j), m] Q_m`` for the
+        pairs i <= j in row-major order; exact projection by Gauss quadrature."""
+        q = 2 * self.degree + 1
+        if self._product_kind == 2:  # monomials: t^i t^j = t^(i+j), no rounding at all
+            iu, ju = np.triu_indices(self.size)
+            C = np.zeros((len(iu), q))
+            C[np.arange(len(iu)), iu + ju] = 1.0
+            return C
+        if self._product_kind == 1:
+            t, w = hermite_e.hermegauss(q)
+            w = w / math.sqrt(2 * math.pi)
+        else:
+            t, w = legendre.leggauss(q)
+            w = w / 2.0
+        Q = _product_values_1d(t, q, self._product_kind)  # (nodes, q)
+        phi = np.stack([P.polyval(t, c) for c in self._coef], axis=1)  # (nodes, p)
+        iu, ju = np.triu_indices(self.size)
+        return np.ascontiguousarray((phi[:, iu] * phi[:, ju] * w[:, None]).T @ Q)
+
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and self.degree == other.degree and self._params() == other._params()
 
@@ -123,10 +149,44 @@ def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0)
     return _core.basis_evaluate(X, coef, shift, scale, int(derivative))
 
 
+def _product_values_1d(t: np.ndarray, q: int, kind: int) -> np.ndarray:
+    """Orthonormal Legendre (kind 0, for dt/2 on [-1, 1]) or Hermite (kind 1, for N(0, 1))
+    values Q_0..Q_{q-1} at the points t: (len(t), q). (Kind 2, powers, needs no quadrature.)"""
+    out = np.empty((len(t), q))
+    prev, cur = np.zeros_like(t), np.ones_like(t)
+    norm = 1.0
+    for n in range(q):
+        if kind == 1:
+            norm = 1.0 if n == 0 else norm / math.sqrt(n)
+            out[:, n] = cur * norm
+            prev, cur = cur, t * cur - n * prev
+        else:
+            out[:, n] = cur * math.sqrt(2 * n + 1)
+            prev, cur = cur, ((2 * n + 1) * t * cur - n * prev) / (n + 1)
+    return out
+
+
+def product_structure(bases: Sequence[Basis], X: np.ndarray):
+    """Values of the product basis of every coordinate, Psi (K, d, 2 deg + 1), and the
+    coefficients C (d, p(p+1)/2, 2 deg + 1) of the basis products in it."""
+    q = 2 * bases[0].degree + 1
+    kinds = np.array([b._product_kind for b in bases], dtype=np.int64)
+    shift = np.array([b._shift for b in bases])
+    scale = np.array([b._scale for b in bases])
+    Psi = _core.product_basis_values(X, kinds, shift, scale, q)
+    cache = {}
+    for b in bases:
+        if b not in cache:
+            cache[b] = b.product_coefficients()
+    C = np.stack([cache[b] for b in bases])
+    return Psi, C
+
+
 class Monomial(Basis):
     """``phi_i(x) = x^i``, ``i = 0..degree``."""
 
     kind = "monomial"
+    _product_kind = 2
 
     def __init__(self, degree: int):
         degree = _check_degree(degree)
@@ -156,6 +216,7 @@ class Hermite(Basis):
     """Probabilists' Hermite polynomials, orthonormal for ``N(mean, std^2)``."""
 
     kind = "hermite"
+    _product_kind = 1
 
     def __init__(self, degree: int, mean: float = 0.0, std: float = 1.0):
         degree = _check_degree(degree)

@@ -1,8 +1,9 @@
 """Least-squares regression of functional tensor trains: ALS and rank-adaptive SALSA.
 
-The sweep logic (a loop over the d cores) is Python; everything that touches the K
-samples (basis evaluation, left/right stacks, the local Gram matrices A^T W A, the local
-solves) runs in C++ (``ttsolve._core``) with the GIL released.
+A fixed-rank ALS sweep is one C++ call (``_core.als_sweep``: local solves, QR, stacks).
+SALSA loops over the cores in Python (its penalty and rank adaptation are small dense
+operations, see ``_salsa``) and calls the same C++ kernels for everything that touches the
+K samples (stacks, the compressed local Gram A^T W A, the local solves), GIL released.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from . import _salsa
 from ._extension import _core
 from ._validation import check_int
-from .basis import Basis, _as_points, evaluate_stacked
+from .basis import Basis, _as_points, evaluate_stacked, product_structure
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
 
@@ -90,13 +92,6 @@ def _initial_ranks(ranks, d: int, p: int, max_rank: int) -> list[int]:
 
 
 # ---- core helpers (small dense matrices: numpy is fine here) ----------------------------
-def _orth_right(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """core (r, p, r2) -> Q (r, p, k) left-orthogonal, R (k, r2)."""
-    r, p, r2 = core.shape
-    q, rr = np.linalg.qr(core.reshape(r * p, r2))
-    return q.reshape(r, p, -1), rr
-
-
 def _orth_left(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """core (r, p, r2) -> L (r, k), Q (k, p, r2) right-orthogonal."""
     r, p, r2 = core.shape
@@ -110,31 +105,47 @@ _MAX_LOCAL = 16384  # unknowns of one local problem (its Gram matrix is 2 GiB)
 class _Sweeper:
     """State of one fit: cores, stacks (C++), and the local solve."""
 
-    def __init__(self, Phi, y, g, w, cores, reg, extra_coef, rng):
-        self.Phi, self.y, self.g, self.w = Phi, y, g, w
+    def __init__(self, Phi, y, g, w, cores, reg, extra_coef, rng, products=(None, None)):
+        self.y, self.g, self.w = y, g, w
         self.K, self.d, self.p = Phi.shape
+        # Per-core contiguous (K, 1, p) slices: the kernels then stream one coordinate's basis
+        # values instead of striding through all d of them (same arithmetic, same results).
+        self.PhiT = np.ascontiguousarray(Phi.transpose(1, 0, 2))
+        self.Phi = [s[:, None, :] for s in self.PhiT]
+        Psi, self.Cfull = products  # compressed-Gram data (basis.product_structure) or None
+        self.PsiT = None if Psi is None else np.ascontiguousarray(Psi.transpose(1, 0, 2))
+        self.Psi = [None] * self.d if Psi is None else [s[:, None, :] for s in self.PsiT]
+        self.C = [None] * self.d if Psi is None else [self.Cfull[k : k + 1] for k in range(self.d)]
         self.cores = cores
         self.reg = reg
         self.c = extra_coef
         self.rng = rng
         self.wsum = float(np.sum(w)) if w is not None else float(self.K)
+        self.ysq = float(np.sum(y * y if w is None else w * y * y))
         self.fallbacks = 0
         ones = np.ones((self.K, 1))
         self.L = [ones] + [None] * self.d
         self.R = [None] * self.d + [ones]
+        self.active = [1] + [c.shape[2] for c in cores]  # SALSA: active ranks per bond
 
     def right_stacks(self):
         for k in range(self.d - 1, 0, -1):
-            self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi, k, self.cores[k])
+            self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
 
-    def solve(self, k: int, ridge: float):
-        """Optimise core k (and the extra coefficient) with all other cores fixed."""
-        G, b = _core.als_normal_equations(self.L[k], self.Phi, self.R[k + 1], k, self.g, self.w, self.y)
-        n = G.shape[0]
+    def solve(self, k: int, ridge: float, salsa=None):
+        """Optimise core k (and the extra coefficient) with all other cores fixed.
+        salsa = (omega, smin) adds the stabilising penalty of _salsa.penalty."""
+        n = self.cores[k].size + (self.g is not None)
         diag = np.full(n, ridge * self.wsum)
         if self.g is not None:
             diag[-1] = 0.0  # the additive term's coefficient is not penalised
-        x, fallback = _core.spd_solve(G, diag, b)
+        pen = None
+        tsq = self.target_sq()
+        if salsa is not None and tsq > 0:
+            # coefficient scale floor: 1e-8 of the RMS of the TT's target (keeps it finite)
+            pen = tsq * _salsa.penalty(self.cores[k], *salsa, 1e-8 * math.sqrt(tsq / self.wsum))
+        x, fallback = _core.als_local_solve(self.L[k], self.Phi[k], self.R[k + 1], 0, self.g, self.w, self.y,
+                                            self.Psi[k], self.C[k], diag, pen)
         self.fallbacks += int(fallback)
         shape = self.cores[k].shape
         if self.g is not None:
@@ -142,59 +153,75 @@ class _Sweeper:
             x = x[:-1]
         self.cores[k] = np.ascontiguousarray(x.reshape(shape))
 
-    def move_right(self, k: int, new_rank: Optional[callable] = None):
-        """Make core k left-orthogonal, push the factor into core k+1, update L[k+1]."""
-        core = self.cores[k]
-        r, p, r2 = core.shape
-        if new_rank is None:
-            q, rr = _orth_right(core)
-        else:
-            u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
-            limit = min(r * p, p * self.cores[k + 1].shape[2])
-            keep = new_rank(s, limit)
-            u, s, vt = u[:, :keep], s[:keep], vt[:keep]
-            if keep > len(s):
-                u, s, vt = self._pad(u, s, vt, keep)
-            q, rr = u.reshape(r, p, -1), s[:, None] * vt
-        self.cores[k] = np.ascontiguousarray(q)
-        self.cores[k + 1] = np.ascontiguousarray(np.einsum("ab,bjc->ajc", rr, self.cores[k + 1]))
-        self.L[k + 1] = _core.als_stack_left(self.L[k], self.Phi, k, self.cores[k])
+    def target_sq(self) -> float:
+        """sum w t^2 for the part the TT represents, t = y - c g: SALSA's data term and
+        residual are relative to it (with an additive term, the TT only fits a correction)."""
+        if self.g is None:
+            return self.ysq
+        t = self.y - self.c * self.g
+        return float(np.sum(t * t if self.w is None else self.w * t * t))
 
-    def move_left(self, k: int, new_rank: Optional[callable] = None):
-        """Make core k right-orthogonal, push the factor into core k-1, update R[k]."""
-        core = self.cores[k]
+    def move_right(self, k: int, adapt):
+        """SALSA: make core k left-orthogonal, push the factor into core k+1 and update L[k+1],
+        with the rank adaptation of bond k+1 (adapt = (smin, cap)). (Fixed-rank ALS sweeps
+        run in C++, als_sweep.)"""
+        core, nxt = self.cores[k], self.cores[k + 1]
         r, p, r2 = core.shape
-        if new_rank is None:
-            lf, q = _orth_left(core)
-        else:
-            u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
-            limit = min(p * r2, p * self.cores[k - 1].shape[0])
-            keep = new_rank(s, limit)
-            u, s, vt = u[:, :keep], s[:keep], vt[:keep]
-            if keep > len(s):
-                vt_t, s, u_t = self._pad(vt.T, s, u.T, keep)
-                vt, u = vt_t.T, u_t.T
-            lf, q = u * s[None, :], vt.reshape(-1, p, r2)
-        self.cores[k] = np.ascontiguousarray(q)
-        self.cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", self.cores[k - 1], lf))
-        self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi, k, self.cores[k])
+        r3 = nxt.shape[2]
+        u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
+        b = (vt @ nxt.reshape(r2, p * r3)).T  # orthonormal columns (nxt is right-orthogonal)
+        u, s, b, self.active[k + 1] = _salsa.split_bond(u, s, b, *adapt, self.rng)
+        self.cores[k] = np.ascontiguousarray(u.reshape(r, p, -1))
+        self.cores[k + 1] = np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3))
+        self.L[k + 1] = _core.als_stack_left(self.L[k], self.Phi[k], 0, self.cores[k])
 
-    def _pad(self, u, s, vt, keep):
-        """Add random orthonormal columns to u (zero singular values): the new directions
-        start without effect and are fitted by the next local solve."""
-        while u.shape[1] < keep:
-            v = self.rng.standard_normal(u.shape[0])
-            for _ in range(2):
-                v -= u @ (u.T @ v)
-            v /= np.linalg.norm(v)
-            u = np.column_stack([u, v])
-            s = np.append(s, 0.0)
-            vt = np.vstack([vt, np.zeros(vt.shape[1])])
-        return u, s, vt
+    def move_left(self, k: int, adapt):
+        """SALSA: make core k right-orthogonal, push the factor into core k-1, update R[k]."""
+        core, prv = self.cores[k], self.cores[k - 1]
+        r, p, r2 = core.shape
+        r0 = prv.shape[0]
+        u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
+        a = prv.reshape(r0 * p, r) @ u  # orthonormal columns (prv is left-orthogonal)
+        a, s, b, self.active[k] = _salsa.split_bond(a, s, vt.T, *adapt, self.rng)
+        self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
+        self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
+        self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
+
+    def als_sweep(self) -> np.ndarray:
+        """One fixed-rank ALS sweep in a single C++ call (cores and right stacks updated in
+        place); returns the training values."""
+        f, c, fallbacks = _core.als_sweep(self.cores, self.R, self.PhiT, self.PsiT, self.Cfull, self.y, self.g,
+                                          self.w, self.reg * self.wsum)
+        if self.g is not None:
+            self.c = c
+        self.fallbacks += fallbacks
+        return f
+
+    def train_values(self) -> np.ndarray:
+        """f on the training points from the right stack of core 1 (valid after a full sweep,
+        when core 0 is the centre): one stack step instead of a full evaluation."""
+        f = _core.als_stack_right(self.R[1], self.Phi[0], 0, self.cores[0])[:, 0]
+        return f if self.g is None else f + self.c * self.g
 
     def values(self, Phi, g) -> np.ndarray:
         f = _core.functional_eval(self.cores, Phi, "value", None)
         return f if g is None else f + self.c * g
+
+
+_MAX_PRODUCT_BYTES = 1 << 30
+# early stopping: a validation residual that improves by less than this (relatively) over
+# `patience` sweeps has stopped improving (a regularised fit creeps down forever otherwise)
+_MIN_VALIDATION_GAIN = 1e-4
+
+
+def _products(bases, X):
+    """Product-basis data for the compressed Gram when it saves work (p >= 3: 2p - 1 product
+    functions instead of p(p+1)/2 basis products) and fits in memory; else (None, None)."""
+    p = bases[0].size
+    K, d = X.shape
+    if p < 3 or K * d * (2 * p - 1) * 8 > _MAX_PRODUCT_BYTES:
+        return None, None
+    return product_structure(bases, X)
 
 
 def _relres(f, y, w) -> float:
@@ -239,22 +266,22 @@ def fit(
     reg : float >= 0
         Ridge weight: minimises ``sum w (f - y)^2 / sum w + reg * ||core||^2`` in each local
         problem (with the other cores orthogonal, ``||core||`` is the coefficient norm).
-        SALSA uses ``max(reg, omega^2)`` with ``omega`` tied to the residual.
+        SALSA adds its singular-value-weighted penalty (see docs/regression.md).
     max_sweeps : int >= 1
         One sweep = left-to-right then right-to-left.
     tol : float >= 0
         Stop when the relative residual is below ``tol`` or improves by less than ``tol``
         (relatively) over a sweep.
     validation : (Xv, yv), optional
-        Validation residual after every sweep; stops early when it did not improve for
-        ``patience`` sweeps and returns the best model.
+        Validation residual after every sweep; stops early when it did not improve by more
+        than 1e-4 (relatively) for ``patience`` sweeps, and returns the best model.
     extra : (gX, gXv) or (gX,), optional
         Values of the additive term g on X (and on Xv); its coefficient is solved jointly
         with every core.
     weights : array (K,) of nonnegative numbers, optional
     init : FunctionalTT, optional
-        Warm start (its cores, ranks and extra coefficient). SALSA then starts its
-        regularisation schedule at the warm start's residual instead of 1.
+        Warm start (its cores, ranks and extra coefficient). SALSA starts its
+        regularisation schedule at the residual of the starting model (cold or warm).
     seed : int or numpy Generator
         For the random initial cores and SALSA's new directions.
     verbose : bool
@@ -349,12 +376,14 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         cores = [0.01 * rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
         for k in range(d):
             cores[k][:, 0, :] += np.eye(full[k], full[k + 1])
-    if method == "salsa" and max_rank * p * max_rank > _MAX_LOCAL:
-        raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
+    salsa_largest = 0
+    if method == "salsa":  # the largest local problem max_rank allows (ranks clipped by the dimensions)
+        cap = _initial_ranks(max_rank, d, p, max_rank)
+        salsa_largest = max(cap[k] * p * cap[k + 1] for k in range(d))
+        if salsa_largest > _MAX_LOCAL:
+            raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
 
-    largest = max(c.size for c in cores) + (1 if g is not None else 0)
-    if method == "salsa":
-        largest = max(largest, max_rank * p * max_rank + (g is not None))
+    largest = max(max(c.size for c in cores), salsa_largest) + (1 if g is not None else 0)
     if K < largest:
         if reg == 0:
             raise ValueError(f"too few samples: K={K} < {largest} unknowns of a local problem; "
@@ -377,66 +406,87 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", cores[k - 1], lf))
     cores = [np.ascontiguousarray(c) for c in cores]
 
-    s = _Sweeper(Phi, y, g, w, cores, reg, extra_coef, rng)
+    s = _Sweeper(Phi, y, g, w, cores, reg, extra_coef, rng, _products(bases, X))
     s.right_stacks()
     report = FitReport()
     best = None
     best_val = math.inf
-    omega = 1.0
-    if init is not None:
-        # a warm start begins with the regularisation of its own residual, not from scratch
-        omega = max(min(1.0, _relres(s.values(Phi, g), y, w)), math.sqrt(reg), 1e-12)
-    theta_factor = 0.2
+    progress_val, progress_sweep = math.inf, 0  # last validation gain that counts for patience
+    salsa = method == "salsa"
+    # SALSA's regularisation starts at the residual of the starting model (cold or warm)
+    def tt_residual(res):  # residual relative to the TT's target y - c g
+        tsq = s.target_sq()
+        return res * math.sqrt(s.ysq / tsq) if tsq > 0 else 0.0
+
+    # SALSA's penalty is relative to the current iterate, so a cold start (far from the data
+    # in scale) first gets one plain ALS sweep at its starting ranks; omega then starts at the
+    # residual of that sweep (of the warm start's model when init is given).
+    omega = 0.0
+    if salsa and init is not None:
+        omega = _salsa.next_omega(math.inf, tt_residual(_relres(s.train_values(), y, w)), reg)
+    plain_sweep = salsa and init is None
 
     def snapshot():
-        return [c.copy() for c in s.cores], s.c
+        return [c.copy() for c in s.cores], s.c, omega
 
-    def ridge():
-        return max(reg, omega**2) if method == "salsa" else reg
+    grow = True  # with validation data: no rank growth after a sweep that overfitted
 
-    grow = [True]  # with validation data: no rank growth after a sweep that overfitted
+    def local_solve(k):
+        s.solve(k, reg, (omega, _salsa.SMIN_FACTOR * omega) if salsa else None)
 
-    def rank_rule(sv, limit):
-        # keep the singular values above the threshold plus one small "stabilising" one
-        thr = theta_factor * omega * sv[0] if sv[0] > 0 else 0.0
-        big = int(np.sum(sv > thr)) if sv[0] > 0 else 1
-        cap = max_rank if grow[0] else len(sv)
-        return max(1, min(big + 1, cap, limit))
+    def adapt(bond_size):
+        return _salsa.SMIN_FACTOR * omega, max_rank if grow else min(bond_size, max_rank)
 
-    rule = rank_rule if method == "salsa" else None
     prev = math.inf
     for sweep in range(1, max_sweeps + 1):
+        fvals = None
+        first_plain, plain_sweep = plain_sweep, False
         if d == 1:
-            s.solve(0, ridge())
+            s.solve(0, reg, None) if first_plain else local_solve(0)
+        elif not salsa or first_plain:
+            fvals = s.als_sweep()
         else:
             for k in range(d - 1):
-                s.solve(k, ridge())
-                s.move_right(k, rule)
+                local_solve(k)
+                s.move_right(k, adapt(s.cores[k].shape[2]))
             for k in range(d - 1, 0, -1):
-                s.solve(k, ridge())
-                s.move_left(k, rule)
-        res = _relres(s.values(Phi, g), y, w)
+                local_solve(k)
+                s.move_left(k, adapt(s.cores[k].shape[0]))
+        res = _relres(s.train_values() if fvals is None else fvals, y, w)
         report.residuals.append(res)
-        report.ranks.append(tuple([1] + [c.shape[2] for c in s.cores]))
+        if first_plain:
+            omega = _salsa.next_omega(math.inf, tt_residual(res), reg)
+        if salsa:
+            report.ranks.append(tuple([1] + [max(1, a) for a in s.active[1:-1]] + [1]))
+        else:
+            report.ranks.append(tuple([1] + [c.shape[2] for c in s.cores]))
         report.sweeps = sweep
-        if method == "salsa":
-            omega = max(min(omega / 1.5, res), math.sqrt(reg), 1e-12)
         msg = f"sweep {sweep}: residual {res:.3e}, ranks {report.ranks[-1]}"
+        if salsa:
+            msg += f", omega {omega:.2e}"
         if Xv is not None:
             val = _relres(s.values(Phiv, gv), yv, None)
             report.validation.append(val)
             msg += f", validation {val:.3e}"
-            grow[0] = val < best_val
+            grow = val < best_val
             if val < best_val:
                 best_val, best = val, (snapshot(), sweep)
-            elif sweep - best[1] >= patience:
+            if val < progress_val * (1 - _MIN_VALIDATION_GAIN):
+                progress_val, progress_sweep = val, sweep
+            elif sweep - progress_sweep >= patience:
                 report.stop_reason = "validation"
                 if verbose:
                     print(msg)
                 break
         if verbose:
             print(msg)
-        if res <= tol or (math.isfinite(prev) and prev - res <= tol * prev):
+        # SALSA: a stalled residual only ends the fit once omega has stopped decreasing
+        settled = True
+        if salsa and not first_plain:
+            new_omega = _salsa.next_omega(omega, tt_residual(res), reg)
+            settled = new_omega >= omega
+            omega = new_omega
+        if res <= tol or (settled and math.isfinite(prev) and prev - res <= tol * prev):
             report.stop_reason = "tol"
             break
         prev = res
@@ -444,29 +494,16 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         report.stop_reason = "max_sweeps"
 
     if best is not None:
-        (cores_out, c_out), report.best_sweep = best
+        (cores_out, c_out, omega_out), report.best_sweep = best
     else:
-        cores_out, c_out = [c.copy() for c in s.cores], s.c
+        cores_out, c_out, omega_out = [c.copy() for c in s.cores], s.c, omega
         report.best_sweep = report.sweeps
-    if method == "salsa":
-        cores_out = _truncate(cores_out, theta_factor * omega)
+    if salsa:
+        cores_out = _salsa.truncate(cores_out, _salsa.SMIN_FACTOR * omega_out, max_rank)
     report.fallback_solves = s.fallbacks
     report.time = time.perf_counter() - t0
     f = FunctionalTT(TensorTrain(cores_out), basis, c_out if g is not None else 0.0)
     return f, report
-
-
-def _truncate(cores, rel: float):
-    """Drop singular values below ``rel * s_max`` on every edge (left-to-right SVD pass;
-    the cores are right-orthogonal from 1 on, so these are the true TT singular values)."""
-    cores = [c.copy() for c in cores]
-    for k in range(len(cores) - 1):
-        r, p, r2 = cores[k].shape
-        u, sv, vt = np.linalg.svd(cores[k].reshape(r * p, r2), full_matrices=False)
-        keep = max(1, int(np.sum(sv > rel * sv[0]))) if sv[0] > 0 else 1
-        cores[k] = u[:, :keep].reshape(r, p, keep)
-        cores[k + 1] = np.einsum("ab,bjc->ajc", sv[:keep, None] * vt[:keep], cores[k + 1])
-    return [np.ascontiguousarray(c) for c in cores]
 
 
 def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0):
