@@ -31,7 +31,8 @@ constexpr double kBackwardErrorFactor = 4.0;  // c above: generous constant over
 constexpr double kNoiseRatioEps = 1e-2;
 constexpr double kNoiseRatioMaxRank = 1e-8;
 
-/// Kept rank from descending eigenvalues lam: smallest r with tail(r) + (p - r) err <= delta^2.
+}  // namespace
+
 int64_t gram_rank(const std::vector<double>& lam, double err, double delta) {
   const int64_t p = static_cast<int64_t>(lam.size());
   const double budget = delta * delta;
@@ -43,8 +44,6 @@ int64_t gram_rank(const std::vector<double>& lam, double err, double delta) {
   }
   return r;
 }
-
-}  // namespace
 
 void truncate_bond(bool left, int64_t M, int64_t N, const double* B, double delta, int64_t max_rank,
                    BondPath path, std::vector<double>& basis, std::vector<double>& s_kept, RoundStats* stats) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <vector>
 
 #include "common/interrupt.hpp"
@@ -80,6 +81,9 @@ struct RoundStats {
 };
 /// Kept singular basis of B (M x N, row-major) with discarded norm <= delta (unless max_rank
 /// binds): left -> basis = U (M x r), else basis = V^T (r x N); s_kept = the r singular values.
+/// Kept rank from descending eigenvalues lam: smallest r >= 1 with tail(r) + (p - r) err <= delta^2.
+int64_t gram_rank(const std::vector<double>& lam, double err, double delta);
+
 void truncate_bond(bool left, int64_t M, int64_t N, const double* B, double delta, int64_t max_rank,
                    BondPath path, std::vector<double>& basis, std::vector<double>& s_kept, RoundStats* stats);
 
@@ -98,6 +102,13 @@ void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, 
 /// TT rounding: ||x - round(x)||_F <= eps ||x||_F unless max_rank binds (max_rank <= 0: none).
 TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt* intr = nullptr,
                   BondPath path = BondPath::Auto, RoundStats* stats = nullptr);
+
+// round_sum.cpp
+/// Rounding of sum(terms) without forming the sum (block Gram sweeps). Returns nullopt
+/// when the Gram noise is not provably negligible next to what is discarded: the caller
+/// then rounds the formed sum exactly.
+std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, double eps, int64_t max_rank,
+                                     Interrupt* intr = nullptr);
 
 // round_randomized.cpp
 /// Randomised rounding (Al Daas et al. 2023, "randomize-then-orthogonalize"): project on the

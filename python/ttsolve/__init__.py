@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._extension import _core
 from .config import config, get_num_threads, set_num_threads, show_config
-from .tt import TensorTrain
+from .tt import TensorTrain, round_sum
 from . import io
 from .io import *  # noqa: F401,F403  (save, load)
 from . import basis, functional, regression
@@ -15,6 +15,7 @@ __version__: str = _core.build_info["version"]
 
 __all__ = [
     "TensorTrain",
+    "round_sum",
     "basis",
     "config",
     "get_num_threads",

@@ -1,0 +1,224 @@
+// Rounding of a sum of trains x^1 + ... + x^m without forming the block-diagonal sum cores.
+//
+// 1. Right Gram sweep: the Gram matrix of the sum's right part at bond k is the block
+//    matrix G_k[a, b] = sum_i X^a_k[:, i, :] G_{k+1}[a, b] X^b_k[:, i, :]^T (two GEMMs of
+//    summand size per pair a <= b, instead of one contraction of the full sum rank).
+// 2. Left-to-right truncation: P_{k-1} (r_new x R_k) holds the kept left basis applied to
+//    the sum; A_k = [P^a X^a_k]_a (r_new n x R_{k+1}). With G_{k+1} = L L^T, the bond's
+//    singular values are the square roots of the eigenvalues of L^T (A^T A) L, the new core
+//    is U = A L V S^{-1} and P_k = U^T A. Each bond discards at most eps ||s|| / sqrt(d-1).
+//
+// Gram matrices square the condition number: the computed eigenvalues at a bond carry an
+// absolute noise of about u ||A||_F^2 (sum_a ||G_{k+1}[a, a]||_*^(1/2))^2. The fast path is taken only where that noise
+// (with generous constants, growing with d) is negligible next to what is discarded, and
+// where the computed U is orthonormal to 1e-8; otherwise nullopt is returned and the
+// caller rounds the formed sum exactly (round.cpp).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "common/lapack.hpp"
+#include "tt/ops.hpp"
+
+namespace ttsolve::tt {
+
+namespace {
+
+constexpr double kUnitRoundoff = std::numeric_limits<double>::epsilon() / 2;
+constexpr double kBackwardErrorFactor = 4.0;
+// Same ratios as bond_truncation.cpp: noise at most 1% of the eps budget, or 1e-8 of the
+// tail cut off by max_rank.
+constexpr double kNoiseRatioEps = 1e-2;
+constexpr double kNoiseRatioMaxRank = 1e-8;
+constexpr double kOrthonormalityTol = 1e-8;
+
+/// Divides v by a power of two so its largest magnitude lies in [0.5, 1); returns the exponent.
+int64_t normalize_pow2(std::vector<double>& v) {
+  double mx = 0.0;
+  for (double x : v) mx = std::max(mx, std::abs(x));
+  if (mx == 0.0 || !std::isfinite(mx)) return 0;
+  int e = 0;
+  std::frexp(mx, &e);
+  for (double& x : v) x = std::ldexp(x, -e);
+  return e;
+}
+
+/// Block offsets of the summands' ranks at bond k (m + 1 entries, last = total rank).
+std::vector<int64_t> offsets(const std::vector<TensorTrain>& terms, int64_t k) {
+  std::vector<int64_t> off(terms.size() + 1, 0);
+  for (size_t a = 0; a < terms.size(); ++a) off[a + 1] = off[a] + terms[a].ranks[k];
+  return off;
+}
+
+/// G_k from G_{k+1} (both block matrices, row-major, power-of-two normalised).
+std::vector<double> gram_step(const std::vector<TensorTrain>& terms, int64_t k, const std::vector<double>& Gnext) {
+  const auto off = offsets(terms, k), offn = offsets(terms, k + 1);
+  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0].dims[k];
+  std::vector<double> G(R * R), T;
+  for (int64_t a = 0; a < m; ++a) {
+    const TensorTrain& xa = terms[a];
+    const int64_t ra = xa.ranks[k], rpa = xa.ranks[k + 1];
+    for (int64_t b = a; b < m; ++b) {
+      const TensorTrain& xb = terms[b];
+      const int64_t rb = xb.ranks[k], rpb = xb.ranks[k + 1];
+      T.resize(ra * n * rpb);  // X^a (ra n x rpa) G_{k+1}[a, b] (rpa x rpb)
+      la::gemm(false, false, ra * n, rpb, rpa, 1.0, xa.cores[k].data(), rpa, &Gnext[offn[a] * Rn + offn[b]], Rn,
+               0.0, T.data(), rpb);
+      // G_k[a, b] (ra x rb) = T (ra x n rpb) X^b (rb x n rpb)^T
+      la::gemm(false, true, ra, rb, n * rpb, 1.0, T.data(), n * rpb, xb.cores[k].data(), n * rpb, 0.0,
+               &G[off[a] * R + off[b]], R);
+      if (b != a)
+        for (int64_t i = 0; i < ra; ++i)
+          for (int64_t j = 0; j < rb; ++j) G[(off[b] + j) * R + off[a] + i] = G[(off[a] + i) * R + off[b] + j];
+    }
+  }
+  normalize_pow2(G);
+  return G;
+}
+
+/// A_k = [P^a X^a_k]_a laid out as (r_new n x R_{k+1}).
+std::vector<double> apply_left(const std::vector<TensorTrain>& terms, int64_t k, const std::vector<double>& P,
+                               int64_t rnew) {
+  const auto off = offsets(terms, k), offn = offsets(terms, k + 1);
+  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0].dims[k];
+  std::vector<double> A(rnew * n * Rn), tmp;
+  for (int64_t b = 0; b < m; ++b) {
+    const int64_t rb = terms[b].ranks[k], rpb = terms[b].ranks[k + 1];
+    tmp.resize(rnew * n * rpb);
+    la::gemm(false, false, rnew, n * rpb, rb, 1.0, &P[off[b]], R, terms[b].cores[k].data(), n * rpb, 0.0,
+             tmp.data(), n * rpb);
+    for (int64_t row = 0; row < rnew * n; ++row)
+      std::copy(&tmp[row * rpb], &tmp[row * rpb] + rpb, &A[row * Rn + offn[b]]);
+  }
+  return A;
+}
+
+}  // namespace
+
+std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, double eps, int64_t max_rank,
+                                     Interrupt* intr) {
+  if (terms.empty()) throw std::invalid_argument("trains must hold at least one TensorTrain");
+  if (!(eps >= 0.0) || !std::isfinite(eps)) throw std::invalid_argument("eps must be finite and >= 0");
+  for (const TensorTrain& t : terms) {
+    t.validate();
+    if (t.dims != terms[0].dims) throw std::invalid_argument("trains must all have the same dims");
+  }
+  const int64_t d = terms[0].ndim(), m = static_cast<int64_t>(terms.size());
+  if (d < 2) return std::nullopt;  // nothing to truncate
+
+  // Right Gram sweep: Gs[k] = G_k for k = 0..d (G_d = ones: the summands' last ranks are 1).
+  std::vector<std::vector<double>> Gs(d + 1);
+  Gs[d].assign(m * m, 1.0);
+  for (int64_t k = d - 1; k >= 0; --k) {
+    Gs[k] = gram_step(terms, k, Gs[k + 1]);
+    check_interrupt(intr);
+  }
+  // ||s||^2 = sum of G_0; the noise scales with (sum_a ||x^a||)^2 (cancellation in the sum).
+  double s2 = 0.0, sum_norms = 0.0;
+  for (int64_t a = 0; a < m; ++a) {
+    sum_norms += std::sqrt(std::max(Gs[0][a * m + a], 0.0));
+    for (int64_t b = 0; b < m; ++b) s2 += Gs[0][a * m + b];
+  }
+  // Strong cancellation (||s|| far below the summands' norms): leave it to the exact path.
+  if (!(s2 > 0.0) || !std::isfinite(s2) || sum_norms * sum_norms * std::sqrt(kUnitRoundoff) > s2) return std::nullopt;
+
+  TensorTrain out;
+  out.dims = terms[0].dims;
+  out.ranks.assign(d + 1, 1);
+  out.cores.resize(d);
+  std::vector<double> P(m, 1.0), g, W, lam, Z, L, BL, C, LY, B, UtU;
+  int64_t rnew = 1, exp2 = 0;
+  double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
+  for (int64_t k = 0; k < d; ++k) {
+    const int64_t n = out.dims[k];
+    std::vector<double> A = apply_left(terms, k, P, rnew);
+    const int64_t Rn = static_cast<int64_t>(A.size()) / (rnew * n);
+    if (k == d - 1) {  // last core: contract the summands' unit right ends
+      std::vector<double> core(rnew * n, 0.0);
+      for (int64_t row = 0; row < rnew * n; ++row)
+        for (int64_t j = 0; j < Rn; ++j) core[row] += A[row * Rn + j];
+      out.cores[k].swap(core);
+      break;
+    }
+    // L = W diag(sqrt(g)) over the positive eigenvalues of G_{k+1}.
+    la::symmetric_eig(Rn, Gs[k + 1].data(), g, W);
+    int64_t q = 0;
+    std::vector<int64_t> keep;
+    for (int64_t j = 0; j < Rn; ++j)
+      if (g[j] > 0.0) keep.push_back(j);
+    q = static_cast<int64_t>(keep.size());
+    if (q == 0) return std::nullopt;
+    L.assign(Rn * q, 0.0);
+    for (int64_t c = 0; c < q; ++c) {
+      const double sg = std::sqrt(g[keep[c]]);
+      for (int64_t i = 0; i < Rn; ++i) L[i * q + c] = W[keep[c] * Rn + i] * sg;
+    }
+    B.resize(Rn * Rn);
+    la::syrk_ata(rnew * n, Rn, 1.0, A.data(), Rn, 0.0, B.data());  // A^T A
+    BL.resize(Rn * q);
+    la::gemm(false, false, Rn, q, Rn, 1.0, B.data(), Rn, L.data(), q, 0.0, BL.data(), q);
+    C.resize(q * q);
+    la::gemm(true, false, q, q, Rn, 1.0, L.data(), q, BL.data(), q, 0.0, C.data(), q);  // L^T A^T A L
+    la::symmetric_eig(q, C.data(), lam, Z);
+    std::reverse(lam.begin(), lam.end());
+    double total = 0.0;
+    for (double& l : lam) total += (l = std::max(l, 0.0));
+    if (!(total > 0.0) || !(kept_rel > 0.0)) return std::nullopt;
+    const double scale = total / kept_rel;  // ||s||^2 in the units of lam
+    const double delta2 = eps * eps / double(d - 1) * scale;
+    // Noise of L^T A^T A L: u ||A||_F^2 times the noise scale of G_{k+1}, (sum_a ||G[a, a]||^(1/2))^2
+    // (the summands' own right norms, so cancellation between them counts).
+    double a2 = 0.0, gsum = 0.0;
+    for (double v : A) a2 += v * v;
+    {
+      const auto offn = offsets(terms, k + 1);
+      for (int64_t a = 0; a < m; ++a) {
+        double tr = 0.0;
+        for (int64_t i = offn[a]; i < offn[a + 1]; ++i) tr += Gs[k + 1][i * Rn + i];
+        gsum += std::sqrt(std::max(tr, 0.0));
+      }
+    }
+    const double err = kBackwardErrorFactor * double(q + rnew * n + d) * kUnitRoundoff * a2 * gsum * gsum;
+    int64_t r = gram_rank(lam, err, std::sqrt(delta2));
+    double allowed_noise = kNoiseRatioEps * delta2;
+    if (max_rank > 0 && max_rank < r) {
+      double tail = 0.0;
+      for (int64_t j = max_rank; j < q; ++j) tail += lam[j];
+      allowed_noise = kNoiseRatioMaxRank * tail;
+      r = max_rank;
+    }
+    if (double(q) * err > allowed_noise || !(lam[r - 1] > 0.0)) return std::nullopt;
+    // U = A L Z_r S^{-1}: Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), U = A LY.
+    std::vector<double> Y(q * r);
+    for (int64_t c = 0; c < r; ++c) {
+      const double* z = &Z[(q - 1 - c) * q];  // eigenvector of the c-th largest eigenvalue
+      const double inv_s = 1.0 / std::sqrt(lam[c]);
+      for (int64_t j = 0; j < q; ++j) Y[j * r + c] = z[j] * inv_s;
+    }
+    LY.resize(Rn * r);
+    la::gemm(false, false, Rn, r, q, 1.0, L.data(), q, Y.data(), r, 0.0, LY.data(), r);
+    std::vector<double> U(rnew * n * r);
+    la::gemm(false, false, rnew * n, r, Rn, 1.0, A.data(), Rn, LY.data(), r, 0.0, U.data(), r);
+    // A posteriori check that the Gram noise did not spoil the basis.
+    UtU.resize(r * r);
+    la::syrk_ata(rnew * n, r, 1.0, U.data(), r, 0.0, UtU.data());
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < r; ++j)
+        if (std::abs(UtU[i * r + j] - (i == j ? 1.0 : 0.0)) > kOrthonormalityTol) return std::nullopt;
+    P.resize(r * Rn);
+    la::gemm(true, false, r, Rn, rnew * n, 1.0, U.data(), r, A.data(), Rn, 0.0, P.data(), Rn);
+    exp2 += normalize_pow2(P);
+    double discarded = 0.0;
+    for (int64_t j = r; j < q; ++j) discarded += lam[j];
+    kept_rel -= discarded / scale;
+    out.cores[k].swap(U);
+    out.ranks[k + 1] = r;
+    rnew = r;
+    check_interrupt(intr);
+  }
+  distribute_pow2(out, exp2);
+  return out;
+}
+
+}  // namespace ttsolve::tt
