@@ -191,6 +191,20 @@ bool cholesky_solve(int64_t n, double* A, double* b, int64_t nrhs) {
   return info == 0;
 }
 
+bool cholesky(int64_t n, double* A) {
+  if (n == 0) return true;
+  const Table& t = table();
+  // Column-major upper U with A = U^T U is, read row-major, the lower L = U^T with A = L L^T.
+  const char uplo = 'U';
+  const int nn = blas_int(n, "cholesky n");
+  int info = 0;
+  t.dpotrf(&uplo, &nn, A, &nn, &info);
+  if (info != 0) return false;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i + 1; j < n; ++j) A[i * n + j] = 0.0;
+  return true;
+}
+
 void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vector<double>& V) {
   const Table& t = table();
   w.assign(n, 0.0);

@@ -85,6 +85,10 @@ void svd(int64_t M, int64_t N, const double* A, std::vector<double>& U, std::vec
 /// Returns false (leaving b unspecified) if A is not numerically positive definite.
 bool cholesky_solve(int64_t n, double* A, double* b, int64_t nrhs = 1);
 
+/// In-place Cholesky of the SPD row-major A (n x n): on success A holds the lower L with
+/// A = L L^T (upper part zeroed). Returns false if A is not numerically positive definite.
+bool cholesky(int64_t n, double* A);
+
 /// Eigen-decomposition of the symmetric n x n A: eigenvalues ascending in w, eigenvectors
 /// as the ROWS of V (V[i*n + j] = component j of eigenvector i).
 void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vector<double>& V);

@@ -15,6 +15,8 @@
 // caller rounds the formed sum exactly (round.cpp).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 
@@ -32,6 +34,7 @@ constexpr double kBackwardErrorFactor = 4.0;
 constexpr double kNoiseRatioEps = 1e-2;
 constexpr double kNoiseRatioMaxRank = 1e-8;
 constexpr double kOrthonormalityTol = 1e-8;
+constexpr double kNumericalRank = 1e6;
 
 /// Divides v by a power of two so its largest magnitude lies in [0.5, 1); returns the exponent.
 int64_t normalize_pow2(std::vector<double>& v) {
@@ -130,6 +133,7 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
   std::vector<double> P(m, 1.0), g, W, lam, Z, L, BL, C, LY, B, UtU;
   int64_t rnew = 1, exp2 = 0;
   double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
+  double noise_total = 0.0, discarded_total = 0.0;  // relative to ||s||^2
   for (int64_t k = 0; k < d; ++k) {
     const int64_t n = out.dims[k];
     std::vector<double> A = apply_left(terms, k, P, rnew);
@@ -141,18 +145,22 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
       out.cores[k].swap(core);
       break;
     }
-    // L = W diag(sqrt(g)) over the positive eigenvalues of G_{k+1}.
-    la::symmetric_eig(Rn, Gs[k + 1].data(), g, W);
-    int64_t q = 0;
-    std::vector<int64_t> keep;
-    for (int64_t j = 0; j < Rn; ++j)
-      if (g[j] > 0.0) keep.push_back(j);
-    q = static_cast<int64_t>(keep.size());
-    if (q == 0) return std::nullopt;
-    L.assign(Rn * q, 0.0);
-    for (int64_t c = 0; c < q; ++c) {
-      const double sg = std::sqrt(g[keep[c]]);
-      for (int64_t i = 0; i < Rn; ++i) L[i * q + c] = W[keep[c] * Rn + i] * sg;
+    // G_{k+1} = L L^T: Cholesky, or W diag(sqrt(g)) over the positive eigenvalues if only
+    // semi-definite (e.g. linearly dependent summands).
+    int64_t q = Rn;
+    L = Gs[k + 1];
+    if (!la::cholesky(Rn, L.data())) {
+      la::symmetric_eig(Rn, Gs[k + 1].data(), g, W);
+      std::vector<int64_t> keep;
+      for (int64_t j = 0; j < Rn; ++j)
+        if (g[j] > 0.0) keep.push_back(j);
+      q = static_cast<int64_t>(keep.size());
+      if (q == 0) return std::nullopt;
+      L.assign(Rn * q, 0.0);
+      for (int64_t c = 0; c < q; ++c) {
+        const double sg = std::sqrt(g[keep[c]]);
+        for (int64_t i = 0; i < Rn; ++i) L[i * q + c] = W[keep[c] * Rn + i] * sg;
+      }
     }
     B.resize(Rn * Rn);
     la::syrk_ata(rnew * n, Rn, 1.0, A.data(), Rn, 0.0, B.data());  // A^T A
@@ -180,15 +188,16 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
       }
     }
     const double err = kBackwardErrorFactor * double(q + rnew * n + d) * kUnitRoundoff * a2 * gsum * gsum;
-    int64_t r = gram_rank(lam, err, std::sqrt(delta2));
-    double allowed_noise = kNoiseRatioEps * delta2;
-    if (max_rank > 0 && max_rank < r) {
-      double tail = 0.0;
-      for (int64_t j = max_rank; j < q; ++j) tail += lam[j];
-      allowed_noise = kNoiseRatioMaxRank * tail;
-      r = max_rank;
-    }
-    if (double(q) * err > allowed_noise || !(lam[r - 1] > 0.0)) return std::nullopt;
+    // Eigenvalues below kNumericalRank * noise are not trusted (their vectors would not be
+    // orthonormal): the rank is capped there and their mass counts as discarded noise.
+    const double noise = double(q) * err;
+    int64_t r_num = 0;
+    while (r_num < q && lam[r_num] > kNumericalRank * noise) ++r_num;
+    int64_t r = gram_rank(lam, err, std::sqrt(delta2 * (1.0 - 2.0 * kNoiseRatioEps)));
+    if (max_rank > 0) r = std::min(r, max_rank);
+    r = std::max<int64_t>(std::min(r, r_num), 1);
+    if (!(lam[r - 1] > 0.0)) return std::nullopt;
+    noise_total += noise / scale;
     // U = A L Z_r S^{-1}: Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), U = A LY.
     std::vector<double> Y(q * r);
     for (int64_t c = 0; c < r; ++c) {
@@ -212,11 +221,16 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
     double discarded = 0.0;
     for (int64_t j = r; j < q; ++j) discarded += lam[j];
     kept_rel -= discarded / scale;
+    discarded_total += discarded / scale;
     out.cores[k].swap(U);
     out.ranks[k + 1] = r;
     rnew = r;
     check_interrupt(intr);
   }
+  // Accept if the summed noise is at most 1% of the eps budget (the budget was reduced by 2%
+  // above, so the eps guarantee holds) or at most 1e-8 of what was discarded in total.
+  if (noise_total > kNoiseRatioEps * eps * eps && noise_total > kNoiseRatioMaxRank * discarded_total)
+    return std::nullopt;
   distribute_pow2(out, exp2);
   return out;
 }
