@@ -1,0 +1,97 @@
+"""ttsolve.round_sum against dense numpy and against rounding the formed sum."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import ttsolve
+from ttsolve import TensorTrain, round_sum
+
+
+@st.composite
+def summands(draw):
+    d = draw(st.integers(1, 5))
+    dims = [draw(st.integers(1, 4)) for _ in range(d)]
+    m = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**31 - 1))
+    trains = [TensorTrain.random(dims, [1] + [draw(st.integers(1, 4)) for _ in range(d - 1)] + [1], seed=seed + a)
+              for a in range(m)]
+    return trains
+
+
+def dense_sum(trains):
+    return sum(t.full() for t in trains)
+
+
+@given(summands(), st.sampled_from([0.0, 1e-10, 1e-3, 0.1, 0.5]))
+def test_eps_guarantee_against_dense(trains, eps):
+    s = dense_sum(trains)
+    r = round_sum(trains, eps)
+    assert r.dims == trains[0].dims
+    assert np.linalg.norm(r.full() - s) <= eps * np.linalg.norm(s) + 1e-12 * max(1.0, np.linalg.norm(s))
+
+
+@given(summands(), st.integers(1, 3), st.sampled_from([1e-14, 1e-2]))
+def test_max_rank_close_to_exact_path(trains, max_rank, eps):
+    s = dense_sum(trains)
+    r = round_sum(trains, eps, max_rank)
+    assert max(r.ranks) <= max_rank
+    exact = sum(trains[1:], trains[0]).round(eps, max_rank)
+    err, err_exact = np.linalg.norm(r.full() - s), np.linalg.norm(exact.full() - s)
+    assert err <= 1.01 * err_exact + 1e-12 * max(1.0, np.linalg.norm(s))
+
+
+def test_fast_path_taken_and_matches_when_max_rank_binds():
+    x = TensorTrain.random([4] * 8, 6, seed=1)
+    y = TensorTrain.random([4] * 8, 6, seed=2)
+    assert ttsolve._core.tt_round_sum([x._tt, y._tt], 1e-14, 4) is not None
+    r, e = round_sum([x, y], max_rank=4), (x + y).round(max_rank=4)
+    s = (x + y).full()
+    assert np.linalg.norm(r.full() - s) <= 1.01 * np.linalg.norm(e.full() - s)
+
+
+def test_cancellation_and_dependent_summands_stay_accurate():
+    x = TensorTrain.random([3] * 5, 3, seed=5)
+    tiny = TensorTrain.random([3] * 5, 2, seed=6) * 1e-9
+    r = round_sum([x, -x, tiny], 1e-6)  # strong cancellation: exact path
+    assert ttsolve._core.tt_round_sum([x._tt, (-x)._tt, tiny._tt], 1e-6, 0) is None
+    exact = (x + (-x) + tiny).round(1e-6)
+    assert np.linalg.norm(r.full() - tiny.full()) <= np.linalg.norm(exact.full() - tiny.full()) * 1.01 + 1e-20
+    r2 = round_sum([x, x, x], 1e-8)  # linearly dependent blocks: semi-definite Gram
+    assert np.allclose(r2.full(), 3 * x.full(), atol=1e-8 * 3 * x.norm())
+    assert max(r2.ranks) <= 3
+
+
+def test_thread_count_invariance():
+    x = TensorTrain.random([4] * 7, 5, seed=3)
+    y = TensorTrain.random([4] * 7, 5, seed=4)
+    old = ttsolve.get_num_threads()
+    try:
+        ttsolve.set_num_threads(1)
+        a = round_sum([x, y], 1e-3, 4)
+        ttsolve.set_num_threads(2)
+        b = round_sum([x, y], 1e-3, 4)
+    finally:
+        ttsolve.set_num_threads(old)
+    assert a.ranks == b.ranks
+    for ca, cb in zip(a.cores, b.cores):
+        np.testing.assert_array_equal(ca, cb)
+
+
+def test_bad_input():
+    x = TensorTrain.random([2, 3], 2, seed=0)
+    with pytest.raises(ValueError, match="trains"):
+        round_sum([])
+    with pytest.raises(ValueError, match="dims"):
+        round_sum([x, TensorTrain.random([2, 4], 2, seed=0)])
+    with pytest.raises(TypeError, match="trains"):
+        round_sum([x, np.ones((2, 3))])
+    with pytest.raises(TypeError, match="trains"):
+        round_sum(x)
+    with pytest.raises(ValueError, match="eps"):
+        round_sum([x], -1.0)
+    with pytest.raises(ValueError, match="eps"):
+        round_sum([x], float("nan"))
+    with pytest.raises(ValueError, match="max_rank"):
+        round_sum([x], 1e-3, 0)
+    with pytest.raises(ValueError):
+        ttsolve._core.tt_round_sum([], 0.1, 0)
