@@ -5,6 +5,7 @@ Cases (issue 2): d = 100, n = 10
   add+round five steps z <- round(z + t_i, rank 30), t_i of rank 10 (eps = 1e-14)
             (ttsolve's default rounding against teneva's SVD and Gram/eigh paths and
             torchtt; ttsolve forced to SVD on every bond; ttsolve's randomized rounding)
+  round_sum the same two cases with ttsolve.round_sum (no block sum cores formed)
   dot       inner product of two rank-30 trains
   evaluate  100,000 random multi-indices of a rank-20 train
   tt-svd    TT-SVD (eps = 1e-10) of a 10^6-entry dense tensor (10 x ... x 10, d = 6)
@@ -24,7 +25,7 @@ import warnings
 import numpy as np
 
 import ttsolve
-from ttsolve import TensorTrain, _core
+from ttsolve import TensorTrain, _core, round_sum
 
 warnings.filterwarnings("ignore")  # torchtt warns about its missing C++ extension
 
@@ -171,6 +172,29 @@ def main(argv=None):
             checks.append((f"add+round {label}: same, torchtt",
                            rel_diff(from_cores(run_tt(xt, tt_terms).cores), exact)))
         rows.append((f"add+round x5 -> r30, {label}", t))
+
+    # round_sum rounds x + y without forming the sum's block cores; teneva gets the same
+    # data as teneva.add + teneva.truncate (its default Gram path and its SVD path).
+    for label, is_eigh in [("vs SVD", False), ("vs Gram", True)]:
+        t = {"ttsolve": median_time(lambda: round_sum([x, y], 1e-14, 20), R)}
+        checks.append((f"round_sum {label}: ||r|| / ||s||, ttsolve", round_sum([x, y], 1e-14, 20).norm() / s.norm()))
+        if teneva:
+            xc, yc = np_cores(x), np_cores(y)
+            tn_fn = tn_round(is_eigh)
+            t["teneva"] = median_time(lambda: tn_fn(teneva.add(xc, yc), 20), R)
+            checks.append((f"round_sum {label}: ||r|| / ||s||, teneva",
+                           from_cores(tn_fn(teneva.add(xc, yc), 20)).norm() / s.norm()))
+        rows.append((f"round_sum x+y -> r20, {label}", t))
+
+        run = chain(lambda a, b: [a, b], lambda pair, r: round_sum(pair, 1e-14, r))
+        t = {"ttsolve": median_time(lambda: run(x, terms), R)}
+        checks.append((f"add+round_sum {label}: ||z - exact|| / ||exact||, ttsolve", rel_diff(run(x, terms), exact)))
+        if teneva:
+            xc, tc = np_cores(x), [np_cores(ti) for ti in terms]
+            run_tn = chain(teneva.add, tn_round(is_eigh))
+            t["teneva"] = median_time(lambda: run_tn(xc, tc), R)
+            checks.append((f"add+round_sum {label}: same, teneva", rel_diff(from_cores(run_tn(xc, tc)), exact)))
+        rows.append((f"add+round_sum x5 -> r30, {label}", t))
 
     if args.round_only:
         report(rows, checks, R)
