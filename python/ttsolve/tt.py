@@ -486,10 +486,10 @@ def round_sum(trains: Sequence[TensorTrain], eps: float = 1e-14, max_rank: int |
     left-to-right sweep of truncations from the eigen-decomposition of small Gram
     matrices. Gram matrices lose singular values below about ``sqrt(machine eps)`` times
     the largest, so this fast path is used only when, at every bond, the estimated Gram
-    noise ``4 (q + r n + d) u (sum_a ||x_a||)^2`` (``q``: sum rank, ``r n``: kept rank times
-    mode size, ``u``: unit roundoff) times ``q`` is at most 1% of the per-bond budget
-    ``eps^2 ||s||^2 / (d - 1)`` or, where ``max_rank`` binds, at most ``1e-8`` of the part
-    it cuts off, and the computed bases are orthonormal to ``1e-8``. Otherwise (e.g. small
+    noise (about ``u ||A||_F^2 tr(G)`` with generous constants, ``u`` the unit roundoff),
+    summed over the bonds, is at most 1% of ``eps^2 ||s||^2`` or, where ``max_rank``
+    binds, at most ``1e-6`` of everything discarded, and the computed bases are
+    orthonormal to ``1e-8`` (details in docs/tt.md). Otherwise (e.g. small
     ``eps`` without a binding ``max_rank``, ``d == 1``, or strong cancellation in the sum)
     the result is ``sum(trains).round(eps, max_rank)``. Either way the guarantee of
     :meth:`TensorTrain.round` holds: ``||s - round_sum|| <= eps ||s||`` when ``max_rank``
