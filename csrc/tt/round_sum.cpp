@@ -7,6 +7,8 @@
 //    the sum; A_k = [P^a X^a_k]_a (r_new n x R_{k+1}). With G_{k+1} = L L^T, the bond's
 //    singular values are the square roots of the eigenvalues of L^T (A^T A) L, the new core
 //    is U = A L V S^{-1} and P_k = U^T A. Each bond discards at most eps ||s|| / sqrt(d-1).
+// 3. Two-sided (as round.cpp): bonds 1..d/2 as in 2., bonds d/2+1..d-1 by the same sweep on
+//    the mirrored trains, on two threads; the middle core joins both kept bases.
 //
 // Gram matrices square the condition number: the computed eigenvalues at a bond carry an
 // absolute noise of about u ||A||_F^2 (sum_a ||G_{k+1}[a, a]||_*^(1/2))^2. The fast path is taken only where that noise
@@ -22,6 +24,7 @@
 
 #include "common/lapack.hpp"
 #include "tt/ops.hpp"
+#include "tt/run_pair.hpp"
 
 namespace ttsolve::tt {
 
@@ -98,18 +101,21 @@ std::vector<double> apply_left(const std::vector<TensorTrain>& terms, int64_t k,
   return A;
 }
 
-}  // namespace
+/// Truncates bonds 1..bonds of the sum from the left (cores 0..bonds-1 of the result);
+/// P (rnew x R_bonds) is then the kept basis applied to the sum at bond `bonds`.
+struct HalfSweep {
+  bool ok = false;
+  std::vector<std::vector<double>> cores;
+  std::vector<int64_t> ranks;  // ranks[k] of core k's right bond
+  std::vector<double> P;
+  int64_t rnew = 1, exp2 = 0;
+  double noise = 0.0, discarded = 0.0;  // relative to ||s||^2
+};
 
-std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, double eps, int64_t max_rank,
-                                     Interrupt* intr) {
-  if (terms.empty()) throw std::invalid_argument("trains must hold at least one TensorTrain");
-  if (!(eps >= 0.0) || !std::isfinite(eps)) throw std::invalid_argument("eps must be finite and >= 0");
-  for (const TensorTrain& t : terms) {
-    t.validate();
-    if (t.dims != terms[0].dims) throw std::invalid_argument("trains must all have the same dims");
-  }
+HalfSweep truncate_from_left(const std::vector<TensorTrain>& terms, int64_t bonds, double eps, int64_t max_rank,
+                             Interrupt* intr) {
   const int64_t d = terms[0].ndim(), m = static_cast<int64_t>(terms.size());
-  if (d < 2) return std::nullopt;  // nothing to truncate
+  HalfSweep res;
 
   // Right Gram sweep: Gs[k] = G_k for k = 0..d (G_d = ones: the summands' last ranks are 1).
   std::vector<std::vector<double>> Gs(d + 1);
@@ -125,27 +131,15 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
     for (int64_t b = 0; b < m; ++b) s2 += Gs[0][a * m + b];
   }
   // Strong cancellation (||s|| far below the summands' norms): leave it to the exact path.
-  if (!(s2 > 0.0) || !std::isfinite(s2) || sum_norms * sum_norms * std::sqrt(kUnitRoundoff) > s2) return std::nullopt;
-
-  TensorTrain out;
-  out.dims = terms[0].dims;
-  out.ranks.assign(d + 1, 1);
-  out.cores.resize(d);
+  if (!(s2 > 0.0) || !std::isfinite(s2) || sum_norms * sum_norms * std::sqrt(kUnitRoundoff) > s2) return res;
   std::vector<double> P(m, 1.0), g, W, lam, Z, L, BL, C, LY, B, UtU;
   int64_t rnew = 1, exp2 = 0;
   double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
   double noise_total = 0.0, discarded_total = 0.0;  // relative to ||s||^2
-  for (int64_t k = 0; k < d; ++k) {
-    const int64_t n = out.dims[k];
+  for (int64_t k = 0; k < bonds; ++k) {
+    const int64_t n = terms[0].dims[k];
     std::vector<double> A = apply_left(terms, k, P, rnew);
     const int64_t Rn = static_cast<int64_t>(A.size()) / (rnew * n);
-    if (k == d - 1) {  // last core: contract the summands' unit right ends
-      std::vector<double> core(rnew * n, 0.0);
-      for (int64_t row = 0; row < rnew * n; ++row)
-        for (int64_t j = 0; j < Rn; ++j) core[row] += A[row * Rn + j];
-      out.cores[k].swap(core);
-      break;
-    }
     // G_{k+1} = L L^T: Cholesky, or W diag(sqrt(g)) over the positive eigenvalues if only
     // semi-definite (e.g. linearly dependent summands).
     int64_t q = Rn;
@@ -156,7 +150,7 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
       for (int64_t j = 0; j < Rn; ++j)
         if (g[j] > 0.0) keep.push_back(j);
       q = static_cast<int64_t>(keep.size());
-      if (q == 0) return std::nullopt;
+      if (q == 0) return res;
       L.assign(Rn * q, 0.0);
       for (int64_t c = 0; c < q; ++c) {
         const double sg = std::sqrt(g[keep[c]]);
@@ -173,7 +167,7 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
     std::reverse(lam.begin(), lam.end());
     double total = 0.0;
     for (double& l : lam) total += (l = std::max(l, 0.0));
-    if (!(total > 0.0) || !(kept_rel > 0.0)) return std::nullopt;
+    if (!(total > 0.0) || !(kept_rel > 0.0)) return res;
     const double scale = total / kept_rel;  // ||s||^2 in the units of lam
     const double delta2 = eps * eps / double(d - 1) * scale;
     // Noise of L^T A^T A L: u ||A||_F^2 times the noise scale of G_{k+1}, (sum_a ||G[a, a]||^(1/2))^2
@@ -197,7 +191,7 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
     int64_t r = gram_rank(lam, err, std::sqrt(delta2 * (1.0 - 2.0 * kNoiseRatioEps)));
     if (max_rank > 0) r = std::min(r, max_rank);
     r = std::max<int64_t>(std::min(r, r_num), 1);
-    if (!(lam[r - 1] > 0.0)) return std::nullopt;
+    if (!(lam[r - 1] > 0.0)) return res;
     noise_total += noise / scale;
     // U = A L Z_r S^{-1}: Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), U = A LY.
     std::vector<double> Y(q * r);
@@ -215,7 +209,7 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
     la::syrk_ata(rnew * n, r, 1.0, U.data(), r, 0.0, UtU.data());
     for (int64_t i = 0; i < r; ++i)
       for (int64_t j = 0; j < r; ++j)
-        if (std::abs(UtU[i * r + j] - (i == j ? 1.0 : 0.0)) > kOrthonormalityTol) return std::nullopt;
+        if (std::abs(UtU[i * r + j] - (i == j ? 1.0 : 0.0)) > kOrthonormalityTol) return res;
     P.resize(r * Rn);
     la::gemm(true, false, r, Rn, rnew * n, 1.0, U.data(), r, A.data(), Rn, 0.0, P.data(), Rn);
     exp2 += normalize_pow2(P);
@@ -223,16 +217,95 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
     for (int64_t j = r; j < q; ++j) discarded += lam[j];
     kept_rel -= discarded / scale;
     discarded_total += discarded / scale;
-    out.cores[k].swap(U);
-    out.ranks[k + 1] = r;
+    res.cores.push_back(std::move(U));
+    res.ranks.push_back(r);
     rnew = r;
     check_interrupt(intr);
   }
+  res.ok = true;
+  res.P = std::move(P);
+  res.rnew = rnew;
+  res.exp2 = exp2;
+  res.noise = noise_total;
+  res.discarded = discarded_total;
+  return res;
+}
+
+/// The mirror image: core k of the result is core d-1-k with its rank indices swapped.
+TensorTrain reversed(const TensorTrain& x) {
+  const int64_t d = x.ndim();
+  TensorTrain y;
+  y.dims.assign(x.dims.rbegin(), x.dims.rend());
+  y.ranks.assign(x.ranks.rbegin(), x.ranks.rend());
+  y.cores.resize(d);
+  for (int64_t k = 0; k < d; ++k) {
+    const int64_t src = d - 1 - k, r0 = x.ranks[src], n = x.dims[src], r1 = x.ranks[src + 1];
+    std::vector<double>& c = y.cores[k];
+    c.resize(r0 * n * r1);
+    for (int64_t a = 0; a < r0; ++a)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t b = 0; b < r1; ++b) c[(b * n + i) * r0 + a] = x.cores[src][(a * n + i) * r1 + b];
+  }
+  return y;
+}
+
+}  // namespace
+
+std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, double eps, int64_t max_rank,
+                                     Interrupt* intr) {
+  if (terms.empty()) throw std::invalid_argument("trains must hold at least one TensorTrain");
+  if (!(eps >= 0.0) || !std::isfinite(eps)) throw std::invalid_argument("eps must be finite and >= 0");
+  for (const TensorTrain& t : terms) {
+    t.validate();
+    if (t.dims != terms[0].dims) throw std::invalid_argument("trains must all have the same dims");
+  }
+  const int64_t d = terms[0].ndim();
+  if (d < 2) return std::nullopt;  // nothing to truncate
+  // Two-sided, as round.cpp: bonds 1..mu from the left, mu+1..d-1 from the right (the left
+  // sweep of the mirrored train), on two threads. Both sides project the untruncated sum
+  // orthogonally on disjoint index groups, so their errors add in squares.
+  const int64_t mu = d / 2;
+  std::vector<TensorTrain> mirrored;
+  HalfSweep left, right;
+  run_pair([&] { left = truncate_from_left(terms, mu, eps, max_rank, intr); },
+           [&] {
+             for (const TensorTrain& t : terms) mirrored.push_back(reversed(t));
+             right = truncate_from_left(mirrored, d - 1 - mu, eps, max_rank, intr);
+           });
+  check_interrupt(intr);
+  if (!left.ok || !right.ok) return std::nullopt;
   // Accept if the summed noise is at most 1% of the eps budget (the budget was reduced by 2%
   // above, so the eps guarantee holds) or at most 1e-6 of what was discarded in total.
-  if (noise_total > kNoiseRatioEps * eps * eps && noise_total > kNoiseRatioMaxRank * discarded_total)
-    return std::nullopt;
-  distribute_pow2(out, exp2);
+  const double noise = left.noise + right.noise, discarded = left.discarded + right.discarded;
+  if (noise > kNoiseRatioEps * eps * eps && noise > kNoiseRatioMaxRank * discarded) return std::nullopt;
+
+  TensorTrain out;
+  out.dims = terms[0].dims;
+  out.ranks.assign(d + 1, 1);
+  out.cores.resize(d);
+  for (int64_t k = 0; k < mu; ++k) {
+    out.cores[k] = std::move(left.cores[k]);
+    out.ranks[k + 1] = left.ranks[k];
+  }
+  for (int64_t k = 0; k < d - 1 - mu; ++k) {  // mirrored core k -> core d-1-k, transposed back
+    const int64_t dst = d - 1 - k, r0 = right.ranks[k], n = out.dims[dst];
+    const int64_t r1 = k == 0 ? 1 : right.ranks[k - 1];
+    const std::vector<double>& c = right.cores[k];  // (r1, n, r0) in mirrored order
+    std::vector<double> core(r0 * n * r1);
+    for (int64_t a = 0; a < r1; ++a)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t b = 0; b < r0; ++b) core[(b * n + i) * r1 + a] = c[(a * n + i) * r0 + b];
+    out.cores[dst].swap(core);
+    out.ranks[dst] = r0;
+  }
+  // Middle core mu = [P_L^a X^a_mu]_a P_R^T, P_R (rr x R_{mu+1}) from the mirrored sweep.
+  const int64_t n = out.dims[mu];
+  std::vector<double> A = apply_left(terms, mu, left.P, left.rnew);
+  const int64_t Rn = static_cast<int64_t>(A.size()) / (left.rnew * n), rr = right.rnew;
+  std::vector<double> core(left.rnew * n * rr);
+  la::gemm(false, true, left.rnew * n, rr, Rn, 1.0, A.data(), Rn, right.P.data(), Rn, 0.0, core.data(), rr);
+  out.cores[mu].swap(core);
+  distribute_pow2(out, left.exp2 + right.exp2);
   return out;
 }
 
