@@ -49,6 +49,15 @@ def test_fast_path_taken_and_matches_when_max_rank_binds():
     assert np.linalg.norm(r.full() - s) <= 1.01 * np.linalg.norm(e.full() - s)
 
 
+def test_fast_path_eps_guarantee_against_dense():
+    xs = [TensorTrain.random([3] * 6, 4, seed=20 + a) for a in range(3)]
+    s = dense_sum(xs)
+    for eps in (0.05, 0.3):
+        assert ttsolve._core.tt_round_sum([t._tt for t in xs], eps, 0) is not None
+        r = round_sum(xs, eps)
+        assert np.linalg.norm(r.full() - s) <= eps * np.linalg.norm(s)
+
+
 def test_cancellation_and_dependent_summands_stay_accurate():
     x = TensorTrain.random([3] * 5, 3, seed=5)
     tiny = TensorTrain.random([3] * 5, 2, seed=6) * 1e-9
@@ -64,6 +73,7 @@ def test_cancellation_and_dependent_summands_stay_accurate():
 def test_thread_count_invariance():
     x = TensorTrain.random([4] * 7, 5, seed=3)
     y = TensorTrain.random([4] * 7, 5, seed=4)
+    assert ttsolve._core.tt_round_sum([x._tt, y._tt], 1e-3, 4) is not None  # fast path
     old = ttsolve.get_num_threads()
     try:
         ttsolve.set_num_threads(1)
