@@ -102,6 +102,18 @@ void pair_products(const double* X, int64_t n, int64_t bn, const double* scale, 
     }
 }
 
+// out row (a * ny + b) = x_a * y_b elementwise over the bn samples of sample-major blocks
+// X (nx x bn) and Y (ny x bn): the row-wise Kronecker product of the two blocks.
+void kron_rows(const double* X, int64_t nx, const double* Y, int64_t ny, int64_t bn, double* out) {
+  for (int64_t a = 0; a < nx; ++a)
+    for (int64_t b = 0; b < ny; ++b) {
+      const double* xa = X + a * bn;
+      const double* yb = Y + b * bn;
+      double* o = out + (a * ny + b) * bn;
+      for (int64_t s = 0; s < bn; ++s) o[s] = xa[s] * yb[s];
+    }
+}
+
 }  // namespace
 
 bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
@@ -172,20 +184,8 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
           pair_products(Pt, p, bn, nullptr, Vt);
         }
         pair_products(Rt, r2, bn, sw, Wt);
-        for (int64_t A = 0; A < SA; ++A)
-          for (int64_t J = 0; J < SJ; ++J) {
-            const double* u = &Ut[A * bn];
-            const double* v = &Vt[J * bn];
-            double* uv = &UVt[(A * SJ + J) * bn];
-            for (int64_t i = 0; i < bn; ++i) uv[i] = u[i] * v[i];
-          }
-        for (int64_t a = 0; a < r; ++a)
-          for (int64_t j = 0; j < p; ++j) {
-            const double* la = &Lt[a * bn];
-            const double* pj_ = &Pt[j * bn];
-            double* b1 = &B1t[(a * p + j) * bn];
-            for (int64_t i = 0; i < bn; ++i) b1[i] = la[i] * pj_[i];
-          }
+        kron_rows(Ut, SA, Vt, SJ, bn, UVt);
+        kron_rows(Lt, r, Pt, p, bn, B1t);
         for (int64_t b = 0; b < r2; ++b) {
           const double* rb = &Rt[b * bn];
           double* yb = &Yt[b * bn];
