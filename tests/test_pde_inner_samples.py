@@ -161,3 +161,19 @@ def test_trapezoidal_against_cole_hopf():
     K = 1000
     sol = solve(p, scheme="trapezoidal", degree=2, max_rank=2, n_samples=K, n_steps=10, max_sweeps=2)
     assert abs(sol.v0 - p.reference_value) < 4 / math.sqrt(K) + 0.02
+
+
+@pytest.mark.parametrize("kind", ["scalar", "diagonal", "full"])
+def test_sigma_times_with_batched_increments(kind):
+    from ttsolve.pde.paths import sigma_times
+
+    d, K, B = 3, 7, 4
+    rng = np.random.default_rng(11)
+    mats = {"scalar": lambda t, X: 0.5, "diagonal": lambda t, X: 1 + X**2,
+            "full": lambda t, X: np.einsum("k,ij->kij", 1 + X[:, 0] ** 2, np.arange(9.0).reshape(3, 3))}
+    p = dataclasses.replace(_cos_problem(d), sigma=mats[kind], sigma_kind=kind)
+    X, xi = rng.standard_normal((K, d)), rng.standard_normal((B, K, d))
+    batched = sigma_times(p, 0.0, X, xi)
+    assert batched.shape == (B, K, d)
+    for b in range(B):
+        np.testing.assert_allclose(batched[b], sigma_times(p, 0.0, X, xi[b]), rtol=1e-14, atol=1e-14)

@@ -33,9 +33,7 @@ def antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
         B = min(chunk, M - 1 - done)
         xi = _core.gaussian_rows(seed, done * K, B * K, d).reshape(B, K, d)
         points = np.empty((2, B, K, d))
-        for b in range(B):
-            points[0, b] = sigma_times(problem, t_n, Xn, xi[b])
-        points[0] *= math.sqrt(dt)
+        points[0] = sigma_times(problem, t_n, Xn, xi) * math.sqrt(dt)  # sigma evaluated once
         np.negative(points[0], out=points[1])
         points += centre
         total = total + F(points.reshape(2 * B * K, d)).reshape(2 * B, K).sum(axis=0)

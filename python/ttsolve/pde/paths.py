@@ -70,10 +70,11 @@ def _sigma_value(problem: Problem, t: float, X: np.ndarray) -> Any:
 
 
 def sigma_times(problem: Problem, t: float, X: np.ndarray, xi: np.ndarray) -> np.ndarray:
-    """sigma(t, X) @ xi per sample, shape (K, d)."""
+    """sigma(t, X) @ xi per sample: xi has shape (..., K, d) (leading axes: several increments
+    per sample, sigma evaluated once), the result the same shape."""
     s = _sigma_value(problem, t, X)
     if problem.sigma_kind == "full":
-        return np.einsum("kij,kj->ki", s, xi)
+        return np.einsum("kij,...kj->...ki", s, xi)
     return s * xi
 
 
