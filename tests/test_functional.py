@@ -152,3 +152,45 @@ def test_round_keeps_function():
     h = g.round(1e-12)
     assert max(h.ranks) <= 2
     np.testing.assert_allclose(h(X), 2 * f(X), rtol=1e-9, atol=1e-9)
+
+
+def test_additive_powers_of_g():
+    """f = TT + c1 g + c2 g^2 + c3 g^3: values, gradients and Laplacians by the chain rule."""
+    d = 3
+    f0 = random_ftt(d, 3, 2, Legendre(2))
+    c = np.array([0.5, -0.2, 0.1])
+    term = AdditiveTerm(lambda X: np.sum(X**2, 1), lambda X: 2 * X, lambda X: np.full(len(X), 2.0 * X.shape[1]))
+    f = FunctionalTT(f0.tt, f0.basis, c, term)
+    assert f.extra_powers == 3 and np.array_equal(f.extra_coef, c)
+    X = np.random.default_rng(7).uniform(-1, 1, (6, d))
+    g = np.sum(X**2, 1)
+    np.testing.assert_allclose(f(X), f0(X) + c[0] * g + c[1] * g**2 + c[2] * g**3, rtol=1e-13)
+    slope = c[0] + 2 * c[1] * g + 3 * c[2] * g**2
+    np.testing.assert_allclose(f.grad(X), f0.grad(X) + slope[:, None] * 2 * X, rtol=1e-13)
+    curv = 2 * c[1] + 6 * c[2] * g
+    np.testing.assert_allclose(f.laplacian(X), f0.laplacian(X) + slope * 2 * d + curv * np.sum(4 * X**2, 1),
+                               rtol=1e-12)
+    # the same with g, grad g, Laplacian of g passed explicitly, and against finite differences
+    bare = FunctionalTT(f0.tt, f0.basis, c)
+    np.testing.assert_allclose(bare.grad(X, grad_g=2 * X, g=g), f.grad(X), rtol=1e-14)
+    h = 1e-5
+    for j in range(d):
+        E = np.zeros(d)
+        E[j] = h
+        np.testing.assert_allclose(f.grad(X)[:, j], (f(X + E) - f(X - E)) / (2 * h), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="value of the additive term"):
+        bare.grad(X, grad_g=2 * X)  # powers of g need g itself for the chain rule
+    np.testing.assert_allclose(f.additive(g), f(X) - f0(X), rtol=1e-13)
+
+
+def test_additive_powers_save_load_and_bad_coefficients(tmp_path):
+    f = random_ftt(2, 3, 2, Legendre(2))
+    f.extra_coef = [0.25, -1.5]
+    io.save(tmp_path / "f.npz", f)
+    back = io.load(tmp_path / "f.npz")
+    assert np.array_equal(back.extra_coef, [0.25, -1.5]) and back.extra_powers == 2
+    X = np.random.default_rng(8).uniform(-1, 1, (4, 2))
+    np.testing.assert_array_equal(back(X, g=np.arange(4.0)), f(X, g=np.arange(4.0)))
+    for bad in ([1.0, np.nan], [[1.0, 2.0]], []):
+        with pytest.raises(ValueError, match="extra_coef"):
+            FunctionalTT(f.tt, f.basis, bad)

@@ -126,3 +126,32 @@ def test_cli(capsys):
     assert main(["solve", "hjb", "--dim", "2", "--n-steps", "4", "--n-samples", "200", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "V(0, x0)" in out and "relative error" in out and "time" in out
+
+
+def test_additive_powers_of_g(hjb5):
+    """V_n = a + c1 g + c2 g^2 (degree 0): close to Cole-Hopf, gradient by the chain rule."""
+    sol = solve(hjb5, additive_powers=2, n_samples=1000, n_steps=20, max_fixed_point=4, inner_samples=0)
+    assert sol.settings["additive_powers"] == 2
+    assert all(m.extra_powers == 2 for m in sol.models)
+    err = sol.relative_error(n_paths=100)
+    # the O(dt) = 5e-2 time-discretisation bias of N = 20 dominates, as for one power of g
+    assert err["v0"] < 2e-2 and err["path_mean"] < 8e-2
+    X = np.random.default_rng(1).uniform(-1, 1, (4, 5))
+    G = sol.gradient(0.5, X)
+    h = 1e-5
+    for j in range(5):
+        E = np.zeros(5)
+        E[j] = h
+        fd = (sol.value(0.5, X + E) - sol.value(0.5, X - E)) / (2 * h)
+        np.testing.assert_allclose(G[:, j], fd, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="additive_powers"):
+        solve(hjb5, additive_powers=2, degree=2, **FAST)
+    with pytest.raises(ValueError, match="additive_powers"):
+        solve(hjb5, additive_powers=0, **FAST)
+
+
+def test_hjb_defaults_use_two_powers_of_g(hjb5):
+    # the built-in HJB default ansatz is a + c1 g + c2 g^2; the paper's a + c g stays available
+    assert hjb5.defaults["additive_powers"] == 2
+    one = solve(hjb5, additive_powers=1, **FAST)
+    assert all(np.ndim(m.extra_coef) == 0 for m in one.models)

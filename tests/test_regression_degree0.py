@@ -73,3 +73,32 @@ def test_degree0_bad_input_still_refused():
         fit(X, y[:-1], Legendre(0))
     with pytest.raises(ValueError):
         fit(X, y, Legendre(0), extra=(g[:-1],))
+
+
+def test_extra_powers_closed_form():
+    """y = C + c1 g + c2 g^2 is recovered exactly (degree 0, two powers of g)."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-1, 1, (200, 6))
+    g = np.log(0.5 + 0.5 * np.sum(X**2, axis=1))
+    gv = g[:40]
+    y = 0.7 - 1.3 * g + 0.4 * g**2
+    f, rep = fit(X, y, Legendre(0), extra=(g, gv), extra_powers=2, reg=0.0, validation=(X[:40], y[:40]))
+    np.testing.assert_allclose(f.extra_coef, [-1.3, 0.4], rtol=1e-10)
+    np.testing.assert_allclose(f(X, g=g), y, rtol=1e-10, atol=1e-12)
+    assert rep.residuals[0] < 1e-12 and rep.validation[0] < 1e-12
+    # with noise: the same as a dense least-squares fit on the columns 1, g, g^2, g^3
+    y3 = y + 0.2 * g**3 + 0.01 * rng.standard_normal(g.size)
+    f3, _ = fit(X, y3, Legendre(0), extra=(g,), extra_powers=3, reg=0.0)
+    A = np.column_stack([np.ones_like(g), g, g**2, g**3])
+    coef = np.linalg.lstsq(A, y3, rcond=None)[0]
+    np.testing.assert_allclose(f3.extra_coef, coef[1:], rtol=1e-9)
+
+
+def test_extra_powers_refused_where_unsupported():
+    X, g, y = _data(K=50, d=3)
+    with pytest.raises(NotImplementedError, match="degree-0"):
+        fit(X, y, Legendre(2), extra=(g,), extra_powers=2)
+    with pytest.raises(ValueError, match="extra_powers"):
+        fit(X, y, Legendre(0), extra=(g,), extra_powers=0)
+    with pytest.raises(TypeError, match="extra_powers"):
+        fit(X, y, Legendre(0), extra=(g,), extra_powers=1.5)

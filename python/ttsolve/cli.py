@@ -37,11 +37,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     sol = solve(problem, scheme=args.scheme, n_steps=args.n_steps, n_samples=args.n_samples, degree=args.degree,
                 max_rank=args.max_rank, seed=args.seed, method=args.method, progress=args.progress,
-                inner_samples=args.inner_samples)
+                inner_samples=args.inner_samples, inner_samples_g=args.inner_samples_g,
+                additive_powers=args.additive_powers)
     elapsed = time.perf_counter() - t0
     st = sol.settings
-    print(f"{problem.name} d={problem.dim} T={problem.T} scheme={args.scheme} N={sol.n_steps} K={args.n_samples} "
-          f"degree={st['degree']} max_rank={st['max_rank']} method={st['method']} inner_samples={st['inner_samples']}")
+    print(f"{problem.name} d={problem.dim} T={problem.T} scheme={st['scheme']} N={sol.n_steps} K={args.n_samples} "
+          f"degree={st['degree']} max_rank={st['max_rank']} method={st['method']} "
+          f"inner_samples={st['inner_samples']}/{st['inner_samples_g']} additive_powers={st['additive_powers']}")
     print(f"V(0, x0)       = {sol.v0:.10g}")
     if problem.reference_value is not None:
         se = f" +- {problem.reference_stderr:.2g} (MC stderr)" if problem.reference_stderr else " (exact)"
@@ -61,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     sol = sub.add_parser("solve", help="solve a built-in PDE problem and print V(0, x0)")
     sol.add_argument("name", help="problem name (see `ttsolve problems`)")
     sol.add_argument("--dim", type=int, default=None)
-    sol.add_argument("--scheme", choices=("implicit", "explicit", "trapezoidal"), default="implicit")
+    sol.add_argument("--scheme", choices=("implicit", "explicit", "trapezoidal"), default=None,
+                     help="default: the problem's")
     sol.add_argument("--n-steps", type=int, default=None, help="default: the problem's")
     sol.add_argument("--n-samples", type=int, default=2000)
     sol.add_argument("--degree", type=int, default=None, help="default: the problem's")
@@ -69,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     sol.add_argument("--method", choices=("als", "salsa"), default=None, help="default: the problem's")
     sol.add_argument("--inner-samples", type=int, default=None,
                      help="antithetic pairs per step for the conditional expectation (default: the problem's)")
+    sol.add_argument("--inner-samples-g", type=int, default=None,
+                     help="antithetic pairs for the additive term g (default: the problem's)")
+    sol.add_argument("--additive-powers", type=int, default=None,
+                     help="m in the ansatz TT + c_1 g + ... + c_m g^m (degree 0 only; default: the problem's)")
     sol.add_argument("--seed", type=int, default=0)
     sol.add_argument("--threads", type=int, default=None)
     sol.add_argument("--progress", action="store_true", help="show a progress bar")

@@ -1,4 +1,4 @@
-"""Functional tensor trains: f(x) = sum C[i1..id] phi_i1(x1) ... phi_id(xd) + c * g(x)."""
+"""Functional tensor trains: f(x) = sum C[i1..id] phi_i1(x1) ... phi_id(xd) + sum_j c_j g(x)^j."""
 
 from __future__ import annotations
 
@@ -45,14 +45,17 @@ class FunctionalTT:
         Coefficients; core k has shape (r_k, p, r_{k+1}) with p the basis size.
     basis : Basis or list of d Basis
         The same basis for all coordinates, or one per coordinate (all of equal size).
-    extra_coef : float
-        Coefficient c of the additive term c * g(x).
+    extra_coef : float or sequence of floats
+        Coefficient c of the additive term c * g(x); a sequence (c_1, ..., c_m) gives the
+        polynomial additive term c_1 g + c_2 g^2 + ... + c_m g^m.
     extra : AdditiveTerm, optional
         Callables for g. Callables are not saved by :func:`ttsolve.io.save`: re-attach them
-        after loading (``f.extra = AdditiveTerm(...)``); the coefficient is saved.
+        after loading (``f.extra = AdditiveTerm(...)``); the coefficients are saved.
 
     Evaluation with a nonzero ``extra_coef`` needs g: either from ``extra`` or passed
     explicitly (``f(X, g=...)``, ``f.grad(X, grad_g=...)``, ``f.laplacian(X, lap_g=...)``).
+    With powers of g (m >= 2), ``grad`` also needs the values of g and ``laplacian`` the values
+    and the gradient (keywords ``g`` and ``grad_g``), by the chain rule.
     """
 
     def __init__(self, tt: TensorTrain, basis, extra_coef: float = 0.0, extra: Optional[AdditiveTerm] = None):
@@ -63,13 +66,45 @@ class FunctionalTT:
         self._bases = _bases_list(basis, tt.ndim)
         if any(n != self._bases[0].size for n in tt.dims) or any(b.size != tt.dims[k] for k, b in enumerate(self._bases)):
             raise ValueError(f"TT mode sizes {tt.dims} do not match the basis size {self._bases[0].size}")
-        extra_coef = float(extra_coef)
-        if not math.isfinite(extra_coef):
-            raise ValueError("extra_coef must be finite")
         if extra is not None and not isinstance(extra, AdditiveTerm):
             raise TypeError("extra must be an AdditiveTerm or None")
         self.extra_coef = extra_coef
         self.extra = extra
+
+    @property
+    def extra_coef(self):
+        """c (a float) for the additive term c g, or the array (c_1, ..., c_m) of c_1 g + ... + c_m g^m."""
+        return float(self._coefs[0]) if self._coefs.size == 1 else self._coefs.copy()
+
+    @extra_coef.setter
+    def extra_coef(self, value) -> None:
+        coefs = np.atleast_1d(np.asarray(value, dtype=np.float64))
+        if coefs.ndim != 1 or coefs.size < 1:
+            raise ValueError(f"extra_coef must be a float or a 1-D sequence of floats, got shape {coefs.shape}")
+        if not np.all(np.isfinite(coefs)):
+            raise ValueError("extra_coef must be finite")
+        self._coefs = coefs.copy()
+
+    @property
+    def extra_powers(self) -> int:
+        """m: the additive term is a polynomial of degree m in g (1: c g)."""
+        return int(self._coefs.size)
+
+    def additive(self, g) -> np.ndarray:
+        """sum_j c_j g^j for given values of g (any shape)."""
+        g = np.asarray(g, dtype=np.float64)
+        out = np.zeros_like(g)
+        for c in self._coefs[::-1]:  # Horner: (((c_m g + c_{m-1}) g + ...) + c_1) g
+            out = (out + c) * g
+        return out
+
+    def _additive_slope(self, g: np.ndarray, order: int) -> np.ndarray:
+        """First (order 1) or second (order 2) derivative of sum_j c_j u^j at u = g."""
+        out = np.zeros_like(g)
+        for j in range(self._coefs.size, order - 1, -1):  # Horner on j (j-1) .. c_j u^(j-order)
+            factor = j if order == 1 else j * (j - 1)
+            out = out * g + factor * self._coefs[j - 1]
+        return out
 
     # ---- shape -------------------------------------------------------------------
     @property
@@ -91,7 +126,7 @@ class FunctionalTT:
         return X
 
     def _extra(self, X, given, which: str, shape) -> Optional[np.ndarray]:
-        if self.extra_coef == 0.0:
+        if not np.any(self._coefs):
             return None
         if given is None:
             fn = getattr(self.extra, which, None) if self.extra is not None else None
@@ -121,38 +156,49 @@ class FunctionalTT:
         X = self._points(X)
         out = self._eval(X, "value", 0)
         ge = self._extra(X, g, "value", (X.shape[0],))
-        return out if ge is None else out + self.extra_coef * ge
+        return out if ge is None else out + self.additive(ge)
 
-    def grad(self, X, grad_g=None) -> np.ndarray:
-        """Gradient, shape (K, d)."""
+    def grad(self, X, grad_g=None, g=None) -> np.ndarray:
+        """Gradient, shape (K, d). ``g`` (values of g) is needed only with powers of g."""
         X = self._points(X)
         out = self._eval(X, "grad", 1)
         ge = self._extra(X, grad_g, "grad", X.shape)
-        return out if ge is None else out + self.extra_coef * ge
+        if ge is None:
+            return out
+        if self._coefs.size == 1:
+            return out + self._coefs[0] * ge
+        gv = self._extra(X, g, "value", (X.shape[0],))
+        return out + self._additive_slope(gv, 1)[:, None] * ge
 
-    def laplacian(self, X, lap_g=None) -> np.ndarray:
-        """Laplacian, shape (K,)."""
+    def laplacian(self, X, lap_g=None, g=None, grad_g=None) -> np.ndarray:
+        """Laplacian, shape (K,). ``g`` and ``grad_g`` are needed only with powers of g."""
         X = self._points(X)
         out = self._eval(X, "laplacian", 2)
         ge = self._extra(X, lap_g, "laplacian", (X.shape[0],))
-        return out if ge is None else out + self.extra_coef * ge
+        if ge is None:
+            return out
+        if self._coefs.size == 1:
+            return out + self._coefs[0] * ge
+        gv = self._extra(X, g, "value", (X.shape[0],))
+        gg = self._extra(X, grad_g, "grad", X.shape)
+        return out + self._additive_slope(gv, 1) * ge + self._additive_slope(gv, 2) * np.sum(gg * gg, axis=1)
 
     # ---- TT operations ---------------------------------------------------------------
     def copy(self) -> "FunctionalTT":
-        return FunctionalTT(self.tt.copy(), self.basis, self.extra_coef, self.extra)
+        return FunctionalTT(self.tt.copy(), self.basis, self._coefs, self.extra)
 
     def round(self, eps: float = 1e-12, max_rank: Optional[int] = None) -> "FunctionalTT":
         """New FunctionalTT with the coefficient train rounded (TensorTrain.round)."""
         if not hasattr(self.tt, "round"):
             raise NotImplementedError("TensorTrain.round is not available in this build")
         kwargs = {} if max_rank is None else {"max_rank": max_rank}
-        return FunctionalTT(self.tt.round(eps, **kwargs), self.basis, self.extra_coef, self.extra)
+        return FunctionalTT(self.tt.round(eps, **kwargs), self.basis, self._coefs, self.extra)
 
     # ---- save/load ----------------------------------------------------------------------
     def _to_arrays(self) -> dict:
         out = {f"core{k}": np.array(c) for k, c in enumerate(self.tt.cores)}
         out["ndim"] = np.array(self.ndim)
-        out["extra_coef"] = np.array(self.extra_coef)
+        out["extra_coef"] = np.array(self.extra_coef)  # scalar for c g (the original format), else (m,)
         if isinstance(self.basis, Basis):
             out["shared_basis"] = np.array(1)
             out.update(basis_to_arrays(self.basis, "basis_"))
@@ -170,4 +216,4 @@ class FunctionalTT:
             basis = basis_from_arrays(arrays, "basis_")
         else:
             basis = [basis_from_arrays(arrays, f"basis{k}_") for k in range(d)]
-        return cls(tt, basis, float(arrays["extra_coef"]))
+        return cls(tt, basis, np.asarray(arrays["extra_coef"], dtype=np.float64))

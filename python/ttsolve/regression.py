@@ -249,6 +249,7 @@ def fit(
     seed=0,
     verbose: bool = False,
     patience: int = 3,
+    extra_powers: int = 1,
 ):
     """Fit a FunctionalTT to samples ``y_i ~ f(X_i)`` by (weighted, ridge) least squares.
 
@@ -278,6 +279,11 @@ def fit(
     extra : (gX, gXv) or (gX,), optional
         Values of the additive term g on X (and on Xv); its coefficient is solved jointly
         with every core.
+    extra_powers : int >= 1
+        m: the additive term is c_1 g + c_2 g^2 + ... + c_m g^m (all coefficients solved
+        jointly). m >= 2 is supported for degree-0 (size-1) bases, where the whole model is
+        linear in m + 1 unknowns and is solved in closed form; larger bases raise
+        NotImplementedError.
     weights : array (K,) of nonnegative numbers, optional
     init : FunctionalTT, optional
         Warm start (its cores, ranks and extra coefficient). SALSA starts its
@@ -303,14 +309,14 @@ def fit(
         _core.blas_set_num_threads(1)
     try:
         return _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation, extra,
-                    weights, init, seed, verbose, patience)
+                    weights, init, seed, verbose, patience, extra_powers)
     finally:
         if saved > 1:
             _core.blas_set_num_threads(saved)
 
 
 def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation, extra, weights, init,
-         seed, verbose, patience):
+         seed, verbose, patience, extra_powers):
     t0 = time.perf_counter()
     if method not in ("als", "salsa"):
         raise ValueError(f"method must be 'als' or 'salsa', got {method!r}")
@@ -324,6 +330,10 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     max_rank = check_int(max_rank, "max_rank", 1)
     max_sweeps = check_int(max_sweeps, "max_sweeps", 1)
     patience = check_int(patience, "patience", 1)
+    extra_powers = check_int(extra_powers, "extra_powers", 1)
+    if extra_powers > 1 and p != 1:
+        raise NotImplementedError(f"extra_powers={extra_powers} needs degree-0 (size-1) bases; "
+                                  f"the basis has size {p}")
     reg = _nonneg_float(reg, "reg")
     tol = _nonneg_float(tol, "tol")
     w = None
@@ -360,7 +370,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         if init.ndim != d or init.tt.dims[0] != p:
             raise ValueError(f"init has d={init.ndim}, p={init.tt.dims[0]}; expected d={d}, p={p}")
         cores = [np.array(c) for c in init.tt.cores]
-        extra_coef = init.extra_coef if g is not None else 0.0
+        extra_coef = float(np.atleast_1d(init.extra_coef)[0]) if g is not None else 0.0
         if ranks is not None:
             warnings.warn("fit: ranks is ignored when init is given", RuntimeWarning, stacklevel=2)
     else:
@@ -394,7 +404,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     if p == 1:
         # Degree-0 bases: the TT part is one constant, so the model is a + c g, linear in two
         # unknowns; solve it in closed form instead of sweeping over d scalar cores.
-        return _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0)
+        return _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, extra_powers)
 
     Phi = evaluate_stacked(bases, X, 0)
     Phiv = evaluate_stacked(bases, Xv, 0) if Xv is not None else None
@@ -506,31 +516,42 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     return f, report
 
 
-def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0):
-    """Weighted ridge least squares for f = C prod_k phi_0 + c g (every basis of size 1).
+def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, powers=1):
+    """Weighted ridge least squares for f = C prod_k phi_0 + c_1 g + ... + c_m g^m (every basis
+    of size 1).
 
     The cores are C, 1, ..., 1, so the ridge term reg ||core||^2 of the sweep becomes reg C^2
-    (c is not penalised, as in the sweep); the result equals one ALS sweep's.
+    (the c_j are not penalised, as in the sweep); for m = 1 the result equals one ALS sweep's.
     """
     d = X.shape[1]
     phi0 = evaluate_stacked(bases, X[:1], 0)[0, :, 0]
     column = float(np.prod(phi0))
+
+    def design(gvals, n):
+        cols = [np.full(n, column)]
+        if gvals is not None:
+            cols += [gvals**j for j in range(1, powers + 1)]
+        return np.column_stack(cols)
+
     ww = np.ones_like(y) if w is None else w
     wsum = float(np.sum(ww))
     sw = np.sqrt(ww)
-    cols = [np.full_like(y, column)] + ([g] if g is not None else [])
-    A = np.column_stack(cols) * sw[:, None]
+    D = design(g, y.size)
+    scale = np.maximum(np.sqrt(np.sum(ww[:, None] * D * D, axis=0) / wsum), 1e-300)  # g^j can be huge
+    A = D / scale * sw[:, None]
     rhs = y * sw
     if reg > 0:  # the ridge row sqrt(reg wsum) C = 0
-        A = np.vstack([A, np.eye(1, A.shape[1]) * math.sqrt(reg * wsum)])
+        A = np.vstack([A, np.eye(1, A.shape[1]) * math.sqrt(reg * wsum) / scale[0]])
         rhs = np.append(rhs, 0.0)
-    coef = np.linalg.lstsq(A, rhs, rcond=None)[0]
-    C, c = float(coef[0]), (float(coef[1]) if g is not None else 0.0)
+    coef = np.linalg.lstsq(A, rhs, rcond=None)[0] / scale
+    C = float(coef[0])
+    c = coef[1:] if g is not None else np.zeros(1)
     cores = [np.full((1, 1, 1), C)] + [np.ones((1, 1, 1)) for _ in range(d - 1)]
     report = FitReport()
-    report.residuals.append(_relres(column * C + (c * g if g is not None else 0.0), y, w))
+    report.residuals.append(_relres(D @ coef, y, w))
     if Xv is not None:
-        report.validation.append(_relres(column * C + (c * gv if gv is not None else 0.0), yv, None))
+        Dv = design(gv, yv.size)
+        report.validation.append(_relres(Dv @ coef[: Dv.shape[1]], yv, None))
     report.ranks.append(tuple([1] * (d + 1)))
     report.sweeps = report.best_sweep = 1
     report.stop_reason = "closed form"

@@ -166,7 +166,8 @@ class Solution:
         """grad_x V(t_n, X), shape (K, d)."""
         X = self._points(X)
         n = self._step(t)
-        return _gradient(self.problem, self.models, n, X, _grad_g_values(self.problem, X, n))
+        return _gradient(self.problem, self.models, n, X, _g_values(self.problem, X, n),
+                         _grad_g_values(self.problem, X, n))
 
     @property
     def v0(self) -> float:
@@ -328,10 +329,10 @@ def _value(problem, models, shifts, n: int, X, gX) -> np.ndarray:
     return models[n](X, g=gX) + shifts[n]
 
 
-def _gradient(problem, models, n: int, X, ggX) -> np.ndarray:
+def _gradient(problem, models, n: int, X, gX, ggX) -> np.ndarray:
     if n == len(models):
         return ggX
-    return models[n].grad(X, grad_g=ggX)
+    return models[n].grad(X, grad_g=ggX, g=gX)
 
 
 def _z(problem: Problem, t: float, X: np.ndarray, grad: np.ndarray, step: int) -> np.ndarray:
@@ -374,7 +375,7 @@ def _settings_key(settings: dict) -> str:
 
 def solve(
     problem: Problem,
-    scheme: str = "implicit",
+    scheme: Optional[str] = None,
     n_steps: Optional[int] = None,
     n_samples: int = 2000,
     degree: Optional[int] = None,
@@ -393,14 +394,15 @@ def solve(
     divergence_threshold: float = 1e8,
     inner_samples: Optional[int] = None,
     inner_samples_g: Optional[int] = None,
+    additive_powers: Optional[int] = None,
 ) -> Solution:
     """Solve the problem's PDE backwards in time with functional TTs.
 
     Parameters
     ----------
     problem : Problem
-    scheme : "implicit", "explicit" or "trapezoidal"
-        "trapezoidal" (our addition) weighs h half at (t_{n+1}, X_{n+1}) with V_{n+1} (explicit part)
+    scheme : "implicit", "explicit" or "trapezoidal", optional
+        Problem default ["implicit"]. "trapezoidal" (our addition) weighs h half at (t_{n+1}, X_{n+1}) with V_{n+1} (explicit part)
         and half at (t_n, X_n) with the fixed point V^k (implicit part): the theta = 1/2 scheme,
         second order in dt for Y where the other two are first order.
     n_steps : int >= 1, optional
@@ -443,8 +445,14 @@ def solve(
         much less noise when V_{n+1} is strongly curved, at the cost of 2M - 1 extra evaluations
         of V_{n+1} (and g) per step; the martingale term is then not needed.
     inner_samples_g : int >= 1, optional
-        Problem default [``inner_samples``]. Implicit scheme with ``inner_samples >= 1``: antithetic
+        Problem default [``inner_samples``]. With ``inner_samples >= 1`` (any scheme): antithetic
         pairs for the additive term c g alone (g is cheap, so many pairs cost little).
+    additive_powers : int >= 1, optional
+        Problem default [1]. m: the ansatz is V_n = TT_n + c_1 g + ... + c_m g^m (our extension
+        of the paper's TT_n + c g). m >= 2 needs degree-0 bases (a problem default m >= 2 falls
+        back to 1 for larger bases) (the model is then linear in
+        m + 1 unknowns and is fitted in closed form); for HJB it lowers the approximation floor
+        along the paths (V is a function of |x|^2, and so is g).
     divergence_threshold : float
         A fit whose relative residual exceeds this, or which produces NaN/inf, raises
         :class:`SolverDivergedError` (its ``solution`` holds the steps solved so far).
@@ -454,11 +462,13 @@ def solve(
     Solution
     """
     _check_problem(problem)
-    if scheme not in _SCHEME_WEIGHTS:
-        raise ValueError(f"scheme must be 'implicit', 'explicit' or 'trapezoidal', got {scheme!r}")
 
     def default(value, name, fallback):
         return problem.defaults.get(name, fallback) if value is None else value
+
+    scheme = default(scheme, "scheme", "implicit")
+    if scheme not in _SCHEME_WEIGHTS:
+        raise ValueError(f"scheme must be 'implicit', 'explicit' or 'trapezoidal', got {scheme!r}")
 
     N = check_int(default(n_steps, "n_steps", 100), "n_steps", 1)
     degree = default(degree, "degree", 0)
@@ -471,6 +481,8 @@ def solve(
     degree = check_int(degree, "degree", 0)
     max_rank = check_int(max_rank, "max_rank", 1)
     max_fixed_point = check_int(default(max_fixed_point, "max_fixed_point", 10), "max_fixed_point", 1)
+    powers_given = additive_powers is not None
+    additive_powers = check_int(default(additive_powers, "additive_powers", 1), "additive_powers", 1)
     Kv = max(100, K // 4) if n_validation is None else check_int(n_validation, "n_validation", 0)
     fixed_point_tol = float(fixed_point_tol)
     if not fixed_point_tol >= 0:
@@ -485,10 +497,15 @@ def solve(
     bases = list(bases)
     if len(bases) != d or not all(isinstance(b, Basis) for b in bases):
         raise ValueError(f"basis must be a Basis or a list of {d} Basis objects (problem.dim = {d})")
+    if additive_powers > 1 and bases[0].size != 1 and not powers_given:
+        additive_powers = 1  # a problem default meant for its degree-0 ansatz
+    if additive_powers > 1 and bases[0].size != 1:
+        raise ValueError(f"additive_powers={additive_powers} needs degree-0 bases (degree=0); the basis has "
+                         f"size {bases[0].size}")
     settings = dict(scheme=scheme, n_steps=N, n_samples=K, degree=degree, max_rank=max_rank, seed=seed,
                     n_validation=Kv, max_fixed_point=max_fixed_point, fixed_point_tol=fixed_point_tol,
                     method=method, reg=reg, max_sweeps=max_sweeps, tol=tol, name=problem.name, dim=d,
-                    inner_samples=inner_samples, inner_samples_g=inner_samples_g,
+                    inner_samples=inner_samples, inner_samples_g=inner_samples_g, additive_powers=additive_powers,
                     T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis))
 
     seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
@@ -577,7 +594,7 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         """V_{n+1} at X_{n+1}, plus the explicit part w h(t, X_{n+1}, V_{n+1}, Z_{n+1})."""
         Y1 = _value(problem, models, shifts, n + 1, Xn1, gn1)
         if w_explicit:
-            Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, ggn1), n + 1)
+            Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, gn1, ggn1), n + 1)
             return Y1 + w_explicit * _h(problem, t_explicit, Xn1, Y1, Z1, n), Y1
         return Y1, Y1
 
@@ -591,7 +608,7 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         dW = xi[n] * math.sqrt(dt)
         if M > 0:
             seq = np.random.SeedSequence([step_seed, which])
-            base = _conditional_mean(problem, n, t_n, dt, X[n], X[n + 1], base, gX[n + 1], M, Mg, scheme,
+            base = _conditional_mean(problem, n, t_n, dt, X[n], X[n + 1], base, Y1, gX[n + 1], M, Mg, scheme,
                                      solution, next_target, seq)
             dW = np.zeros_like(dW)  # the antithetic pairs cancel the martingale term exactly
         data.append((X[n], dW, gX[n], _grad_g_values(problem, X[n], n), base))
@@ -616,10 +633,11 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         if settings["extra_term"]:
             extra = (gXn, data[1][2]) if valid is not None else (gXn,)
         ranks = first_ranks if init_model is None else None
-        model, rep = fit(Xn, y, bases, validation=val, extra=extra, init=init_model, ranks=ranks, **fit_kwargs)
+        model, rep = fit(Xn, y, bases, validation=val, extra=extra, init=init_model, ranks=ranks,
+                         extra_powers=settings["additive_powers"] if extra is not None else 1, **fit_kwargs)
         res = rep.residuals[rep.best_sweep - 1] if rep.residuals else math.inf
         vres = rep.validation[rep.best_sweep - 1] if rep.validation else math.nan
-        ok = np.isfinite(model.extra_coef) and all(np.all(np.isfinite(c)) for c in model.tt.cores)
+        ok = np.all(np.isfinite(model.extra_coef)) and all(np.all(np.isfinite(c)) for c in model.tt.cores)
         if not ok or not res <= threshold:
             raise _diverged(f"fit residual {res}", solution, n)
         return model, rep, res, vres
@@ -633,7 +651,7 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     def target(model, Xs, dWs, gs, ggs, base_s, Y=None):
         if Y is None:
             Y = model(Xs, g=gs) if model is not None else gs
-        G = model.grad(Xs, grad_g=ggs) if model is not None else ggs
+        G = model.grad(Xs, grad_g=ggs, g=gs) if model is not None else ggs
         Z = _z(problem, t_n, Xs, G, n)
         return base_s + w_implicit * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
 
@@ -662,37 +680,41 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     return current, 0.0, diag
 
 
-def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, g_own, M, Mg, scheme, solution, next_target, seq):
+def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg, scheme, solution, next_target,
+                      seq):
     """E[F(X_{n+1}) | X_n] for the target F(X_{n+1}) whose value on the paths is ``own``.
 
-    Explicit and trapezoidal schemes: F = V_{n+1} + w h, by M antithetic pairs. Implicit scheme:
-    F = V_{n+1} = TT_{n+1} + c g, the TT part by M pairs and c g by Mg pairs (g is cheap to
-    evaluate and is usually the most curved part, hence the noisiest).
+    F = V_{n+1} (+ w h(t_{n+1}, ., V_{n+1}, Z_{n+1}) in the explicit and trapezoidal schemes) with
+    V_{n+1} = TT_{n+1} + c g: each part has its own antithetic pairs, M for the TT part and for h,
+    Mg for c g (g is cheap to evaluate and is usually the most curved part, hence the noisiest).
+    ``own_value`` is V_{n+1}(X_{n+1}) on the paths.
     """
     drift = _checked_array(problem.drift(t_n, Xn), Xn.shape, "drift", n)
     centre = Xn + drift * dt
-    if _SCHEME_WEIGHTS[scheme][0]:
-        def full(X):
-            return next_target(X, _g_values(problem, X, n + 1), _grad_g_values(problem, X, n + 1))[0]
-
-        return antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, full, seq)
     N = solution.n_steps
-    tt_seq, g_seq = seq.spawn(2)
-    c = solution.models[n + 1].extra_coef if n + 1 < N else 1.0
-    g_mean = 0.0
-    if c != 0.0:
-        def g_of(X):
-            return _g_values(problem, X, n + 1)
+    tt_seq, g_seq, h_seq = seq.spawn(3)
+    total = 0.0
+    if _SCHEME_WEIGHTS[scheme][0]:
+        def explicit_part(X):
+            full, value = next_target(X, _g_values(problem, X, n + 1), _grad_g_values(problem, X, n + 1))
+            return full - value
 
-        g_mean = antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, g_own, Mg, g_of, g_seq)
-    if n + 1 == N:  # V_N = g has no TT part
-        return c * g_mean
+        total = antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own - own_value, M, explicit_part, h_seq)
+    model = solution.models[n + 1] if n + 1 < N else None
+    additive = model.additive if model is not None else (lambda g: g)  # V_N = g
+    additive_own = additive(g_own)
+    if model is None or np.any(model.extra_coef):
+        def additive_part(X):
+            return additive(_g_values(problem, X, n + 1))
+
+        total = total + antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, additive_own, Mg, additive_part, g_seq)
+    if model is None:  # V_N = g has no TT part
+        return total
 
     def tt_part(X):
-        return solution.models[n + 1](X, g=np.zeros(X.shape[0])) + solution.shifts[n + 1]
+        return model(X, g=np.zeros(X.shape[0])) + solution.shifts[n + 1]
 
-    tt_mean = antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own - c * g_own, M, tt_part, tt_seq)
-    return tt_mean + c * g_mean
+    return total + antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own_value - additive_own, M, tt_part, tt_seq)
 
 
 def _first_step(problem, scheme, dt, data, solution, settings):
@@ -714,7 +736,7 @@ def _first_step(problem, scheme, dt, data, solution, settings):
         shape_model, base_shift = models[1], shifts[1]
     x = Xn[:1]
     V1x = float(shape_model(x, g=gXn[:1])[0]) + base_shift
-    G = shape_model.grad(x, grad_g=ggXn[:1])
+    G = shape_model.grad(x, grad_g=ggXn[:1], g=gXn[:1])
     Z = _z(problem, 0.0, Xn, np.repeat(G, Xn.shape[0], axis=0), 0)
     y0 = float(np.mean(base))
     its, change = 1, 0.0
