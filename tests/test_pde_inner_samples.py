@@ -177,3 +177,23 @@ def test_sigma_times_with_batched_increments(kind):
     assert batched.shape == (B, K, d)
     for b in range(B):
         np.testing.assert_allclose(batched[b], sigma_times(p, 0.0, X, xi[b]), rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("scheme", ["explicit", "trapezoidal", "implicit"])
+def test_split_conditional_mean_is_unbiased(scheme):
+    """b = 0, h = 0, g = cos(sum x): V_n = exp(-|sigma|^2 d (T - t_n) / 2) g exactly, so the fitted
+    coefficient of g at the first regression step estimates exp(-sigma^2 d dt / 2) from the
+    additive part's inner pairs alone; it must be within 5 standard errors of that."""
+    d, sigma, N, K, Mg = 3, 0.7, 2, 600, 32
+    p = dataclasses.replace(_cos_problem(d, sigma), drift=lambda t, X: np.zeros_like(X))
+    sol = solve(p, scheme=scheme, n_steps=N, n_samples=K, degree=1, max_rank=1, inner_samples=2,
+                inner_samples_g=Mg, max_sweeps=2, seed=11)
+    dt = p.T / N
+    s2 = sigma**2 * d * dt  # variance of sum_i of one increment
+    exact = math.exp(-0.5 * s2)
+    # one antithetic pair of g has variance cos^2(phi) var(cos delta); least squares on g
+    var_cos = 0.5 * (1 + math.exp(-2 * s2)) - math.exp(-s2)
+    X, _ = __import__("ttsolve.pde.paths", fromlist=["simulate_paths"]).simulate_paths(p, N, K, seed=0)
+    gg = np.cos(X[1].sum(axis=1))
+    se = math.sqrt(var_cos * np.sum(gg**4) / Mg) / np.sum(gg**2)
+    assert abs(sol.models[1].extra_coef - exact) < 5 * se + 1e-12

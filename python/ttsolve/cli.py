@@ -41,7 +41,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
                 additive_powers=args.additive_powers)
     elapsed = time.perf_counter() - t0
     st = sol.settings
-    print(f"{problem.name} d={problem.dim} T={problem.T} scheme={st['scheme']} N={sol.n_steps} K={args.n_samples} "
+    print(f"{problem.name} d={problem.dim} T={problem.T} scheme={st['scheme']} N={sol.n_steps} K={st['n_samples']} "
           f"degree={st['degree']} max_rank={st['max_rank']} method={st['method']} "
           f"inner_samples={st['inner_samples']}/{st['inner_samples_g']} additive_powers={st['additive_powers']}")
     print(f"V(0, x0)       = {sol.v0:.10g}")
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sol.add_argument("--scheme", choices=("implicit", "explicit", "trapezoidal"), default=None,
                      help="default: the problem's")
     sol.add_argument("--n-steps", type=int, default=None, help="default: the problem's")
-    sol.add_argument("--n-samples", type=int, default=2000)
+    sol.add_argument("--n-samples", type=int, default=None, help="default: the problem's (else 2000)")
     sol.add_argument("--degree", type=int, default=None, help="default: the problem's")
     sol.add_argument("--max-rank", type=int, default=None, help="default: the problem's")
     sol.add_argument("--method", choices=("als", "salsa"), default=None, help="default: the problem's")

@@ -377,7 +377,7 @@ def solve(
     problem: Problem,
     scheme: Optional[str] = None,
     n_steps: Optional[int] = None,
-    n_samples: int = 2000,
+    n_samples: Optional[int] = None,
     degree: Optional[int] = None,
     max_rank: Optional[int] = None,
     basis=None,
@@ -409,8 +409,8 @@ def solve(
         Time steps N.  This and the other arguments documented as "problem default" fall back to
         ``problem.defaults[name]`` when not given (the built-in problems carry tested settings),
         else to the value in brackets.
-    n_samples : int >= 1
-        Training paths K.
+    n_samples : int >= 1, optional
+        Problem default [2000]. Training paths K.
     degree : int >= 0, optional
         Problem default [0]. Polynomial degree of the default basis (H2-orthonormal polynomials on ``problem.domain``).
     max_rank : int >= 1, optional
@@ -477,7 +477,7 @@ def solve(
     inner_samples = check_int(default(inner_samples, "inner_samples", 0), "inner_samples", 0)
     inner_samples_g = check_int(default(inner_samples_g, "inner_samples_g", max(inner_samples, 1)),
                                 "inner_samples_g", 1)
-    K = check_int(n_samples, "n_samples", 1)
+    K = check_int(default(n_samples, "n_samples", 2000), "n_samples", 1)
     degree = check_int(degree, "degree", 0)
     max_rank = check_int(max_rank, "max_rank", 1)
     max_fixed_point = check_int(default(max_fixed_point, "max_fixed_point", 10), "max_fixed_point", 1)
