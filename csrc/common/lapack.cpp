@@ -11,7 +11,7 @@ Table g_table;
 
 const std::vector<std::string>& required_routines() {
   static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dgeqrf", "dorgqr",
-                                                 "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev"};
+                                                 "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev", "dsyevd"};
   return names;
 }
 
@@ -28,13 +28,14 @@ void register_routine(const std::string& name, void* fn) {
   else if (name == "dpotrf") g_table.dpotrf = reinterpret_cast<dpotrf_t*>(fn);
   else if (name == "dpotrs") g_table.dpotrs = reinterpret_cast<dpotrs_t*>(fn);
   else if (name == "dsyev") g_table.dsyev = reinterpret_cast<dsyev_t*>(fn);
+  else if (name == "dsyevd") g_table.dsyevd = reinterpret_cast<dsyevd_t*>(fn);
   else throw std::invalid_argument("unknown LAPACK routine " + name);
 }
 
 const Table& table() {
   const Table& t = g_table;
   if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
-      !t.dpotrf || !t.dpotrs || !t.dsyev)
+      !t.dpotrf || !t.dpotrs || !t.dsyev || !t.dsyevd)
     throw std::runtime_error("ttsolve: BLAS/LAPACK routines were not registered (import ttsolve first)");
   return t;
 }
@@ -212,14 +213,26 @@ void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vect
   if (n == 0) return;
   const int nn = blas_int(n, "eig n");
   const char jobz = 'V', uplo = 'U';
-  int info = 0, lwork = -1;
+  int info = 0, lwork = -1, liwork = -1, iwq = 0;
   double wq = 0;
+  // Divide and conquer (dsyevd); the QR algorithm (dsyev) only if it fails to converge.
+  t.dsyevd(&jobz, &uplo, &nn, V.data(), &nn, w.data(), &wq, &lwork, &iwq, &liwork, &info);
+  if (info == 0) {
+    lwork = std::max(1, static_cast<int>(wq));
+    liwork = std::max(1, iwq);
+    std::vector<double> work(lwork);
+    std::vector<int> iwork(liwork);
+    t.dsyevd(&jobz, &uplo, &nn, V.data(), &nn, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
+    if (info == 0) return;  // column-major eigenvector columns are the rows of the row-major buffer
+  }
+  V.assign(A, A + n * n);
+  info = 0;
+  lwork = -1;
   t.dsyev(&jobz, &uplo, &nn, V.data(), &nn, w.data(), &wq, &lwork, &info);
   lwork = std::max(1, static_cast<int>(wq));
   std::vector<double> work(lwork);
   t.dsyev(&jobz, &uplo, &nn, V.data(), &nn, w.data(), work.data(), &lwork, &info);
   if (info != 0) throw std::runtime_error("dsyev did not converge");
-  // Column-major eigenvector columns are the rows of the row-major buffer: nothing to do.
 }
 
 }  // namespace ttsolve::la

@@ -33,6 +33,8 @@ using dpotrs_t = void(const char*, const int*, const int*, const double*, const 
                       const int*, int*);
 using dsyev_t = void(const char*, const char*, const int*, double*, const int*, double*, double*,
                      const int*, int*);
+using dsyevd_t = void(const char*, const char*, const int*, double*, const int*, double*, double*,
+                      const int*, int*, const int*, int*);
 
 struct Table {
   dgemm_t* dgemm = nullptr;
@@ -46,6 +48,7 @@ struct Table {
   dpotrf_t* dpotrf = nullptr;
   dpotrs_t* dpotrs = nullptr;
   dsyev_t* dsyev = nullptr;
+  dsyevd_t* dsyevd = nullptr;  // divide and conquer: ~1.4x faster than dsyev at n ~ 60
 };
 
 /// The routines that must be registered (names as in scipy.linalg.cython_*).
