@@ -559,8 +559,8 @@ def UnboundedSin(dim: int = 10, T: float = 1.0) -> Problem:
     return _make_problem(
         dim=dim, T=T, x0=np.full(dim, 0.5), drift=_zero_drift, sigma=lambda t, X: s,
         h=_checked(h, dim, "h"), g=g, grad_g=grad_g, name="unboundedsin", n_steps=100,
-        solver=dict(scheme="trapezoidal", n_samples=4000, degree=3, max_rank=2, inner_samples=8,
-                    inner_samples_g=256),
+        solver=dict(scheme="trapezoidal", n_samples=8000, degree=3, max_rank=2, inner_samples=8,
+                    inner_samples_g=128),
         exact=exact, exact_gradient=exact_gradient, note="closed-form exact solution",
     )
 
