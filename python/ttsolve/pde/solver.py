@@ -6,8 +6,8 @@ The PDE of a :class:`~ttsolve.pde.problem.Problem` is linked to the forward-back
     Y_n = Y_{n+1} + h(t_n, X_n, Y_n, Z_n) dt - Z_n . xi_n sqrt(dt),   Y_N = g(X_N),
 
 with Y_n = V(t_n, X_n) and Z_n = sigma^T grad V(t_n, X_n).  Going backwards in time, V_n is the
-least-squares fit of a target built from V_{n+1}; the ansatz is V_n = TT_n + c_n g, fitted with
-:func:`ttsolve.regression.fit` and warm-started from V_{n+1}.
+least-squares fit of a target built from V_{n+1}; the ansatz is V_n = TT_n + c_n g (optionally
+with further powers of g), fitted with :func:`ttsolve.regression.fit` and warm-started from V_{n+1}.
 
 - explicit: target  V_{n+1}(X_{n+1}) + dt h(t_n, X_{n+1}, V_{n+1}(X_{n+1}), Z_{n+1}(X_{n+1}));
 - implicit: fixed point  V^{k+1} = fit( V_{n+1}(X_{n+1}) + dt h(t_n, X_n, V^k, Z^k) - Z^k . xi sqrt(dt) ).
@@ -114,7 +114,7 @@ def default_basis(problem: Problem, degree: int) -> list[Basis]:
 class Solution:
     """The solved value function on the time grid t_n = n T / N.
 
-    ``models[n]`` is V_n = TT_n + c_n g (a FunctionalTT; ``None`` for steps not solved), ``shifts[n]`` a
+    ``models[n]`` is V_n = TT_n + c_n g (+ c_{n,2} g^2 + ... with ``additive_powers``; a FunctionalTT; ``None`` for steps not solved), ``shifts[n]`` a
     constant added to it (used at n = 0 when all paths start at x0, where only the value is learnable),
     ``diagnostics[n]`` a :class:`StepDiagnostics`.  V_N = g exactly.
     """
@@ -449,9 +449,9 @@ def solve(
         pairs for the additive term c g alone (g is cheap, so many pairs cost little).
     additive_powers : int >= 1, optional
         Problem default [1]. m: the ansatz is V_n = TT_n + c_1 g + ... + c_m g^m (our extension
-        of the paper's TT_n + c g). m >= 2 needs degree-0 bases (a problem default m >= 2 falls
-        back to 1 for larger bases) (the model is then linear in
-        m + 1 unknowns and is fitted in closed form); for HJB it lowers the approximation floor
+        of the paper's TT_n + c g). m >= 2 needs degree-0 bases, where the model is linear in
+        m + 1 unknowns and is fitted in closed form (ValueError otherwise; a problem default
+        m >= 2 falls back to 1 for larger bases). For HJB it lowers the approximation floor
         along the paths (V is a function of |x|^2, and so is g).
     divergence_threshold : float
         A fit whose relative residual exceeds this, or which produces NaN/inf, raises
