@@ -714,6 +714,8 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg
     def tt_part(X):
         return model(X, g=np.zeros(X.shape[0])) + solution.shifts[n + 1]
 
+    if all(p == 1 for p in model.tt.dims):  # degree 0: the TT part is a constant, its mean is itself
+        return total + tt_part(Xn[:1])[0]
     return total + antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own_value - additive_own, M, tt_part, tt_seq)
 
 
