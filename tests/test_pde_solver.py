@@ -155,3 +155,13 @@ def test_hjb_defaults_use_two_powers_of_g(hjb5):
     assert hjb5.defaults["additive_powers"] == 2
     one = solve(hjb5, additive_powers=1, **FAST)
     assert all(np.ndim(m.extra_coef) == 0 for m in one.models)
+
+
+def test_too_coarse_time_grid_raises_instead_of_garbage():
+    # N = 10 is far too coarse for the interacting double well (|Z| ~ 9 in h = -|z|^2 / 2): the
+    # fixed-point map expands; this used to return V(0, x0) = -1511 (reference 34.4) silently.
+    p = get_problem("doublewell-interacting")
+    with pytest.raises(SolverDivergedError, match="not contracting") as info:
+        solve(p, n_steps=10, n_samples=500)
+    kept = info.value.solution
+    assert kept.first_solved_step > 0 and np.all(np.isfinite(kept.value(p.T * 0.9, p.x0[None, :])))

@@ -354,6 +354,10 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- the solver
 
+# Implicit schemes: a fixed-point loop that stops contracting after an iterate changed V by more
+# than this (relatively) is diverging, not at its noise floor.
+_MAX_KEPT_CHANGE = 1.0
+
 # (explicit, implicit) weights of h in units of dt: h at (t_{n+1}, X_{n+1}) / at (t_n, X_n)
 _SCHEME_WEIGHTS = {"explicit": (1.0, 0.0), "implicit": (0.0, 1.0), "trapezoidal": (0.5, 0.5)}
 
@@ -670,6 +674,11 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         if k > 1 and new_change >= prev_change:
             # not contracting (noise floor reached, or the map is expansive): keep V^{k-1}
             stop = "not contracting"
+            if prev_change > _MAX_KEPT_CHANGE:
+                # V^{k-1} itself moved V by more than 100% and the map expands from there: the
+                # time step is too coarse for this h (a finite but meaningless V would follow)
+                raise _diverged(f"fixed-point iteration not contracting (relative changes {prev_change:.3g}, "
+                                f"{new_change:.3g}); use more time steps", solution, n)
             break
         current, res, vres, change = model, new_res, new_vres, new_change
         prev_change = change
