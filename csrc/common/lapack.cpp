@@ -105,6 +105,23 @@ void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, 
     for (int64_t j = i + 1; j < N; ++j) C[i * N + j] = C[j * N + i];
 }
 
+void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, double beta, double* C,
+              int64_t ldc) {
+  if (N == 0) return;
+  const Table& t = table();
+  // Row-major A (N x K) is column-major A^T (K x N): C = A A^T = (A^T)^T (A^T), trans = 'T'.
+  const char uplo = 'U', trans = 'T';
+  const int n = blas_int(N, "syrk N"), k = blas_int(K, "syrk K");
+  const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), lc = blas_int(std::max<int64_t>(ldc, 1), "ldc");
+  if (k > 0) t.dsyrk(&uplo, &trans, &n, &k, &alpha, A, &la, &beta, C, &lc);
+  else
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t j = 0; j <= i; ++j) C[i * ldc + j] *= beta;
+  // Column-major upper triangle == row-major lower triangle; mirror it.
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = i + 1; j < N; ++j) C[i * ldc + j] = C[j * ldc + i];
+}
+
 void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R) {
   const Table& t = table();
   const int64_t k = std::min(M, N);

@@ -80,6 +80,11 @@ void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* 
 /// C (N x N) += alpha * A^T A for row-major A (K x N); C is made fully symmetric.
 void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C);
 
+/// C (N x N, leading dim ldc) = alpha * A A^T + beta * C for row-major A (N x K); C is made
+/// fully symmetric.
+void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, double beta, double* C,
+              int64_t ldc);
+
 /// Thin QR of row-major A (M x N): Q (M x k) and R (k x N), k = min(M, N).
 void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R);
 
