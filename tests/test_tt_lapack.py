@@ -2,9 +2,10 @@
 operations on two-core trains, i.e. plain matrices, against numpy."""
 
 import numpy as np
+import pytest
 from hypothesis import given, strategies as st
 
-from ttsolve import TensorTrain
+from ttsolve import TensorTrain, _core
 
 sizes = st.integers(1, 9)
 
@@ -56,3 +57,55 @@ def test_gemv_through_sum(m, n, seed):
     b, c = rng.standard_normal((m, 3)), rng.standard_normal((3, n))
     np.testing.assert_allclose(matrix_train((b, c)).sum(), (b @ c).sum(), rtol=1e-12,
                                atol=1e-12 * np.abs(b @ c).sum())
+
+
+def random_symmetric(n, rank, seed):
+    """Symmetric n x n; positive semi-definite of the given rank if rank < n, else indefinite."""
+    rng = np.random.default_rng(seed)
+    if rank < n:
+        x = rng.standard_normal((rank, n))
+        return x.T @ x
+    a = rng.standard_normal((n, n))
+    return a + a.T
+
+
+def check_eigenpairs(a, w, v, w_ref):
+    """w must match numpy's eigenvalues; rows of v orthonormal with a v_j = w_j v_j."""
+    scale = max(np.abs(w_ref).max(initial=0.0), 1.0)
+    np.testing.assert_allclose(w, w_ref, atol=1e-12 * scale * len(a))
+    np.testing.assert_allclose(v @ v.T, np.eye(len(w)), atol=1e-12 * len(a))
+    np.testing.assert_allclose(a @ v.T, v.T * w, atol=1e-11 * scale * len(a))
+
+
+@given(st.integers(1, 40), st.integers(0, 40), st.integers(0, 2**32))
+def test_symmetric_eig_against_numpy(n, rank, seed):
+    a = random_symmetric(n, min(rank, n), seed)
+    w, v = _core._la_symmetric_eig(a)
+    assert w.shape == (n,) and v.shape == (n, n)
+    assert np.all(np.diff(w) >= 0)
+    check_eigenpairs(a, w, v, np.linalg.eigvalsh(a))
+
+
+@given(st.integers(1, 40), st.integers(0, 40), st.integers(0, 40), st.integers(0, 2**32))
+def test_symmetric_eig_top_against_numpy(n, rank, k, seed):
+    a = random_symmetric(n, min(rank, n), seed)
+    k = min(k, n)
+    w, v = _core._la_symmetric_eig_top(a, k)
+    assert w.shape == (k,) and v.shape == (k, n)
+    w_ref = np.linalg.eigvalsh(a)[::-1][:k]
+    check_eigenpairs(a, w, v, w_ref)
+    # The eigenvalues left out sum to the trace minus the kept ones.
+    np.testing.assert_allclose(np.trace(a) - w.sum(), np.linalg.eigvalsh(a)[: n - k].sum(),
+                               atol=1e-11 * max(np.abs(a).max(), 1.0) * n)
+
+
+def test_symmetric_eig_top_rejects_bad_input():
+    a = np.eye(3)
+    with pytest.raises(ValueError, match="k"):
+        _core._la_symmetric_eig_top(a, 4)
+    with pytest.raises(ValueError, match="k"):
+        _core._la_symmetric_eig_top(a, -1)
+    with pytest.raises(ValueError, match="square"):
+        _core._la_symmetric_eig_top(np.ones((2, 3)), 1)
+    with pytest.raises(ValueError, match="finite"):
+        _core._la_symmetric_eig(np.full((2, 2), np.nan))

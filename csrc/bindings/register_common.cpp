@@ -1,6 +1,9 @@
 // Build/run-time configuration, threads, BLAS/LAPACK registration, Ctrl-C hook.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+
+#include <cmath>
 
 #include "bindings/register.hpp"
 #include "common/blas_runtime.hpp"
@@ -20,6 +23,26 @@ bool python_signal_pending() {
   }
   return false;
 }
+
+using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+/// The row-major copy of a square float64 matrix, validated (for the eig test hooks).
+std::vector<double> square_matrix(const Array& a) {
+  if (a.ndim() != 2 || a.shape(0) != a.shape(1)) throw py::value_error("A must be a square 2-d array");
+  std::vector<double> out(a.data(), a.data() + a.size());
+  for (double v : out)
+    if (!std::isfinite(v)) throw py::value_error("A must be finite");
+  return out;
+}
+
+/// (w, V) as numpy arrays: w (k,), V (k, n) with eigenvectors as rows.
+py::tuple eig_result(const std::vector<double>& w, const std::vector<double>& V, int64_t n) {
+  const int64_t k = static_cast<int64_t>(w.size());
+  Array wa(k), Va(std::vector<py::ssize_t>{k, n});
+  std::copy(w.begin(), w.end(), wa.mutable_data());
+  std::copy(V.begin(), V.end(), Va.mutable_data());
+  return py::make_tuple(wa, Va);
+}
 }  // namespace
 
 void register_common(py::module_& m) {
@@ -38,6 +61,26 @@ void register_common(py::module_& m) {
     }
   }, py::arg("capsules"), "Register scipy's cython_blas/cython_lapack function pointers.");
   m.def("_required_lapack_routines", &la::required_routines);
+  // Test hooks for the symmetric eigensolver wrappers (tests/test_tt_lapack.py).
+  m.def("_la_symmetric_eig", [](const Array& a) {
+    std::vector<double> A = square_matrix(a), w, V;
+    const int64_t n = a.shape(0);
+    {
+      py::gil_scoped_release nogil;
+      la::symmetric_eig(n, A.data(), w, V);
+    }
+    return eig_result(w, V, n);
+  }, py::arg("A"), "Ascending eigenvalues and eigenvectors (rows) of the symmetric A.");
+  m.def("_la_symmetric_eig_top", [](const Array& a, int64_t k) {
+    std::vector<double> A = square_matrix(a), w, V;
+    const int64_t n = a.shape(0);
+    if (k < 0 || k > n) throw py::value_error("k must lie in [0, n]");
+    {
+      py::gil_scoped_release nogil;
+      la::symmetric_eig_top(n, A.data(), k, w, V);
+    }
+    return eig_result(w, V, n);
+  }, py::arg("A"), py::arg("k"), "The k largest eigenpairs of the symmetric A, descending.");
 
   m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");

@@ -35,6 +35,9 @@ using dsyev_t = void(const char*, const char*, const int*, double*, const int*, 
                      const int*, int*);
 using dsyevd_t = void(const char*, const char*, const int*, double*, const int*, double*, double*,
                       const int*, int*, const int*, int*);
+using dsyevr_t = void(const char*, const char*, const char*, const int*, double*, const int*, const double*,
+                      const double*, const int*, const int*, const double*, int*, double*, double*,
+                      const int*, int*, double*, const int*, int*, const int*, int*);
 
 struct Table {
   dgemm_t* dgemm = nullptr;
@@ -48,7 +51,8 @@ struct Table {
   dpotrf_t* dpotrf = nullptr;
   dpotrs_t* dpotrs = nullptr;
   dsyev_t* dsyev = nullptr;
-  dsyevd_t* dsyevd = nullptr;  // divide and conquer: ~1.4x faster than dsyev at n ~ 60
+  dsyevd_t* dsyevd = nullptr;  // divide and conquer: ~2x faster than dsyev for n ~ 50-100
+  dsyevr_t* dsyevr = nullptr;  // MRRR: a subset of the eigenpairs
 };
 
 /// The routines that must be registered (names as in scipy.linalg.cython_*).
@@ -76,6 +80,11 @@ void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* 
 /// C (N x N) += alpha * A^T A for row-major A (K x N); C is made fully symmetric.
 void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C);
 
+/// C (N x N, leading dim ldc) = alpha * A A^T + beta * C for row-major A (N x K); C is made
+/// fully symmetric.
+void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, double beta, double* C,
+              int64_t ldc);
+
 /// Thin QR of row-major A (M x N): Q (M x k) and R (k x N), k = min(M, N).
 void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R);
 
@@ -94,7 +103,13 @@ bool cholesky(int64_t n, double* A);
 
 /// Eigen-decomposition of the symmetric n x n A: eigenvalues ascending in w, eigenvectors
 /// as the ROWS of V (V[i*n + j] = component j of eigenvector i).
+/// (dsyevd; dsyev only if dsyevd fails to converge.)
 void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vector<double>& V);
+
+/// The k largest eigenpairs of the symmetric n x n A (0 <= k <= n; dsyevr): eigenvalues
+/// DESCENDING in w (k entries), eigenvector of w[j] as row j of V (k x n). Cheaper than
+/// symmetric_eig when k is well below n. The eigenvalues not computed sum to trace(A) - sum(w).
+void symmetric_eig_top(int64_t n, const double* A, int64_t k, std::vector<double>& w, std::vector<double>& V);
 
 /// Checked conversion of a size to the 32-bit BLAS integer type.
 int blas_int(int64_t v, const char* what);

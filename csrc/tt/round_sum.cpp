@@ -47,7 +47,8 @@ int64_t normalize_pow2(std::vector<double>& v) {
   if (mx == 0.0 || !std::isfinite(mx)) return 0;
   int e = 0;
   std::frexp(mx, &e);
-  for (double& x : v) x = std::ldexp(x, -e);
+  const double f = std::ldexp(1.0, -e);  // exact power of two: x * f == ldexp(x, -e)
+  for (double& x : v) x *= f;
   return e;
 }
 
@@ -62,11 +63,17 @@ std::vector<int64_t> offsets(const std::vector<TensorTrain>& terms, int64_t k) {
 std::vector<double> gram_step(const std::vector<TensorTrain>& terms, int64_t k, const std::vector<double>& Gnext) {
   const auto off = offsets(terms, k), offn = offsets(terms, k + 1);
   const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0].dims[k];
-  std::vector<double> G(R * R), T;
+  std::vector<double> G(R * R), T, Lc;
   for (int64_t a = 0; a < m; ++a) {
     const TensorTrain& xa = terms[a];
     const int64_t ra = xa.ranks[k], rpa = xa.ranks[k + 1];
-    for (int64_t b = a; b < m; ++b) {
+    // Diagonal block: with G_{k+1}[a, a] = L L^T, G_k[a, a] = (X^a L)(X^a L)^T by one GEMM and
+    // a SYRK (half the flops of the second GEMM); semi-definite blocks take the general path.
+    Lc.resize(rpa * rpa);
+    for (int64_t i = 0; i < rpa; ++i)
+      std::copy(&Gnext[(offn[a] + i) * Rn + offn[a]], &Gnext[(offn[a] + i) * Rn + offn[a]] + rpa, &Lc[i * rpa]);
+    const bool chol = la::cholesky(rpa, Lc.data());
+    for (int64_t b = chol ? a + 1 : a; b < m; ++b) {
       const TensorTrain& xb = terms[b];
       const int64_t rb = xb.ranks[k], rpb = xb.ranks[k + 1];
       T.resize(ra * n * rpb);  // X^a (ra n x rpa) G_{k+1}[a, b] (rpa x rpb)
@@ -78,6 +85,11 @@ std::vector<double> gram_step(const std::vector<TensorTrain>& terms, int64_t k, 
       if (b != a)
         for (int64_t i = 0; i < ra; ++i)
           for (int64_t j = 0; j < rb; ++j) G[(off[b] + j) * R + off[a] + i] = G[(off[a] + i) * R + off[b] + j];
+    }
+    if (chol) {
+      T.resize(ra * n * rpa);  // X^a L, then G_k[a, a] = T T^T over (ra x n rpa)
+      la::gemm(false, false, ra * n, rpa, rpa, 1.0, xa.cores[k].data(), rpa, Lc.data(), rpa, 0.0, T.data(), rpa);
+      la::syrk_aat(ra, n * rpa, 1.0, T.data(), n * rpa, 0.0, &G[off[a] * R + off[a]], R);
     }
   }
   normalize_pow2(G);
