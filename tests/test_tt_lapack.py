@@ -86,26 +86,8 @@ def test_symmetric_eig_against_numpy(n, rank, seed):
     check_eigenpairs(a, w, v, np.linalg.eigvalsh(a))
 
 
-@given(st.integers(1, 40), st.integers(0, 40), st.integers(0, 40), st.integers(0, 2**32))
-def test_symmetric_eig_top_against_numpy(n, rank, k, seed):
-    a = random_symmetric(n, min(rank, n), seed)
-    k = min(k, n)
-    w, v = _core._la_symmetric_eig_top(a, k)
-    assert w.shape == (k,) and v.shape == (k, n)
-    w_ref = np.linalg.eigvalsh(a)[::-1][:k]
-    check_eigenpairs(a, w, v, w_ref)
-    # The eigenvalues left out sum to the trace minus the kept ones.
-    np.testing.assert_allclose(np.trace(a) - w.sum(), np.linalg.eigvalsh(a)[: n - k].sum(),
-                               atol=1e-11 * max(np.abs(a).max(), 1.0) * n)
-
-
-def test_symmetric_eig_top_rejects_bad_input():
-    a = np.eye(3)
-    with pytest.raises(ValueError, match="k"):
-        _core._la_symmetric_eig_top(a, 4)
-    with pytest.raises(ValueError, match="k"):
-        _core._la_symmetric_eig_top(a, -1)
+def test_symmetric_eig_rejects_bad_input():
     with pytest.raises(ValueError, match="square"):
-        _core._la_symmetric_eig_top(np.ones((2, 3)), 1)
+        _core._la_symmetric_eig(np.ones((2, 3)))
     with pytest.raises(ValueError, match="finite"):
         _core._la_symmetric_eig(np.full((2, 2), np.nan))

@@ -35,10 +35,9 @@ std::vector<double> square_matrix(const Array& a) {
   return out;
 }
 
-/// (w, V) as numpy arrays: w (k,), V (k, n) with eigenvectors as rows.
+/// (w, V) as numpy arrays: w (n,), V (n, n) with eigenvectors as rows.
 py::tuple eig_result(const std::vector<double>& w, const std::vector<double>& V, int64_t n) {
-  const int64_t k = static_cast<int64_t>(w.size());
-  Array wa(k), Va(std::vector<py::ssize_t>{k, n});
+  Array wa(n), Va(std::vector<py::ssize_t>{n, n});
   std::copy(w.begin(), w.end(), wa.mutable_data());
   std::copy(V.begin(), V.end(), Va.mutable_data());
   return py::make_tuple(wa, Va);
@@ -61,7 +60,7 @@ void register_common(py::module_& m) {
     }
   }, py::arg("capsules"), "Register scipy's cython_blas/cython_lapack function pointers.");
   m.def("_required_lapack_routines", &la::required_routines);
-  // Test hooks for the symmetric eigensolver wrappers (tests/test_tt_lapack.py).
+  // Test hook for the symmetric eigensolver wrapper (tests/test_tt_lapack.py).
   m.def("_la_symmetric_eig", [](const Array& a) {
     std::vector<double> A = square_matrix(a), w, V;
     const int64_t n = a.shape(0);
@@ -71,16 +70,6 @@ void register_common(py::module_& m) {
     }
     return eig_result(w, V, n);
   }, py::arg("A"), "Ascending eigenvalues and eigenvectors (rows) of the symmetric A.");
-  m.def("_la_symmetric_eig_top", [](const Array& a, int64_t k) {
-    std::vector<double> A = square_matrix(a), w, V;
-    const int64_t n = a.shape(0);
-    if (k < 0 || k > n) throw py::value_error("k must lie in [0, n]");
-    {
-      py::gil_scoped_release nogil;
-      la::symmetric_eig_top(n, A.data(), k, w, V);
-    }
-    return eig_result(w, V, n);
-  }, py::arg("A"), py::arg("k"), "The k largest eigenpairs of the symmetric A, descending.");
 
   m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");

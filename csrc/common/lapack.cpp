@@ -12,7 +12,7 @@ Table g_table;
 const std::vector<std::string>& required_routines() {
   static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dgeqrf", "dorgqr",
                                                  "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev",
-                                                 "dsyevd", "dsyevr"};
+                                                 "dsyevd"};
   return names;
 }
 
@@ -30,14 +30,13 @@ void register_routine(const std::string& name, void* fn) {
   else if (name == "dpotrs") g_table.dpotrs = reinterpret_cast<dpotrs_t*>(fn);
   else if (name == "dsyev") g_table.dsyev = reinterpret_cast<dsyev_t*>(fn);
   else if (name == "dsyevd") g_table.dsyevd = reinterpret_cast<dsyevd_t*>(fn);
-  else if (name == "dsyevr") g_table.dsyevr = reinterpret_cast<dsyevr_t*>(fn);
   else throw std::invalid_argument("unknown LAPACK routine " + name);
 }
 
 const Table& table() {
   const Table& t = g_table;
   if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
-      !t.dpotrf || !t.dpotrs || !t.dsyev || !t.dsyevd || !t.dsyevr)
+      !t.dpotrf || !t.dpotrs || !t.dsyev || !t.dsyevd)
     throw std::runtime_error("ttsolve: BLAS/LAPACK routines were not registered (import ttsolve first)");
   return t;
 }
@@ -250,44 +249,6 @@ void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vect
     if (info != 0) throw std::runtime_error("dsyevd/dsyev did not converge");
   }
   // Column-major eigenvector columns are the rows of the row-major buffer: nothing to do.
-}
-
-void symmetric_eig_top(int64_t n, const double* A, int64_t k, std::vector<double>& w, std::vector<double>& V) {
-  if (k < 0 || k > n) throw std::invalid_argument("symmetric_eig_top: k must lie in [0, n]");
-  const Table& t = table();
-  w.assign(k, 0.0);
-  V.assign(k * n, 0.0);
-  if (k == 0) return;
-  const int nn = blas_int(n, "eig n"), il = static_cast<int>(n - k + 1), iu = nn;
-  // A row-major symmetric matrix is its own column-major transpose: pass it as is.
-  std::vector<double> a(A, A + n * n), wall(n), Z(n * k);
-  std::vector<int> isuppz(2 * k);
-  const char jobz = 'V', range = 'I', uplo = 'U';
-  const double vl = 0.0, vu = 0.0, abstol = 0.0;
-  int m = 0, info = 0, lwork = -1, liwork = -1, iwq = 0;
-  double wq = 0;
-  t.dsyevr(&jobz, &range, &uplo, &nn, a.data(), &nn, &vl, &vu, &il, &iu, &abstol, &m, wall.data(), Z.data(), &nn,
-           isuppz.data(), &wq, &lwork, &iwq, &liwork, &info);
-  lwork = std::max(1, static_cast<int>(wq));
-  liwork = std::max(1, iwq);
-  std::vector<double> work(lwork);
-  std::vector<int> iwork(liwork);
-  t.dsyevr(&jobz, &range, &uplo, &nn, a.data(), &nn, &vl, &vu, &il, &iu, &abstol, &m, wall.data(), Z.data(), &nn,
-           isuppz.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
-  if (info != 0 || m != k) {  // rare: fall back to the full decomposition
-    std::vector<double> wf, Vf;
-    symmetric_eig(n, A, wf, Vf);
-    for (int64_t j = 0; j < k; ++j) {
-      w[j] = wf[n - 1 - j];
-      std::copy(&Vf[(n - 1 - j) * n], &Vf[(n - j) * n], &V[j * n]);
-    }
-    return;
-  }
-  // dsyevr returns ascending eigenvalues; eigenvector columns of Z are rows of row-major Z.
-  for (int64_t j = 0; j < k; ++j) {
-    w[j] = wall[k - 1 - j];
-    std::copy(&Z[(k - 1 - j) * n], &Z[(k - j) * n], &V[j * n]);
-  }
 }
 
 }  // namespace ttsolve::la

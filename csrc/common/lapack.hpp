@@ -35,9 +35,6 @@ using dsyev_t = void(const char*, const char*, const int*, double*, const int*, 
                      const int*, int*);
 using dsyevd_t = void(const char*, const char*, const int*, double*, const int*, double*, double*,
                       const int*, int*, const int*, int*);
-using dsyevr_t = void(const char*, const char*, const char*, const int*, double*, const int*, const double*,
-                      const double*, const int*, const int*, const double*, int*, double*, double*,
-                      const int*, int*, double*, const int*, int*, const int*, int*);
 
 struct Table {
   dgemm_t* dgemm = nullptr;
@@ -52,7 +49,6 @@ struct Table {
   dpotrs_t* dpotrs = nullptr;
   dsyev_t* dsyev = nullptr;
   dsyevd_t* dsyevd = nullptr;  // divide and conquer: ~2x faster than dsyev for n ~ 50-100
-  dsyevr_t* dsyevr = nullptr;  // MRRR: a subset of the eigenpairs
 };
 
 /// The routines that must be registered (names as in scipy.linalg.cython_*).
@@ -105,11 +101,6 @@ bool cholesky(int64_t n, double* A);
 /// as the ROWS of V (V[i*n + j] = component j of eigenvector i).
 /// (dsyevd; dsyev only if dsyevd fails to converge.)
 void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vector<double>& V);
-
-/// The k largest eigenpairs of the symmetric n x n A (0 <= k <= n; dsyevr): eigenvalues
-/// DESCENDING in w (k entries), eigenvector of w[j] as row j of V (k x n). Cheaper than
-/// symmetric_eig when k is well below n. The eigenvalues not computed sum to trace(A) - sum(w).
-void symmetric_eig_top(int64_t n, const double* A, int64_t k, std::vector<double>& w, std::vector<double>& V);
 
 /// Checked conversion of a size to the 32-bit BLAS integer type.
 int blas_int(int64_t v, const char* what);
