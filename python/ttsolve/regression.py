@@ -402,8 +402,8 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
                       f"the solution is determined by the ridge term reg={reg}", RuntimeWarning, stacklevel=2)
 
     if p == 1:
-        # Degree-0 bases: the TT part is one constant, so the model is a + c g, linear in two
-        # unknowns; solve it in closed form instead of sweeping over d scalar cores.
+        # Degree-0 bases: the TT part is one constant, so the model a + c_1 g + ... + c_m g^m is
+        # linear in m + 1 unknowns; solve it in closed form instead of sweeping over d scalar cores.
         return _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, extra_powers)
 
     Phi = evaluate_stacked(bases, X, 0)
@@ -550,8 +550,7 @@ def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, powers=1):
     report = FitReport()
     report.residuals.append(_relres(D @ coef, y, w))
     if Xv is not None:
-        Dv = design(gv, yv.size)
-        report.validation.append(_relres(Dv @ coef[: Dv.shape[1]], yv, None))
+        report.validation.append(_relres(design(gv, yv.size) @ coef, yv, None))
     report.ranks.append(tuple([1] * (d + 1)))
     report.sweeps = report.best_sweep = 1
     report.stop_reason = "closed form"

@@ -660,8 +660,7 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         return base_s + w_implicit * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
 
     current = init
-    prev_change = math.inf
-    change = math.inf
+    change = math.inf  # of the last accepted iterate
     stop = "max_fixed_point"
     k = 0
     Ynew = None  # V^k on the training points, reused from the previous iteration's change test
@@ -671,17 +670,16 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         model, rep, new_res, new_vres = do_fit(y, yv, current)
         Ynew = model(Xn, g=gXn)
         new_change = _relative(Ynew, Yk)
-        if k > 1 and new_change >= prev_change:
+        if k > 1 and new_change >= change:
             # not contracting (noise floor reached, or the map is expansive): keep V^{k-1}
             stop = "not contracting"
-            if prev_change > _MAX_KEPT_CHANGE:
+            if change > _MAX_KEPT_CHANGE:
                 # V^{k-1} itself moved V by more than 100% and the map expands from there: the
                 # time step is too coarse for this h (a finite but meaningless V would follow)
-                raise _diverged(f"fixed-point iteration not contracting (relative changes {prev_change:.3g}, "
+                raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
                                 f"{new_change:.3g}); use more time steps", solution, n)
             break
         current, res, vres, change = model, new_res, new_vres, new_change
-        prev_change = change
         if change <= settings["fixed_point_tol"]:
             stop = "change"
             break
