@@ -14,3 +14,23 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=200)
 settings.load_profile(os.environ.get("TTSOLVE_HYPOTHESIS_PROFILE", "ci"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(params=["simd", "gemm"])
+def gram_path(request):
+    """Run a test with the local Gram's AVX2/FMA kernel and with its BLAS GEMM path (the
+    kernel is skipped where the CPU lacks AVX2/FMA); restores the default afterwards."""
+    from ttsolve._extension import _core
+
+    default = _core._gram_simd()
+    _core._gram_simd(False)
+    available = _core._gram_simd(True)
+    if request.param == "simd" and not available:
+        _core._gram_simd(default)
+        pytest.skip("CPU without AVX2/FMA")
+    _core._gram_simd(request.param == "simd")
+    yield request.param
+    _core._gram_simd(default)

@@ -200,7 +200,7 @@ def test_absurd_ranks_refused():
 
 @pytest.mark.parametrize("r, p, r2, extra, weighted", [(1, 3, 2, False, False), (3, 4, 2, True, True),
                                                       (2, 1, 3, True, False), (4, 3, 1, False, True)])
-def test_normal_equations_match_dense_design(r, p, r2, extra, weighted):
+def test_normal_equations_match_dense_design(r, p, r2, extra, weighted, gram_path):
     # the structured (pair-product) Gram assembly against the explicit design matrix
     rng = np.random.default_rng(r * 100 + p * 10 + r2)
     K, d, k = 700, 3, 1

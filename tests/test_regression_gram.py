@@ -3,7 +3,7 @@ against A^T W A from the explicit design matrix, for every basis kind and degree
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ttsolve._extension import _core
 from ttsolve.basis import H2Orthogonal, Hermite, Legendre, Monomial, product_structure
@@ -26,7 +26,8 @@ def points(basis, K, d, rng):
 @pytest.mark.parametrize("kind", sorted(BASES))
 @given(deg=st.integers(0, 7), r=st.integers(1, 4), r2=st.integers(1, 4), extra=st.booleans(),
        weighted=st.booleans(), seed=st.integers(0, 2**16))
-def test_compressed_gram_matches_dense_design(kind, deg, r, r2, extra, weighted, seed):
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # it only selects a path
+def test_compressed_gram_matches_dense_design(kind, deg, r, r2, extra, weighted, seed, gram_path):
     rng = np.random.default_rng(seed)
     basis = BASES[kind](deg)
     K, d, k = 300, 3, 1
@@ -76,6 +77,34 @@ def test_compressed_gram_bad_shapes():
         _core.als_normal_equations(L, Phi, R, 0, None, None, y, Psi, C[:, :3])
     with pytest.raises(ValueError, match="kind"):
         _core.product_basis_values(X, np.array([0, 7]), np.zeros(2), np.ones(2), 3)
+
+
+@given(r=st.integers(1, 8), r2=st.integers(1, 14), deg=st.integers(0, 5), K=st.integers(1, 700),
+       extra=st.booleans(), seed=st.integers(0, 2**16))
+def test_simd_and_gemm_gram_paths_agree(r, r2, deg, K, extra, seed):
+    # every column-tile width of the AVX2 kernel (r2 pairs 1..105), odd row counts, sample
+    # tails that are not a multiple of the 4 SIMD lanes, one and several sample blocks
+    if not _core._gram_simd():
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(seed)
+    basis = Legendre(deg)
+    X = rng.uniform(-1, 1, (K, 2))
+    Phi = basis.evaluate(X)
+    Psi, C = product_structure([basis] * 2, X)
+    L, R = rng.standard_normal((K, r)), rng.standard_normal((K, r2))
+    y = rng.standard_normal(K)
+    g = rng.standard_normal(K) if extra else None
+    try:
+        out = []
+        for simd in (True, False):
+            _core._gram_simd(simd)
+            out.append(_core.als_normal_equations(L, Phi, R, 0, g, None, y, Psi, C)
+                       + _core.als_normal_equations(L, Phi, R, 1, g, None, y))
+    finally:
+        _core._gram_simd(True)
+    for a, b in zip(out[0], out[1]):
+        scale = np.abs(b).max()
+        assert np.abs(a - b).max() <= 1e-13 * K * scale
 
 
 def test_local_solve_same_for_one_and_two_threads():

@@ -9,6 +9,7 @@
 #include "bindings/arrays.hpp"
 #include "bindings/register.hpp"
 #include "regression/regression.hpp"
+#include "regression/triple_product.hpp"
 
 namespace ttsolve::bindings {
 namespace py = pybind11;
@@ -308,6 +309,11 @@ void register_regression(py::module_& m) {
   m.def("product_basis_values", &product_basis_values, py::arg("X"), py::arg("kind"), py::arg("shift"),
         py::arg("scale"), py::arg("q"));
   m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));
+  // Test hook: the AVX2/FMA Gram kernel (off => the GEMM path); returns whether it is on.
+  m.def("_gram_simd", [](py::object enable) {
+    if (!enable.is_none()) rg::set_triple_product_simd(enable.cast<bool>());
+    return rg::triple_product_simd();
+  }, py::arg("enable") = py::none());
 }
 
 }  // namespace ttsolve::bindings

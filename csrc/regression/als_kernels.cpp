@@ -11,6 +11,7 @@
 #include "common/parallel.hpp"
 #include "regression/regression.hpp"
 #include "regression/scratch.hpp"
+#include "regression/triple_product.hpp"
 
 namespace ttsolve::regression {
 namespace {
@@ -132,7 +133,10 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   // SJ: functions of x_k summed over (the p(p+1)/2 basis products, or q product-basis functions)
   const int64_t SA = pa.count, SJ = Psi ? q : pj.count, SB = pb.count, SAJ = SA * SJ, m1 = r * p;
   const int64_t ny = g ? 2 : 1;  // right-hand side columns: y (and g for the extra term)
-  const int64_t block = std::clamp<int64_t>(32768 / std::max<int64_t>(SAJ, 1), 128, 1024);
+  // With the SIMD kernel the factor rows of a block stay in L2 and a 6-row tile of Wt in L1;
+  // the BLAS path sizes blocks by its Kronecker buffer UVt.
+  const bool simd = triple_product_simd();
+  const int64_t block = simd ? 256 : std::clamp<int64_t>(32768 / std::max<int64_t>(SAJ, 1), 128, 1024);
   const int64_t nb = (K + block - 1) / block;
   const int64_t tsize = SAJ * SB + m1 * ny * r2 + 3;  // T, B1^T [y rho, g rho], (g g, g y, -)
   const int64_t mem_cap = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, tsize * 8));
@@ -149,14 +153,15 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   {
     // Sample-major ("transposed") buffers: every fill loop runs over the samples of the block,
     // contiguous and vectorisable. Ut (SA x bn), Vt (SJ x bn), Wt (SB x bn), UVt (SAJ x bn).
-    const int64_t sizes[] = {SA, SJ, SB, SAJ, r, p, r2, 1, m1, ny * r2};
+    const int64_t kron_rows_uv = simd ? 0 : SAJ, kron_rows_b1 = simd ? 0 : m1;  // GEMM path only
+    const int64_t sizes[] = {SA, SJ, SB, kron_rows_uv, r, p, r2, 1, kron_rows_b1, ny * r2};
     int64_t total = 0;
     for (int64_t sz : sizes) total += sz * block;
     const Scratch buf(1, total);
     double* next = buf.data();
     auto take = [&](int64_t rows) { double* out = next; next += rows * block; return out; };
-    double *Ut = take(SA), *Vt = take(SJ), *Wt = take(SB), *UVt = take(SAJ), *Lt = take(r), *Pt = take(p),
-           *Rt = take(r2), *sw = take(1), *B1t = take(m1), *Yt = take(ny * r2);
+    double *Ut = take(SA), *Vt = take(SJ), *Wt = take(SB), *UVt = take(kron_rows_uv), *Lt = take(r), *Pt = take(p),
+           *Rt = take(r2), *sw = take(1), *B1t = take(kron_rows_b1), *Yt = take(ny * r2);
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -184,8 +189,6 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
           pair_products(Pt, p, bn, nullptr, Vt);
         }
         pair_products(Rt, r2, bn, sw, Wt);
-        kron_rows(Ut, SA, Vt, SJ, bn, UVt);
-        kron_rows(Lt, r, Pt, p, bn, B1t);
         for (int64_t b = 0; b < r2; ++b) {
           const double* rb = &Rt[b * bn];
           double* yb = &Yt[b * bn];
@@ -201,8 +204,15 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
             scal[0] += sw[i] * g[i0 + i] * g[i0 + i];
             scal[1] += sw[i] * g[i0 + i] * y[i0 + i];
           }
-        la::gemm(false, true, SAJ, SB, bn, 1.0, UVt, bn, Wt, bn, 1.0, T, SB);
-        la::gemm(false, true, m1, ny * r2, bn, 1.0, B1t, bn, Yt, bn, 1.0, T2, ny * r2);
+        if (simd) {
+          triple_product_sum(Ut, SA, Vt, SJ, Wt, SB, bn, bn, T);
+          triple_product_sum(Lt, r, Pt, p, Yt, ny * r2, bn, bn, T2);
+        } else {
+          kron_rows(Ut, SA, Vt, SJ, bn, UVt);
+          kron_rows(Lt, r, Pt, p, bn, B1t);
+          la::gemm(false, true, SAJ, SB, bn, 1.0, UVt, bn, Wt, bn, 1.0, T, SB);
+          la::gemm(false, true, m1, ny * r2, bn, 1.0, B1t, bn, Yt, bn, 1.0, T2, ny * r2);
+        }
       }
     }
   }

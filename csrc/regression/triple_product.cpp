@@ -1,0 +1,122 @@
+// AVX2/FMA kernel for the Gram's triple-product sums, compiled for that target only and chosen
+// at run time (portable build, no -march): a GEMM of the row-wise Kronecker product U (x) V
+// against W would spend as much time writing U (x) V as multiplying, and its output width nw
+// (~10-20) is too thin for a BLAS micro-kernel; here U (x) V is formed in registers.
+#include "regression/triple_product.hpp"
+
+#include <atomic>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TTSOLVE_TRIPLE_AVX2 1
+#endif
+
+namespace ttsolve::regression {
+namespace {
+
+bool cpu_has_avx2_fma() {
+#ifdef TTSOLVE_TRIPLE_AVX2
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool>& simd_enabled() {
+  static std::atomic<bool> enabled{cpu_has_avx2_fma()};
+  return enabled;
+}
+
+#ifdef TTSOLVE_TRIPLE_AVX2
+#define TTSOLVE_AVX2 __attribute__((target("avx2,fma")))
+
+TTSOLVE_AVX2 inline double hsum(__m256d v) {
+  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+// NR (1 or 2) rows (u_r v_r) against NB columns w_b: t_r[b] += sum_s u_r[s] v_r[s] w_b[s].
+template <int NR, int NB>
+TTSOLVE_AVX2 void tile(const double* const* u, const double* const* v, const double* w, int64_t ld, int64_t bn,
+                       double* const* t) {
+  __m256d acc[NR][NB];
+  for (int r = 0; r < NR; ++r)
+    for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_setzero_pd();
+  const int64_t n4 = bn & ~int64_t(3);
+  for (int64_t s = 0; s < n4; s += 4) {
+    __m256d uv[NR];
+    for (int r = 0; r < NR; ++r) uv[r] = _mm256_mul_pd(_mm256_loadu_pd(u[r] + s), _mm256_loadu_pd(v[r] + s));
+    for (int b = 0; b < NB; ++b) {
+      __m256d wb = _mm256_loadu_pd(w + b * ld + s);
+      // Keep w_b in a register for all NR rows: folded into each FMA as a memory operand it
+      // would be loaded NR times, and loads, not FMAs, would bound the loop.
+      if constexpr (NR > 1) __asm__("" : "+x"(wb));
+      for (int r = 0; r < NR; ++r) acc[r][b] = _mm256_fmadd_pd(uv[r], wb, acc[r][b]);
+    }
+  }
+  for (int r = 0; r < NR; ++r)
+    for (int b = 0; b < NB; ++b) {
+      double sum = hsum(acc[r][b]);
+      for (int64_t s = n4; s < bn; ++s) sum += u[r][s] * v[r][s] * w[b * ld + s];
+      t[r][b] += sum;
+    }
+}
+
+template <int NR>
+TTSOLVE_AVX2 void row_tiles(const double* const* u, const double* const* v, const double* W, int64_t nw,
+                            int64_t ld, int64_t bn, double* const* t) {
+  // Column tiles of (nearly) equal width <= 6: 21 -> 6 5 5 5, 10 -> 5 5.
+  const int64_t ntiles = (nw + 5) / 6;
+  for (int64_t c = 0, b0 = 0; c < ntiles; ++c) {
+    const int64_t width = (nw - b0) / (ntiles - c);
+    double* tt[NR];
+    for (int r = 0; r < NR; ++r) tt[r] = t[r] + b0;
+    const double* wt = W + b0 * ld;
+    switch (width) {
+      case 6: tile<NR, 6>(u, v, wt, ld, bn, tt); break;
+      case 5: tile<NR, 5>(u, v, wt, ld, bn, tt); break;
+      case 4: tile<NR, 4>(u, v, wt, ld, bn, tt); break;
+      case 3: tile<NR, 3>(u, v, wt, ld, bn, tt); break;
+      case 2: tile<NR, 2>(u, v, wt, ld, bn, tt); break;
+      default: tile<NR, 1>(u, v, wt, ld, bn, tt); break;
+    }
+    b0 += width;
+  }
+}
+
+TTSOLVE_AVX2 void triple_product_avx2(const double* U, int64_t nu, const double* V, int64_t nv, const double* W,
+                                      int64_t nw, int64_t bn, int64_t ld, double* T) {
+  const int64_t rows = nu * nv;
+  int64_t row = 0;
+  for (; row + 2 <= rows; row += 2) {
+    const double* u[2] = {U + (row / nv) * ld, U + ((row + 1) / nv) * ld};
+    const double* v[2] = {V + (row % nv) * ld, V + ((row + 1) % nv) * ld};
+    double* t[2] = {T + row * nw, T + (row + 1) * nw};
+    row_tiles<2>(u, v, W, nw, ld, bn, t);
+  }
+  if (row < rows) {
+    const double* u[1] = {U + (row / nv) * ld};
+    const double* v[1] = {V + (row % nv) * ld};
+    double* t[1] = {T + row * nw};
+    row_tiles<1>(u, v, W, nw, ld, bn, t);
+  }
+}
+#endif
+
+}  // namespace
+
+bool triple_product_simd() { return simd_enabled().load(std::memory_order_relaxed); }
+
+void set_triple_product_simd(bool enabled) { simd_enabled().store(enabled && cpu_has_avx2_fma()); }
+
+void triple_product_sum(const double* U, int64_t nu, const double* V, int64_t nv, const double* W, int64_t nw,
+                        int64_t bn, int64_t ld, double* T) {
+#ifdef TTSOLVE_TRIPLE_AVX2
+  triple_product_avx2(U, nu, V, nv, W, nw, bn, ld, T);
+#else
+  (void)U, (void)nu, (void)V, (void)nv, (void)W, (void)nw, (void)bn, (void)ld, (void)T;
+#endif
+}
+
+}  // namespace ttsolve::regression
