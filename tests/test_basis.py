@@ -104,3 +104,23 @@ def test_bad_inputs():
     with pytest.raises(TypeError):
         B.evaluate(np.array([["a"]]))
     assert B.evaluate(np.zeros((0, 3))).shape == (0, 3, 3)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_coordinate_major_layout_same_values(mixed):
+    # the fit's (d, K, .) layouts hold exactly the values of the (K, d, .) ones, also when
+    # coordinates use different bases (evaluated group by group)
+    from ttsolve.basis import evaluate_stacked, product_structure
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-1, 1, (37, 5))
+    bases = [Legendre(3), Hermite(3, 0.2, 1.5), Legendre(3), Legendre(3, (-2.0, 1.0)), Hermite(3, 0.2, 1.5)]
+    if not mixed:
+        bases = [Legendre(3)] * 5
+    for deriv in (0, 1, 2):
+        np.testing.assert_array_equal(evaluate_stacked(bases, X, deriv, coordinate_major=True),
+                                      evaluate_stacked(bases, X, deriv).transpose(1, 0, 2))
+    Psi, C = product_structure(bases, X)
+    PsiT, CT = product_structure(bases, X, coordinate_major=True)
+    np.testing.assert_array_equal(PsiT, Psi.transpose(1, 0, 2))
+    np.testing.assert_array_equal(CT, C)

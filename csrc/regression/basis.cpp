@@ -14,10 +14,14 @@ void basis_evaluate(const double* X, int64_t K, int64_t d, const double* coef, c
   if (deriv < 0 || deriv > 2) throw std::invalid_argument("derivative must be 0, 1 or 2");
   if (p < 1) throw std::invalid_argument("basis size must be >= 1");
 #ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(K * d * p * p < 1000000 ? 1 : ttsolve::get_num_threads())
+#pragma omp parallel num_threads(K * d * p * p < 1000000 ? 1 : ttsolve::get_num_threads())
+#endif
+  {
+  std::vector<double> pw(p);  // per thread: the fit evaluates (d K, 1) columns, K allocations would dominate
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp for schedule(static)
 #endif
   for (int64_t i = 0; i < K; ++i) {
-    std::vector<double> pw(p);
     for (int64_t j = 0; j < d; ++j) {
       const double t = (X[i * d + j] - shift[j]) / scale[j];
       const double chain = deriv == 0 ? 1.0 : (deriv == 1 ? 1.0 / scale[j] : 1.0 / (scale[j] * scale[j]));
@@ -37,6 +41,7 @@ void basis_evaluate(const double* X, int64_t K, int64_t d, const double* coef, c
         o[a] = s * chain;
       }
     }
+  }
   }
 }
 

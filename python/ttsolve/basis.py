@@ -134,8 +134,30 @@ def _as_points(X) -> np.ndarray:
     return X
 
 
-def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0) -> np.ndarray:
-    """Evaluate basis ``bases[j]`` on column ``j`` of ``X``: result (K, d, p)."""
+def _coordinate_major(bases: Sequence[Basis], X: np.ndarray, evaluate_1d) -> np.ndarray:
+    """(d, K, m) array whose slice j is evaluate_1d(bases[j], column j of X as (K, 1)) ->
+    (K, 1, m). Coordinates that share a basis are evaluated in one call on their columns laid
+    end to end, so no (K, d, m) array is ever transposed (the fit's kernels stream one
+    coordinate's values at a time)."""
+    K, d = X.shape
+    groups: dict = {}
+    for j, b in enumerate(bases):
+        groups.setdefault(b, []).append(j)
+    out = None
+    for b, cols in groups.items():
+        vals = evaluate_1d(b, np.ascontiguousarray(X[:, cols].T).reshape(-1, 1)).reshape(len(cols), K, -1)
+        if len(groups) == 1:
+            return vals
+        if out is None:
+            out = np.empty((d, K, vals.shape[2]))
+        out[cols] = vals
+    return out
+
+
+def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0, *,
+                     coordinate_major: bool = False) -> np.ndarray:
+    """Evaluate basis ``bases[j]`` on column ``j`` of ``X``: result (K, d, p), or (d, K, p)
+    with ``coordinate_major=True`` (same values)."""
     if derivative not in (0, 1, 2) or isinstance(derivative, bool):
         raise ValueError(f"derivative must be 0, 1 or 2, got {derivative!r}")
     if len(bases) != X.shape[1]:
@@ -143,6 +165,9 @@ def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0)
     p = bases[0].size
     if any(b.size != p for b in bases):
         raise ValueError("all bases must have the same size (degree)")
+    if coordinate_major:
+        return _coordinate_major(bases, X, lambda b, x: _core.basis_evaluate(
+            x, b._coef[None], np.array([b._shift]), np.array([b._scale]), int(derivative)))
     coef = np.stack([b._coef for b in bases])
     shift = np.array([b._shift for b in bases])
     scale = np.array([b._scale for b in bases])
@@ -166,14 +191,19 @@ def _product_values_1d(t: np.ndarray, q: int, kind: int) -> np.ndarray:
     return out
 
 
-def product_structure(bases: Sequence[Basis], X: np.ndarray):
-    """Values of the product basis of every coordinate, Psi (K, d, 2 deg + 1), and the
-    coefficients C (d, p(p+1)/2, 2 deg + 1) of the basis products in it."""
+def product_structure(bases: Sequence[Basis], X: np.ndarray, *, coordinate_major: bool = False):
+    """Values of the product basis of every coordinate, Psi (K, d, 2 deg + 1) (or (d, K, 2 deg
+    + 1) with ``coordinate_major=True``), and the coefficients C (d, p(p+1)/2, 2 deg + 1) of
+    the basis products in it."""
     q = 2 * bases[0].degree + 1
-    kinds = np.array([b._product_kind for b in bases], dtype=np.int64)
-    shift = np.array([b._shift for b in bases])
-    scale = np.array([b._scale for b in bases])
-    Psi = _core.product_basis_values(X, kinds, shift, scale, q)
+    if coordinate_major:
+        Psi = _coordinate_major(bases, X, lambda b, x: _core.product_basis_values(
+            x, np.array([b._product_kind], dtype=np.int64), np.array([b._shift]), np.array([b._scale]), q))
+    else:
+        kinds = np.array([b._product_kind for b in bases], dtype=np.int64)
+        shift = np.array([b._shift for b in bases])
+        scale = np.array([b._scale for b in bases])
+        Psi = _core.product_basis_values(X, kinds, shift, scale, q)
     cache = {}
     for b in bases:
         if b not in cache:

@@ -105,17 +105,16 @@ _MAX_LOCAL = 16384  # unknowns of one local problem (its Gram matrix is 2 GiB)
 class _Sweeper:
     """State of one fit: cores, stacks (C++), and the local solve."""
 
-    def __init__(self, Phi, y, g, w, cores, reg, extra_coef, rng, products=(None, None)):
+    def __init__(self, PhiT, y, g, w, cores, reg, extra_coef, rng, products=(None, None)):
+        """PhiT (d, K, p) and the product-basis values PsiT (d, K, q) are coordinate-major: the
+        kernels get per-core contiguous (K, 1, p) slices and stream one coordinate's values."""
         self.y, self.g, self.w = y, g, w
-        self.K, self.d, self.p = Phi.shape
-        # Per-core contiguous (K, 1, p) slices: the kernels then stream one coordinate's basis
-        # values instead of striding through all d of them (same arithmetic, same results).
-        self.PhiT = np.ascontiguousarray(Phi.transpose(1, 0, 2))
+        self.d, self.K, self.p = PhiT.shape
+        self.PhiT = PhiT
         self.Phi = [s[:, None, :] for s in self.PhiT]
-        Psi, self.Cfull = products  # compressed-Gram data (basis.product_structure) or None
-        self.PsiT = None if Psi is None else np.ascontiguousarray(Psi.transpose(1, 0, 2))
-        self.Psi = [None] * self.d if Psi is None else [s[:, None, :] for s in self.PsiT]
-        self.C = [None] * self.d if Psi is None else [self.Cfull[k : k + 1] for k in range(self.d)]
+        self.PsiT, self.Cfull = products  # compressed-Gram data (basis.product_structure) or None
+        self.Psi = [None] * self.d if self.PsiT is None else [s[:, None, :] for s in self.PsiT]
+        self.C = [None] * self.d if self.PsiT is None else [self.Cfull[k : k + 1] for k in range(self.d)]
         self.cores = cores
         self.reg = reg
         self.c = extra_coef
@@ -221,7 +220,7 @@ def _products(bases, X):
     K, d = X.shape
     if p < 3 or K * d * (2 * p - 1) * 8 > _MAX_PRODUCT_BYTES:
         return None, None
-    return product_structure(bases, X)
+    return product_structure(bases, X, coordinate_major=True)
 
 
 def _relres(f, y, w) -> float:
@@ -406,7 +405,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         # linear in m + 1 unknowns; solve it in closed form instead of sweeping over d scalar cores.
         return _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, extra_powers)
 
-    Phi = evaluate_stacked(bases, X, 0)
+    PhiT = evaluate_stacked(bases, X, 0, coordinate_major=True)
     Phiv = evaluate_stacked(bases, Xv, 0) if Xv is not None else None
 
     # right-orthogonalise cores 1..d-1 (core 0 is the centre)
@@ -416,7 +415,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", cores[k - 1], lf))
     cores = [np.ascontiguousarray(c) for c in cores]
 
-    s = _Sweeper(Phi, y, g, w, cores, reg, extra_coef, rng, _products(bases, X))
+    s = _Sweeper(PhiT, y, g, w, cores, reg, extra_coef, rng, _products(bases, X))
     s.right_stacks()
     report = FitReport()
     best = None
