@@ -17,31 +17,31 @@ void basis_evaluate(const double* X, int64_t K, int64_t d, const double* coef, c
 #pragma omp parallel num_threads(K * d * p * p < 1000000 ? 1 : ttsolve::get_num_threads())
 #endif
   {
-  std::vector<double> pw(p);  // per thread: the fit evaluates (d K, 1) columns, K allocations would dominate
+    std::vector<double> pw(p);  // one buffer per thread, not one allocation per sample
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(static)
 #endif
-  for (int64_t i = 0; i < K; ++i) {
-    for (int64_t j = 0; j < d; ++j) {
-      const double t = (X[i * d + j] - shift[j]) / scale[j];
-      const double chain = deriv == 0 ? 1.0 : (deriv == 1 ? 1.0 / scale[j] : 1.0 / (scale[j] * scale[j]));
-      // pw[m] = d^deriv/dt^deriv t^m
-      double tm = 1.0;  // t^(m - deriv)
-      for (int64_t m = 0; m < p; ++m) {
-        if (m < deriv) { pw[m] = 0.0; continue; }
-        const double fac = deriv == 0 ? 1.0 : (deriv == 1 ? double(m) : double(m) * double(m - 1));
-        pw[m] = fac * tm;
-        tm *= t;
-      }
-      const double* c = coef + j * p * p;
-      double* o = out + (i * d + j) * p;
-      for (int64_t a = 0; a < p; ++a) {
-        double s = 0.0;
-        for (int64_t m = 0; m < p; ++m) s += c[a * p + m] * pw[m];
-        o[a] = s * chain;
+    for (int64_t i = 0; i < K; ++i) {
+      for (int64_t j = 0; j < d; ++j) {
+        const double t = (X[i * d + j] - shift[j]) / scale[j];
+        const double chain = deriv == 0 ? 1.0 : (deriv == 1 ? 1.0 / scale[j] : 1.0 / (scale[j] * scale[j]));
+        // pw[m] = d^deriv/dt^deriv t^m
+        double tm = 1.0;  // t^(m - deriv)
+        for (int64_t m = 0; m < p; ++m) {
+          if (m < deriv) { pw[m] = 0.0; continue; }
+          const double fac = deriv == 0 ? 1.0 : (deriv == 1 ? double(m) : double(m) * double(m - 1));
+          pw[m] = fac * tm;
+          tm *= t;
+        }
+        const double* c = coef + j * p * p;
+        double* o = out + (i * d + j) * p;
+        for (int64_t a = 0; a < p; ++a) {
+          double s = 0.0;
+          for (int64_t m = 0; m < p; ++m) s += c[a * p + m] * pw[m];
+          o[a] = s * chain;
+        }
       }
     }
-  }
   }
 }
 

@@ -55,10 +55,7 @@ TTSOLVE_AVX2 void tile(const double* const* u, const double* const* v, const dou
     __m256d uv[NR];
     for (int r = 0; r < NR; ++r) uv[r] = _mm256_mul_pd(_mm256_loadu_pd(u[r] + s), _mm256_loadu_pd(v[r] + s));
     for (int b = 0; b < NB; ++b) {
-      __m256d wb = _mm256_loadu_pd(w + b * ld + s);
-      // Keep w_b in a register for all NR rows: folded into each FMA as a memory operand it
-      // would be loaded NR times, and loads, not FMAs, would bound the loop.
-      if constexpr (NR > 1) __asm__("" : "+x"(wb));
+      const __m256d wb = _mm256_loadu_pd(w + b * ld + s);
       for (int r = 0; r < NR; ++r) acc[r][b] = _mm256_fmadd_pd(uv[r], wb, acc[r][b]);
     }
   }
