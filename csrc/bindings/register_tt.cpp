@@ -140,7 +140,8 @@ void register_tt(py::module_& m) {
   m.def("tt_round", [](const TensorTrain& x, double eps, int64_t max_rank) {
     return run_released([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr); });
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), "TT rounding; max_rank <= 0 means unbounded.");
-  m.def("tt_round_sum", [](const std::vector<TensorTrain>& terms, double eps, int64_t max_rank) {
+  // Pointers: the Python objects' trains are used in place (a vector of TensorTrain would copy them).
+  m.def("tt_round_sum", [](const std::vector<const TensorTrain*>& terms, double eps, int64_t max_rank) {
     return run_released([&](Interrupt* intr) { return tt::round_sum(terms, eps, max_rank, intr); });
   }, py::arg("terms"), py::arg("eps"), py::arg("max_rank"),
      "Rounding of sum(terms) via block Gram sweeps, or None where that is not provably accurate.");

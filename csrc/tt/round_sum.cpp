@@ -53,19 +53,19 @@ int64_t normalize_pow2(std::vector<double>& v) {
 }
 
 /// Block offsets of the summands' ranks at bond k (m + 1 entries, last = total rank).
-std::vector<int64_t> offsets(const std::vector<TensorTrain>& terms, int64_t k) {
+std::vector<int64_t> offsets(const Terms& terms, int64_t k) {
   std::vector<int64_t> off(terms.size() + 1, 0);
-  for (size_t a = 0; a < terms.size(); ++a) off[a + 1] = off[a] + terms[a].ranks[k];
+  for (size_t a = 0; a < terms.size(); ++a) off[a + 1] = off[a] + terms[a]->ranks[k];
   return off;
 }
 
 /// G_k from G_{k+1} (both block matrices, row-major, power-of-two normalised).
-std::vector<double> gram_step(const std::vector<TensorTrain>& terms, int64_t k, const std::vector<double>& Gnext) {
+std::vector<double> gram_step(const Terms& terms, int64_t k, const std::vector<double>& Gnext) {
   const auto off = offsets(terms, k), offn = offsets(terms, k + 1);
-  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0].dims[k];
+  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0]->dims[k];
   std::vector<double> G(R * R), T, Lc;
   for (int64_t a = 0; a < m; ++a) {
-    const TensorTrain& xa = terms[a];
+    const TensorTrain& xa = *terms[a];
     const int64_t ra = xa.ranks[k], rpa = xa.ranks[k + 1];
     // Diagonal block: with G_{k+1}[a, a] = L L^T, G_k[a, a] = (X^a L)(X^a L)^T by one GEMM and
     // a SYRK (half the flops of the second GEMM); semi-definite blocks take the general path.
@@ -74,7 +74,7 @@ std::vector<double> gram_step(const std::vector<TensorTrain>& terms, int64_t k, 
       std::copy(&Gnext[(offn[a] + i) * Rn + offn[a]], &Gnext[(offn[a] + i) * Rn + offn[a]] + rpa, &Lc[i * rpa]);
     const bool chol = la::cholesky(rpa, Lc.data());
     for (int64_t b = chol ? a + 1 : a; b < m; ++b) {
-      const TensorTrain& xb = terms[b];
+      const TensorTrain& xb = *terms[b];
       const int64_t rb = xb.ranks[k], rpb = xb.ranks[k + 1];
       T.resize(ra * n * rpb);  // X^a (ra n x rpa) G_{k+1}[a, b] (rpa x rpb)
       la::gemm(false, false, ra * n, rpb, rpa, 1.0, xa.cores[k].data(), rpa, &Gnext[offn[a] * Rn + offn[b]], Rn,
@@ -97,15 +97,15 @@ std::vector<double> gram_step(const std::vector<TensorTrain>& terms, int64_t k, 
 }
 
 /// A_k = [P^a X^a_k]_a laid out as (r_new n x R_{k+1}).
-std::vector<double> apply_left(const std::vector<TensorTrain>& terms, int64_t k, const std::vector<double>& P,
+std::vector<double> apply_left(const Terms& terms, int64_t k, const std::vector<double>& P,
                                int64_t rnew) {
   const auto off = offsets(terms, k), offn = offsets(terms, k + 1);
-  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0].dims[k];
+  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0]->dims[k];
   std::vector<double> A(rnew * n * Rn), tmp;
   for (int64_t b = 0; b < m; ++b) {
-    const int64_t rb = terms[b].ranks[k], rpb = terms[b].ranks[k + 1];
+    const int64_t rb = terms[b]->ranks[k], rpb = terms[b]->ranks[k + 1];
     tmp.resize(rnew * n * rpb);
-    la::gemm(false, false, rnew, n * rpb, rb, 1.0, &P[off[b]], R, terms[b].cores[k].data(), n * rpb, 0.0,
+    la::gemm(false, false, rnew, n * rpb, rb, 1.0, &P[off[b]], R, terms[b]->cores[k].data(), n * rpb, 0.0,
              tmp.data(), n * rpb);
     for (int64_t row = 0; row < rnew * n; ++row)
       std::copy(&tmp[row * rpb], &tmp[row * rpb] + rpb, &A[row * Rn + offn[b]]);
@@ -124,9 +124,9 @@ struct HalfSweep {
   double noise = 0.0, discarded = 0.0;  // relative to ||s||^2
 };
 
-HalfSweep truncate_from_left(const std::vector<TensorTrain>& terms, int64_t bonds, double eps, int64_t max_rank,
+HalfSweep truncate_from_left(const Terms& terms, int64_t bonds, double eps, int64_t max_rank,
                              Interrupt* intr) {
-  const int64_t d = terms[0].ndim(), m = static_cast<int64_t>(terms.size());
+  const int64_t d = terms[0]->ndim(), m = static_cast<int64_t>(terms.size());
   HalfSweep res;
 
   // Right Gram sweep: Gs[k] = G_k for k = 0..d (G_d = ones: the summands' last ranks are 1).
@@ -149,7 +149,7 @@ HalfSweep truncate_from_left(const std::vector<TensorTrain>& terms, int64_t bond
   double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
   double noise_total = 0.0, discarded_total = 0.0;  // relative to ||s||^2
   for (int64_t k = 0; k < bonds; ++k) {
-    const int64_t n = terms[0].dims[k];
+    const int64_t n = terms[0]->dims[k];
     std::vector<double> A = apply_left(terms, k, P, rnew);
     const int64_t Rn = static_cast<int64_t>(A.size()) / (rnew * n);
     // G_{k+1} = L L^T: Cholesky, or W diag(sqrt(g)) over the positive eigenvalues if only
@@ -263,27 +263,32 @@ TensorTrain reversed(const TensorTrain& x) {
 
 }  // namespace
 
-std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, double eps, int64_t max_rank,
+std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max_rank,
                                      Interrupt* intr) {
   if (terms.empty()) throw std::invalid_argument("trains must hold at least one TensorTrain");
   if (!(eps >= 0.0) || !std::isfinite(eps)) throw std::invalid_argument("eps must be finite and >= 0");
-  for (const TensorTrain& t : terms) {
-    t.validate();
-    if (t.dims != terms[0].dims) throw std::invalid_argument("trains must all have the same dims");
+  for (const TensorTrain* t : terms) {
+    if (!t) throw std::invalid_argument("trains must not hold None");
+    t->validate();
+    if (t->dims != terms[0]->dims) throw std::invalid_argument("trains must all have the same dims");
   }
-  const int64_t d = terms[0].ndim();
+  const int64_t d = terms[0]->ndim();
   if (d < 2) return std::nullopt;  // nothing to truncate
   // Two-sided, as round.cpp: bonds 1..mu from the left, mu+1..d-1 from the right (the left
   // sweep of the mirrored train), on two threads. Both sides project the untruncated sum
   // orthogonally on disjoint index groups, so their errors add in squares.
   const int64_t mu = d / 2;
-  std::vector<TensorTrain> mirrored;
+  // The mirrored trains are made on both threads first (each reverses every other summand),
+  // so that the thread of the mirrored sweep does not start later than the other one.
+  const int64_t m = static_cast<int64_t>(terms.size());
+  std::vector<TensorTrain> mirrored(m);
+  run_pair([&] { for (int64_t a = 0; a < m; a += 2) mirrored[a] = reversed(*terms[a]); },
+           [&] { for (int64_t a = 1; a < m; a += 2) mirrored[a] = reversed(*terms[a]); });
+  Terms mirrored_terms;
+  for (const TensorTrain& t : mirrored) mirrored_terms.push_back(&t);
   HalfSweep left, right;
   run_pair([&] { left = truncate_from_left(terms, mu, eps, max_rank, intr); },
-           [&] {
-             for (const TensorTrain& t : terms) mirrored.push_back(reversed(t));
-             right = truncate_from_left(mirrored, d - 1 - mu, eps, max_rank, intr);
-           });
+           [&] { right = truncate_from_left(mirrored_terms, d - 1 - mu, eps, max_rank, intr); });
   check_interrupt(intr);
   if (!left.ok || !right.ok) return std::nullopt;
   // Accept if the summed noise is at most 1% of the eps budget (the budget was reduced by 2%
@@ -292,7 +297,7 @@ std::optional<TensorTrain> round_sum(const std::vector<TensorTrain>& terms, doub
   if (noise > kNoiseRatioEps * eps * eps && noise > kNoiseRatioMaxRank * discarded) return std::nullopt;
 
   TensorTrain out;
-  out.dims = terms[0].dims;
+  out.dims = terms[0]->dims;
   out.ranks.assign(d + 1, 1);
   out.cores.resize(d);
   for (int64_t k = 0; k < mu; ++k) {
