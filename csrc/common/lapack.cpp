@@ -89,19 +89,22 @@ void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* 
   t.dgemv(&ta, &m, &n, &alpha, A, &la, x, &one, &beta, y, &one);
 }
 
-void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C) {
+void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C,
+              int64_t ldc) {
   if (N == 0) return;
+  if (ldc < 0) ldc = N;
   const Table& t = table();
   // Row-major A (K x N) is column-major A^T (N x K): C = A^T A = (A^T)(A^T)^T, trans = 'N'.
   const char uplo = 'U', trans = 'N';
   const int n = blas_int(N, "syrk N"), k = blas_int(K, "syrk K");
-  const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), lc = n;
+  const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), lc = blas_int(std::max<int64_t>(ldc, 1), "ldc");
   if (k > 0) t.dsyrk(&uplo, &trans, &n, &k, &alpha, A, &la, &beta, C, &lc);
   else
-    for (int64_t i = 0; i < N * N; ++i) C[i] *= beta;
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t j = 0; j <= i; ++j) C[i * ldc + j] *= beta;
   // Column-major upper triangle == row-major lower triangle; mirror it.
   for (int64_t i = 0; i < N; ++i)
-    for (int64_t j = i + 1; j < N; ++j) C[i * N + j] = C[j * N + i];
+    for (int64_t j = i + 1; j < N; ++j) C[i * ldc + j] = C[j * ldc + i];
 }
 
 void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, double beta, double* C,

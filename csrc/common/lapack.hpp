@@ -73,8 +73,10 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* A, int64_t lda,
           const double* x, double beta, double* y);
 
-/// C (N x N) += alpha * A^T A for row-major A (K x N); C is made fully symmetric.
-void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C);
+/// C (N x N, leading dim ldc; ldc < 0: N) = alpha * A^T A + beta * C for row-major A (K x N);
+/// C is made fully symmetric.
+void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C,
+              int64_t ldc = -1);
 
 /// C (N x N, leading dim ldc) = alpha * A A^T + beta * C for row-major A (N x K); C is made
 /// fully symmetric.

@@ -8,7 +8,8 @@
 //    singular values are the square roots of the eigenvalues of L^T (A^T A) L, the new core
 //    is U = A L V S^{-1} and P_k = U^T A. Each bond discards at most eps ||s|| / sqrt(d-1).
 // 3. Two-sided (as round.cpp): bonds 1..d/2 as in 2., bonds d/2+1..d-1 by the same sweep on
-//    the mirrored trains, on two threads; the middle core joins both kept bases.
+//    the mirrored trains (read in place through SumView, not copied), on two threads; the
+//    middle core joins both kept bases.
 //
 // Gram matrices square the condition number: the computed eigenvalues at a bond carry an
 // absolute noise of about u ||A||_F^2 (sum_a ||G_{k+1}[a, a]||_*^(1/2))^2. The fast path is taken only where that noise
@@ -52,21 +53,35 @@ int64_t normalize_pow2(std::vector<double>& v) {
   return e;
 }
 
+/// The summands read left to right, or mirrored (core k of the mirror is core d-1-k with its
+/// rank indices swapped) without copying them: the right-hand half sweep runs on the mirror.
+struct SumView {
+  const Terms& terms;
+  bool mirrored;
+  int64_t m() const { return static_cast<int64_t>(terms.size()); }
+  int64_t ndim() const { return terms[0]->ndim(); }
+  int64_t dim(int64_t k) const { return terms[0]->dims[mirrored ? ndim() - 1 - k : k]; }
+  int64_t rank(int64_t a, int64_t k) const { return terms[a]->ranks[mirrored ? ndim() - k : k]; }
+  /// The stored core behind core k of the view: (rank(k+1), n, rank(k)) if mirrored.
+  const double* core(int64_t a, int64_t k) const { return terms[a]->cores[mirrored ? ndim() - 1 - k : k].data(); }
+};
+
 /// Block offsets of the summands' ranks at bond k (m + 1 entries, last = total rank).
-std::vector<int64_t> offsets(const Terms& terms, int64_t k) {
-  std::vector<int64_t> off(terms.size() + 1, 0);
-  for (size_t a = 0; a < terms.size(); ++a) off[a + 1] = off[a] + terms[a]->ranks[k];
+std::vector<int64_t> offsets(const SumView& s, int64_t k) {
+  std::vector<int64_t> off(s.m() + 1, 0);
+  for (int64_t a = 0; a < s.m(); ++a) off[a + 1] = off[a] + s.rank(a, k);
   return off;
 }
 
-/// G_k from G_{k+1} (both block matrices, row-major, power-of-two normalised).
-std::vector<double> gram_step(const Terms& terms, int64_t k, const std::vector<double>& Gnext) {
-  const auto off = offsets(terms, k), offn = offsets(terms, k + 1);
-  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0]->dims[k];
+/// G_k from G_{k+1} (both block matrices, row-major, power-of-two normalised):
+/// G_k[a, b] = sum_i X^a_i G_{k+1}[a, b] X^b_i^T over the slices X_i of core k of the view.
+std::vector<double> gram_step(const SumView& s, int64_t k, const std::vector<double>& Gnext) {
+  const auto off = offsets(s, k), offn = offsets(s, k + 1);
+  const int64_t m = s.m(), R = off[m], Rn = offn[m], n = s.dim(k);
   std::vector<double> G(R * R), T, Lc;
   for (int64_t a = 0; a < m; ++a) {
-    const TensorTrain& xa = *terms[a];
-    const int64_t ra = xa.ranks[k], rpa = xa.ranks[k + 1];
+    const double* xa = s.core(a, k);
+    const int64_t ra = s.rank(a, k), rpa = s.rank(a, k + 1);
     // Diagonal block: with G_{k+1}[a, a] = L L^T, G_k[a, a] = (X^a L)(X^a L)^T by one GEMM and
     // a SYRK (half the flops of the second GEMM); semi-definite blocks take the general path.
     Lc.resize(rpa * rpa);
@@ -74,41 +89,59 @@ std::vector<double> gram_step(const Terms& terms, int64_t k, const std::vector<d
       std::copy(&Gnext[(offn[a] + i) * Rn + offn[a]], &Gnext[(offn[a] + i) * Rn + offn[a]] + rpa, &Lc[i * rpa]);
     const bool chol = la::cholesky(rpa, Lc.data());
     for (int64_t b = chol ? a + 1 : a; b < m; ++b) {
-      const TensorTrain& xb = *terms[b];
-      const int64_t rb = xb.ranks[k], rpb = xb.ranks[k + 1];
-      T.resize(ra * n * rpb);  // X^a (ra n x rpa) G_{k+1}[a, b] (rpa x rpb)
-      la::gemm(false, false, ra * n, rpb, rpa, 1.0, xa.cores[k].data(), rpa, &Gnext[offn[a] * Rn + offn[b]], Rn,
-               0.0, T.data(), rpb);
-      // G_k[a, b] (ra x rb) = T (ra x n rpb) X^b (rb x n rpb)^T
-      la::gemm(false, true, ra, rb, n * rpb, 1.0, T.data(), n * rpb, xb.cores[k].data(), n * rpb, 0.0,
-               &G[off[a] * R + off[b]], R);
+      const double* xb = s.core(b, k);
+      const int64_t rb = s.rank(b, k), rpb = s.rank(b, k + 1);
+      double* Gab = &G[off[a] * R + off[b]];
+      if (!s.mirrored) {
+        T.resize(ra * n * rpb);  // X^a (ra n x rpa) G_{k+1}[a, b] (rpa x rpb)
+        la::gemm(false, false, ra * n, rpb, rpa, 1.0, xa, rpa, &Gnext[offn[a] * Rn + offn[b]], Rn, 0.0, T.data(), rpb);
+        // G_k[a, b] (ra x rb) = T (ra x n rpb) X^b (rb x n rpb)^T
+        la::gemm(false, true, ra, rb, n * rpb, 1.0, T.data(), n * rpb, xb, n * rpb, 0.0, Gab, R);
+      } else {  // stored cores (rpa x n x ra): X^a_i is the transposed slice
+        T.resize(rpa * n * rb);  // G_{k+1}[a, b] (rpa x rpb) stored X^b (rpb x n rb)
+        la::gemm(false, false, rpa, n * rb, rpb, 1.0, &Gnext[offn[a] * Rn + offn[b]], Rn, xb, n * rb, 0.0, T.data(),
+                 n * rb);
+        // G_k[a, b] (ra x rb) = (stored X^a as (rpa n x ra))^T T (rpa n x rb)
+        la::gemm(true, false, ra, rb, rpa * n, 1.0, xa, ra, T.data(), rb, 0.0, Gab, R);
+      }
       if (b != a)
         for (int64_t i = 0; i < ra; ++i)
-          for (int64_t j = 0; j < rb; ++j) G[(off[b] + j) * R + off[a] + i] = G[(off[a] + i) * R + off[b] + j];
+          for (int64_t j = 0; j < rb; ++j) G[(off[b] + j) * R + off[a] + i] = Gab[i * R + j];
     }
     if (chol) {
-      T.resize(ra * n * rpa);  // X^a L, then G_k[a, a] = T T^T over (ra x n rpa)
-      la::gemm(false, false, ra * n, rpa, rpa, 1.0, xa.cores[k].data(), rpa, Lc.data(), rpa, 0.0, T.data(), rpa);
-      la::syrk_aat(ra, n * rpa, 1.0, T.data(), n * rpa, 0.0, &G[off[a] * R + off[a]], R);
+      T.resize(ra * n * rpa);
+      double* Gaa = &G[off[a] * R + off[a]];
+      if (!s.mirrored) {  // X^a L, then G_k[a, a] = T T^T over (ra x n rpa)
+        la::gemm(false, false, ra * n, rpa, rpa, 1.0, xa, rpa, Lc.data(), rpa, 0.0, T.data(), rpa);
+        la::syrk_aat(ra, n * rpa, 1.0, T.data(), n * rpa, 0.0, Gaa, R);
+      } else {  // L^T (stored X^a), then G_k[a, a] = T^T T over (rpa n x ra)
+        la::gemm(true, false, rpa, n * ra, rpa, 1.0, Lc.data(), rpa, xa, n * ra, 0.0, T.data(), n * ra);
+        la::syrk_ata(rpa * n, ra, 1.0, T.data(), ra, 0.0, Gaa, R);
+      }
     }
   }
   normalize_pow2(G);
   return G;
 }
 
-/// A_k = [P^a X^a_k]_a laid out as (r_new n x R_{k+1}).
-std::vector<double> apply_left(const Terms& terms, int64_t k, const std::vector<double>& P,
-                               int64_t rnew) {
-  const auto off = offsets(terms, k), offn = offsets(terms, k + 1);
-  const int64_t m = static_cast<int64_t>(terms.size()), R = off[m], Rn = offn[m], n = terms[0]->dims[k];
+/// A_k = [P^a X^a_k]_a laid out as (r_new n x R_{k+1}), X^a_k core k of the view.
+std::vector<double> apply_left(const SumView& s, int64_t k, const std::vector<double>& P, int64_t rnew) {
+  const auto off = offsets(s, k), offn = offsets(s, k + 1);
+  const int64_t m = s.m(), R = off[m], Rn = offn[m], n = s.dim(k);
   std::vector<double> A(rnew * n * Rn), tmp;
   for (int64_t b = 0; b < m; ++b) {
-    const int64_t rb = terms[b]->ranks[k], rpb = terms[b]->ranks[k + 1];
+    const int64_t rb = s.rank(b, k), rpb = s.rank(b, k + 1);
     tmp.resize(rnew * n * rpb);
-    la::gemm(false, false, rnew, n * rpb, rb, 1.0, &P[off[b]], R, terms[b]->cores[k].data(), n * rpb, 0.0,
-             tmp.data(), n * rpb);
-    for (int64_t row = 0; row < rnew * n; ++row)
-      std::copy(&tmp[row * rpb], &tmp[row * rpb] + rpb, &A[row * Rn + offn[b]]);
+    if (!s.mirrored) {  // P^b (rnew x rb) X^b (rb x n rpb): rows (c, i) of A directly
+      la::gemm(false, false, rnew, n * rpb, rb, 1.0, &P[off[b]], R, s.core(b, k), n * rpb, 0.0, tmp.data(), n * rpb);
+      for (int64_t row = 0; row < rnew * n; ++row)
+        std::copy(&tmp[row * rpb], &tmp[row * rpb] + rpb, &A[row * Rn + offn[b]]);
+    } else {  // stored X^b (rpb n x rb) (P^b)^T: Z[(q, i), c], scattered to A[(c, i), q]
+      la::gemm(false, true, rpb * n, rnew, rb, 1.0, s.core(b, k), rb, &P[off[b]], R, 0.0, tmp.data(), rnew);
+      for (int64_t q = 0; q < rpb; ++q)
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t c = 0; c < rnew; ++c) A[(c * n + i) * Rn + offn[b] + q] = tmp[(q * n + i) * rnew + c];
+    }
   }
   return A;
 }
@@ -124,16 +157,16 @@ struct HalfSweep {
   double noise = 0.0, discarded = 0.0;  // relative to ||s||^2
 };
 
-HalfSweep truncate_from_left(const Terms& terms, int64_t bonds, double eps, int64_t max_rank,
+HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int64_t max_rank,
                              Interrupt* intr) {
-  const int64_t d = terms[0]->ndim(), m = static_cast<int64_t>(terms.size());
+  const int64_t d = sum.ndim(), m = sum.m();
   HalfSweep res;
 
   // Right Gram sweep: Gs[k] = G_k for k = 0..d (G_d = ones: the summands' last ranks are 1).
   std::vector<std::vector<double>> Gs(d + 1);
   Gs[d].assign(m * m, 1.0);
   for (int64_t k = d - 1; k >= 0; --k) {
-    Gs[k] = gram_step(terms, k, Gs[k + 1]);
+    Gs[k] = gram_step(sum, k, Gs[k + 1]);
     check_interrupt(intr);
   }
   // ||s||^2 = sum of G_0; the noise scales with (sum_a ||x^a||)^2 (cancellation in the sum).
@@ -149,8 +182,8 @@ HalfSweep truncate_from_left(const Terms& terms, int64_t bonds, double eps, int6
   double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
   double noise_total = 0.0, discarded_total = 0.0;  // relative to ||s||^2
   for (int64_t k = 0; k < bonds; ++k) {
-    const int64_t n = terms[0]->dims[k];
-    std::vector<double> A = apply_left(terms, k, P, rnew);
+    const int64_t n = sum.dim(k);
+    std::vector<double> A = apply_left(sum, k, P, rnew);
     const int64_t Rn = static_cast<int64_t>(A.size()) / (rnew * n);
     // G_{k+1} = L L^T: Cholesky, or W diag(sqrt(g)) over the positive eigenvalues if only
     // semi-definite (e.g. linearly dependent summands).
@@ -187,7 +220,7 @@ HalfSweep truncate_from_left(const Terms& terms, int64_t bonds, double eps, int6
     double a2 = 0.0, gsum = 0.0;
     for (double v : A) a2 += v * v;
     {
-      const auto offn = offsets(terms, k + 1);
+      const auto offn = offsets(sum, k + 1);
       for (int64_t a = 0; a < m; ++a) {
         double tr = 0.0;
         for (int64_t i = offn[a]; i < offn[a + 1]; ++i) tr += Gs[k + 1][i * Rn + i];
@@ -243,24 +276,6 @@ HalfSweep truncate_from_left(const Terms& terms, int64_t bonds, double eps, int6
   return res;
 }
 
-/// The mirror image: core k of the result is core d-1-k with its rank indices swapped.
-TensorTrain reversed(const TensorTrain& x) {
-  const int64_t d = x.ndim();
-  TensorTrain y;
-  y.dims.assign(x.dims.rbegin(), x.dims.rend());
-  y.ranks.assign(x.ranks.rbegin(), x.ranks.rend());
-  y.cores.resize(d);
-  for (int64_t k = 0; k < d; ++k) {
-    const int64_t src = d - 1 - k, r0 = x.ranks[src], n = x.dims[src], r1 = x.ranks[src + 1];
-    std::vector<double>& c = y.cores[k];
-    c.resize(r0 * n * r1);
-    for (int64_t a = 0; a < r0; ++a)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t b = 0; b < r1; ++b) c[(b * n + i) * r0 + a] = x.cores[src][(a * n + i) * r1 + b];
-  }
-  return y;
-}
-
 }  // namespace
 
 std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max_rank,
@@ -278,17 +293,9 @@ std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max
   // sweep of the mirrored train), on two threads. Both sides project the untruncated sum
   // orthogonally on disjoint index groups, so their errors add in squares.
   const int64_t mu = d / 2;
-  // The mirrored trains are made on both threads first (each reverses every other summand),
-  // so that the thread of the mirrored sweep does not start later than the other one.
-  const int64_t m = static_cast<int64_t>(terms.size());
-  std::vector<TensorTrain> mirrored(m);
-  run_pair([&] { for (int64_t a = 0; a < m; a += 2) mirrored[a] = reversed(*terms[a]); },
-           [&] { for (int64_t a = 1; a < m; a += 2) mirrored[a] = reversed(*terms[a]); });
-  Terms mirrored_terms;
-  for (const TensorTrain& t : mirrored) mirrored_terms.push_back(&t);
   HalfSweep left, right;
-  run_pair([&] { left = truncate_from_left(terms, mu, eps, max_rank, intr); },
-           [&] { right = truncate_from_left(mirrored_terms, d - 1 - mu, eps, max_rank, intr); });
+  run_pair([&] { left = truncate_from_left(SumView{terms, false}, mu, eps, max_rank, intr); },
+           [&] { right = truncate_from_left(SumView{terms, true}, d - 1 - mu, eps, max_rank, intr); });
   check_interrupt(intr);
   if (!left.ok || !right.ok) return std::nullopt;
   // Accept if the summed noise is at most 1% of the eps budget (the budget was reduced by 2%
@@ -317,7 +324,7 @@ std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max
   }
   // Middle core mu = [P_L^a X^a_mu]_a P_R^T, P_R (rr x R_{mu+1}) from the mirrored sweep.
   const int64_t n = out.dims[mu];
-  std::vector<double> A = apply_left(terms, mu, left.P, left.rnew);
+  std::vector<double> A = apply_left(SumView{terms, false}, mu, left.P, left.rnew);
   const int64_t Rn = static_cast<int64_t>(A.size()) / (left.rnew * n), rr = right.rnew;
   std::vector<double> core(left.rnew * n * rr);
   la::gemm(false, true, left.rnew * n, rr, Rn, 1.0, A.data(), Rn, right.P.data(), Rn, 0.0, core.data(), rr);
