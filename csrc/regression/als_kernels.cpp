@@ -144,7 +144,9 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   const int64_t per_chunk = (nb + nchunks - 1) / nchunks;
   const Scratch part_buf(0, nchunks * tsize);
   double* part = part_buf.data();
-  std::fill(part, part + nchunks * tsize, 0.0);
+  const int64_t SP = pj.count;
+  const Scratch expanded(2, Psi ? SA * SP * SB : 0);
+  bool stop = false;
   Interrupt interrupt;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
@@ -167,6 +169,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
 #endif
     for (int64_t c = 0; c < nchunks; ++c) {
       double* T = part + c * tsize;
+      std::fill(T, T + tsize, 0.0);
       double* T2 = T + SAJ * SB;
       double* scal = T2 + m1 * ny * r2;
       for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
@@ -215,29 +218,36 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
         }
       }
     }
-  }
-  if (interrupt.requested()) return false;
-  for (int64_t c = 1; c < nchunks; ++c)  // fixed order
-    for (int64_t i = 0; i < tsize; ++i) part[i] += part[c * tsize + i];
-  const double* T = part;
-  const double* T2 = T + SAJ * SB;
-  const Scratch expanded(2, Psi ? SA * pj.count * SB : 0);
-  if (Psi) {  // back to basis-product sums: T[A] (pairs x SB) = Ck (pairs x q) T'[A] (q x SB)
-    const int64_t SP = pj.count;
-    for (int64_t A = 0; A < SA; ++A)
-      la::gemm(false, false, SP, SB, q, 1.0, Ck, q, T + A * SJ * SB, SB, 0.0, &expanded[A * SP * SB], SB);
-    T = expanded.data();
-  }
-  const int64_t SJp = pj.count;  // stride of the pair index in T from here on
-  const double* scal = T2 + m1 * ny * r2;
-  for (int64_t a = 0; a < r; ++a)
-    for (int64_t j = 0; j < p; ++j)
-      for (int64_t b = 0; b < r2; ++b) {
-        const int64_t row = (a * p + j) * r2 + b;
+    // The rest runs on the same threads (serially it was a fifth of a Gram at K ~ 2000):
+    // each step works on disjoint entries, so the results do not depend on the thread count.
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp single
+#endif
+    stop = interrupt.requested();  // the same value for every thread after the barrier
+    if (!stop) {
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (int64_t i = 0; i < tsize; ++i)  // chunk partials, summed in chunk order
+        for (int64_t c = 1; c < nchunks; ++c) part[i] += part[c * tsize + i];
+      if (Psi) {  // back to basis-product sums: T[A] (pairs x SB) = Ck (pairs x q) T'[A] (q x SB)
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t A = 0; A < SA; ++A)
+          la::gemm(false, false, SP, SB, q, 1.0, Ck, q, part + A * SJ * SB, SB, 0.0, &expanded[A * SP * SB], SB);
+      }
+      const double* T = Psi ? expanded.data() : part;  // pair index stride SP from here on
+      const double* T2 = part + SAJ * SB;
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (int64_t row = 0; row < nc; ++row) {  // row = (a p + j) r2 + b
+        const int64_t a = row / (p * r2), j = (row / r2) % p, b = row % r2;
         for (int64_t a2 = 0; a2 < r; ++a2) {
           const int64_t A = pa.idx[a * r + a2];
           for (int64_t j2 = 0; j2 < p; ++j2) {
-            const double* t = T + (A * SJp + pj.idx[j * p + j2]) * SB;
+            const double* t = T + (A * SP + pj.idx[j * p + j2]) * SB;
             double* Grow = G + row * n + (a2 * p + j2) * r2;
             for (int64_t b2 = 0; b2 < r2; ++b2) Grow[b2] = t[pb.idx[b * r2 + b2]];
           }
@@ -245,6 +255,10 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
         rhs[row] = T2[(a * p + j) * ny * r2 + b];
         if (g) G[row * n + nc] = G[nc * n + row] = T2[(a * p + j) * ny * r2 + r2 + b];
       }
+    }
+  }
+  if (stop) return false;
+  const double* scal = part + SAJ * SB + m1 * ny * r2;
   if (g) {
     G[nc * n + nc] = scal[0];
     rhs[nc] = scal[1];
