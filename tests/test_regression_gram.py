@@ -247,3 +247,23 @@ def test_stacks_same_for_one_and_two_threads():
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
     np.testing.assert_allclose(out[0][0], np.einsum("ka,kj,ajb->kb", L, Phi[:, 0], core), rtol=1e-12, atol=1e-12)
+
+
+def test_fit_stops_on_ctrl_c():
+    # the C++ sweep polls for signals: a SIGINT during a long fit raises KeyboardInterrupt
+    # instead of running all its sweeps (~15 s here without the interrupt)
+    import signal
+    import threading
+
+    from ttsolve.regression import fit
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (50000, 10))
+    y = np.sin(X.sum(1)) + np.exp(-np.sum(X**2, 1))  # far from rank 6: no early convergence
+    timer = threading.Timer(0.5, signal.raise_signal, args=(signal.SIGINT,))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fit(X, y, Legendre(7), ranks=6, max_sweeps=60, tol=0.0)
+    finally:
+        timer.cancel()
