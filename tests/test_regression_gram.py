@@ -249,6 +249,27 @@ def test_stacks_same_for_one_and_two_threads():
     np.testing.assert_allclose(out[0][0], np.einsum("ka,kj,ajb->kb", L, Phi[:, 0], core), rtol=1e-12, atol=1e-12)
 
 
+@given(K=st.integers(1, 1200), r=st.integers(1, 9), p=st.integers(1, 6), r2=st.integers(1, 9),
+       k=st.integers(0, 2), seed=st.integers(0, 2**16))
+def test_stacks_match_einsum_on_both_paths(K, r, p, r2, k, seed):
+    # the AVX2 stack kernel (groups of four samples, outputs four per vector with a masked
+    # tail) and the BLAS path, against einsum, on a slice k of a (K, 3, p) basis array
+    rng = np.random.default_rng(seed)
+    L, R = rng.standard_normal((K, r)), rng.standard_normal((K, r2))
+    Phi = rng.standard_normal((K, 3, p))
+    core = rng.standard_normal((r, p, r2))
+    left = np.einsum("ka,kj,ajb->kb", L, Phi[:, k], core)
+    right = np.einsum("ajb,kj,kb->ka", core, Phi[:, k], R)
+    default = _core._gram_simd()
+    try:
+        for simd in (True, False):
+            _core._gram_simd(simd)
+            np.testing.assert_allclose(_core.als_stack_left(L, Phi, k, core), left, rtol=1e-12, atol=1e-12 * (1 + np.abs(left).max()))
+            np.testing.assert_allclose(_core.als_stack_right(R, Phi, k, core), right, rtol=1e-12, atol=1e-12 * (1 + np.abs(right).max()))
+    finally:
+        _core._gram_simd(default)
+
+
 def test_fit_stops_on_ctrl_c():
     # the C++ sweep polls for signals: a SIGINT during a long fit raises KeyboardInterrupt
     # instead of running all its sweeps (~15 s here without the interrupt)

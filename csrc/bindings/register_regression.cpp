@@ -9,7 +9,7 @@
 #include "bindings/arrays.hpp"
 #include "bindings/register.hpp"
 #include "regression/regression.hpp"
-#include "regression/triple_product.hpp"
+#include "regression/simd.hpp"
 
 namespace ttsolve::bindings {
 namespace py = pybind11;
@@ -309,10 +309,11 @@ void register_regression(py::module_& m) {
   m.def("product_basis_values", &product_basis_values, py::arg("X"), py::arg("kind"), py::arg("shift"),
         py::arg("scale"), py::arg("q"));
   m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));
-  // Test hook: the AVX2/FMA Gram kernel (off => the GEMM path); returns whether it is on.
+  // Test hook: the AVX2/FMA kernels of the Gram and the stacks (off => the BLAS paths);
+  // returns whether they are on.
   m.def("_gram_simd", [](py::object enable) {
-    if (!enable.is_none()) rg::set_triple_product_simd(enable.cast<bool>());
-    return rg::triple_product_simd();
+    if (!enable.is_none()) rg::set_simd_enabled(enable.cast<bool>());
+    return rg::simd_enabled();
   }, py::arg("enable") = py::none());
 }
 

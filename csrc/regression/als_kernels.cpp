@@ -11,6 +11,8 @@
 #include "common/parallel.hpp"
 #include "regression/regression.hpp"
 #include "regression/scratch.hpp"
+#include "regression/simd.hpp"
+#include "regression/stack_product.hpp"
 #include "regression/triple_product.hpp"
 
 namespace ttsolve::regression {
@@ -56,6 +58,7 @@ void blocked_gemm(int64_t K, int64_t m, int64_t ncols, Fill fill, bool trans_b, 
 
 void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
                 const double* core, int64_t r, int64_t r2, double* Lout) {
+  if (simd_enabled()) return stack_product(L, r, Phi + k * p, d * p, p, core, r2, K, Lout);
   auto fill = [&](int64_t s, double* z) {  // z = L[s] (x) Phi[s, k]
     const double* ph = Phi + (s * d + k) * p;
     for (int64_t a = 0; a < r; ++a)
@@ -66,6 +69,13 @@ void stack_left(const double* L, const double* Phi, int64_t K, int64_t d, int64_
 
 void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64_t p, int64_t k,
                  const double* core, int64_t r, int64_t r2, double* Rout) {
+  if (simd_enabled()) {  // the core with its rank indices swapped, (r2 x p x r), as C
+    std::vector<double> swapped(r * p * r2);
+    for (int64_t a = 0; a < r; ++a)
+      for (int64_t j = 0; j < p; ++j)
+        for (int64_t b = 0; b < r2; ++b) swapped[(b * p + j) * r + a] = core[(a * p + j) * r2 + b];
+    return stack_product(R, r2, Phi + k * p, d * p, p, swapped.data(), r, K, Rout);
+  }
   auto fill = [&](int64_t s, double* z) {  // z = Phi[s, k] (x) R[s]
     const double* ph = Phi + (s * d + k) * p;
     for (int64_t j = 0; j < p; ++j)
@@ -135,7 +145,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   const int64_t ny = g ? 2 : 1;  // right-hand side columns: y (and g for the extra term)
   // With the SIMD kernel the factor rows of a block stay in L2 and a 6-row tile of Wt in L1;
   // the BLAS path sizes blocks by its Kronecker buffer UVt.
-  const bool simd = triple_product_simd();
+  const bool simd = simd_enabled();
   const int64_t block = simd ? 256 : std::clamp<int64_t>(32768 / std::max<int64_t>(SAJ, 1), 128, 1024);
   const int64_t nb = (K + block - 1) / block;
   const int64_t tsize = SAJ * SB + m1 * ny * r2 + 3;  // T, B1^T [y rho, g rho], (g g, g y, -)

@@ -4,8 +4,6 @@
 // (~10-20) is too thin for a BLAS micro-kernel; here U (x) V is formed in registers.
 #include "regression/triple_product.hpp"
 
-#include <atomic>
-
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define TTSOLVE_TRIPLE_AVX2 1
@@ -13,20 +11,6 @@
 
 namespace ttsolve::regression {
 namespace {
-
-bool cpu_has_avx2_fma() {
-#ifdef TTSOLVE_TRIPLE_AVX2
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
-
-std::atomic<bool>& simd_enabled() {
-  static std::atomic<bool> enabled{cpu_has_avx2_fma()};
-  return enabled;
-}
 
 #ifdef TTSOLVE_TRIPLE_AVX2
 #define TTSOLVE_AVX2 __attribute__((target("avx2,fma")))
@@ -112,10 +96,6 @@ TTSOLVE_AVX2 void triple_product_avx2(const double* U, int64_t nu, const double*
 #endif
 
 }  // namespace
-
-bool triple_product_simd() { return simd_enabled().load(std::memory_order_relaxed); }
-
-void set_triple_product_simd(bool enabled) { simd_enabled().store(enabled && cpu_has_avx2_fma()); }
 
 void triple_product_sum(const double* U, int64_t nu, const double* V, int64_t nv, const double* W, int64_t nw,
                         int64_t bn, int64_t ld, double* T) {

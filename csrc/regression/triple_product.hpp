@@ -5,16 +5,8 @@
 
 namespace ttsolve::regression {
 
-/// True if the AVX2/FMA kernel is available on this CPU and not disabled by
-/// set_triple_product_simd(false).
-bool triple_product_simd();
-
-/// Test hook: disable (or re-enable, where the CPU has it) the AVX2/FMA kernel, so both
-/// paths of the Gram assembly can be compared on one machine.
-void set_triple_product_simd(bool enabled);
-
 /// T (nu nv x nw, row-major) += sum over s < bn of U[a*ld + s] V[j*ld + s] W[b*ld + s].
-/// Only call when triple_product_simd() is true. Vectorised over samples: four sample lanes
+/// Only call when simd_enabled() (simd.hpp) is true. Vectorised over samples: four sample lanes
 /// per register, a tile of 2 (a, j) rows x up to 6 b columns in registers; the summation order
 /// depends on bn only, so results are the same whatever the thread count.
 void triple_product_sum(const double* U, int64_t nu, const double* V, int64_t nv, const double* W, int64_t nw,
