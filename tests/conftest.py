@@ -21,8 +21,8 @@ import pytest  # noqa: E402
 
 @pytest.fixture(params=["simd", "gemm"])
 def gram_path(request):
-    """Run a test with the local Gram's AVX2/FMA kernel and with its BLAS GEMM path (the
-    kernel is skipped where the CPU lacks AVX2/FMA); restores the default afterwards."""
+    """Run a test with the regression's AVX2/FMA kernels (Gram and stack steps) and with their
+    BLAS paths (the kernels are skipped where the CPU lacks AVX2/FMA); restores the default."""
     from ttsolve._extension import _core
 
     default = _core._gram_simd()
