@@ -6,7 +6,7 @@ namespace ttsolve::regression {
 namespace {
 
 bool cpu_has_avx2_fma() {
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef TTSOLVE_AVX2_KERNELS
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else

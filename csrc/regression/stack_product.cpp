@@ -9,20 +9,20 @@
 
 #include "common/parallel.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#include "regression/simd.hpp"
+
+#ifdef TTSOLVE_AVX2_KERNELS
 #include <immintrin.h>
-#define TTSOLVE_STACK_AVX2 1
 #endif
 
 namespace ttsolve::regression {
 namespace {
 
-#ifdef TTSOLVE_STACK_AVX2
-#define TTSOLVE_AVX2 __attribute__((target("avx2,fma")))
+#ifdef TTSOLVE_AVX2_KERNELS
 
 // NS samples s0 .. s0 + NS - 1, outputs c0 .. c0 + 3 (lanes beyond rout masked off).
 template <int NS>
-TTSOLVE_AVX2 void samples_chunk(const double* X, int64_t rx, const double* Phi, int64_t phi_stride, int64_t p,
+TTSOLVE_AVX2_TARGET void samples_chunk(const double* X, int64_t rx, const double* Phi, int64_t phi_stride, int64_t p,
                                 const double* C, int64_t rout, int64_t s0, int64_t c0, __m256i mask, bool partial,
                                 double* out) {
   __m256d acc[NS];
@@ -47,7 +47,7 @@ TTSOLVE_AVX2 void samples_chunk(const double* X, int64_t rx, const double* Phi, 
   }
 }
 
-TTSOLVE_AVX2 void stack_product_avx2(const double* X, int64_t rx, const double* Phi, int64_t phi_stride, int64_t p,
+TTSOLVE_AVX2_TARGET void stack_product_avx2(const double* X, int64_t rx, const double* Phi, int64_t phi_stride, int64_t p,
                                      const double* C, int64_t rout, int64_t s_begin, int64_t s_end, double* out) {
   const int64_t full = rout & ~int64_t(3);
   const __m256i mask = _mm256_setr_epi64x(full + 0 < rout ? -1 : 0, full + 1 < rout ? -1 : 0,
@@ -65,7 +65,7 @@ TTSOLVE_AVX2 void stack_product_avx2(const double* X, int64_t rx, const double* 
 
 void stack_product(const double* X, int64_t rx, const double* Phi, int64_t phi_stride, int64_t p, const double* C,
                    int64_t rout, int64_t K, double* out) {
-#ifdef TTSOLVE_STACK_AVX2
+#ifdef TTSOLVE_AVX2_KERNELS
   // Groups of 512 samples (a multiple of 4, so a sample's group of four never depends on
   // the thread split); threads only for enough work: waking the team costs ~10 us.
   constexpr int64_t kGroup = 512;

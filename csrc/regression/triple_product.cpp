@@ -4,24 +4,24 @@
 // (~10-20) is too thin for a BLAS micro-kernel; here U (x) V is formed in registers.
 #include "regression/triple_product.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#include "regression/simd.hpp"
+
+#ifdef TTSOLVE_AVX2_KERNELS
 #include <immintrin.h>
-#define TTSOLVE_TRIPLE_AVX2 1
 #endif
 
 namespace ttsolve::regression {
 namespace {
 
-#ifdef TTSOLVE_TRIPLE_AVX2
-#define TTSOLVE_AVX2 __attribute__((target("avx2,fma")))
+#ifdef TTSOLVE_AVX2_KERNELS
 
-TTSOLVE_AVX2 inline double hsum(__m256d v) {
+TTSOLVE_AVX2_TARGET inline double hsum(__m256d v) {
   const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
 // (sum of a's lanes, sum of b's, sum of c's, sum of d's)
-TTSOLVE_AVX2 inline __m256d hsum4(__m256d a, __m256d b, __m256d c, __m256d d) {
+TTSOLVE_AVX2_TARGET inline __m256d hsum4(__m256d a, __m256d b, __m256d c, __m256d d) {
   const __m256d ab = _mm256_hadd_pd(a, b);  // a0+a1, b0+b1, a2+a3, b2+b3
   const __m256d cd = _mm256_hadd_pd(c, d);
   return _mm256_add_pd(_mm256_permute2f128_pd(ab, cd, 0x20), _mm256_permute2f128_pd(ab, cd, 0x31));
@@ -29,7 +29,7 @@ TTSOLVE_AVX2 inline __m256d hsum4(__m256d a, __m256d b, __m256d c, __m256d d) {
 
 // NR (1 or 2) rows (u_r v_r) against NB columns w_b: t_r[b] += sum_s u_r[s] v_r[s] w_b[s].
 template <int NR, int NB>
-TTSOLVE_AVX2 void tile(const double* const* u, const double* const* v, const double* w, int64_t ld, int64_t bn,
+TTSOLVE_AVX2_TARGET void tile(const double* const* u, const double* const* v, const double* w, int64_t ld, int64_t bn,
                        double* const* t) {
   __m256d acc[NR][NB];
   for (int r = 0; r < NR; ++r)
@@ -56,7 +56,7 @@ TTSOLVE_AVX2 void tile(const double* const* u, const double* const* v, const dou
 }
 
 template <int NR>
-TTSOLVE_AVX2 void tile_of_width(int64_t width, const double* const* u, const double* const* v, const double* w,
+TTSOLVE_AVX2_TARGET void tile_of_width(int64_t width, const double* const* u, const double* const* v, const double* w,
                                 int64_t ld, int64_t bn, double* const* t) {
   switch (width) {
     case 6: tile<NR, 6>(u, v, w, ld, bn, t); break;
@@ -68,7 +68,7 @@ TTSOLVE_AVX2 void tile_of_width(int64_t width, const double* const* u, const dou
   }
 }
 
-TTSOLVE_AVX2 void triple_product_avx2(const double* U, int64_t nu, const double* V, int64_t nv, const double* W,
+TTSOLVE_AVX2_TARGET void triple_product_avx2(const double* U, int64_t nu, const double* V, int64_t nv, const double* W,
                                       int64_t nw, int64_t bn, int64_t ld, double* T) {
   const int64_t rows = nu * nv;
   // Column tiles of (nearly) equal width <= 6 (21 -> 6 5 5 5, 10 -> 5 5) in the outer loop:
@@ -99,7 +99,7 @@ TTSOLVE_AVX2 void triple_product_avx2(const double* U, int64_t nu, const double*
 
 void triple_product_sum(const double* U, int64_t nu, const double* V, int64_t nv, const double* W, int64_t nw,
                         int64_t bn, int64_t ld, double* T) {
-#ifdef TTSOLVE_TRIPLE_AVX2
+#ifdef TTSOLVE_AVX2_KERNELS
   triple_product_avx2(U, nu, V, nv, W, nw, bn, ld, T);
 #else
   (void)U, (void)nu, (void)V, (void)nv, (void)W, (void)nw, (void)bn, (void)ld, (void)T;
