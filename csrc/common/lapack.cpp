@@ -89,39 +89,38 @@ void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* 
   t.dgemv(&ta, &m, &n, &alpha, A, &la, x, &one, &beta, y, &one);
 }
 
-void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C,
-              int64_t ldc) {
+namespace {
+
+// C (N x N, leading dim ldc) = alpha * op(A) + beta * C through DSYRK with the given trans for
+// the column-major view of the row-major A (K rows of the inner dimension for 'N', N rows for
+// 'T'); DSYRK fills the column-major upper triangle (= row-major lower), which is mirrored.
+void syrk_rowmajor(char trans, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, double beta,
+                   double* C, int64_t ldc) {
   if (N == 0) return;
-  if (ldc < 0) ldc = N;
   const Table& t = table();
-  // Row-major A (K x N) is column-major A^T (N x K): C = A^T A = (A^T)(A^T)^T, trans = 'N'.
-  const char uplo = 'U', trans = 'N';
+  const char uplo = 'U';
   const int n = blas_int(N, "syrk N"), k = blas_int(K, "syrk K");
   const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), lc = blas_int(std::max<int64_t>(ldc, 1), "ldc");
   if (k > 0) t.dsyrk(&uplo, &trans, &n, &k, &alpha, A, &la, &beta, C, &lc);
   else
     for (int64_t i = 0; i < N; ++i)
       for (int64_t j = 0; j <= i; ++j) C[i * ldc + j] *= beta;
-  // Column-major upper triangle == row-major lower triangle; mirror it.
   for (int64_t i = 0; i < N; ++i)
     for (int64_t j = i + 1; j < N; ++j) C[i * ldc + j] = C[j * ldc + i];
 }
 
+}  // namespace
+
+void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C,
+              int64_t ldc) {
+  // Row-major A (K x N) is column-major A^T (N x K): C = A^T A = (A^T)(A^T)^T, trans = 'N'.
+  syrk_rowmajor('N', N, K, alpha, A, lda, beta, C, ldc < 0 ? N : ldc);
+}
+
 void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, double beta, double* C,
               int64_t ldc) {
-  if (N == 0) return;
-  const Table& t = table();
   // Row-major A (N x K) is column-major A^T (K x N): C = A A^T = (A^T)^T (A^T), trans = 'T'.
-  const char uplo = 'U', trans = 'T';
-  const int n = blas_int(N, "syrk N"), k = blas_int(K, "syrk K");
-  const int la = blas_int(std::max<int64_t>(lda, 1), "lda"), lc = blas_int(std::max<int64_t>(ldc, 1), "ldc");
-  if (k > 0) t.dsyrk(&uplo, &trans, &n, &k, &alpha, A, &la, &beta, C, &lc);
-  else
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = 0; j <= i; ++j) C[i * ldc + j] *= beta;
-  // Column-major upper triangle == row-major lower triangle; mirror it.
-  for (int64_t i = 0; i < N; ++i)
-    for (int64_t j = i + 1; j < N; ++j) C[i * ldc + j] = C[j * ldc + i];
+  syrk_rowmajor('T', N, K, alpha, A, lda, beta, C, ldc);
 }
 
 void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R) {
