@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ttsolve import TensorTrain
-from tt_helpers import dense_from_cores, shapes, train_pairs, trains
+from tt_helpers import dense_from_cores, shapes, train_pairs, trains, tt_svd_error_bound
 
 
 def left_unfolding(c):
@@ -62,12 +62,7 @@ def test_round_max_rank_is_quasi_optimal(pair, max_rank):
     assert max(r.ranks) <= max_rank
     # TT-SVD quasi-optimality: error <= sqrt(d-1) * best error at each bond, and each
     # bond's best rank-r error is bounded by the tail of that unfolding's singular values.
-    d = s.ndim
-    tails = []
-    for k in range(1, d):
-        sv = np.linalg.svd(S.reshape(int(np.prod(s.dims[:k])), -1), compute_uv=False)
-        tails.append(np.sqrt(np.sum(sv[max_rank:] ** 2)))
-    bound = np.sqrt(np.sum(np.square(tails)))
+    bound = tt_svd_error_bound(S, max_rank)
     assert np.linalg.norm(r.full() - S) <= bound * (1 + 1e-8) + 1e-12 * np.linalg.norm(S)
 
 

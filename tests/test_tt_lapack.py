@@ -86,6 +86,41 @@ def test_symmetric_eig_against_numpy(n, rank, seed):
     check_eigenpairs(a, w, v, np.linalg.eigvalsh(a))
 
 
+def clustered_symmetric(n, seed):
+    """Q diag(w) Q^T with heavily repeated eigenvalues (inverse iteration must re-orthogonalise)."""
+    rng = np.random.default_rng(seed)
+    q = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    w = rng.choice([0.0, 1.0, 1.0 + 1e-13, 3.0], size=n)
+    return (q * w) @ q.T
+
+
+@given(st.integers(1, 40), st.integers(0, 40), st.integers(0, 40), st.integers(0, 2**32), st.booleans())
+def test_symmetric_eig_top_against_numpy(n, rank, k, seed, clustered):
+    a = clustered_symmetric(n, seed) if clustered else random_symmetric(n, min(rank, n), seed)
+    k = min(k, n)
+    w, v = _core._la_symmetric_eig_top(a, k)
+    assert w.shape == (n,) and v.shape == (k, n)
+    w_ref = np.linalg.eigvalsh(a)
+    scale = max(np.abs(w_ref).max(initial=0.0), 1.0)
+    np.testing.assert_allclose(w, w_ref, atol=1e-12 * scale * n)
+    top = w[::-1][:k]  # row j of v belongs to the j-th largest eigenvalue
+    np.testing.assert_allclose(v @ v.T, np.eye(k), atol=1e-12 * n)
+    np.testing.assert_allclose(a @ v.T, v.T * top, atol=1e-11 * scale * n)
+
+
+def test_symmetric_eig_top_identity_and_bad_input():
+    w, v = _core._la_symmetric_eig_top(np.eye(30), 12)  # one 30-fold eigenvalue
+    np.testing.assert_allclose(w, np.ones(30), atol=1e-14)
+    np.testing.assert_allclose(v @ v.T, np.eye(12), atol=1e-13)
+    w, v = _core._la_symmetric_eig_top(np.zeros((3, 3)), 2)  # inverse iteration breaks down: fallback
+    np.testing.assert_array_equal(w, np.zeros(3))
+    np.testing.assert_allclose(v @ v.T, np.eye(2), atol=1e-14)
+    with pytest.raises(ValueError, match="k must"):
+        _core._la_symmetric_eig_top(np.eye(3), 4)
+    with pytest.raises(ValueError, match="square"):
+        _core._la_symmetric_eig_top(np.ones((2, 3)), 1)
+
+
 def test_symmetric_eig_rejects_bad_input():
     with pytest.raises(ValueError, match="square"):
         _core._la_symmetric_eig(np.ones((2, 3)))

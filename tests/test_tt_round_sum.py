@@ -6,6 +6,8 @@ from hypothesis import given, strategies as st
 import ttsolve
 from ttsolve import TensorTrain, round_sum
 
+from tt_helpers import tt_svd_error_bound
+
 
 @st.composite
 def summands(draw):
@@ -31,29 +33,29 @@ def test_eps_guarantee_against_dense(trains, eps):
 
 
 @given(summands(), st.integers(1, 3), st.sampled_from([1e-14, 1e-2]))
-def test_max_rank_close_to_exact_path(trains, max_rank, eps):
+def test_max_rank_is_quasi_optimal(trains, max_rank, eps):
+    # Two-sided and one-sided (the formed sum's) truncations differ, each within the bound.
     s = dense_sum(trains)
     r = round_sum(trains, eps, max_rank)
     assert max(r.ranks) <= max_rank
-    exact = sum(trains[1:], trains[0]).round(eps, max_rank)
-    err, err_exact = np.linalg.norm(r.full() - s), np.linalg.norm(exact.full() - s)
-    assert err <= 1.01 * err_exact + 1e-12 * max(1.0, np.linalg.norm(s))
+    bound = np.hypot(tt_svd_error_bound(s, max_rank), eps * np.linalg.norm(s))
+    assert np.linalg.norm(r.full() - s) <= bound * (1 + 1e-6) + 1e-12 * max(1.0, np.linalg.norm(s))
 
 
 def test_fast_path_taken_and_matches_when_max_rank_binds():
     x = TensorTrain.random([4] * 8, 6, seed=1)
     y = TensorTrain.random([4] * 8, 6, seed=2)
-    assert ttsolve._core.tt_round_sum([x._tt, y._tt], 1e-14, 4) is not None
-    r, e = round_sum([x, y], max_rank=4), (x + y).round(max_rank=4)
+    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [], 1e-14, 4) is not None
+    r = round_sum([x, y], max_rank=4)
     s = (x + y).full()
-    assert np.linalg.norm(r.full() - s) <= 1.01 * np.linalg.norm(e.full() - s)
+    assert np.linalg.norm(r.full() - s) <= tt_svd_error_bound(s, 4) * (1 + 1e-6)
 
 
 def test_fast_path_eps_guarantee_against_dense():
     xs = [TensorTrain.random([3] * 6, 4, seed=20 + a) for a in range(3)]
     s = dense_sum(xs)
     for eps in (0.05, 0.3):
-        assert ttsolve._core.tt_round_sum([t._tt for t in xs], eps, 0) is not None
+        assert ttsolve._core.tt_round_sum([t._tt for t in xs], [], eps, 0) is not None
         r = round_sum(xs, eps)
         assert np.linalg.norm(r.full() - s) <= eps * np.linalg.norm(s)
 
@@ -62,7 +64,7 @@ def test_cancellation_and_dependent_summands_stay_accurate():
     x = TensorTrain.random([3] * 5, 3, seed=5)
     tiny = TensorTrain.random([3] * 5, 2, seed=6) * 1e-9
     r = round_sum([x, -x, tiny], 1e-6)  # strong cancellation: exact path
-    assert ttsolve._core.tt_round_sum([x._tt, (-x)._tt, tiny._tt], 1e-6, 0) is None
+    assert ttsolve._core.tt_round_sum([x._tt, (-x)._tt, tiny._tt], [], 1e-6, 0) is None
     exact = (x + (-x) + tiny).round(1e-6)
     assert np.linalg.norm(r.full() - tiny.full()) <= np.linalg.norm(exact.full() - tiny.full()) * 1.01 + 1e-20
     r2 = round_sum([x, x, x], 1e-8)  # linearly dependent blocks: semi-definite Gram
@@ -73,7 +75,7 @@ def test_cancellation_and_dependent_summands_stay_accurate():
 def test_thread_count_invariance():
     x = TensorTrain.random([4] * 7, 5, seed=3)
     y = TensorTrain.random([4] * 7, 5, seed=4)
-    assert ttsolve._core.tt_round_sum([x._tt, y._tt], 1e-3, 4) is not None  # fast path
+    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [], 1e-3, 4) is not None  # fast path
     old = ttsolve.get_num_threads()
     try:
         ttsolve.set_num_threads(1)
@@ -104,4 +106,57 @@ def test_bad_input():
     with pytest.raises(ValueError, match="max_rank"):
         round_sum([x], 1e-3, 0)
     with pytest.raises(ValueError):
-        ttsolve._core.tt_round_sum([], 0.1, 0)
+        ttsolve._core.tt_round_sum([], [], 0.1, 0)
+    with pytest.raises(ValueError, match="coefficients"):
+        round_sum([x, x], coefficients=[1.0])
+    with pytest.raises(ValueError, match="coefficients"):
+        round_sum([x, x], coefficients=[1.0, float("inf")])
+    with pytest.raises(TypeError, match="coefficients"):
+        round_sum([x, x], coefficients="ab")
+    with pytest.raises(TypeError, match="coefficients"):
+        round_sum([x, x], coefficients=[1.0, "a"])
+    with pytest.raises(ValueError, match="coefficients"):
+        ttsolve._core.tt_round_sum([x._tt, x._tt], [1.0], 0.1, 0)
+    with pytest.raises(ValueError, match="coefficients"):
+        ttsolve._core.tt_round_sum([x._tt], [float("nan")], 0.1, 0)
+
+
+# ---- linear combinations ---------------------------------------------------------------
+
+coefficient = st.sampled_from([1.0, -1.0, 2.5, -0.3, 1e-3, 0.0])
+
+
+@given(summands(), st.lists(coefficient, min_size=3, max_size=3), st.sampled_from([0.0, 1e-10, 1e-3, 0.1, 0.5]))
+def test_coefficients_eps_guarantee_against_dense(trains, coefs, eps):
+    coefs = coefs[: len(trains)]
+    s = sum(c * t.full() for c, t in zip(coefs, trains))
+    r = round_sum(trains, eps, coefficients=coefs)
+    scale = max(1.0, sum(abs(c) * np.linalg.norm(t.full()) for c, t in zip(coefs, trains)))
+    assert np.linalg.norm(r.full() - s) <= eps * np.linalg.norm(s) + 1e-12 * scale
+
+
+def test_coefficients_fast_path_matches_scaled_summands():
+    x = TensorTrain.random([4] * 8, 6, seed=11)
+    y = TensorTrain.random([4] * 8, 5, seed=12)
+    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [2.0, -0.5], 1e-14, 4) is not None
+    r = round_sum([x, y], 1e-14, 4, coefficients=[2.0, -0.5])
+    ref = round_sum([2.0 * x, -0.5 * y], 1e-14, 4)  # coefficients folded into the trains
+    np.testing.assert_allclose(r.full(), ref.full(), atol=1e-10 * ref.norm())
+    assert round_sum([x, y], 1e-14, 4, coefficients=np.array([2.0, -0.5])).ranks == r.ranks
+    s = 2.0 * x.full() - 0.5 * y.full()
+    assert np.linalg.norm(r.full() - s) <= tt_svd_error_bound(s, 4) * (1 + 1e-6)
+
+
+def test_eps_guarantee_with_summands_of_very_different_scales():
+    # Regression: ranks capped at the Gram's noise floor used to discard more than the eps
+    # budget (here trial 967 of this seeded sequence lost 10% more than eps allows).
+    rng = np.random.default_rng(0)
+    dims = [1, 2, 3, 4, 2]
+    for _ in range(1000):
+        ranks = [[1, *rng.integers(1, 5, size=4), 1] for _ in range(3)]
+        trains = [TensorTrain.random(dims, r, seed=int(rng.integers(1 << 30))) for r in ranks]
+        coefs = [float(c) for c in rng.choice([1.0, -1.0, 2.5, -0.3, 1e-3, 0.0], size=3)]
+        eps = float(rng.choice([1e-3, 0.1, 0.5]))
+        s = sum(c * t.full() for c, t in zip(coefs, trains))
+        r = round_sum(trains, eps, coefficients=coefs)
+        assert np.linalg.norm(r.full() - s) <= eps * np.linalg.norm(s) * (1 + 1e-9)

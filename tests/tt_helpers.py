@@ -38,3 +38,15 @@ def dense_from_cores(cores):
     for c in cores[1:]:
         out = np.tensordot(out, np.asarray(c), axes=([-1], [0]))
     return out[..., 0]
+
+
+def tt_svd_error_bound(S, max_rank):
+    """sqrt(sum_k tail_k^2), tail_k the best rank-max_rank error of unfolding k of the dense S:
+    the quasi-optimality bound of TT rounding with a binding max_rank (any sequence of
+    nested projections, from one side or from both)."""
+    dims = S.shape
+    tails = []
+    for k in range(1, len(dims)):
+        sv = np.linalg.svd(S.reshape(int(np.prod(dims[:k])), -1), compute_uv=False)
+        tails.append(np.sqrt(np.sum(sv[max_rank:] ** 2)))
+    return float(np.sqrt(np.sum(np.square(tails))))

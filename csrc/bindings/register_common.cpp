@@ -35,9 +35,9 @@ std::vector<double> square_matrix(const Array& a) {
   return out;
 }
 
-/// (w, V) as numpy arrays: w (n,), V (n, n) with eigenvectors as rows.
-py::tuple eig_result(const std::vector<double>& w, const std::vector<double>& V, int64_t n) {
-  Array wa(n), Va(std::vector<py::ssize_t>{n, n});
+/// (w, V) as numpy arrays: w (n,), V (rows, n) with eigenvectors as rows.
+py::tuple eig_result(const std::vector<double>& w, const std::vector<double>& V, int64_t n, int64_t rows) {
+  Array wa(n), Va(std::vector<py::ssize_t>{rows, n});
   std::copy(w.begin(), w.end(), wa.mutable_data());
   std::copy(V.begin(), V.end(), Va.mutable_data());
   return py::make_tuple(wa, Va);
@@ -68,8 +68,21 @@ void register_common(py::module_& m) {
       py::gil_scoped_release nogil;
       la::symmetric_eig(n, A.data(), w, V);
     }
-    return eig_result(w, V, n);
+    return eig_result(w, V, n, n);
   }, py::arg("A"), "Ascending eigenvalues and eigenvectors (rows) of the symmetric A.");
+  m.def("_la_symmetric_eig_top", [](const Array& a, int64_t k) {
+    std::vector<double> A = square_matrix(a), w, V;
+    const int64_t n = a.shape(0);
+    if (k < 0 || k > n) throw py::value_error("k must lie in [0, n]");
+    {
+      py::gil_scoped_release nogil;
+      const la::SymmetricEig eig(n, A.data());
+      w = eig.values();
+      eig.top_vectors(k, V);
+    }
+    return eig_result(w, V, n, k);
+  }, py::arg("A"), py::arg("k"),
+     "Ascending eigenvalues and the eigenvectors (rows, largest first) of the k largest.");
 
   m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");

@@ -141,10 +141,12 @@ void register_tt(py::module_& m) {
     return run_released([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr); });
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), "TT rounding; max_rank <= 0 means unbounded.");
   // Pointers: the Python objects' trains are used in place (a vector of TensorTrain would copy them).
-  m.def("tt_round_sum", [](const std::vector<const TensorTrain*>& terms, double eps, int64_t max_rank) {
-    return run_released([&](Interrupt* intr) { return tt::round_sum(terms, eps, max_rank, intr); });
-  }, py::arg("terms"), py::arg("eps"), py::arg("max_rank"),
-     "Rounding of sum(terms) via block Gram sweeps, or None where that is not provably accurate.");
+  m.def("tt_round_sum", [](const std::vector<const TensorTrain*>& terms, const std::vector<double>& coefficients,
+                           double eps, int64_t max_rank) {
+    return run_released([&](Interrupt* intr) { return tt::round_sum(terms, coefficients, eps, max_rank, intr); });
+  }, py::arg("terms"), py::arg("coefficients"), py::arg("eps"), py::arg("max_rank"),
+     "Rounding of sum(c * t) via block Gram sweeps (empty coefficients: all ones), or None where "
+     "that is not provably accurate.");
   m.def("tt_round_paths", [](const TensorTrain& x, double eps, int64_t max_rank, const std::string& path) {
     const tt::BondPath p = path == "auto" ? tt::BondPath::Auto
                            : path == "svd" ? tt::BondPath::Svd

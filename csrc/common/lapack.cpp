@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <stdexcept>
 
 namespace ttsolve::la {
@@ -12,7 +13,7 @@ Table g_table;
 const std::vector<std::string>& required_routines() {
   static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dgeqrf", "dorgqr",
                                                  "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev",
-                                                 "dsyevd"};
+                                                 "dsyevd", "dsytrd", "dsterf", "dstein", "dormtr"};
   return names;
 }
 
@@ -30,13 +31,17 @@ void register_routine(const std::string& name, void* fn) {
   else if (name == "dpotrs") g_table.dpotrs = reinterpret_cast<dpotrs_t*>(fn);
   else if (name == "dsyev") g_table.dsyev = reinterpret_cast<dsyev_t*>(fn);
   else if (name == "dsyevd") g_table.dsyevd = reinterpret_cast<dsyevd_t*>(fn);
+  else if (name == "dsytrd") g_table.dsytrd = reinterpret_cast<dsytrd_t*>(fn);
+  else if (name == "dsterf") g_table.dsterf = reinterpret_cast<dsterf_t*>(fn);
+  else if (name == "dstein") g_table.dstein = reinterpret_cast<dstein_t*>(fn);
+  else if (name == "dormtr") g_table.dormtr = reinterpret_cast<dormtr_t*>(fn);
   else throw std::invalid_argument("unknown LAPACK routine " + name);
 }
 
 const Table& table() {
   const Table& t = g_table;
   if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
-      !t.dpotrf || !t.dpotrs || !t.dsyev || !t.dsyevd)
+      !t.dpotrf || !t.dpotrs || !t.dsyev || !t.dsyevd || !t.dsytrd || !t.dsterf || !t.dstein || !t.dormtr)
     throw std::runtime_error("ttsolve: BLAS/LAPACK routines were not registered (import ttsolve first)");
   return t;
 }
@@ -251,6 +256,81 @@ void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vect
     if (info != 0) throw std::runtime_error("dsyevd/dsyev did not converge");
   }
   // Column-major eigenvector columns are the rows of the row-major buffer: nothing to do.
+}
+
+namespace {
+/// Rows of V (k x n) finite and orthonormal to 1e-10 (a cheap check of inverse iteration).
+bool orthonormal_rows(int64_t k, int64_t n, const double* V) {
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j <= i; ++j) {
+      double dot = 0.0;
+      for (int64_t c = 0; c < n; ++c) dot += V[i * n + c] * V[j * n + c];
+      if (!(std::abs(dot - (i == j ? 1.0 : 0.0)) <= 1e-10)) return false;  // NaN fails too
+    }
+  return true;
+}
+}  // namespace
+
+SymmetricEig::SymmetricEig(int64_t n, const double* A) : n_(n), src_(A, A + n * n), a_(src_) {
+  if (n == 0) return;
+  const Table& t = table();
+  const int nn = blas_int(n, "eig n");
+  const char uplo = 'L';
+  d_.assign(n, 0.0);
+  e_.assign(std::max<int64_t>(n - 1, 1), 0.0);
+  tau_.assign(std::max<int64_t>(n - 1, 1), 0.0);
+  int info = 0, lwork = -1;
+  double wq = 0;
+  t.dsytrd(&uplo, &nn, a_.data(), &nn, d_.data(), e_.data(), tau_.data(), &wq, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(wq));
+  std::vector<double> work(lwork);
+  t.dsytrd(&uplo, &nn, a_.data(), &nn, d_.data(), e_.data(), tau_.data(), work.data(), &lwork, &info);
+  w_ = d_;
+  std::vector<double> e = e_;  // dsterf destroys its off-diagonal
+  t.dsterf(&nn, w_.data(), e.data(), &info);
+  if (info != 0) {  // rare: take the values (and later the vectors) from dsyevd
+    std::vector<double> V;
+    symmetric_eig(n, A, w_, V);
+    tau_.clear();
+  }
+}
+
+void SymmetricEig::top_vectors(int64_t k, std::vector<double>& V) const {
+  const int64_t n = n_;
+  k = std::min(k, n);
+  V.assign(k * n, 0.0);
+  if (k <= 0) return;
+  const Table& t = table();
+  const int nn = blas_int(n, "eig n"), kk = static_cast<int>(k);
+  int info = tau_.empty() ? 1 : 0;
+  if (info == 0) {
+    // One unreduced block for dstein: it handles tiny off-diagonals itself.
+    std::vector<int> iblock(n, 1), isplit(n, 0), iwork(n), ifail(k);
+    isplit[0] = nn;
+    std::vector<double> work(5 * n);
+    // Column-major Z (n x k): column j is row j of V; dstein wants the values ascending.
+    std::vector<double> Z(n * k);
+    t.dstein(&nn, d_.data(), e_.data(), &kk, &w_[n - k], iblock.data(), isplit.data(), Z.data(), &nn,
+             work.data(), iwork.data(), ifail.data(), &info);
+    if (info == 0) {
+      const char side = 'L', uplo = 'L', trans = 'N';
+      int lwork = -1;
+      double wq = 0;
+      t.dormtr(&side, &uplo, &trans, &nn, &kk, a_.data(), &nn, tau_.data(), Z.data(), &nn, &wq, &lwork, &info);
+      lwork = std::max(1, static_cast<int>(wq));
+      work.resize(lwork);
+      t.dormtr(&side, &uplo, &trans, &nn, &kk, a_.data(), &nn, tau_.data(), Z.data(), &nn, work.data(), &lwork,
+               &info);
+      // Ascending columns -> descending rows.
+      for (int64_t j = 0; j < k; ++j) std::copy(&Z[(k - 1 - j) * n], &Z[(k - j) * n], &V[j * n]);
+      if (!orthonormal_rows(k, n, V.data())) info = 1;  // e.g. T = 0: dstein divides by ||T||
+    }
+  }
+  if (info != 0) {  // inverse iteration did not converge: the full decomposition
+    std::vector<double> w, Vall;
+    symmetric_eig(n, src_.data(), w, Vall);
+    for (int64_t j = 0; j < k; ++j) std::copy(&Vall[(n - 1 - j) * n], &Vall[(n - j) * n], &V[j * n]);
+  }
 }
 
 }  // namespace ttsolve::la

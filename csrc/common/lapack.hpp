@@ -35,6 +35,13 @@ using dsyev_t = void(const char*, const char*, const int*, double*, const int*, 
                      const int*, int*);
 using dsyevd_t = void(const char*, const char*, const int*, double*, const int*, double*, double*,
                       const int*, int*, const int*, int*);
+using dsytrd_t = void(const char*, const int*, double*, const int*, double*, double*, double*, double*,
+                      const int*, int*);
+using dsterf_t = void(const int*, double*, double*, int*);
+using dstein_t = void(const int*, const double*, const double*, const int*, const double*, const int*,
+                      const int*, double*, const int*, double*, int*, int*, int*);
+using dormtr_t = void(const char*, const char*, const char*, const int*, const int*, const double*,
+                      const int*, const double*, double*, const int*, double*, const int*, int*);
 
 struct Table {
   dgemm_t* dgemm = nullptr;
@@ -49,6 +56,11 @@ struct Table {
   dpotrs_t* dpotrs = nullptr;
   dsyev_t* dsyev = nullptr;
   dsyevd_t* dsyevd = nullptr;  // divide and conquer: ~2x faster than dsyev for n ~ 50-100
+  // Partial eigen-decomposition (SymmetricEig): tridiagonalise, all eigenvalues, a few vectors.
+  dsytrd_t* dsytrd = nullptr;
+  dsterf_t* dsterf = nullptr;
+  dstein_t* dstein = nullptr;
+  dormtr_t* dormtr = nullptr;
 };
 
 /// The routines that must be registered (names as in scipy.linalg.cython_*).
@@ -103,6 +115,28 @@ bool cholesky(int64_t n, double* A);
 /// as the ROWS of V (V[i*n + j] = component j of eigenvector i).
 /// (dsyevd; dsyev only if dsyevd fails to converge.)
 void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vector<double>& V);
+
+/// Eigenvalues of a symmetric matrix first, eigenvectors of the largest ones afterwards, for
+/// truncations that choose the rank from the eigenvalues and need only the kept vectors:
+/// Householder tridiagonalisation (dsytrd), all eigenvalues by the root-free QR algorithm
+/// (dsterf), inverse iteration for the requested vectors (dstein, which re-orthogonalises
+/// close eigenvalues) and back-transformation (dormtr). For n = 60 and 20 vectors this is
+/// ~25% cheaper than dsyevd. If inverse iteration fails, the vectors come from dsyevd.
+class SymmetricEig {
+ public:
+  /// Decomposes the symmetric row-major A (n x n).
+  SymmetricEig(int64_t n, const double* A);
+  /// All eigenvalues, ascending.
+  const std::vector<double>& values() const { return w_; }
+  /// Eigenvectors of the k largest eigenvalues as the rows of V (k x n): row j belongs to
+  /// values()[n - 1 - j].
+  void top_vectors(int64_t k, std::vector<double>& V) const;
+
+ private:
+  int64_t n_;
+  std::vector<double> src_;                  // the input, for the dsyevd fallback
+  std::vector<double> a_, d_, e_, tau_, w_;  // a_: reflectors of dsytrd (column-major, lower)
+};
 
 /// Checked conversion of a size to the 32-bit BLAS integer type.
 int blas_int(int64_t v, const char* what);

@@ -56,8 +56,8 @@ void truncate_bond(bool left, int64_t M, int64_t N, const double* B, double delt
       la::gemm(false, true, M, M, N, 1.0, B, N, B, N, 0.0, G.data(), M);  // B B^T
     else
       la::syrk_ata(M, N, 1.0, B, N, 0.0, G.data());  // B^T B
-    la::symmetric_eig(p, G.data(), lam, V);  // ascending; eigenvectors are rows of V
-    std::reverse(lam.begin(), lam.end());
+    const la::SymmetricEig eig(p, G.data());  // vectors below, only for the kept rank
+    lam.assign(eig.values().rbegin(), eig.values().rend());
     for (double& l : lam) l = std::max(l, 0.0);
     const double err = kBackwardErrorFactor * double(k + p) * kUnitRoundoff * nrm2;
     int64_t r = gram_rank(lam, err, delta);
@@ -69,10 +69,10 @@ void truncate_bond(bool left, int64_t M, int64_t N, const double* B, double delt
       r = max_rank;
     }
     if (path == BondPath::Gram || double(p) * err <= allowed_noise) {
-      // Eigenvector of the j-th largest eigenvalue is row p-1-j of V.
+      eig.top_vectors(r, V);  // row j: eigenvector of the j-th largest eigenvalue
       basis.resize(p * r);
       for (int64_t j = 0; j < r; ++j) {
-        const double* v = &V[(p - 1 - j) * p];
+        const double* v = &V[j * p];
         if (left)
           for (int64_t i = 0; i < p; ++i) basis[i * r + j] = v[i];
         else

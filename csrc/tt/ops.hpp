@@ -104,12 +104,13 @@ TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt*
                   BondPath path = BondPath::Auto, RoundStats* stats = nullptr);
 
 // round_sum.cpp
-/// Rounding of sum(terms) without forming the sum (block Gram sweeps). Returns nullopt
-/// when the Gram noise is not provably negligible next to what is discarded: the caller
-/// then rounds the formed sum exactly.
+/// Rounding of sum_a coefficients[a] terms[a] (empty coefficients: all ones) without forming
+/// the sum (block Gram sweeps). Returns nullopt when the Gram noise is not provably
+/// negligible next to what is discarded: the caller then rounds the formed sum exactly.
 /// The summands are borrowed (not copied: a d = 100 train of rank 30 is 7 MB).
 using Terms = std::vector<const TensorTrain*>;
-std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max_rank, Interrupt* intr = nullptr);
+std::optional<TensorTrain> round_sum(const Terms& terms, const std::vector<double>& coefficients, double eps,
+                                     int64_t max_rank, Interrupt* intr = nullptr);
 
 // round_randomized.cpp
 /// Randomised rounding (Al Daas et al. 2023, "randomize-then-orthogonalize"): project on the

@@ -1,4 +1,5 @@
-// Rounding of a sum of trains x^1 + ... + x^m without forming the block-diagonal sum cores.
+// Rounding of a linear combination c_1 x^1 + ... + c_m x^m of trains without forming the
+// block-diagonal sum cores (the coefficients enter at one end of each half sweep).
 //
 // 1. Right Gram sweep: the Gram matrix of the sum's right part at bond k is the block
 //    matrix G_k[a, b] = sum_i X^a_k[:, i, :] G_{k+1}[a, b] X^b_k[:, i, :]^T (two GEMMs of
@@ -75,10 +76,12 @@ std::vector<int64_t> offsets(const SumView& s, int64_t k) {
 
 /// G_k from G_{k+1} (both block matrices, row-major, power-of-two normalised):
 /// G_k[a, b] = sum_i X^a_i G_{k+1}[a, b] X^b_i^T over the slices X_i of core k of the view.
-std::vector<double> gram_step(const SumView& s, int64_t k, const std::vector<double>& Gnext) {
+/// T and Lc are scratch.
+void gram_step(const SumView& s, int64_t k, const std::vector<double>& Gnext, std::vector<double>& G,
+               std::vector<double>& T, std::vector<double>& Lc) {
   const auto off = offsets(s, k), offn = offsets(s, k + 1);
   const int64_t m = s.m(), R = off[m], Rn = offn[m], n = s.dim(k);
-  std::vector<double> G(R * R), T, Lc;
+  G.resize(R * R);
   for (int64_t a = 0; a < m; ++a) {
     const double* xa = s.core(a, k);
     const int64_t ra = s.rank(a, k), rpa = s.rank(a, k + 1);
@@ -121,14 +124,15 @@ std::vector<double> gram_step(const SumView& s, int64_t k, const std::vector<dou
     }
   }
   normalize_pow2(G);
-  return G;
 }
 
-/// A_k = [P^a X^a_k]_a laid out as (r_new n x R_{k+1}), X^a_k core k of the view.
-std::vector<double> apply_left(const SumView& s, int64_t k, const std::vector<double>& P, int64_t rnew) {
+/// A_k = [P^a X^a_k]_a laid out as (r_new n x R_{k+1}), X^a_k core k of the view; tmp is
+/// scratch (buffers are reused across bonds: fresh allocations cost page faults).
+void apply_left(const SumView& s, int64_t k, const std::vector<double>& P, int64_t rnew, std::vector<double>& A,
+                std::vector<double>& tmp) {
   const auto off = offsets(s, k), offn = offsets(s, k + 1);
   const int64_t m = s.m(), R = off[m], Rn = offn[m], n = s.dim(k);
-  std::vector<double> A(rnew * n * Rn), tmp;
+  A.resize(rnew * n * Rn);
   for (int64_t b = 0; b < m; ++b) {
     const int64_t rb = s.rank(b, k), rpb = s.rank(b, k + 1);
     tmp.resize(rnew * n * rpb);
@@ -143,7 +147,6 @@ std::vector<double> apply_left(const SumView& s, int64_t k, const std::vector<do
           for (int64_t c = 0; c < rnew; ++c) A[(c * n + i) * Rn + offn[b] + q] = tmp[(q * n + i) * rnew + c];
     }
   }
-  return A;
 }
 
 /// Truncates bonds 1..bonds of the sum from the left (cores 0..bonds-1 of the result);
@@ -157,33 +160,39 @@ struct HalfSweep {
   double noise = 0.0, discarded = 0.0;  // relative to ||s||^2
 };
 
+/// The coefficients of the linear combination enter at one end of the view: left_w as the
+/// initial kept basis P, right_w through G_d = right_w right_w^T (one of the two is all ones).
 HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int64_t max_rank,
+                             const std::vector<double>& left_w, const std::vector<double>& right_w,
                              Interrupt* intr) {
   const int64_t d = sum.ndim(), m = sum.m();
   HalfSweep res;
 
-  // Right Gram sweep: Gs[k] = G_k for k = 0..d (G_d = ones: the summands' last ranks are 1).
+  // Right Gram sweep: Gs[k] = G_k for k = 0..d (the summands' last ranks are 1).
   std::vector<std::vector<double>> Gs(d + 1);
-  Gs[d].assign(m * m, 1.0);
+  Gs[d].resize(m * m);
+  for (int64_t a = 0; a < m; ++a)
+    for (int64_t b = 0; b < m; ++b) Gs[d][a * m + b] = right_w[a] * right_w[b];
+  std::vector<double> T, Lc;
   for (int64_t k = d - 1; k >= 0; --k) {
-    Gs[k] = gram_step(sum, k, Gs[k + 1]);
+    gram_step(sum, k, Gs[k + 1], Gs[k], T, Lc);
     check_interrupt(intr);
   }
   // ||s||^2 = sum of G_0; the noise scales with (sum_a ||x^a||)^2 (cancellation in the sum).
   double s2 = 0.0, sum_norms = 0.0;
   for (int64_t a = 0; a < m; ++a) {
-    sum_norms += std::sqrt(std::max(Gs[0][a * m + a], 0.0));
-    for (int64_t b = 0; b < m; ++b) s2 += Gs[0][a * m + b];
+    sum_norms += std::abs(left_w[a]) * std::sqrt(std::max(Gs[0][a * m + a], 0.0));
+    for (int64_t b = 0; b < m; ++b) s2 += left_w[a] * left_w[b] * Gs[0][a * m + b];
   }
   // Strong cancellation (||s|| far below the summands' norms): leave it to the exact path.
   if (!(s2 > 0.0) || !std::isfinite(s2) || sum_norms * sum_norms * std::sqrt(kUnitRoundoff) > s2) return res;
-  std::vector<double> P(m, 1.0), g, W, lam, Z, L, BL, C, LY, B, UtU;
+  std::vector<double> P(left_w), g, W, lam, Z, L, BL, C, LY, B, UtU, A, tmp, Y;
   int64_t rnew = 1, exp2 = 0;
   double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
   double noise_total = 0.0, discarded_total = 0.0;  // relative to ||s||^2
   for (int64_t k = 0; k < bonds; ++k) {
     const int64_t n = sum.dim(k);
-    std::vector<double> A = apply_left(sum, k, P, rnew);
+    apply_left(sum, k, P, rnew, A, tmp);
     const int64_t Rn = static_cast<int64_t>(A.size()) / (rnew * n);
     // G_{k+1} = L L^T: Cholesky, or W diag(sqrt(g)) over the positive eigenvalues if only
     // semi-definite (e.g. linearly dependent summands).
@@ -208,8 +217,8 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     la::gemm(false, false, Rn, q, Rn, 1.0, B.data(), Rn, L.data(), q, 0.0, BL.data(), q);
     C.resize(q * q);
     la::gemm(true, false, q, q, Rn, 1.0, L.data(), q, BL.data(), q, 0.0, C.data(), q);  // L^T A^T A L
-    la::symmetric_eig(q, C.data(), lam, Z);
-    std::reverse(lam.begin(), lam.end());
+    const la::SymmetricEig eig(q, C.data());  // eigenvectors only for the kept rank, below
+    lam.assign(eig.values().rbegin(), eig.values().rend());
     double total = 0.0;
     for (double& l : lam) total += (l = std::max(l, 0.0));
     if (!(total > 0.0) || !(kept_rel > 0.0)) return res;
@@ -229,19 +238,30 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     }
     const double err = kBackwardErrorFactor * double(q + rnew * n + d) * kUnitRoundoff * a2 * gsum * gsum;
     // Eigenvalues below kNumericalRank * noise are not trusted (their vectors would not be
-    // orthonormal): the rank is capped there and their mass counts as discarded noise.
+    // orthonormal): the rank is capped there. What the cap discards beyond the eps budget or
+    // max_rank (at most those eigenvalues plus err each) counts as noise, so the acceptance
+    // test in round_sum decides whether it is negligible (e.g. exact zeros at a bond whose
+    // true rank is below max_rank) or whether the exact path must take over.
     const double noise = double(q) * err;
     int64_t r_num = 0;
     while (r_num < q && lam[r_num] > kNumericalRank * noise) ++r_num;
     int64_t r = gram_rank(lam, err, std::sqrt(delta2 * (1.0 - 2.0 * kNoiseRatioEps)));
     if (max_rank > 0) r = std::min(r, max_rank);
-    r = std::max<int64_t>(std::min(r, r_num), 1);
+    double capped = 0.0;
+    if (r > r_num) {
+      for (int64_t j = r_num; j < r; ++j) capped += lam[j] + err;
+      r = std::max<int64_t>(r_num, 1);
+    }
     if (!(lam[r - 1] > 0.0)) return res;
-    noise_total += noise / scale;
+    noise_total += (noise + capped) / scale;
+    // round_sum accepts noise <= kNoiseRatioEps eps^2 or <= kNoiseRatioMaxRank * discarded,
+    // and everything discarded is at most ||s||^2: past both, stop now (saves the sweep).
+    if (noise_total > kNoiseRatioEps * eps * eps && noise_total > kNoiseRatioMaxRank) return res;
     // U = A L Z_r S^{-1}: Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), U = A LY.
-    std::vector<double> Y(q * r);
+    eig.top_vectors(r, Z);
+    Y.resize(q * r);
     for (int64_t c = 0; c < r; ++c) {
-      const double* z = &Z[(q - 1 - c) * q];  // eigenvector of the c-th largest eigenvalue
+      const double* z = &Z[c * q];  // eigenvector of the c-th largest eigenvalue
       const double inv_s = 1.0 / std::sqrt(lam[c]);
       for (int64_t j = 0; j < q; ++j) Y[j * r + c] = z[j] * inv_s;
     }
@@ -278,9 +298,15 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
 
 }  // namespace
 
-std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max_rank,
-                                     Interrupt* intr) {
+std::optional<TensorTrain> round_sum(const Terms& terms, const std::vector<double>& coefficients, double eps,
+                                     int64_t max_rank, Interrupt* intr) {
   if (terms.empty()) throw std::invalid_argument("trains must hold at least one TensorTrain");
+  const std::vector<double> ones(terms.size(), 1.0);
+  const std::vector<double>& coefs = coefficients.empty() ? ones : coefficients;
+  if (coefs.size() != terms.size())
+    throw std::invalid_argument("coefficients must have one entry per train");
+  for (double c : coefs)
+    if (!std::isfinite(c)) throw std::invalid_argument("coefficients must be finite");
   if (!(eps >= 0.0) || !std::isfinite(eps)) throw std::invalid_argument("eps must be finite and >= 0");
   for (const TensorTrain* t : terms) {
     if (!t) throw std::invalid_argument("trains must not hold None");
@@ -294,8 +320,8 @@ std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max
   // orthogonally on disjoint index groups, so their errors add in squares.
   const int64_t mu = d / 2;
   HalfSweep left, right;
-  run_pair([&] { left = truncate_from_left(SumView{terms, false}, mu, eps, max_rank, intr); },
-           [&] { right = truncate_from_left(SumView{terms, true}, d - 1 - mu, eps, max_rank, intr); });
+  run_pair([&] { left = truncate_from_left(SumView{terms, false}, mu, eps, max_rank, coefs, ones, intr); },
+           [&] { right = truncate_from_left(SumView{terms, true}, d - 1 - mu, eps, max_rank, ones, coefs, intr); });
   check_interrupt(intr);
   if (!left.ok || !right.ok) return std::nullopt;
   // Accept if the summed noise is at most 1% of the eps budget (the budget was reduced by 2%
@@ -324,7 +350,8 @@ std::optional<TensorTrain> round_sum(const Terms& terms, double eps, int64_t max
   }
   // Middle core mu = [P_L^a X^a_mu]_a P_R^T, P_R (rr x R_{mu+1}) from the mirrored sweep.
   const int64_t n = out.dims[mu];
-  std::vector<double> A = apply_left(SumView{terms, false}, mu, left.P, left.rnew);
+  std::vector<double> A, tmp;
+  apply_left(SumView{terms, false}, mu, left.P, left.rnew, A, tmp);
   const int64_t Rn = static_cast<int64_t>(A.size()) / (left.rnew * n), rr = right.rnew;
   std::vector<double> core(left.rnew * n * rr);
   la::gemm(false, true, left.rnew * n, rr, Rn, 1.0, A.data(), Rn, right.P.data(), Rn, 0.0, core.data(), rr);

@@ -470,8 +470,9 @@ class TensorTrain:
         return cls([arrays[f"core_{k}"] for k in range(d)])
 
 
-def round_sum(trains: Sequence[TensorTrain], eps: float = 1e-14, max_rank: int | None = None) -> TensorTrain:
-    """Round ``sum(trains)`` without forming the sum's block cores.
+def round_sum(trains: Sequence[TensorTrain], eps: float = 1e-14, max_rank: int | None = None,
+              coefficients: Sequence[float] | None = None) -> TensorTrain:
+    """Round ``sum(trains)`` (or ``sum(c * t)``) without forming the sum's block cores.
 
     Parameters
     ----------
@@ -481,6 +482,9 @@ def round_sum(trains: Sequence[TensorTrain], eps: float = 1e-14, max_rank: int |
         Relative accuracy (>= 0), as in :meth:`TensorTrain.round`.
     max_rank : int or None
         Upper bound on every rank (None: no bound).
+    coefficients : sequence of float or None
+        One finite coefficient per train: rounds the linear combination ``sum(c * t)``
+        without scaling copies of the trains (None: all ones).
 
     A right-to-left sweep of block Gram matrices (one block per pair of summands), then a
     left-to-right sweep of truncations from the eigen-decomposition of small Gram
@@ -505,11 +509,19 @@ def round_sum(trains: Sequence[TensorTrain], eps: float = 1e-14, max_rank: int |
             raise TypeError(f"trains[{i}] must be a TensorTrain, got {type(t).__name__}")
         if t.dims != trains[0].dims:
             raise ValueError(f"trains[{i}] has dims {t.dims}, expected {trains[0].dims}")
+    if coefficients is None:
+        coefs = [1.0] * len(trains)
+    else:
+        if isinstance(coefficients, (str, bytes)) or not isinstance(coefficients, (Sequence, np.ndarray)):
+            raise TypeError("coefficients must be a sequence of floats or None")
+        coefs = [_scalar(c, f"coefficients[{i}]") for i, c in enumerate(coefficients)]
+        if len(coefs) != len(trains):
+            raise ValueError(f"coefficients has {len(coefs)} entries for {len(trains)} trains")
     eps, mr = _eps(eps), _max_rank(max_rank)
-    fast = _core.tt_round_sum([t._tt for t in trains], eps, mr)
+    fast = _core.tt_round_sum([t._tt for t in trains], coefs, eps, mr)
     if fast is not None:
         return TensorTrain._wrap(fast)
-    total = trains[0]
-    for t in trains[1:]:
-        total = total + t
+    total = coefs[0] * trains[0]
+    for c, t in zip(coefs[1:], trains[1:]):
+        total = total + c * t
     return total.round(eps, max_rank)
