@@ -185,7 +185,7 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
   }
   // Strong cancellation (||s|| far below the summands' norms): leave it to the exact path.
   if (!(s2 > 0.0) || !std::isfinite(s2) || sum_norms * sum_norms * std::sqrt(kUnitRoundoff) > s2) return res;
-  std::vector<double> P(left_w), g, W, lam, Z, L, BL, C, LY, B, A, tmp, Y;
+  std::vector<double> P(left_w), g, W, lam, Z, L, BL, C, LY, B, A, tmp, Y, ALY;
   int64_t rnew = 1, exp2 = 0;
   double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
   double noise_total = 0.0, discarded_total = 0.0;  // relative to ||s||^2
@@ -255,7 +255,7 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     // round_sum accepts noise <= kNoiseRatioEps eps^2 or <= kNoiseRatioMaxRank * discarded,
     // and everything discarded is at most ||s||^2: past both, stop now (saves the sweep).
     if (noise_total > kNoiseRatioEps * eps * eps && noise_total > kNoiseRatioMaxRank) return res;
-    // U = A L Z_r S^{-1}: Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), U = A LY.
+    // Kept span: A L Z_r S^{-1}, as Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), ALY = A LY.
     eig.top_vectors(r, Z);
     Y.resize(q * r);
     for (int64_t c = 0; c < r; ++c) {
@@ -265,28 +265,26 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     }
     LY.resize(Rn * r);
     la::gemm(false, false, Rn, r, q, 1.0, L.data(), q, Y.data(), r, 0.0, LY.data(), r);
-    W.resize(rnew * n * r);
-    la::gemm(false, false, rnew * n, r, Rn, 1.0, A.data(), Rn, LY.data(), r, 0.0, W.data(), r);
+    ALY.resize(rnew * n * r);
+    la::gemm(false, false, rnew * n, r, Rn, 1.0, A.data(), Rn, LY.data(), r, 0.0, ALY.data(), r);
     // Directions of small kept eigenvalues come out less accurately, but only the span of
     // U matters: U is re-orthonormalised (QR). The projection on span(A L Z_r), Z_r exact
     // eigenvectors of a matrix within err of L^T A^T A L, discards at most
     // D = sum_{j >= r} lam_j + (q - r) err (see bond_truncation.cpp); rounding while forming
     // U moves its span by b (in the units of A L), which can add 2 sqrt(D) b + b^2.
     std::vector<double> U, Rfac;
-    la::qr(rnew * n, r, W.data(), U, Rfac);
+    la::qr(rnew * n, r, ALY.data(), U, Rfac);
+    double discarded = 0.0;
+    for (int64_t j = r; j < q; ++j) discarded += lam[j];
     {
-      double tail = 0.0;
-      for (int64_t j = r; j < q; ++j) tail += lam[j];
-      const double D = tail + double(q - r) * err;
+      const double D = std::max(discarded + double(q - r) * err, 0.0);
       const double b = kBackwardErrorFactor * double(q + rnew * n + d) * kUnitRoundoff *
                        (std::sqrt(a2) * gsum * std::sqrt(double(r)) + std::sqrt(total));
-      noise_total += (2.0 * std::sqrt(std::max(D, 0.0)) * b + b * b) / scale;
+      noise_total += (2.0 * std::sqrt(D) * b + b * b) / scale;
     }
     P.resize(r * Rn);
     la::gemm(true, false, r, Rn, rnew * n, 1.0, U.data(), r, A.data(), Rn, 0.0, P.data(), Rn);
     exp2 += normalize_pow2(P);
-    double discarded = 0.0;
-    for (int64_t j = r; j < q; ++j) discarded += lam[j];
     kept_rel -= discarded / scale;
     discarded_total += discarded / scale;
     res.cores.push_back(std::move(U));
