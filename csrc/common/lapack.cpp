@@ -302,7 +302,8 @@ void SymmetricEig::top_vectors(int64_t k, std::vector<double>& V) const {
   if (k <= 0) return;
   const Table& t = table();
   const int nn = blas_int(n, "eig n"), kk = static_cast<int>(k);
-  int info = tau_.empty() ? 1 : 0;
+  // Inverse iteration pays per vector: for more than half of them dsyevd is cheaper.
+  int info = (tau_.empty() || 2 * k > n) ? 1 : 0;
   if (info == 0) {
     // One unreduced block for dstein: it handles tiny off-diagonals itself.
     std::vector<int> iblock(n, 1), isplit(n, 0), iwork(n), ifail(k);
@@ -326,7 +327,7 @@ void SymmetricEig::top_vectors(int64_t k, std::vector<double>& V) const {
       if (!orthonormal_rows(k, n, V.data())) info = 1;  // e.g. T = 0: dstein divides by ||T||
     }
   }
-  if (info != 0) {  // inverse iteration did not converge: the full decomposition
+  if (info != 0) {  // many vectors, or inverse iteration failed: the full decomposition
     std::vector<double> w, Vall;
     symmetric_eig(n, src_.data(), w, Vall);
     for (int64_t j = 0; j < k; ++j) std::copy(&Vall[(n - 1 - j) * n], &Vall[(n - j) * n], &V[j * n]);

@@ -121,7 +121,8 @@ void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vect
 /// Householder tridiagonalisation (dsytrd), all eigenvalues by the root-free QR algorithm
 /// (dsterf), inverse iteration for the requested vectors (dstein, which re-orthogonalises
 /// close eigenvalues) and back-transformation (dormtr). For n = 60 and 20 vectors this is
-/// ~25% cheaper than dsyevd. If inverse iteration fails, the vectors come from dsyevd.
+/// ~25% cheaper than dsyevd. For more than n/2 vectors, or if inverse iteration fails, the
+/// vectors come from dsyevd.
 class SymmetricEig {
  public:
   /// Decomposes the symmetric row-major A (n x n).
