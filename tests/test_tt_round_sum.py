@@ -80,13 +80,16 @@ def test_thread_count_invariance():
     try:
         ttsolve.set_num_threads(1)
         a = round_sum([x, y], 1e-3, 4)
+        a2 = round_sum([x, y], 1e-3, 4, coefficients=[0.5, -3.0])
         ttsolve.set_num_threads(2)
         b = round_sum([x, y], 1e-3, 4)
+        b2 = round_sum([x, y], 1e-3, 4, coefficients=[0.5, -3.0])
     finally:
         ttsolve.set_num_threads(old)
-    assert a.ranks == b.ranks
-    for ca, cb in zip(a.cores, b.cores):
-        np.testing.assert_array_equal(ca, cb)
+    for u, v in ((a, b), (a2, b2)):
+        assert u.ranks == v.ranks
+        for cu, cv in zip(u.cores, v.cores):
+            np.testing.assert_array_equal(cu, cv)
 
 
 def test_bad_input():
