@@ -491,13 +491,14 @@ def round_sum(trains: Sequence[TensorTrain], eps: float = 1e-14, max_rank: int |
     matrices. Gram matrices lose singular values below about ``sqrt(machine eps)`` times
     the largest, so this fast path is used only when, at every bond, the estimated Gram
     noise (about ``u ||A||_F^2 tr(G)`` with generous constants, ``u`` the unit roundoff),
-    summed over the bonds, is at most 1% of ``eps^2 ||s||^2`` or, where ``max_rank``
-    binds, at most ``1e-6`` of everything discarded, and the computed bases are
-    orthonormal to ``1e-8`` (details in docs/tt.md). Otherwise (e.g. small
-    ``eps`` without a binding ``max_rank``, ``d == 1``, or strong cancellation in the sum)
-    the result is ``sum(trains).round(eps, max_rank)``. Either way the guarantee of
+    together with what ranks capped at that noise level discard, summed over the bonds, is
+    at most 1% of ``eps^2 ||s||^2`` or, where ``max_rank`` binds, at most ``1e-6`` of
+    everything discarded (details in docs/tt.md); the kept bases are re-orthonormalised
+    by QR. Otherwise (e.g. small ``eps`` without a binding ``max_rank``, a ``max_rank``
+    that cuts off only a sliver of the sum, ``d == 1``, or strong cancellation in the sum)
+    the result is the formed sum's ``round(eps, max_rank)``. Either way the guarantee of
     :meth:`TensorTrain.round` holds: ``||s - round_sum|| <= eps ||s||`` when ``max_rank``
-    does not bind.
+    does not bind, and quasi-optimality when it does.
     """
     if isinstance(trains, TensorTrain) or not isinstance(trains, Sequence):
         raise TypeError("trains must be a list of TensorTrain")
