@@ -51,6 +51,25 @@ def test_fast_path_taken_and_matches_when_max_rank_binds():
     assert np.linalg.norm(r.full() - s) <= tt_svd_error_bound(s, 4) * (1 + 1e-6)
 
 
+def test_fast_path_cores_are_orthonormal_around_the_middle():
+    # Left half left-orthonormal, right half right-orthonormal (the kept bases are
+    # re-orthonormalised by Cholesky-QR or Householder QR), up to the power-of-two factors
+    # that keep the scale of long trains representable.
+    x = TensorTrain.random([5] * 9, 7, seed=40)
+    y = TensorTrain.random([5] * 9, 6, seed=41) * 1e-3
+    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [1.0, -2.0], 1e-14, 5) is not None
+    r = round_sum([x, y], 1e-14, 5, coefficients=[1.0, -2.0])
+    mu = r.ndim // 2
+    for k, c in enumerate(r.cores):
+        a = np.array(c)
+        if k == mu:
+            continue
+        m = a.reshape(-1, a.shape[2]) if k < mu else a.reshape(a.shape[0], -1).T
+        g = m.T @ m
+        assert abs(np.log2(g[0, 0]) - round(np.log2(g[0, 0]))) < 1e-12  # a power of two
+        np.testing.assert_allclose(g / g[0, 0], np.eye(len(g)), atol=1e-13)
+
+
 def test_fast_path_eps_guarantee_against_dense():
     xs = [TensorTrain.random([3] * 6, 4, seed=20 + a) for a in range(3)]
     s = dense_sum(xs)

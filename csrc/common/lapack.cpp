@@ -11,7 +11,7 @@ Table g_table;
 }
 
 const std::vector<std::string>& required_routines() {
-  static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dgeqrf", "dorgqr",
+  static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dtrsm", "dgeqrf", "dorgqr",
                                                  "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev",
                                                  "dsyevd", "dsytrd", "dsterf", "dstein", "dormtr"};
   return names;
@@ -23,6 +23,7 @@ void register_routine(const std::string& name, void* fn) {
   else if (name == "sgemm") g_table.sgemm = reinterpret_cast<sgemm_t*>(fn);
   else if (name == "dgemv") g_table.dgemv = reinterpret_cast<dgemv_t*>(fn);
   else if (name == "dsyrk") g_table.dsyrk = reinterpret_cast<dsyrk_t*>(fn);
+  else if (name == "dtrsm") g_table.dtrsm = reinterpret_cast<dtrsm_t*>(fn);
   else if (name == "dgeqrf") g_table.dgeqrf = reinterpret_cast<dgeqrf_t*>(fn);
   else if (name == "dorgqr") g_table.dorgqr = reinterpret_cast<dorgqr_t*>(fn);
   else if (name == "dgesdd") g_table.dgesdd = reinterpret_cast<dgesdd_t*>(fn);
@@ -40,7 +41,7 @@ void register_routine(const std::string& name, void* fn) {
 
 const Table& table() {
   const Table& t = g_table;
-  if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
+  if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dtrsm || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
       !t.dpotrf || !t.dpotrs || !t.dsyev || !t.dsyevd || !t.dsytrd || !t.dsterf || !t.dstein || !t.dormtr)
     throw std::runtime_error("ttsolve: BLAS/LAPACK routines were not registered (import ttsolve first)");
   return t;
@@ -126,6 +127,25 @@ void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, 
               int64_t ldc) {
   // Row-major A (N x K) is column-major A^T (K x N): C = A A^T = (A^T)^T (A^T), trans = 'T'.
   syrk_rowmajor('T', N, K, alpha, A, lda, beta, C, ldc);
+}
+
+bool cholesky_qr_nearly_orthonormal(int64_t M, int64_t N, double* A, double max_deviation) {
+  if (N == 0) return true;
+  if (M < N) return false;
+  std::vector<double> H(N * N);
+  syrk_ata(M, N, 1.0, A, N, 0.0, H.data());
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = 0; j < N; ++j)
+      if (!(std::abs(H[i * N + j] - (i == j ? 1.0 : 0.0)) <= max_deviation)) return false;  // NaN too
+  if (!cholesky(N, H.data())) return false;  // H = L L^T, L row-major lower
+  // A <- A L^{-T}. Column-major, A is A^T (N x M) and L's buffer is the upper U = L^T:
+  // A^T <- L^{-1} A^T = U^{-T} A^T.
+  const Table& t = table();
+  const char side = 'L', uplo = 'U', trans = 'T', diag = 'N';
+  const int n = blas_int(N, "qr N"), m = blas_int(M, "qr M");
+  const double one = 1.0;
+  t.dtrsm(&side, &uplo, &trans, &diag, &n, &m, &one, H.data(), &n, A, &n);
+  return true;
 }
 
 void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R) {

@@ -21,6 +21,8 @@ using dgemv_t = void(const char*, const int*, const int*, const double*, const d
                      const double*, const int*, const double*, double*, const int*);
 using dsyrk_t = void(const char*, const char*, const int*, const int*, const double*, const double*,
                      const int*, const double*, double*, const int*);
+using dtrsm_t = void(const char*, const char*, const char*, const char*, const int*, const int*, const double*,
+                     const double*, const int*, double*, const int*);
 using dgeqrf_t = void(const int*, const int*, double*, const int*, double*, double*, const int*, int*);
 using dorgqr_t = void(const int*, const int*, const int*, double*, const int*, const double*, double*,
                       const int*, int*);
@@ -48,6 +50,7 @@ struct Table {
   sgemm_t* sgemm = nullptr;  // single precision: only where float32 accuracy is enough
   dgemv_t* dgemv = nullptr;
   dsyrk_t* dsyrk = nullptr;
+  dtrsm_t* dtrsm = nullptr;
   dgeqrf_t* dgeqrf = nullptr;
   dorgqr_t* dorgqr = nullptr;
   dgesdd_t* dgesdd = nullptr;
@@ -94,6 +97,13 @@ void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, 
 /// fully symmetric.
 void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, double beta, double* C,
               int64_t ldc);
+
+/// Re-orthonormalises the columns of the row-major A (M x N, M >= N) in place by one
+/// Cholesky-QR pass (A <- A R^{-1}, R^T R = A^T A: a SYRK, a Cholesky and a TRSM) when A is
+/// already nearly orthonormal, i.e. every entry of A^T A - I is at most max_deviation (then
+/// cond(A)^2 is small and one pass is accurate to rounding level). Returns false, leaving A
+/// unchanged, otherwise (use qr()).
+bool cholesky_qr_nearly_orthonormal(int64_t M, int64_t N, double* A, double max_deviation);
 
 /// Thin QR of row-major A (M x N): Q (M x k) and R (k x N), k = min(M, N).
 void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R);

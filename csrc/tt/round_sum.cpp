@@ -272,8 +272,12 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     // eigenvectors of a matrix within err of L^T A^T A L, discards at most
     // D = sum_{j >= r} lam_j + (q - r) err (see bond_truncation.cpp); rounding while forming
     // U moves its span by b (in the units of A L), which can add 2 sqrt(D) b + b^2.
+    // ALY is orthonormal up to about err / lam_r: usually one Cholesky-QR pass suffices.
     std::vector<double> U, Rfac;
-    la::qr(rnew * n, r, ALY.data(), U, Rfac);
+    if (la::cholesky_qr_nearly_orthonormal(rnew * n, r, ALY.data(), 0.5))
+      U.assign(ALY.begin(), ALY.end());
+    else
+      la::qr(rnew * n, r, ALY.data(), U, Rfac);
     double discarded = 0.0;
     for (int64_t j = r; j < q; ++j) discarded += lam[j];
     {
