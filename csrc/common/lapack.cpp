@@ -129,14 +129,22 @@ void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, 
   syrk_rowmajor('T', N, K, alpha, A, lda, beta, C, ldc);
 }
 
+namespace {
+/// Every entry of the n x n H within tol of the identity's (NaN fails).
+bool near_identity(int64_t n, const double* H, double tol) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      if (!(std::abs(H[i * n + j] - (i == j ? 1.0 : 0.0)) <= tol)) return false;
+  return true;
+}
+}  // namespace
+
 bool cholesky_qr_nearly_orthonormal(int64_t M, int64_t N, double* A, double max_deviation) {
   if (N == 0) return true;
   if (M < N) return false;
   std::vector<double> H(N * N);
   syrk_ata(M, N, 1.0, A, N, 0.0, H.data());
-  for (int64_t i = 0; i < N; ++i)
-    for (int64_t j = 0; j < N; ++j)
-      if (!(std::abs(H[i * N + j] - (i == j ? 1.0 : 0.0)) <= max_deviation)) return false;  // NaN too
+  if (!near_identity(N, H.data(), max_deviation)) return false;
   if (!cholesky(N, H.data())) return false;  // H = L L^T, L row-major lower
   // A <- A L^{-T}. Column-major, A is A^T (N x M) and L's buffer is the upper U = L^T:
   // A^T <- L^{-1} A^T = U^{-T} A^T.
@@ -278,19 +286,6 @@ void symmetric_eig(int64_t n, const double* A, std::vector<double>& w, std::vect
   // Column-major eigenvector columns are the rows of the row-major buffer: nothing to do.
 }
 
-namespace {
-/// Rows of V (k x n) finite and orthonormal to 1e-10 (a cheap check of inverse iteration).
-bool orthonormal_rows(int64_t k, int64_t n, const double* V) {
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j <= i; ++j) {
-      double dot = 0.0;
-      for (int64_t c = 0; c < n; ++c) dot += V[i * n + c] * V[j * n + c];
-      if (!(std::abs(dot - (i == j ? 1.0 : 0.0)) <= 1e-10)) return false;  // NaN fails too
-    }
-  return true;
-}
-}  // namespace
-
 SymmetricEig::SymmetricEig(int64_t n, const double* A) : n_(n), src_(A, A + n * n), a_(src_) {
   if (n == 0) return;
   const Table& t = table();
@@ -344,7 +339,10 @@ void SymmetricEig::top_vectors(int64_t k, std::vector<double>& V) const {
                &info);
       // Ascending columns -> descending rows.
       for (int64_t j = 0; j < k; ++j) std::copy(&Z[(k - 1 - j) * n], &Z[(k - j) * n], &V[j * n]);
-      if (!orthonormal_rows(k, n, V.data())) info = 1;  // e.g. T = 0: dstein divides by ||T||
+      // A cheap check of inverse iteration (e.g. T = 0: dstein divides by ||T||, NaN results).
+      std::vector<double> VVt(k * k);
+      syrk_aat(k, n, 1.0, V.data(), n, 0.0, VVt.data(), k);
+      if (!near_identity(k, VVt.data(), 1e-10)) info = 1;
     }
   }
   if (info != 0) {  // many vectors, or inverse iteration failed: the full decomposition

@@ -41,6 +41,11 @@ constexpr double kBackwardErrorFactor = 4.0;
 constexpr double kNoiseRatioEps = 1e-2;
 constexpr double kNoiseRatioMaxRank = 1e-6;
 
+/// The acceptance test of the fast path, for noise and discarded mass relative to ||s||^2.
+bool noise_negligible(double noise, double discarded, double eps) {
+  return noise <= kNoiseRatioEps * eps * eps || noise <= kNoiseRatioMaxRank * discarded;
+}
+
 /// Divides v by a power of two so its largest magnitude lies in [0.5, 1); returns the exponent.
 int64_t normalize_pow2(std::vector<double>& v) {
   double mx = 0.0;
@@ -252,9 +257,9 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     }
     if (!(lam[r - 1] > 0.0)) return res;
     noise_total += (noise + capped) / scale;
-    // round_sum accepts noise <= kNoiseRatioEps eps^2 or <= kNoiseRatioMaxRank * discarded,
-    // and everything discarded is at most ||s||^2: past both, stop now (saves the sweep).
-    if (noise_total > kNoiseRatioEps * eps * eps && noise_total > kNoiseRatioMaxRank) return res;
+    // Everything discarded is at most ||s||^2: if even that cannot make the noise negligible,
+    // round_sum will not accept, so stop now (saves the sweep).
+    if (!noise_negligible(noise_total, 1.0, eps)) return res;
     // Kept span: A L Z_r S^{-1}, as Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), ALY = A LY.
     eig.top_vectors(r, Z);
     Y.resize(q * r);
@@ -275,7 +280,7 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     // ALY is orthonormal up to about err / lam_r: usually one Cholesky-QR pass suffices.
     std::vector<double> U, Rfac;
     if (la::cholesky_qr_nearly_orthonormal(rnew * n, r, ALY.data(), 0.5))
-      U.assign(ALY.begin(), ALY.end());
+      U.swap(ALY);  // ALY is resized before its next use
     else
       la::qr(rnew * n, r, ALY.data(), U, Rfac);
     double discarded = 0.0;
@@ -336,7 +341,7 @@ std::optional<TensorTrain> round_sum(const Terms& terms, const std::vector<doubl
   // Accept if the summed noise is at most 1% of the eps budget (the budget was reduced by 2%
   // above, so the eps guarantee holds) or at most 1e-6 of what was discarded in total.
   const double noise = left.noise + right.noise, discarded = left.discarded + right.discarded;
-  if (noise > kNoiseRatioEps * eps * eps && noise > kNoiseRatioMaxRank * discarded) return std::nullopt;
+  if (!noise_negligible(noise, discarded, eps)) return std::nullopt;
 
   TensorTrain out;
   out.dims = terms[0]->dims;
