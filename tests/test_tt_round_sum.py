@@ -91,6 +91,18 @@ def test_cancellation_and_dependent_summands_stay_accurate():
     assert max(r2.ranks) <= 3
 
 
+def test_rank_deficient_right_gram_with_all_eigenvalues_positive():
+    # A last mode of size 1 makes the rank-2 summand's right Gram matrix singular: its
+    # Cholesky fails, and rounding can leave every eigenvalue positive, so the factor L is
+    # square but not triangular (this once went through the triangular product by mistake).
+    for seed in range(100):
+        x = TensorTrain.random([2, 1], [1, 1, 1], seed=seed)
+        y = TensorTrain.random([2, 1], [1, 2, 1], seed=seed + 1)
+        s = x.full() + y.full()
+        r = round_sum([x, y], 1e-3)
+        assert np.linalg.norm(r.full() - s) <= 1e-3 * np.linalg.norm(s)
+
+
 def test_thread_count_invariance():
     x = TensorTrain.random([4] * 7, 5, seed=3)
     y = TensorTrain.random([4] * 7, 5, seed=4)

@@ -11,7 +11,7 @@ Table g_table;
 }
 
 const std::vector<std::string>& required_routines() {
-  static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dtrsm", "dgeqrf", "dorgqr",
+  static const std::vector<std::string> names = {"dgemm", "sgemm", "dgemv", "dsyrk", "dtrsm", "dtrmm", "dgeqrf", "dorgqr",
                                                  "dgesdd", "dgesvd", "dpotrf", "dpotrs", "dsyev",
                                                  "dsyevd", "dsytrd", "dsterf", "dstein", "dormtr"};
   return names;
@@ -24,6 +24,7 @@ void register_routine(const std::string& name, void* fn) {
   else if (name == "dgemv") g_table.dgemv = reinterpret_cast<dgemv_t*>(fn);
   else if (name == "dsyrk") g_table.dsyrk = reinterpret_cast<dsyrk_t*>(fn);
   else if (name == "dtrsm") g_table.dtrsm = reinterpret_cast<dtrsm_t*>(fn);
+  else if (name == "dtrmm") g_table.dtrmm = reinterpret_cast<dtrmm_t*>(fn);
   else if (name == "dgeqrf") g_table.dgeqrf = reinterpret_cast<dgeqrf_t*>(fn);
   else if (name == "dorgqr") g_table.dorgqr = reinterpret_cast<dorgqr_t*>(fn);
   else if (name == "dgesdd") g_table.dgesdd = reinterpret_cast<dgesdd_t*>(fn);
@@ -41,7 +42,7 @@ void register_routine(const std::string& name, void* fn) {
 
 const Table& table() {
   const Table& t = g_table;
-  if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dtrsm || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
+  if (!t.dgemm || !t.sgemm || !t.dgemv || !t.dsyrk || !t.dtrsm || !t.dtrmm || !t.dgeqrf || !t.dorgqr || !t.dgesdd || !t.dgesvd ||
       !t.dpotrf || !t.dpotrs || !t.dsyev || !t.dsyevd || !t.dsytrd || !t.dsterf || !t.dstein || !t.dormtr)
     throw std::runtime_error("ttsolve: BLAS/LAPACK routines were not registered (import ttsolve first)");
   return t;
@@ -127,6 +128,16 @@ void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, 
               int64_t ldc) {
   // Row-major A (N x K) is column-major A^T (K x N): C = A A^T = (A^T)^T (A^T), trans = 'T'.
   syrk_rowmajor('T', N, K, alpha, A, lda, beta, C, ldc);
+}
+
+void multiply_lower_right(int64_t M, int64_t N, double* A, const double* L) {
+  if (M == 0 || N == 0) return;
+  // Column-major, A is A^T (N x M) and L's buffer is the upper U = L^T: A^T <- U A^T.
+  const Table& t = table();
+  const char side = 'L', uplo = 'U', trans = 'N', diag = 'N';
+  const int n = blas_int(N, "trmm N"), m = blas_int(M, "trmm M");
+  const double one = 1.0;
+  t.dtrmm(&side, &uplo, &trans, &diag, &n, &m, &one, L, &n, A, &n);
 }
 
 namespace {

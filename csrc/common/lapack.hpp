@@ -23,6 +23,8 @@ using dsyrk_t = void(const char*, const char*, const int*, const int*, const dou
                      const int*, const double*, double*, const int*);
 using dtrsm_t = void(const char*, const char*, const char*, const char*, const int*, const int*, const double*,
                      const double*, const int*, double*, const int*);
+using dtrmm_t = void(const char*, const char*, const char*, const char*, const int*, const int*, const double*,
+                     const double*, const int*, double*, const int*);
 using dgeqrf_t = void(const int*, const int*, double*, const int*, double*, double*, const int*, int*);
 using dorgqr_t = void(const int*, const int*, const int*, double*, const int*, const double*, double*,
                       const int*, int*);
@@ -51,6 +53,7 @@ struct Table {
   dgemv_t* dgemv = nullptr;
   dsyrk_t* dsyrk = nullptr;
   dtrsm_t* dtrsm = nullptr;
+  dtrmm_t* dtrmm = nullptr;
   dgeqrf_t* dgeqrf = nullptr;
   dorgqr_t* dorgqr = nullptr;
   dgesdd_t* dgesdd = nullptr;
@@ -92,6 +95,10 @@ void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* 
 /// C is made fully symmetric.
 void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C,
               int64_t ldc = -1);
+
+/// A <- A L in place for row-major A (M x N) and the row-major lower-triangular L (N x N),
+/// as la::cholesky leaves it (a TRMM: half the flops of a GEMM).
+void multiply_lower_right(int64_t M, int64_t N, double* A, const double* L);
 
 /// C (N x N, leading dim ldc) = alpha * A A^T + beta * C for row-major A (N x K); C is made
 /// fully symmetric.

@@ -46,6 +46,18 @@ bool noise_negligible(double noise, double discarded, double eps) {
   return noise <= kNoiseRatioEps * eps * eps || noise <= kNoiseRatioMaxRank * discarded;
 }
 
+/// ||v||^2 with eight partial sums (a single running sum is one long chain of dependent adds).
+double sum_of_squares(const std::vector<double>& v) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  const size_t n = v.size(), blocks = n / 8 * 8;
+  for (size_t i = 0; i < blocks; i += 8)
+    for (int j = 0; j < 8; ++j) part[j] += v[i + j] * v[i + j];
+  for (size_t i = blocks; i < n; ++i) part[0] += v[i] * v[i];
+  double s = 0.0;
+  for (double p : part) s += p;
+  return s;
+}
+
 /// Divides v by a power of two so its largest magnitude lies in [0.5, 1); returns the exponent.
 int64_t normalize_pow2(std::vector<double>& v) {
   double mx = 0.0;
@@ -68,7 +80,8 @@ struct SumView {
   int64_t dim(int64_t k) const { return terms[0]->dims[mirrored ? ndim() - 1 - k : k]; }
   int64_t rank(int64_t a, int64_t k) const { return terms[a]->ranks[mirrored ? ndim() - k : k]; }
   /// The stored core behind core k of the view: (rank(k+1), n, rank(k)) if mirrored.
-  const double* core(int64_t a, int64_t k) const { return terms[a]->cores[mirrored ? ndim() - 1 - k : k].data(); }
+  const double* core(int64_t a, int64_t k) const { return terms[a]->cores[stored(k)].data(); }
+  int64_t stored(int64_t k) const { return mirrored ? ndim() - 1 - k : k; }
 };
 
 /// Block offsets of the summands' ranks at bond k (m + 1 entries, last = total rank).
@@ -153,6 +166,30 @@ void apply_left(const SumView& s, int64_t k, const std::vector<double>& P, int64
   }
 }
 
+/// The Gram sweep's matrices, in per-thread storage that the next call on the same thread
+/// reuses (fresh pages cost page faults on every call); released after a large call.
+/// round_sum runs its two half sweeps on two threads, or one after the other on one.
+class GramBuffers {
+ public:
+  explicit GramBuffers(int64_t count) : buffers_(storage()) { buffers_.resize(count); }
+  ~GramBuffers() {
+    constexpr size_t kKeepBytes = size_t(8) << 20;
+    size_t held = 0;
+    for (const auto& b : buffers_) held += b.capacity() * sizeof(double);
+    if (held > kKeepBytes) std::vector<std::vector<double>>().swap(buffers_);
+  }
+  GramBuffers(const GramBuffers&) = delete;
+  GramBuffers& operator=(const GramBuffers&) = delete;
+  std::vector<double>& operator[](int64_t k) { return buffers_[k]; }
+
+ private:
+  static std::vector<std::vector<double>>& storage() {
+    thread_local std::vector<std::vector<double>> buffers;
+    return buffers;
+  }
+  std::vector<std::vector<double>>& buffers_;
+};
+
 /// Truncates bonds 1..bonds of the sum from the left (cores 0..bonds-1 of the result);
 /// P (rnew x R_bonds) is then the kept basis applied to the sum at bond `bonds`.
 struct HalfSweep {
@@ -172,14 +209,19 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
   const int64_t d = sum.ndim(), m = sum.m();
   HalfSweep res;
 
-  // Right Gram sweep: Gs[k] = G_k for k = 0..d (the summands' last ranks are 1).
-  std::vector<std::vector<double>> Gs(d + 1);
+  // Right Gram sweep: Gs[k] = G_k for k = 0..d (the summands' last ranks are 1). The
+  // buffers are kept per thread between calls: fresh pages cost page faults every call.
+  GramBuffers Gs(d + 1);
   Gs[d].resize(m * m);
   for (int64_t a = 0; a < m; ++a)
     for (int64_t b = 0; b < m; ++b) Gs[d][a * m + b] = right_w[a] * right_w[b];
   std::vector<double> T, Lc;
   for (int64_t k = d - 1; k >= 0; --k) {
     gram_step(sum, k, Gs[k + 1], Gs[k], T, Lc);
+    // round_sum checked only the shapes: each half sweep checks the cores it reads first
+    // (between them all cores), while they are in cache. The scan is memory-bound otherwise.
+    if (k >= d / 2)
+      for (const TensorTrain* t : sum.terms) t->validate_finite(sum.stored(k));
     check_interrupt(intr);
   }
   // ||s||^2 = sum of G_0; the noise scales with (sum_a ||x^a||)^2 (cancellation in the sum).
@@ -190,7 +232,7 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
   }
   // Strong cancellation (||s|| far below the summands' norms): leave it to the exact path.
   if (!(s2 > 0.0) || !std::isfinite(s2) || sum_norms * sum_norms * std::sqrt(kUnitRoundoff) > s2) return res;
-  std::vector<double> P(left_w), g, W, lam, Z, L, BL, C, LY, B, A, tmp, Y, ALY;
+  std::vector<double> P(left_w), g, W, lam, Z, L, AL, C, A, tmp, Y, ALY;
   int64_t rnew = 1, exp2 = 0;
   double kept_rel = 1.0;  // ||current partially truncated tensor||^2 / ||s||^2
   double noise_total = 0.0, discarded_total = 0.0;  // relative to ||s||^2
@@ -202,7 +244,8 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     // semi-definite (e.g. linearly dependent summands).
     int64_t q = Rn;
     L = Gs[k + 1];
-    if (!la::cholesky(Rn, L.data())) {
+    const bool triangular = la::cholesky(Rn, L.data());
+    if (!triangular) {
       la::symmetric_eig(Rn, Gs[k + 1].data(), g, W);
       std::vector<int64_t> keep;
       for (int64_t j = 0; j < Rn; ++j)
@@ -215,12 +258,16 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
         for (int64_t i = 0; i < Rn; ++i) L[i * q + c] = W[keep[c] * Rn + i] * sg;
       }
     }
-    B.resize(Rn * Rn);
-    la::syrk_ata(rnew * n, Rn, 1.0, A.data(), Rn, 0.0, B.data());  // A^T A
-    BL.resize(Rn * q);
-    la::gemm(false, false, Rn, q, Rn, 1.0, B.data(), Rn, L.data(), q, 0.0, BL.data(), q);
+    // AL = A L (TRMM for the Cholesky factor), then C = (AL)^T (AL) = L^T A^T A L.
+    if (triangular) {
+      AL = A;
+      la::multiply_lower_right(rnew * n, Rn, AL.data(), L.data());
+    } else {
+      AL.resize(rnew * n * q);
+      la::gemm(false, false, rnew * n, q, Rn, 1.0, A.data(), Rn, L.data(), q, 0.0, AL.data(), q);
+    }
     C.resize(q * q);
-    la::gemm(true, false, q, q, Rn, 1.0, L.data(), q, BL.data(), q, 0.0, C.data(), q);  // L^T A^T A L
+    la::syrk_ata(rnew * n, q, 1.0, AL.data(), q, 0.0, C.data());
     const la::SymmetricEig eig(q, C.data());  // eigenvectors only for the kept rank, below
     lam.assign(eig.values().rbegin(), eig.values().rend());
     double total = 0.0;
@@ -230,8 +277,8 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     const double delta2 = eps * eps / double(d - 1) * scale;
     // Noise of L^T A^T A L: u ||A||_F^2 times the noise scale of G_{k+1}, (sum_a ||G[a, a]||^(1/2))^2
     // (the summands' own right norms, so cancellation between them counts).
-    double a2 = 0.0, gsum = 0.0;
-    for (double v : A) a2 += v * v;
+    const double a2 = sum_of_squares(A);
+    double gsum = 0.0;
     {
       const auto offn = offsets(sum, k + 1);
       for (int64_t a = 0; a < m; ++a) {
@@ -260,7 +307,7 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     // Everything discarded is at most ||s||^2: if even that cannot make the noise negligible,
     // round_sum will not accept, so stop now (saves the sweep).
     if (!noise_negligible(noise_total, 1.0, eps)) return res;
-    // Kept span: A L Z_r S^{-1}, as Y = Z_r S^{-1} (q x r), LY = L Y (Rn x r), ALY = A LY.
+    // Kept span: A L Z_r S^{-1}, as Y = Z_r S^{-1} (q x r) and ALY = (A L) Y.
     eig.top_vectors(r, Z);
     Y.resize(q * r);
     for (int64_t c = 0; c < r; ++c) {
@@ -268,10 +315,8 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
       const double inv_s = 1.0 / std::sqrt(lam[c]);
       for (int64_t j = 0; j < q; ++j) Y[j * r + c] = z[j] * inv_s;
     }
-    LY.resize(Rn * r);
-    la::gemm(false, false, Rn, r, q, 1.0, L.data(), q, Y.data(), r, 0.0, LY.data(), r);
     ALY.resize(rnew * n * r);
-    la::gemm(false, false, rnew * n, r, Rn, 1.0, A.data(), Rn, LY.data(), r, 0.0, ALY.data(), r);
+    la::gemm(false, false, rnew * n, r, q, 1.0, AL.data(), q, Y.data(), r, 0.0, ALY.data(), r);
     // Directions of small kept eigenvalues come out less accurately, but only the span of
     // U matters: U is re-orthonormalised (QR). The projection on span(A L Z_r), Z_r exact
     // eigenvectors of a matrix within err of L^T A^T A L, discards at most
@@ -324,11 +369,14 @@ std::optional<TensorTrain> round_sum(const Terms& terms, const std::vector<doubl
   if (!(eps >= 0.0) || !std::isfinite(eps)) throw std::invalid_argument("eps must be finite and >= 0");
   for (const TensorTrain* t : terms) {
     if (!t) throw std::invalid_argument("trains must not hold None");
-    t->validate();
+    t->validate_shape();  // the cores' entries are checked by the Gram sweeps
     if (t->dims != terms[0]->dims) throw std::invalid_argument("trains must all have the same dims");
   }
   const int64_t d = terms[0]->ndim();
-  if (d < 2) return std::nullopt;  // nothing to truncate
+  if (d < 2) {  // nothing to truncate
+    for (const TensorTrain* t : terms) t->validate();
+    return std::nullopt;
+  }
   // Two-sided, as round.cpp: bonds 1..mu from the left, mu+1..d-1 from the right (the left
   // sweep of the mirrored train), on two threads. Both sides project the untruncated sum
   // orthogonally on disjoint index groups, so their errors add in squares.

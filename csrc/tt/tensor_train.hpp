@@ -19,6 +19,10 @@ struct TensorTrain {
   /// Throws std::invalid_argument naming the problem if shapes are inconsistent
   /// or any entry is not finite.
   void validate() const;
+  /// The shape checks of validate() alone.
+  void validate_shape() const;
+  /// The finiteness check of validate() for core k alone.
+  void validate_finite(int64_t k) const;
   /// Total number of stored doubles.
   int64_t num_params() const;
 };
