@@ -2,6 +2,8 @@
 // without rounding errors (the exponents are carried separately as integers).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "tt/ops.hpp"
@@ -21,15 +23,38 @@ bool rescale_pow2(std::vector<double>& v, int64_t& exp2) {
 
 void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e) {
   if (e == 0) return;
-  const int ie = static_cast<int>(std::clamp<int64_t>(e, -100000, 100000));
-  bool was_nonzero = false, is_nonzero = false;
-  for (double& v : t.cores[k]) {
-    was_nonzero = was_nonzero || v != 0.0;
-    v = std::ldexp(v, ie);
-    is_nonzero = is_nonzero || v != 0.0;
-    if (!std::isfinite(v))
-      throw std::overflow_error("the tensor's entries overflow float64 (its log-norm is still available)");
+  std::vector<double>& core = t.cores[k];
+  bool was_nonzero = false, is_nonzero = false, finite = true;
+  if (std::abs(e) <= 1022) {
+    // Multiplying by the normal double 2^e rounds exactly as ldexp does (both are the
+    // correctly rounded product) and vectorises; the checks are integer tests on the bits.
+    const double f = std::ldexp(1.0, static_cast<int>(e));
+    constexpr uint64_t kMagnitude = 0x7fffffffffffffffULL;
+    constexpr uint32_t kExponent = 0x7ff00000u;
+    uint64_t before = 0, after = 0;
+    uint32_t bad = 0;
+    for (double& v : core) {
+      uint64_t bits;
+      std::memcpy(&bits, &v, sizeof bits);
+      before |= bits & kMagnitude;
+      v *= f;
+      std::memcpy(&bits, &v, sizeof bits);
+      after |= bits & kMagnitude;
+      bad |= static_cast<uint32_t>((static_cast<uint32_t>(bits >> 32) & kExponent) == kExponent);
+    }
+    was_nonzero = before != 0;
+    is_nonzero = after != 0;
+    finite = bad == 0;
+  } else {
+    const int ie = static_cast<int>(std::clamp<int64_t>(e, -100000, 100000));
+    for (double& v : core) {
+      was_nonzero = was_nonzero || v != 0.0;
+      v = std::ldexp(v, ie);
+      is_nonzero = is_nonzero || v != 0.0;
+      finite = finite && std::isfinite(v);
+    }
   }
+  if (!finite) throw std::overflow_error("the tensor's entries overflow float64 (its log-norm is still available)");
   if (was_nonzero && !is_nonzero)
     throw std::overflow_error("the tensor's entries underflow float64 (its log-norm is still available)");
 }
