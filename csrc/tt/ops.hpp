@@ -35,8 +35,10 @@ struct ScaledTrain {
 };
 
 // pow2_scaling.cpp
-/// Divides v by the power of two nearest max|v| (exactly) and adds its exponent to exp2;
-/// false if v is all zeros.
+/// Divides v exactly by a power of two 2^e so that max|v| lies in [0.5, 1); returns e.
+/// v is left as it is (and 0 returned) if it is all zeros or holds NaN or inf.
+int64_t normalize_pow2(std::vector<double>& v);
+/// normalize_pow2, adding the exponent to exp2; false if v is all zeros.
 bool rescale_pow2(std::vector<double>& v, int64_t& exp2);
 /// Multiplies core k by 2^e (exact unless it under/overflows; std::overflow_error if the
 /// core overflows or a nonzero core underflows to zero).

@@ -10,15 +10,39 @@
 
 namespace ttsolve::tt {
 
-bool rescale_pow2(std::vector<double>& v, int64_t& exp2) {
-  double m = 0.0;
-  for (double x : v) m = std::max(m, std::fabs(x));
-  if (m == 0.0) return false;
+int64_t normalize_pow2(std::vector<double>& v) {
+  // The largest biased exponent field from the bits (an integer max that vectorises, unlike
+  // a max of doubles): frexp's exponent of max|v| is that field - 1022 for normal numbers.
+  uint32_t field = 0;
+  for (double x : v) {
+    uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    const uint32_t f = static_cast<uint32_t>(bits >> 52) & 0x7ffu;
+    field = field > f ? field : f;
+  }
+  if (field == 0x7ffu) return 0;  // NaN or inf
   int e = 0;
-  std::frexp(m, &e);
-  for (double& x : v) x = std::ldexp(x, -e);
+  if (field == 0) {  // zeros and subnormals only
+    double m = 0.0;
+    for (double x : v) m = std::max(m, std::fabs(x));
+    if (m == 0.0) return 0;
+    std::frexp(m, &e);
+  } else {
+    e = static_cast<int>(field) - 1022;
+  }
+  if (e >= -1021 && e <= 1023) {  // 2^-e is a normal double: one exact multiplication each
+    const double f = std::ldexp(1.0, -e);
+    for (double& x : v) x *= f;
+  } else {
+    for (double& x : v) x = std::ldexp(x, -e);
+  }
+  return e;
+}
+
+bool rescale_pow2(std::vector<double>& v, int64_t& exp2) {
+  const int64_t e = normalize_pow2(v);
   exp2 += e;
-  return true;
+  return e != 0 || std::any_of(v.begin(), v.end(), [](double x) { return x != 0.0; });
 }
 
 void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e) {

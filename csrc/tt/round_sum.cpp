@@ -58,18 +58,6 @@ double sum_of_squares(const std::vector<double>& v) {
   return s;
 }
 
-/// Divides v by a power of two so its largest magnitude lies in [0.5, 1); returns the exponent.
-int64_t normalize_pow2(std::vector<double>& v) {
-  double mx = 0.0;
-  for (double x : v) mx = std::max(mx, std::abs(x));
-  if (mx == 0.0 || !std::isfinite(mx)) return 0;
-  int e = 0;
-  std::frexp(mx, &e);
-  const double f = std::ldexp(1.0, -e);  // exact power of two: x * f == ldexp(x, -e)
-  for (double& x : v) x *= f;
-  return e;
-}
-
 /// The summands read left to right, or mirrored (core k of the mirror is core d-1-k with its
 /// rank indices swapped) without copying them: the right-hand half sweep runs on the mirror.
 struct SumView {
