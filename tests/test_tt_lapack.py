@@ -119,6 +119,20 @@ def test_symmetric_eig_top_identity_and_bad_input():
         _core._la_symmetric_eig_top(np.ones((2, 3)), 1)
 
 
+@given(sizes, sizes, st.booleans(), st.booleans(), st.integers(0, 2**32))
+def test_trmm_lower_against_numpy(m, n, left, transpose, seed):
+    rng = np.random.default_rng(seed)
+    b = rng.standard_normal((m, n))
+    full = rng.standard_normal((m, m) if left else (n, n))  # only the lower triangle may be read
+    low = np.tril(full)
+    op = low.T if transpose else low
+    expected = op @ b if left else b @ op
+    out = _core._la_trmm_lower(b, full, left, transpose)
+    np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-13 * np.abs(op).sum() * np.abs(b).max())
+    with pytest.raises(ValueError, match="L must match"):
+        _core._la_trmm_lower(b, np.eye(len(low) + 1), left, transpose)
+
+
 def test_symmetric_eig_rejects_bad_input():
     with pytest.raises(ValueError, match="square"):
         _core._la_symmetric_eig(np.ones((2, 3)))

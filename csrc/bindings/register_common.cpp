@@ -84,6 +84,21 @@ void register_common(py::module_& m) {
   }, py::arg("A"), py::arg("k"),
      "Ascending eigenvalues and the eigenvectors (rows, largest first) of the k largest.");
 
+  m.def("_la_trmm_lower", [](const Array& b, const Array& l, bool left, bool transpose) {
+    if (b.ndim() != 2) throw py::value_error("B must be a 2-d array");
+    const int64_t M = b.shape(0), N = b.shape(1), t = left ? M : N;
+    std::vector<double> L = square_matrix(l), B(b.data(), b.data() + b.size());
+    if (l.shape(0) != t) throw py::value_error("L must match B's " + std::string(left ? "rows" : "columns"));
+    {
+      py::gil_scoped_release nogil;
+      la::trmm_lower(left, transpose, M, N, B.data(), L.data());
+    }
+    Array out(std::vector<py::ssize_t>{M, N});
+    std::copy(B.begin(), B.end(), out.mutable_data());
+    return out;
+  }, py::arg("B"), py::arg("L"), py::arg("left"), py::arg("transpose"),
+     "op(tril(L)) B (left) or B op(tril(L)), op = transpose or identity; for tests.");
+
   m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");
   m.def("blas_get_num_threads", &la::blas_get_num_threads);

@@ -130,14 +130,16 @@ void syrk_aat(int64_t N, int64_t K, double alpha, const double* A, int64_t lda, 
   syrk_rowmajor('T', N, K, alpha, A, lda, beta, C, ldc);
 }
 
-void multiply_lower_right(int64_t M, int64_t N, double* A, const double* L) {
+void trmm_lower(bool left, bool transpose, int64_t M, int64_t N, double* B, const double* L) {
   if (M == 0 || N == 0) return;
-  // Column-major, A is A^T (N x M) and L's buffer is the upper U = L^T: A^T <- U A^T.
+  // Column-major, B is B^T (N x M) and L's buffer is the upper U = L^T. op(L) B = (B^T op(L)^T)^T
+  // and B op(L) = (op(L)^T B^T)^T, with L^T = U and L = U^T.
   const Table& t = table();
-  const char side = 'L', uplo = 'U', trans = 'N', diag = 'N';
+  const char side = left ? 'R' : 'L', uplo = 'U', trans = transpose ? 'T' : 'N', diag = 'N';
   const int n = blas_int(N, "trmm N"), m = blas_int(M, "trmm M");
+  const int ld = left ? m : n;
   const double one = 1.0;
-  t.dtrmm(&side, &uplo, &trans, &diag, &n, &m, &one, L, &n, A, &n);
+  t.dtrmm(&side, &uplo, &trans, &diag, &n, &m, &one, L, &ld, B, &n);
 }
 
 namespace {

@@ -96,9 +96,10 @@ void gemv(bool trans_a, int64_t rows, int64_t cols, double alpha, const double* 
 void syrk_ata(int64_t K, int64_t N, double alpha, const double* A, int64_t lda, double beta, double* C,
               int64_t ldc = -1);
 
-/// A <- A L in place for row-major A (M x N) and the row-major lower-triangular L (N x N),
-/// as la::cholesky leaves it (a TRMM: half the flops of a GEMM).
-void multiply_lower_right(int64_t M, int64_t N, double* A, const double* L);
+/// B <- op(L) B (left) or B op(L) (right) in place for row-major B (M x N) and the row-major
+/// lower-triangular L (M x M or N x N) as la::cholesky leaves it, op(L) = L or L^T
+/// (a TRMM: half the flops of a GEMM).
+void trmm_lower(bool left, bool transpose, int64_t M, int64_t N, double* B, const double* L);
 
 /// C (N x N, leading dim ldc) = alpha * A A^T + beta * C for row-major A (N x K); C is made
 /// fully symmetric.

@@ -249,7 +249,7 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     // AL = A L (TRMM for the Cholesky factor), then C = (AL)^T (AL) = L^T A^T A L.
     if (triangular) {
       AL = A;
-      la::multiply_lower_right(rnew * n, Rn, AL.data(), L.data());
+      la::trmm_lower(false, false, rnew * n, Rn, AL.data(), L.data());
     } else {
       AL.resize(rnew * n * q);
       la::gemm(false, false, rnew * n, q, Rn, 1.0, A.data(), Rn, L.data(), q, 0.0, AL.data(), q);
