@@ -90,8 +90,8 @@ void gram_step(const SumView& s, int64_t k, const std::vector<double>& Gnext, st
   for (int64_t a = 0; a < m; ++a) {
     const double* xa = s.core(a, k);
     const int64_t ra = s.rank(a, k), rpa = s.rank(a, k + 1);
-    // Diagonal block: with G_{k+1}[a, a] = L L^T, G_k[a, a] = (X^a L)(X^a L)^T by one GEMM and
-    // a SYRK (half the flops of the second GEMM); semi-definite blocks take the general path.
+    // Diagonal block: with G_{k+1}[a, a] = L L^T, G_k[a, a] = (X^a L)(X^a L)^T by a TRMM and a
+    // SYRK (each half the flops of a GEMM); semi-definite blocks take the general path.
     Lc.resize(rpa * rpa);
     for (int64_t i = 0; i < rpa; ++i)
       std::copy(&Gnext[(offn[a] + i) * Rn + offn[a]], &Gnext[(offn[a] + i) * Rn + offn[a]] + rpa, &Lc[i * rpa]);
@@ -119,11 +119,13 @@ void gram_step(const SumView& s, int64_t k, const std::vector<double>& Gnext, st
     if (chol) {
       T.resize(ra * n * rpa);
       double* Gaa = &G[off[a] * R + off[a]];
+      // X^a L on a copy of X^a.
+      std::copy(xa, xa + ra * n * rpa, T.data());
       if (!s.mirrored) {  // X^a L, then G_k[a, a] = T T^T over (ra x n rpa)
-        la::gemm(false, false, ra * n, rpa, rpa, 1.0, xa, rpa, Lc.data(), rpa, 0.0, T.data(), rpa);
+        la::trmm_lower(false, false, ra * n, rpa, T.data(), Lc.data());
         la::syrk_aat(ra, n * rpa, 1.0, T.data(), n * rpa, 0.0, Gaa, R);
       } else {  // L^T (stored X^a), then G_k[a, a] = T^T T over (rpa n x ra)
-        la::gemm(true, false, rpa, n * ra, rpa, 1.0, Lc.data(), rpa, xa, n * ra, 0.0, T.data(), n * ra);
+        la::trmm_lower(true, true, rpa, n * ra, T.data(), Lc.data());
         la::syrk_ata(rpa * n, ra, 1.0, T.data(), ra, 0.0, Gaa, R);
       }
     }
