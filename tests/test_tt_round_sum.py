@@ -123,6 +123,24 @@ def test_thread_count_invariance():
             np.testing.assert_array_equal(cu, cv)
 
 
+def test_concurrent_calls_from_python_threads_match_serial_ones():
+    # The Gram sweeps keep per-thread buffers between calls: calls of different sizes from
+    # several Python threads at once (the GIL is released) must not share them.
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [([TensorTrain.random([3 + i % 3] * (6 + i), 4 + i % 4, seed=100 + 2 * i),
+               TensorTrain.random([3 + i % 3] * (6 + i), 3 + i % 5, seed=101 + 2 * i)], 3 + i % 3)
+             for i in range(8)]
+    serial = [round_sum(ts, 1e-12, r) for ts, r in cases]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            parallel = list(pool.map(lambda c: round_sum(c[0], 1e-12, c[1]), cases))
+            for u, v in zip(serial, parallel):
+                assert u.ranks == v.ranks
+                for cu, cv in zip(u.cores, v.cores):
+                    np.testing.assert_array_equal(cu, cv)
+
+
 def test_bad_input():
     x = TensorTrain.random([2, 3], 2, seed=0)
     with pytest.raises(ValueError, match="trains"):
