@@ -133,6 +133,20 @@ def test_trmm_lower_against_numpy(m, n, left, transpose, seed):
         _core._la_trmm_lower(b, np.eye(len(low) + 1), left, transpose)
 
 
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**32))
+def test_lq_inplace_against_numpy(m, n, seed):
+    a = np.random.default_rng(seed).standard_normal((m, n))
+    low, q = _core._la_lq_inplace(a)
+    k = min(m, n)
+    assert low.shape == (m, k) and q.shape == (k, n)
+    np.testing.assert_allclose(low @ q, a, atol=1e-13 * max(1.0, np.abs(a).max()) * n)
+    np.testing.assert_allclose(q @ q.T, np.eye(k), atol=1e-14 * n)
+    np.testing.assert_array_equal(low, np.tril(low))
+    # unique up to signs: |L| matches numpy's QR of a^T
+    r = np.linalg.qr(a.T, mode="r")
+    np.testing.assert_allclose(np.abs(low), np.abs(r.T[:, :k]), atol=1e-12 * max(1.0, np.abs(a).max()) * n)
+
+
 def test_symmetric_eig_rejects_bad_input():
     with pytest.raises(ValueError, match="square"):
         _core._la_symmetric_eig(np.ones((2, 3)))

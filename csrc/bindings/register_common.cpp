@@ -99,6 +99,20 @@ void register_common(py::module_& m) {
   }, py::arg("B"), py::arg("L"), py::arg("left"), py::arg("transpose"),
      "op(tril(L)) B (left) or B op(tril(L)), op = transpose or identity; for tests.");
 
+  m.def("_la_lq_inplace", [](const Array& a) {
+    if (a.ndim() != 2) throw py::value_error("A must be a 2-d array");
+    const int64_t M = a.shape(0), N = a.shape(1), k = std::min(M, N);
+    std::vector<double> A(a.data(), a.data() + a.size()), L;
+    {
+      py::gil_scoped_release nogil;
+      la::lq_inplace(M, N, A.data(), L);
+    }
+    Array l(std::vector<py::ssize_t>{M, k}), q(std::vector<py::ssize_t>{k, N});
+    std::copy(L.begin(), L.end(), l.mutable_data());
+    std::copy(A.begin(), A.begin() + k * N, q.mutable_data());
+    return py::make_tuple(l, q);
+  }, py::arg("A"), "(L, Q) with A = L Q, L lower trapezoidal, Q orthonormal rows; for tests.");
+
   m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");
   m.def("blas_get_num_threads", &la::blas_get_num_threads);

@@ -200,6 +200,33 @@ void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vect
     for (int64_t j = 0; j < k; ++j) Q[i * k + j] = a[j * M + i];
 }
 
+void lq_inplace(int64_t M, int64_t N, double* A, std::vector<double>& L) {
+  const Table& t = table();
+  const int64_t k = std::min(M, N);
+  L.assign(M * k, 0.0);
+  if (k == 0) return;
+  // Row-major A (M x N) is column-major A^T (N x M) = Q' R, so A = R^T Q'^T: L = R^T, and Q'
+  // (column-major N x k) is Q (row-major k x N).
+  const int rows = blas_int(N, "lq N"), cols = blas_int(M, "lq M"), kk = static_cast<int>(k);
+  std::vector<double> tau(k);
+  int info = 0, lwork = -1;
+  double wq = 0.0;
+  t.dgeqrf(&rows, &cols, A, &rows, tau.data(), &wq, &lwork, &info);
+  std::vector<double> work(std::max(1, static_cast<int>(wq)));
+  lwork = static_cast<int>(work.size());
+  t.dgeqrf(&rows, &cols, A, &rows, tau.data(), work.data(), &lwork, &info);
+  if (info != 0) throw std::runtime_error("dgeqrf failed");
+  // R (k x M, upper, column-major with lda N): L[i][j] = R[j][i] = A[i * N + j] for j <= i.
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j <= std::min(i, k - 1); ++j) L[i * k + j] = A[i * N + j];
+  lwork = -1;
+  t.dorgqr(&rows, &kk, &kk, A, &rows, tau.data(), &wq, &lwork, &info);
+  work.assign(std::max(1, static_cast<int>(wq)), 0.0);
+  lwork = static_cast<int>(work.size());
+  t.dorgqr(&rows, &kk, &kk, A, &rows, tau.data(), work.data(), &lwork, &info);
+  if (info != 0) throw std::runtime_error("dorgqr failed");
+}
+
 void svd(int64_t M, int64_t N, const double* A, std::vector<double>& U, std::vector<double>& s,
          std::vector<double>& Vt) {
   const Table& t = table();

@@ -116,6 +116,11 @@ bool cholesky_qr_nearly_orthonormal(int64_t M, int64_t N, double* A, double max_
 /// Thin QR of row-major A (M x N): Q (M x k) and R (k x N), k = min(M, N).
 void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R);
 
+/// In-place thin LQ of the row-major A (M x N), k = min(M, N): A = L Q with Q (k x N, orthonormal
+/// rows) left in A's first k rows and L (M x k, lower trapezoidal, row-major) in L. This is
+/// LAPACK's QR of the column-major view A^T, so no transposed copies are made (unlike qr()).
+void lq_inplace(int64_t M, int64_t N, double* A, std::vector<double>& L);
+
 /// Thin SVD of row-major A (M x N): U (M x k), s (k, descending), Vt (k x N).
 /// Uses dgesdd and falls back to dgesvd if it does not converge.
 void svd(int64_t M, int64_t N, const double* A, std::vector<double>& U, std::vector<double>& s,

@@ -32,25 +32,18 @@ void left_step(TensorTrain& t, int64_t k, int64_t& exp2) {
   t.ranks[k + 1] = kk;
 }
 
-/// Core k becomes right-orthogonal; the (transposed) R factor moves into core k-1.
+/// Core k becomes right-orthogonal; the L factor moves into core k-1.
 void right_step(TensorTrain& t, int64_t k, int64_t& exp2) {
   const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
   const int64_t rp = t.ranks[k - 1], np = t.dims[k - 1];
   const int64_t cols = n * r1;
-  // QR of the transposed unfolding G^T (cols x r0) = Q R, so G = R^T Q^T.
-  std::vector<double> Gt(cols * r0), Q, R;
-  const double* g = t.cores[k].data();
-  for (int64_t a = 0; a < r0; ++a)
-    for (int64_t j = 0; j < cols; ++j) Gt[j * r0 + a] = g[a * cols + j];
-  la::qr(cols, r0, Gt.data(), Q, R);
+  std::vector<double> L;
+  la::lq_inplace(r0, cols, t.cores[k].data(), L);  // core k (r0 x n r1) = L Q
   const int64_t kk = std::min(cols, r0);
-  rescale_pow2(R, exp2);
-  std::vector<double> core(kk * cols);
-  for (int64_t j = 0; j < cols; ++j)
-    for (int64_t a = 0; a < kk; ++a) core[a * cols + j] = Q[j * kk + a];
+  t.cores[k].resize(kk * cols);
+  rescale_pow2(L, exp2);
   std::vector<double> prev(rp * np * kk);
-  la::gemm(false, true, rp * np, kk, r0, 1.0, t.cores[k - 1].data(), r0, R.data(), r0, 0.0, prev.data(), kk);
-  t.cores[k].swap(core);
+  la::gemm(false, false, rp * np, kk, r0, 1.0, t.cores[k - 1].data(), r0, L.data(), kk, 0.0, prev.data(), kk);
   t.cores[k - 1].swap(prev);
   t.ranks[k] = kk;
 }
