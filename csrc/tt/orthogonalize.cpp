@@ -16,16 +16,25 @@
 namespace ttsolve::tt {
 namespace {
 
+/// The result's cores are written step by step; until a step has written core k, core k is
+/// still the input's (so the input is not copied up front: every core is rewritten anyway).
+struct Sweep {
+  const TensorTrain& x;
+  TensorTrain& t;
+  const std::vector<double>& core(int64_t k) const { return t.cores[k].empty() ? x.cores[k] : t.cores[k]; }
+};
+
 /// Core k becomes left-orthogonal; the R factor moves into core k+1.
-void left_step(TensorTrain& t, int64_t k, int64_t& exp2) {
+void left_step(const Sweep& s, int64_t k, int64_t& exp2) {
+  TensorTrain& t = s.t;
   const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
   const int64_t n2 = t.dims[k + 1], r2 = t.ranks[k + 2];
   std::vector<double> Q, R;
-  la::qr(r0 * n, r1, t.cores[k].data(), Q, R);
+  la::qr(r0 * n, r1, s.core(k).data(), Q, R);
   const int64_t kk = std::min(r0 * n, r1);
   rescale_pow2(R, exp2);
   std::vector<double> next(kk * n2 * r2);
-  la::gemm(false, false, kk, n2 * r2, r1, 1.0, R.data(), r1, t.cores[k + 1].data(), n2 * r2, 0.0,
+  la::gemm(false, false, kk, n2 * r2, r1, 1.0, R.data(), r1, s.core(k + 1).data(), n2 * r2, 0.0,
            next.data(), n2 * r2);
   t.cores[k].swap(Q);
   t.cores[k + 1].swap(next);
@@ -33,17 +42,19 @@ void left_step(TensorTrain& t, int64_t k, int64_t& exp2) {
 }
 
 /// Core k becomes right-orthogonal; the L factor moves into core k-1.
-void right_step(TensorTrain& t, int64_t k, int64_t& exp2) {
+void right_step(const Sweep& s, int64_t k, int64_t& exp2) {
+  TensorTrain& t = s.t;
   const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
   const int64_t rp = t.ranks[k - 1], np = t.dims[k - 1];
   const int64_t cols = n * r1;
+  if (t.cores[k].empty()) t.cores[k] = s.x.cores[k];  // factorised in place
   std::vector<double> L;
   la::lq_inplace(r0, cols, t.cores[k].data(), L);  // core k (r0 x n r1) = L Q
   const int64_t kk = std::min(cols, r0);
   t.cores[k].resize(kk * cols);
   rescale_pow2(L, exp2);
   std::vector<double> prev(rp * np * kk);
-  la::gemm(false, false, rp * np, kk, r0, 1.0, t.cores[k - 1].data(), r0, L.data(), kk, 0.0, prev.data(), kk);
+  la::gemm(false, false, rp * np, kk, r0, 1.0, s.core(k - 1).data(), r0, L.data(), kk, 0.0, prev.data(), kk);
   t.cores[k - 1].swap(prev);
   t.ranks[k] = kk;
 }
@@ -55,21 +66,27 @@ ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* in
   if (mu < 0 || mu >= d)
     throw std::out_of_range("core position " + std::to_string(mu) + " is out of range for " +
                             std::to_string(d) + " cores");
-  ScaledTrain out{x, 0};
+  ScaledTrain out;
+  out.tt.dims = x.dims;
+  out.tt.ranks = x.ranks;
+  out.tt.cores.resize(d);
+  const Sweep sweep{x, out.tt};
   // The left sweep (cores 0..mu-1) and the right sweep (cores mu+1..d-1) touch disjoint
   // cores and ranks until their last steps, which both update core mu: run them side by
   // side, then take the two last steps one after the other.
   int64_t exp_left = 0, exp_right = 0;
   run_pair(
       [&] {
-        for (int64_t k = 0; k + 1 < mu && !(intr && intr->poll()); ++k) left_step(out.tt, k, exp_left);
+        for (int64_t k = 0; k + 1 < mu && !(intr && intr->poll()); ++k) left_step(sweep, k, exp_left);
       },
       [&] {
-        for (int64_t k = d - 1; k > mu + 1 && !(intr && intr->requested()); --k) right_step(out.tt, k, exp_right);
+        for (int64_t k = d - 1; k > mu + 1 && !(intr && intr->requested()); --k) right_step(sweep, k, exp_right);
       });
   check_interrupt(intr);
-  if (mu >= 1) left_step(out.tt, mu - 1, exp_left);
-  if (mu + 1 <= d - 1) right_step(out.tt, mu + 1, exp_right);
+  if (mu >= 1) left_step(sweep, mu - 1, exp_left);
+  if (mu + 1 <= d - 1) right_step(sweep, mu + 1, exp_right);
+  for (int64_t k = 0; k < d; ++k)  // only d = 1 leaves a core untouched
+    if (out.tt.cores[k].empty()) out.tt.cores[k] = x.cores[k];
   out.exp2 = exp_left + exp_right;
   return out;
 }
