@@ -53,9 +53,14 @@ void right_step(const Sweep& s, int64_t k, int64_t& exp2) {
   const int64_t kk = std::min(cols, r0);
   t.cores[k].resize(kk * cols);
   rescale_pow2(L, exp2);
-  std::vector<double> prev(rp * np * kk);
-  la::gemm(false, false, rp * np, kk, r0, 1.0, s.core(k - 1).data(), r0, L.data(), kk, 0.0, prev.data(), kk);
-  t.cores[k - 1].swap(prev);
+  if (kk == r0) {  // L square lower-triangular: core k-1 <- core k-1 L by TRMM
+    if (t.cores[k - 1].empty()) t.cores[k - 1] = s.x.cores[k - 1];
+    la::trmm_lower(false, false, rp * np, r0, t.cores[k - 1].data(), L.data());
+  } else {
+    std::vector<double> prev(rp * np * kk);
+    la::gemm(false, false, rp * np, kk, r0, 1.0, s.core(k - 1).data(), r0, L.data(), kk, 0.0, prev.data(), kk);
+    t.cores[k - 1].swap(prev);
+  }
   t.ranks[k] = kk;
 }
 
