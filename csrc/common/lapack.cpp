@@ -169,62 +169,58 @@ bool cholesky_qr_nearly_orthonormal(int64_t M, int64_t N, double* A, double max_
   return true;
 }
 
-void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R) {
+namespace {
+/// Householder QR of the column-major rows x cols matrix a (lda = rows) in place: a becomes
+/// the thin Q (rows x k, k = min(rows, cols) > 0) and R (k x cols, upper trapezoidal) is
+/// returned row-major.
+void householder_qr_colmajor(int64_t rows, int64_t cols, double* a, std::vector<double>& R) {
   const Table& t = table();
+  const int64_t k = std::min(rows, cols);
+  const int m = blas_int(rows, "qr rows"), n = blas_int(cols, "qr cols"), kk = static_cast<int>(k);
+  std::vector<double> tau(k);
+  int info = 0, lwork = -1;
+  double wq = 0;
+  t.dgeqrf(&m, &n, a, &m, tau.data(), &wq, &lwork, &info);
+  std::vector<double> work(std::max(1, static_cast<int>(wq)));
+  lwork = static_cast<int>(work.size());
+  t.dgeqrf(&m, &n, a, &m, tau.data(), work.data(), &lwork, &info);
+  if (info != 0) throw std::runtime_error("dgeqrf failed");
+  R.assign(k * cols, 0.0);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i; j < cols; ++j) R[i * cols + j] = a[j * rows + i];
+  lwork = -1;
+  t.dorgqr(&m, &kk, &kk, a, &m, tau.data(), &wq, &lwork, &info);
+  work.assign(std::max(1, static_cast<int>(wq)), 0.0);
+  lwork = static_cast<int>(work.size());
+  t.dorgqr(&m, &kk, &kk, a, &m, tau.data(), work.data(), &lwork, &info);
+  if (info != 0) throw std::runtime_error("dorgqr failed");
+}
+}  // namespace
+
+void qr(int64_t M, int64_t N, const double* A, std::vector<double>& Q, std::vector<double>& R) {
   const int64_t k = std::min(M, N);
   Q.assign(M * k, 0.0);
   R.assign(k * N, 0.0);
   if (k == 0) return;
-  const int m = blas_int(M, "qr M"), n = blas_int(N, "qr N"), kk = static_cast<int>(k);
   // Column-major working copy.
   std::vector<double> a(M * N);
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j) a[j * M + i] = A[i * N + j];
-  std::vector<double> tau(k);
-  int info = 0, lwork = -1;
-  double wq = 0;
-  t.dgeqrf(&m, &n, a.data(), &m, tau.data(), &wq, &lwork, &info);
-  lwork = std::max(1, static_cast<int>(wq));
-  std::vector<double> work(lwork);
-  t.dgeqrf(&m, &n, a.data(), &m, tau.data(), work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dgeqrf failed");
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = i; j < N; ++j) R[i * N + j] = a[j * M + i];
-  lwork = -1;
-  t.dorgqr(&m, &kk, &kk, a.data(), &m, tau.data(), &wq, &lwork, &info);
-  lwork = std::max(1, static_cast<int>(wq));
-  work.assign(lwork, 0.0);
-  t.dorgqr(&m, &kk, &kk, a.data(), &m, tau.data(), work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dorgqr failed");
+  householder_qr_colmajor(M, N, a.data(), R);
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < k; ++j) Q[i * k + j] = a[j * M + i];
 }
 
 void lq_inplace(int64_t M, int64_t N, double* A, std::vector<double>& L) {
-  const Table& t = table();
   const int64_t k = std::min(M, N);
   L.assign(M * k, 0.0);
   if (k == 0) return;
   // Row-major A (M x N) is column-major A^T (N x M) = Q' R, so A = R^T Q'^T: L = R^T, and Q'
   // (column-major N x k) is Q (row-major k x N).
-  const int rows = blas_int(N, "lq N"), cols = blas_int(M, "lq M"), kk = static_cast<int>(k);
-  std::vector<double> tau(k);
-  int info = 0, lwork = -1;
-  double wq = 0.0;
-  t.dgeqrf(&rows, &cols, A, &rows, tau.data(), &wq, &lwork, &info);
-  std::vector<double> work(std::max(1, static_cast<int>(wq)));
-  lwork = static_cast<int>(work.size());
-  t.dgeqrf(&rows, &cols, A, &rows, tau.data(), work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dgeqrf failed");
-  // R (k x M, upper, column-major with lda N): L[i][j] = R[j][i] = A[i * N + j] for j <= i.
+  std::vector<double> R;
+  householder_qr_colmajor(N, M, A, R);  // R: k x M
   for (int64_t i = 0; i < M; ++i)
-    for (int64_t j = 0; j <= std::min(i, k - 1); ++j) L[i * k + j] = A[i * N + j];
-  lwork = -1;
-  t.dorgqr(&rows, &kk, &kk, A, &rows, tau.data(), &wq, &lwork, &info);
-  work.assign(std::max(1, static_cast<int>(wq)), 0.0);
-  lwork = static_cast<int>(work.size());
-  t.dorgqr(&rows, &kk, &kk, A, &rows, tau.data(), work.data(), &lwork, &info);
-  if (info != 0) throw std::runtime_error("dorgqr failed");
+    for (int64_t j = 0; j <= std::min(i, k - 1); ++j) L[i * k + j] = R[j * M + i];
 }
 
 void svd(int64_t M, int64_t N, const double* A, std::vector<double>& U, std::vector<double>& s,

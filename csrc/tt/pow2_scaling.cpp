@@ -3,21 +3,19 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <stdexcept>
 
+#include "common/float_bits.hpp"
 #include "tt/ops.hpp"
 
 namespace ttsolve::tt {
 
 int64_t normalize_pow2(std::vector<double>& v) {
-  // The largest biased exponent field from the bits (an integer max that vectorises, unlike
-  // a max of doubles): frexp's exponent of max|v| is that field - 1022 for normal numbers.
+  // The largest exponent field (an integer max that vectorises, unlike a max of doubles):
+  // frexp's exponent of max|v| is that field - 1022 for normal numbers.
   uint32_t field = 0;
   for (double x : v) {
-    uint64_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    const uint32_t f = static_cast<uint32_t>(bits >> 52) & 0x7ffu;
+    const uint32_t f = exponent_field(double_bits(x));
     field = field > f ? field : f;
   }
   if (field == 0x7ffu) return 0;  // NaN or inf
@@ -54,17 +52,14 @@ void scale_core_pow2(TensorTrain& t, int64_t k, int64_t e) {
     // correctly rounded product) and vectorises; the checks are integer tests on the bits.
     const double f = std::ldexp(1.0, static_cast<int>(e));
     constexpr uint64_t kMagnitude = 0x7fffffffffffffffULL;
-    constexpr uint32_t kExponent = 0x7ff00000u;
     uint64_t before = 0, after = 0;
     uint32_t bad = 0;
     for (double& v : core) {
-      uint64_t bits;
-      std::memcpy(&bits, &v, sizeof bits);
-      before |= bits & kMagnitude;
+      before |= double_bits(v) & kMagnitude;
       v *= f;
-      std::memcpy(&bits, &v, sizeof bits);
+      const uint64_t bits = double_bits(v);
       after |= bits & kMagnitude;
-      bad |= static_cast<uint32_t>((static_cast<uint32_t>(bits >> 32) & kExponent) == kExponent);
+      bad |= nonfinite_flag(bits);
     }
     was_nonzero = before != 0;
     is_nonzero = after != 0;

@@ -65,7 +65,7 @@ struct SumView {
   bool mirrored;
   int64_t m() const { return static_cast<int64_t>(terms.size()); }
   int64_t ndim() const { return terms[0]->ndim(); }
-  int64_t dim(int64_t k) const { return terms[0]->dims[mirrored ? ndim() - 1 - k : k]; }
+  int64_t dim(int64_t k) const { return terms[0]->dims[stored(k)]; }
   int64_t rank(int64_t a, int64_t k) const { return terms[a]->ranks[mirrored ? ndim() - k : k]; }
   /// The stored core behind core k of the view: (rank(k+1), n, rank(k)) if mirrored.
   const double* core(int64_t a, int64_t k) const { return terms[a]->cores[stored(k)].data(); }
@@ -277,7 +277,9 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
         gsum += std::sqrt(std::max(tr, 0.0));
       }
     }
-    const double err = kBackwardErrorFactor * double(q + rnew * n + d) * kUnitRoundoff * a2 * gsum * gsum;
+    // Relative rounding error of the bond's products (inner dimensions q and r n, chain length d).
+    const double gamma = kBackwardErrorFactor * double(q + rnew * n + d) * kUnitRoundoff;
+    const double err = gamma * a2 * gsum * gsum;
     // Eigenvalues at or below the noise level carry no information (e.g. exact zeros at a
     // bond whose true rank is below max_rank): the rank is capped there. What the cap
     // discards beyond the eps budget or max_rank (at most those eigenvalues plus err each)
@@ -322,8 +324,7 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
     for (int64_t j = r; j < q; ++j) discarded += lam[j];
     {
       const double D = std::max(discarded + double(q - r) * err, 0.0);
-      const double b = kBackwardErrorFactor * double(q + rnew * n + d) * kUnitRoundoff *
-                       (std::sqrt(a2) * gsum * std::sqrt(double(r)) + std::sqrt(total));
+      const double b = gamma * (std::sqrt(a2) * gsum * std::sqrt(double(r)) + std::sqrt(total));
       noise_total += (2.0 * std::sqrt(D) * b + b * b) / scale;
     }
     P.resize(r * Rn);

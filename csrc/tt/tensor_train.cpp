@@ -1,10 +1,10 @@
 #include "tt/tensor_train.hpp"
 
 #include <cmath>
-#include <cstring>
-#include <limits>
 #include <stdexcept>
 #include <string>
+
+#include "common/float_bits.hpp"
 
 namespace ttsolve::tt {
 
@@ -49,15 +49,8 @@ void TensorTrain::validate_shape() const {
 }
 
 void TensorTrain::validate_finite(int64_t k) const {
-  // NaN and +-inf have all exponent bits set. A branch-free 32-bit test on the high words
-  // vectorises with baseline SSE2 (comparisons of doubles or 64-bit words do not).
-  constexpr uint32_t kExponent = 0x7ff00000u;
-  uint32_t bad = 0;
-  for (double v : cores[k]) {
-    uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    bad |= static_cast<uint32_t>((static_cast<uint32_t>(bits >> 32) & kExponent) == kExponent);
-  }
+  uint32_t bad = 0;  // branch-free, so the scan vectorises
+  for (double v : cores[k]) bad |= nonfinite_flag(double_bits(v));
   if (bad) throw std::invalid_argument("core " + std::to_string(k) + " contains NaN or inf");
 }
 
