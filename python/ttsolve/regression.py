@@ -30,15 +30,25 @@ __all__ = ["fit", "FitReport"]
 class FitReport:
     """What happened during :func:`fit`.
 
-    residuals : relative (weighted) training residual after each sweep
-    validation : relative validation residual after each sweep (empty without validation)
-    ranks : TT ranks after each sweep
-    sweeps : number of sweeps run
-    time : wall time in seconds
-    stop_reason : "tol", "max_sweeps", "validation" (early stopping; best model returned) or
-        "closed form" (degree-0 bases: the model C + c g is solved directly, no sweeps)
-    best_sweep : sweep whose model was returned (1-based; 0 = the initial model)
-    fallback_solves : local solves that needed the eigen-decomposition fallback
+    Attributes
+    ----------
+    residuals : list of float
+        Relative (weighted) training residual after each sweep.
+    validation : list of float
+        Relative validation residual after each sweep (empty without validation).
+    ranks : list of tuple
+        TT ranks after each sweep.
+    sweeps : int
+        Number of sweeps run.
+    time : float
+        Wall time in seconds.
+    stop_reason : str
+        "tol", "max_sweeps", "validation" (early stopping; best model returned) or
+        "closed form" (degree-0 bases: the model C + c g is solved directly, no sweeps).
+    best_sweep : int
+        Sweep whose model was returned (1-based; 0 = the initial model).
+    fallback_solves : int
+        Local solves that needed the eigen-decomposition fallback.
     """
 
     residuals: list = field(default_factory=list)

@@ -122,10 +122,10 @@ class Solution:
     def relative_error(self, n_paths: int = 1000, seed: int = 2024) -> dict:
         """Relative errors against the problem's reference.
 
-        Returns a dict with ``v0`` (|V(0,x0) - ref| / |ref|, when a reference value exists) and,
+        Returns a dict with ``v0`` (``|V(0,x0) - ref| / |ref|``, when a reference value exists) and,
         when ``problem.exact`` exists, ``path_mean`` / ``path_max``: the mean/max over time steps
-        and independent test paths of |V - V_exact| / |V_exact|, and ``path_l2``:
-        ||V - V_exact|| / ||V_exact|| over the same points (meaningful also where V changes sign).
+        and independent test paths of ``|V - V_exact| / |V_exact|``, and ``path_l2``:
+        ``||V - V_exact|| / ||V_exact||`` over the same points (meaningful also where V changes sign).
         """
         p = self.problem
         out: dict = {}
