@@ -26,7 +26,7 @@ def to_inference_data(result: Any) -> Any:
 
     ``posterior`` holds every recorded statistic as ``(chain, draw)`` and, when recorded, the
     states as ``x`` with dims ``(chain, draw, site)``; ``constant_data`` the per-chain
-    acceptance rate, final energy and final state; ``attrs`` the wall time, whether the run
+    acceptance rate, final energy and final state; ``attrs`` (also on ``posterior``) the wall time, whether the run
     was interrupted and the sampler's info. ``arviz.summary``, ``arviz.ess``, ``arviz.rhat``
     and ``arviz.plot_trace`` then work on it directly.
     """
@@ -47,4 +47,6 @@ def to_inference_data(result: Any) -> Any:
     attrs.update({f"info_{k}": v for k, v in result.info.items() if isinstance(v, (int, float, str))})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return az.from_dict(posterior=posterior, constant_data=constant, dims=dims, attrs=attrs)
+        idata = az.from_dict(posterior=posterior, constant_data=constant, dims=dims, attrs=attrs)
+    idata.posterior.attrs.update(attrs)  # from_dict puts them on the whole object only
+    return idata
