@@ -8,6 +8,9 @@ PYBIND11_MODULE(_core, m) {
   ttsolve::bindings::register_common(m);
   ttsolve::bindings::register_tt(m);
   ttsolve::bindings::register_regression(m);
-  ttsolve::bindings::register_mcmc(m);
+  // Test hooks live in _core._testing; areas that moved to a submodule register onto it.
+  pybind11::module_ testing = m.def_submodule("_testing", "test hooks (private)");
+  pybind11::module_ mcmc = m.def_submodule("mcmc", "discrete MCMC kernels (use ttsolve.mcmc)");
+  ttsolve::bindings::register_mcmc(mcmc, testing);
   ttsolve::bindings::register_pde(m);
 }

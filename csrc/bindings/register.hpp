@@ -5,6 +5,6 @@ namespace ttsolve::bindings {
 void register_common(pybind11::module_& m);      // register_common.cpp
 void register_tt(pybind11::module_& m);          // register_tt.cpp
 void register_regression(pybind11::module_& m);  // register_regression.cpp
-void register_mcmc(pybind11::module_& m);        // register_mcmc.cpp
+void register_mcmc(pybind11::module_& m, pybind11::module_& testing);  // register_mcmc.cpp
 void register_pde(pybind11::module_& m);         // register_pde.cpp
 }  // namespace ttsolve::bindings

@@ -73,24 +73,41 @@ def product_basis_values(X: npt.ArrayLike, kind: npt.ArrayLike, shift: npt.Array
 def spd_solve(G: npt.ArrayLike, reg: npt.ArrayLike, rhs: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], bool]: ...
 def _gram_simd(enable: bool | None = None) -> bool: ...
 
-# ---- mcmc ---------------------------------------------------------------------
+# ---- mcmc: _core.mcmc and its test hooks in _core._testing -------------------
 
-def _mcmc_quad_sample(
-    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
-    init: Any, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
-    reference: Any, callback: Any, chunk_seconds: float = ...,
-) -> dict[str, Any]: ...
-def _mcmc_rbm_gwg_sample(
-    W: Any, b: Any, c: Any, n_flips: int, init: Any, n_steps: int, burn_in: int, thin: int,
-    seed: int, record: Sequence[str], reference: Any, callback: Any, chunk_seconds: float = ...,
-) -> dict[str, Any]: ...
-def _mcmc_quad_transition_row(
-    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
-    x: Any, site: int = ...,
-) -> npt.NDArray[np.float64]: ...
-def _mcmc_quad_incremental_check(
-    indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, x: Any, n_steps: int, seed: int,
-) -> dict[str, Any]: ...
+class _McmcModule:
+    """_core.mcmc (csrc/bindings/register_mcmc.cpp)."""
+
+    @staticmethod
+    def sampler_table() -> list[dict[str, Any]]: ...
+    @staticmethod
+    def quad_sample(
+        indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
+        init: Any, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
+        reference: Any, callback: Any, chunk_seconds: float = ...,
+    ) -> dict[str, Any]: ...
+    @staticmethod
+    def rbm_sample(
+        W: Any, b: Any, c: Any, kind: str, n_flips: int, init: Any, n_steps: int, burn_in: int,
+        thin: int, seed: int, record: Sequence[str], reference: Any, callback: Any,
+        chunk_seconds: float = ...,
+    ) -> dict[str, Any]: ...
+
+class _TestingModule:
+    """_core._testing: test hooks (private)."""
+
+    @staticmethod
+    def quad_transition_row(
+        indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int, block_size: int,
+        x: Any, site: int = ...,
+    ) -> npt.NDArray[np.float64]: ...
+    @staticmethod
+    def quad_incremental_check(
+        indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, x: Any, n_steps: int, seed: int,
+    ) -> dict[str, Any]: ...
+
+mcmc: _McmcModule
+_testing: _TestingModule
 
 # ---- pde ----------------------------------------------------------------------
 def gaussian_rows(seed: int, first_row: int, n_rows: int, n_cols: int) -> npt.NDArray[np.float64]: ...

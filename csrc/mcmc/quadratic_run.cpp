@@ -1,4 +1,4 @@
-#include "mcmc/driver.hpp"
+#include "mcmc/quadratic_run.hpp"
 
 #include "common/parallel.hpp"
 
@@ -7,6 +7,9 @@ namespace ttsolve::mcmc {
 void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
   config.validate(model.dim);
+  if (!kind_supports(config.kind, "quadratic") || kind_row(config.kind).python)
+    throw std::invalid_argument(std::string("sampler kind '") + kind_row(config.kind).kernel +
+                                "' does not run on quadratic models");
   model.prepare();
   chains.assign(size_t(n_chains), QuadChain{});
   for (int64_t c = 0; c < n_chains; ++c) {
@@ -15,8 +18,8 @@ void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const 
   }
 }
 
-void QuadRun::run(int64_t t_begin, int64_t t_end, const Recording& rec) {
-  const int64_t n_chains = int64_t(chains.size()), D = model.dim;
+void QuadRun::advance(int64_t t_begin, int64_t t_end, const Recording& rec) {
+  const int64_t n_chains = int64_t(chains.size());
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
 #endif
@@ -24,18 +27,15 @@ void QuadRun::run(int64_t t_begin, int64_t t_end, const Recording& rec) {
     QuadChain& ch = chains[c];
     for (int64_t t = t_begin; t < t_end; ++t) {
       quad_step(model, config, ch);
-      const int64_t k = rec.slot(t);
-      if (k < 0) continue;
-      const int64_t at = c * rec.n_kept + k;
-      if (rec.samples) {
-        uint8_t* out = rec.samples + at * D;
-        for (int64_t i = 0; i < D; ++i) out[i] = ch.s[i] > 0;
-      }
-      if (rec.energy) rec.energy[at] = ch.f;
-      if (rec.magnetization) rec.magnetization[at] = double(ch.spin_sum) / double(D);
-      if (rec.hamming) rec.hamming[at] = double(ch.hamming);
+      rec.keep(t, c, [&](int64_t i) { return uint8_t(ch.s[i] > 0); }, ch.f, ch.spin_sum, ch.hamming);
     }
   }
+}
+
+ChainSummary QuadRun::finish(int64_t c, uint8_t* state) const {
+  const QuadChain& ch = chains[c];
+  for (int64_t i = 0; i < model.dim; ++i) state[i] = ch.s[i] > 0;
+  return {acceptance_rate(ch.accepted, ch.steps), model.energy(ch.s.data())};
 }
 
 }  // namespace ttsolve::mcmc
