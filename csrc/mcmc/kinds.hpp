@@ -25,7 +25,9 @@ namespace ttsolve::mcmc {
   X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic", false, "", false)    \
   X(BlockGibbs, "block_gibbs", "block_gibbs", "", "", "rbm", false, "", true)                             \
   X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic", false, "block_size=4", false)       \
-  X(RandomWalk, "random_walk", "random_walk", "", "", "quadratic", false, "", false)                      \
+  X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic", false, "", false)            \
+  X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic",     \
+    false, "", false)                                                                                     \
   X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic", false, "", false) \
   X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic", false, \
     "", false)

@@ -280,8 +280,10 @@ void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
       }
       break;
     }
-    case Kind::RandomWalk: {
-      const int64_t i = int64_t(c.rng.below(uint64_t(m.dim)));
+    case Kind::RandomWalk:
+    case Kind::RandomWalkSystematic: {  // flip one site (random or in turn), accept min(1, e^d)
+      const int64_t i = cfg.kind == Kind::RandomWalkSystematic ? int64_t(c.steps % uint64_t(m.dim))
+                                                               : int64_t(c.rng.below(uint64_t(m.dim)));
       const double d = flip_delta(c, i);
       if (d >= 0.0 || std::log(c.rng.uniform_pos()) < d) {
         c.saved_g.clear();

@@ -117,6 +117,9 @@ std::vector<double> quad_transition_row(const SpinQuadratic& m, const SamplerCon
     case Kind::RandomWalk:
       for (int64_t i = 0; i < D; ++i) add_mh(i, 1.0 / double(D), d[i]);
       break;
+    case Kind::RandomWalkSystematic:  // the single-site kernel of `site`
+      add_mh(site, 1.0, d[site]);
+      break;
     case Kind::BlockGibbs:
       throw std::invalid_argument("block_gibbs has no quadratic transition row");
     case Kind::HammingBall: {
