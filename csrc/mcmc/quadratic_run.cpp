@@ -1,7 +1,5 @@
 #include "mcmc/quadratic_run.hpp"
 
-#include "common/parallel.hpp"
-
 namespace ttsolve::mcmc {
 
 void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
@@ -19,17 +17,13 @@ void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const 
 }
 
 void QuadRun::advance(int64_t t_begin, int64_t t_end, const Recording& rec) {
-  const int64_t n_chains = int64_t(chains.size());
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
-#endif
-  for (int64_t c = 0; c < n_chains; ++c) {
+  for_each_unit(int64_t(chains.size()), [&](int64_t c) {
     QuadChain& ch = chains[c];
     for (int64_t t = t_begin; t < t_end; ++t) {
       quad_step(model, config, ch);
       rec.keep(t, c, [&](int64_t i) { return uint8_t(ch.s[i] > 0); }, ch.f, ch.spin_sum, ch.hamming);
     }
-  }
+  });
 }
 
 ChainSummary QuadRun::finish(int64_t c, uint8_t* state) const {

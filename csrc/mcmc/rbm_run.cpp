@@ -115,10 +115,7 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
     blk.G.resize(size_t((blk.end - blk.begin) * D));
   }
   la::BlasSingleThreadScope single;
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
-#endif
-  for (int64_t k = 0; k < nb; ++k) refresh(blocks_[k]);
+  for_each_unit(nb, [&](int64_t k) { refresh(blocks_[k]); });
 }
 
 void RbmRun::refresh(Block& blk) {
@@ -204,10 +201,7 @@ void RbmRun::step(Block& blk) {
 void RbmRun::advance(int64_t t_begin, int64_t t_end, const Recording& rec) {
   const int64_t D = model.dim, nb = int64_t(blocks_.size());
   la::BlasSingleThreadScope single;  // one GEMM per block and thread
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
-#endif
-  for (int64_t k = 0; k < nb; ++k) {
+  for_each_unit(nb, [&](int64_t k) {
     Block& blk = blocks_[k];
     for (int64_t t = t_begin; t < t_end; ++t) {
       step(blk);
@@ -217,7 +211,7 @@ void RbmRun::advance(int64_t t_begin, int64_t t_end, const Recording& rec) {
         rec.keep(t, c, [&](int64_t i) { return ch.x[i]; }, ch.f, 2 * ch.ones - D, ch.hamming);
       }
     }
-  }
+  });
 }
 
 ChainSummary RbmRun::finish(int64_t c, uint8_t* state) const {

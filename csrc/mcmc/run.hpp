@@ -6,6 +6,8 @@
 #pragma once
 #include <cstdint>
 
+#include "common/parallel.hpp"
+
 namespace ttsolve::mcmc {
 
 /// Where and when kept steps are written. Null pointers are statistics not asked for.
@@ -42,6 +44,17 @@ struct Recording {
     if (hamming) hamming[at] = double(hamming_dist);
   }
 };
+
+/// body(u) for every unit u in [0, n) (a chain or a block of chains), units spread over
+/// the threads one at a time; each unit owns its Philox streams, so the output does not
+/// depend on the thread count.
+template <class Body>
+void for_each_unit(int64_t n, Body&& body) {
+#ifdef TTSOLVE_HAVE_OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
+#endif
+  for (int64_t u = 0; u < n; ++u) body(u);
+}
 
 /// Acceptance rate and f of a chain's final state.
 struct ChainSummary {
