@@ -1,5 +1,7 @@
 // Bindings for csrc/mcmc: the sampler table, one entry per compiled engine, test hooks.
-// Glue only: array conversion, GIL / signal / progress callbacks for mcmc::drive.
+// Glue only: array conversion, GIL / signal / progress callbacks for mcmc::drive. Ctrl-C
+// here is not an error: drive() stops between chunks and the partial result is returned
+// (interrupted=True), so the hook checks signals itself instead of run_released.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -8,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bindings/arrays.hpp"
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/drive.hpp"
 #include "mcmc/quadratic_run.hpp"
@@ -17,12 +19,9 @@
 #include "testing/quadratic_transition_rows.hpp"
 
 namespace ttsolve::bindings {
-namespace py = pybind11;
 using namespace ttsolve::mcmc;
 
 namespace {
-
-using U8Array = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
 
 SpinQuadratic make_model(const IArray& indptr, const IArray& indices, const DArray& weights,
                          const DArray& bias) {
@@ -73,14 +72,7 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   const int64_t n_chains = init.shape(0);
   if (n_chains < 1) throw py::value_error("n_chains must be >= 1");
   Recording rec = Recording::plan(D, n_steps, burn_in, thin);
-  // An absent reference is a null pointer (all-zero reference), never an empty array's data.
-  U8Array ref;
-  const uint8_t* ref_data = nullptr;
-  if (!reference.is_none()) {
-    ref = U8Array::ensure(reference);
-    if (!ref || ref.size() != D) throw py::value_error("reference must have shape (dim,)");
-    ref_data = ref.data();
-  }
+  const Optional<uint8_t> ref = optional_array<uint8_t>(reference, "reference", {D});  // None: null
   py::dict out;
   auto want = [&](const char* name) { return std::find(record.begin(), record.end(), name) != record.end(); };
   if (want("samples")) {
@@ -111,7 +103,7 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
     return true;  // Ctrl-C: stop and return what was sampled so far
   };
   if (!callback.is_none()) hooks.progress = [&](int64_t done, int64_t total) { callback(done, total); };
-  const DriveOutcome done = drive(run, init.data(), n_chains, seed, ref_data, n_steps, rec, chunk_seconds, hooks);
+  const DriveOutcome done = drive(run, init.data(), n_chains, seed, ref.data(), n_steps, rec, chunk_seconds, hooks);
   out["steps_done"] = done.steps_done;
   out["n_kept_done"] = done.n_kept_done;
   out["interrupted"] = done.interrupted;
@@ -200,11 +192,11 @@ void register_mcmc(py::module_& m, py::module_& testing) {
         py::arg("n_flips"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"),
         py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
         py::arg("chunk_seconds") = 0.1, "Multi-chain sampling on an RBM (use ttsolve.mcmc.sample).");
-  testing.def("quad_transition_row", &quad_transition_row, py::arg("indptr"), py::arg("indices"),
+  testing.def("mcmc_quad_transition_row", &quad_transition_row, py::arg("indptr"), py::arg("indices"),
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("n_flips"),
               py::arg("block_size"), py::arg("x"), py::arg("site") = 0,
               "Exact one-step transition row of a quadratic kernel (tests, dim <= 20).");
-  testing.def("quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
+  testing.def("mcmc_quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("x"), py::arg("n_steps"),
               py::arg("seed"), "Gaps between incremental and recomputed chain state (tests).");
 }
