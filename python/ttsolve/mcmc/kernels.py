@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import _core
-from .._validation import check_int
+from .._validation import check_int, check_real
 
 __all__ = ["Backend", "KernelRow", "Kernel", "TABLE", "SAMPLERS", "backend_of", "resolve", "samplers_for"]
 
@@ -112,7 +112,7 @@ def resolve(sampler: Any, family: str, n_flips: int, options: dict[str, Any]) ->
     options = dict(options)
     row = _select(rows, options)
     params = {name: check_int(options.pop(name, default), name, 1) if isinstance(default, int)
-              else float(options.pop(name, default)) for name, default in row.params.items()}
+              else check_real(options.pop(name, default), name) for name, default in row.params.items()}
     if options:
         raise TypeError(f"unexpected options for {sampler!r}: {sorted(options)}")
     if family not in row.families:
