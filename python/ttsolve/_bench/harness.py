@@ -148,8 +148,10 @@ class Report:
             cells = []
             for c in cols:
                 v = row.get(c)
-                cells.append(f"{v:.1f}x" if c in self.ratios and isinstance(v, float) and not math.isnan(v)
-                             else _cell(v))
+                if c in self.ratios and isinstance(v, float) and not math.isnan(v):
+                    cells.append(f"{v:.1f}x" if v >= 1 else f"{v:.2g}x")
+                else:
+                    cells.append(_cell(v))
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
@@ -166,7 +168,7 @@ class Report:
         """Print the header (load, threads), the table and the notes; write the JSON if asked."""
         stream = stream or sys.stdout
         data = self.as_dict()
-        print(f"## {self.name}  ({self.statistic} times in seconds; ratios = peer / reference)", file=stream)
+        print(f"## {self.name}  (statistic: {self.statistic}; times in seconds; ratios = peer / reference)", file=stream)
         print(f"load average at start {data['start']['loadavg']}, at end {data['end']['loadavg']}, "
               f"{data['start']['cpu_count']} cores; threads {_threads_line(self.threads)}", file=stream)
         if self.settings:
