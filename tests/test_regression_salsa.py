@@ -74,9 +74,11 @@ def test_omega_schedule_monotone_with_floor():
     # a direction below the current activity threshold becomes active eventually
     w = _salsa.next_omega(np.inf, 0.2)
     for _ in range(5):
-        w2 = _salsa.next_omega(w, 0.2)
+        w2 = _salsa.next_omega(w, 0.2, 0.2)
         assert w2 == pytest.approx(w / _salsa.OMEGA_DECAY)
         w = w2
+    # while the residual falls fast, omega only follows it
+    assert _salsa.next_omega(w, 0.1, 0.2) == w
 
 
 def test_salsa_ranks_report_excludes_minor_direction():

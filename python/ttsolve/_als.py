@@ -5,7 +5,7 @@ Rank-revealing start: ALS started directly at ranks above what the target needs 
 a "swamp" for many sweeps (the surplus directions carry mutually cancelling parts; seen at
 rank 2 on a target that is rank 1 up to 1e-10: stalled at 1e-3 after 40 sweeps). A cold start
 therefore begins at rank 1 and grows every bond by one at a time up to the requested ranks:
-after a few sweeps at the current ranks, a rank-1 ALS fit of the training residual is added
+once ALS at the current ranks has converged (or stalled), a rank-1 ALS fit of the training residual is added
 to the train (ranks + 1) and the sum rounded to the requested caps. Directions the target does
 not need come in with (near) zero singular values, which the local problems, solved exactly
 (no regularisation), leave alone.
@@ -24,8 +24,10 @@ __all__ = ["Progress", "run_als", "grow_ranks"]
 # early stopping: a validation residual that improves by less than this (relatively) over
 # `patience` sweeps has stopped improving (a regularised fit creeps down forever otherwise)
 MIN_VALIDATION_GAIN = 1e-4
-STAGE_SWEEPS = 12  # rank-revealing start: at most this many sweeps per intermediate rank
-STAGE_STALL = 0.5  # ... and fewer when a sweep no longer halves the residual
+STAGE_SWEEPS = 30  # rank-revealing start: at most this many sweeps per intermediate rank
+STAGE_STALL = 0.99  # ... and fewer once a sweep gains less than 1%: ALS from a rank step can
+# creep for a few sweeps before it converges, and a rank step taken before it has converged
+# leads straight into the over-parametrised swamp
 CORRECTION_SWEEPS = 2  # rank-1 ALS sweeps fitting the residual before a rank step
 
 

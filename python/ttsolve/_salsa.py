@@ -24,11 +24,13 @@ import numpy as np
 __all__ = ["penalty", "split_bond", "truncate", "next_omega", "run", "SMIN_FACTOR"]
 
 # The regularisation schedule (see docs/regression.md, "SALSA"):
-#   omega_0 = OMEGA_FACTOR * res_0,  omega <- max(OMEGA_MIN, min(omega / OMEGA_DECAY, OMEGA_FACTOR * res))
+#   omega_0 = OMEGA_FACTOR * res_0;  after a sweep with residual res (previous: prev),
+#   omega <- max(OMEGA_MIN, min(omega / (OMEGA_DECAY if res > STALL * prev else 1), OMEGA_FACTOR * res))
 # and smin = SMIN_FACTOR * omega is the threshold below which a singular value is minor.
-OMEGA_FACTOR = 0.1
+OMEGA_FACTOR = 0.5
 OMEGA_DECAY = 2.0
-OMEGA_MIN = 1e-11
+STALL = 0.98  # a sweep that removes less than 2% of the residual has converged at this omega
+OMEGA_MIN = 1e-12
 SMIN_FACTOR = 0.2
 NEW_DIRECTION = 0.01  # a new direction starts with singular value NEW_DIRECTION * smin
 # With validation data: stop once the validation residual has not improved for `patience`
@@ -38,10 +40,12 @@ NEW_DIRECTION = 0.01  # a new direction starts with singular value NEW_DIRECTION
 STALL_RANGE = 1e3
 
 
-def next_omega(omega: float, residual: float) -> float:
-    """The regularisation schedule: falls geometrically, at least as fast as the residual,
-    down to OMEGA_MIN; never increases."""
-    return max(OMEGA_MIN, min(omega / OMEGA_DECAY, OMEGA_FACTOR * residual))
+def next_omega(omega: float, residual: float, previous: float = math.inf) -> float:
+    """The regularisation schedule: follows the residual down (omega <= OMEGA_FACTOR res) and,
+    when the residual has stalled at this omega (residual > STALL previous), falls by
+    OMEGA_DECAY so that weaker directions can become active; never below OMEGA_MIN, never up."""
+    decay = OMEGA_DECAY if residual > STALL * previous else 1.0
+    return max(OMEGA_MIN, min(omega / decay, OMEGA_FACTOR * residual))
 
 
 def _bond_metric(unfolding: np.ndarray, smin: float) -> np.ndarray:
@@ -165,9 +169,9 @@ def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool):
             omega_at_progress = omega
         elif progress.stalled() and (omega <= omega_at_progress / STALL_RANGE or omega <= OMEGA_MIN):
             return "validation", omega
-        new_omega = next_omega(omega, s.tt_residual(res))
+        new_omega = next_omega(omega, s.tt_residual(res), s.tt_residual(prev) if math.isfinite(prev) else math.inf)
         # a stalled training residual only ends the fit once omega has reached its floor
-        if new_omega >= omega and math.isfinite(prev) and prev - res <= tol * prev:
+        if omega <= OMEGA_MIN and math.isfinite(prev) and prev - res <= tol * prev:
             return "tol", omega
         omega, prev = new_omega, res
     return "max_sweeps", omega
