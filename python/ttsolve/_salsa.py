@@ -30,6 +30,11 @@ __all__ = ["penalty", "split_bond", "truncate", "next_omega", "run", "SMIN_FACTO
 OMEGA_FACTOR = 0.5
 OMEGA_DECAY = 2.0
 STALL = 0.98  # a sweep that removes less than 2% of the residual has converged at this omega
+# The penalty of the current iterate itself is omega^2 (r_left + r_right) (scale-free), so a
+# fit that explains only the part e = sqrt(1 - res^2) of the data shrinks to zero unless
+# omega < e / sqrt(4 (r_left + r_right)) (the fixed point of the shrinking micro-step);
+# EXPLAINED_FACTOR * e keeps that for r_left + r_right up to 25.
+EXPLAINED_FACTOR = 0.1
 OMEGA_MIN = 1e-12
 SMIN_FACTOR = 0.2
 NEW_DIRECTION = 0.01  # a new direction starts with singular value NEW_DIRECTION * smin
@@ -45,7 +50,8 @@ def next_omega(omega: float, residual: float, previous: float = math.inf) -> flo
     when the residual has stalled at this omega (residual > STALL previous), falls by
     OMEGA_DECAY so that weaker directions can become active; never below OMEGA_MIN, never up."""
     decay = OMEGA_DECAY if residual > STALL * previous else 1.0
-    return max(OMEGA_MIN, min(omega / decay, OMEGA_FACTOR * residual))
+    explained = math.sqrt(max(0.0, 1.0 - residual * residual))
+    return max(OMEGA_MIN, min(omega / decay, OMEGA_FACTOR * residual, EXPLAINED_FACTOR * explained))
 
 
 def _bond_metric(unfolding: np.ndarray, smin: float) -> np.ndarray:
