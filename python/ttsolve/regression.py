@@ -26,7 +26,7 @@ from .basis import evaluate_stacked
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
 
-__all__ = ["fit", "FitReport"]
+__all__ = ["fit", "FitReport", "TTRegressor"]
 
 
 @dataclass
@@ -372,3 +372,6 @@ def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, powers=1):
     report.stop_reason = "closed form"
     report.time = time.perf_counter() - t0
     return FunctionalTT(TensorTrain(cores), basis, c), report
+
+
+from .estimator import TTRegressor  # noqa: E402 - needs fit above (the estimator wraps it)
