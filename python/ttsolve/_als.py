@@ -24,7 +24,7 @@ __all__ = ["Progress", "run_als", "grow_ranks"]
 # early stopping: a validation residual that improves by less than this (relatively) over
 # `patience` sweeps has stopped improving (a regularised fit creeps down forever otherwise)
 MIN_VALIDATION_GAIN = 1e-4
-STAGE_SWEEPS = 30  # rank-revealing start: at most this many sweeps per intermediate rank
+STAGE_SWEEPS = 20  # rank-revealing start: at most this many sweeps per intermediate rank
 STAGE_STALL = 0.99  # ... and fewer once a sweep gains less than 1%: ALS from a rank step can
 # creep for a few sweeps before it converges, and a rank step taken before it has converged
 # leads straight into the over-parametrised swamp
