@@ -1,6 +1,6 @@
 """Least-squares regression of functional tensor trains: ALS and rank-adaptive SALSA.
 
-A fixed-rank ALS sweep is one C++ call (``_core.als_sweep``: local solves, QR, stacks).
+A fixed-rank ALS sweep is one C++ call (``_core.regression.als_sweep``: local solves, QR, stacks).
 SALSA loops over the cores in Python (its penalty and rank adaptation are small dense
 operations, see ``_salsa``) and calls the same C++ kernels for everything that touches the
 K samples (stacks, the compressed local Gram A^T W A, the local solves), GIL released.
@@ -21,7 +21,7 @@ from ._als import Progress, grow_ranks, run_als
 from ._extension import _core
 from ._sweeper import MAX_LOCAL, Sweeper, cold_start_cores, relres, right_orthogonalize, products
 from ._sweeper import orth_left as _orth_left  # noqa: F401 - used by bench/ and tests
-from ._validation import check_int
+from ._validation import as_points, check_int, check_real, is_int
 from .basis import evaluate_stacked
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
@@ -64,22 +64,6 @@ POLISH_SWEEPS = 10  # SALSA: plain ALS sweeps at the ranks found
 
 
 # ---- input checks -------------------------------------------------------------------
-def _points(X, name: str) -> np.ndarray:
-    """A finite float64 (K, d) array; a 1-D array is refused as scikit-learn does (it is
-    ambiguous: K samples of one feature, or one sample of d features)."""
-    a = np.asarray(X)
-    if a.dtype.kind not in "fiu":
-        raise TypeError(f"{name} must be a real array, got dtype {a.dtype}")
-    if a.ndim != 2:
-        hint = (" Reshape your data with X.reshape(-1, 1) if it has a single feature or X.reshape(1, -1) "
-                "if it contains a single sample.") if a.ndim == 1 else ""
-        raise ValueError(f"{name} must be a 2-D array of shape (K, d), got shape {a.shape}.{hint}")
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return a
-
-
 def _vector(v, K: int, name: str) -> np.ndarray:
     a = np.asarray(v)
     if a.dtype.kind not in "fiu":
@@ -93,14 +77,11 @@ def _vector(v, K: int, name: str) -> np.ndarray:
 
 
 def _nonneg_float(v, name: str) -> float:
-    v = float(v)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {v}")
-    return v
+    return check_real(v, name, 0.0)
 
 
 def _initial_ranks(ranks, d: int, p: int, max_rank: int) -> list[int]:
-    if isinstance(ranks, (int, np.integer)) and not isinstance(ranks, bool):
+    if is_int(ranks):
         inner = [check_int(ranks, "ranks", 1)] * (d - 1)
     else:
         inner = [int(r) for r in ranks]
@@ -207,7 +188,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     t0 = time.perf_counter()
     if method not in ("als", "salsa"):
         raise ValueError(f"method must be 'als' or 'salsa', got {method!r}")
-    X = _points(X, "X")
+    X = as_points(X, name="X")
     K, d = X.shape
     if K == 0:
         raise ValueError("X must contain at least one sample")
@@ -234,7 +215,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a pair (Xv, yv)")
-        Xv = _points(validation[0], "validation X")
+        Xv = as_points(validation[0], name="validation X")
         if Xv.shape[1] != d:
             raise ValueError(f"validation X must have {d} columns, got {Xv.shape[1]}")
         yv = _vector(validation[1], Xv.shape[0], "validation y")
