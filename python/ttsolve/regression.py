@@ -133,10 +133,15 @@ def fit(
     max_rank : int >= 1
         SALSA: rank cap. ALS: cap on the default ranks.
     reg : float >= 0
-        Ridge weight: minimises ``sum w (f - y)^2 / sum w + reg * ||core||^2`` in each local
-        problem (with the other cores orthogonal, ``||core||`` is the coefficient norm).
-        SALSA adds its singular-value-weighted penalty (see docs/regression.md).
-    max_sweeps : int >= 1
+        Explicit ridge weight (default 0: no bias on exact fits; rank-deficient local problems
+        get the truncated minimum-norm solve instead): minimises
+        ``sum w (f - y)^2 / sum w + reg * ||core||^2`` in each local problem (with the other
+        cores orthogonal, ``||core||`` is the coefficient norm). SALSA adds its
+        singular-value-weighted penalty (see docs/regression.md).
+    max_sweeps : int >= 1 or None
+        None: 20 (ALS) or 50 (SALSA). ALS: sweeps at the final ranks (a cold start's
+        rank-revealing sweeps below them are extra, ``report.start_sweeps``); SALSA:
+        regularised sweeps (then up to 10 plain polishing sweeps).
         One sweep = left-to-right then right-to-left.
     tol : float >= 0
         Stop when the relative residual is below ``tol`` or improves by less than ``tol``
