@@ -10,4 +10,6 @@ PYBIND11_MODULE(_core, m) {
   ttsolve::bindings::register_regression(m);
   ttsolve::bindings::register_mcmc(m);
   ttsolve::bindings::register_pde(m);
+  auto learn = m.def_submodule("learn", "sufficient statistics and pseudo-likelihood for model fitting");
+  ttsolve::bindings::register_learn(learn, m);
 }
