@@ -30,6 +30,10 @@ std::vector<uint64_t> pack_columns(const uint8_t* X, int64_t n, int64_t D, int64
   return bits;
 }
 
+// Below this many inner-loop operations a kernel runs on one thread: waking a team costs more
+// than the work (and far more on an oversubscribed machine).
+constexpr int64_t kParallelWork = int64_t(1) << 21;
+
 inline double sigmoid(double a) { return 0.5 * (1.0 + std::tanh(0.5 * a)); }
 inline double softplus(double a) { return a > 0 ? a + std::log1p(std::exp(-a)) : std::log1p(std::exp(a)); }
 
@@ -40,7 +44,7 @@ void binary_moments(const uint8_t* X, int64_t n, int64_t D, bool spins, double* 
   const std::vector<uint64_t> bits = pack_columns(X, n, D, words);
   std::vector<int64_t> counts(size_t(D * D));
   // counts[i][j] = #rows with x_i = x_j = 1: exact, so the result is thread-count invariant.
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (D * D * words > kParallelWork / 8)
   for (int64_t i = 0; i < D; ++i) {
     const uint64_t* bi = bits.data() + i * words;
     for (int64_t j = i; j < D; ++j) {
@@ -71,7 +75,8 @@ void binary_moments(const uint8_t* X, int64_t n, int64_t D, bool spins, double* 
 void rbm_moments(const uint8_t* V, int64_t n, int64_t D, int64_t H, const double* W, const double* c,
                  double* mean_v, double* mean_h, double* hv) {
   std::vector<double> sig(size_t(n * H));
-#pragma omp parallel for schedule(static)
+  const bool parallel = n * H * D > kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t r = 0; r < n; ++r) {
     const uint8_t* v = V + r * D;
     for (int64_t k = 0; k < H; ++k) {
@@ -82,7 +87,7 @@ void rbm_moments(const uint8_t* V, int64_t n, int64_t D, int64_t H, const double
     }
   }
   const double inv = 1.0 / double(n);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t k = 0; k < H; ++k) {
     double* out = hv + k * D;
     std::fill(out, out + D, 0.0);
@@ -108,7 +113,8 @@ double binary_pseudo_loglik(const uint8_t* X, int64_t n, int64_t D, const double
   // Per row: the conditional field of every site, its log-conditional and residual
   // R = value - E[value | rest] (the derivative of the log-conditional by the field).
   std::vector<double> value(size_t(n * D)), R(size_t(n * D)), row_pl(static_cast<size_t>(n));
-#pragma omp parallel for schedule(static)
+  const bool parallel = n * D * D > kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t r = 0; r < n; ++r) {
     double* y = value.data() + r * D;
     for (int64_t i = 0; i < D; ++i) y[i] = spins ? 2.0 * X[r * D + i] - 1.0 : double(X[r * D + i]);
@@ -116,7 +122,8 @@ double binary_pseudo_loglik(const uint8_t* X, int64_t n, int64_t D, const double
     for (int64_t i = 0; i < D; ++i) {
       const double* Ji = J + i * D;
       double field = 0.0;
-      for (int64_t j = 0; j < D; ++j) field += j == i ? 0.0 : Ji[j] * y[j];
+      for (int64_t j = 0; j < D; ++j) field += Ji[j] * y[j];
+      field -= Ji[i] * y[i];  // sum over j != i
       field = 2.0 * field + b[i] + (spins ? 0.0 : Ji[i]);
       if (spins) {  // log p(s_i | rest) = s_i a - log(2 cosh a)
         const double t = std::abs(field);
@@ -130,7 +137,7 @@ double binary_pseudo_loglik(const uint8_t* X, int64_t n, int64_t D, const double
     row_pl[size_t(r)] = pl;
   }
   const double inv = 1.0 / double(n);
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (parallel)
   for (int64_t i = 0; i < D; ++i) {
     // Row i of R^T Y + Y^T R, rows r summed in order (the same sums for any thread count).
     double* g = G + i * D;
