@@ -287,7 +287,7 @@ def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias
     theta0 = np.concatenate([family.params["J"][iu, ju], bias0 if learn_bias else []])
     t0 = time.perf_counter()
     res = scipy.optimize.minimize(negative, theta0, jac=True, method="L-BFGS-B",
-                                  options={"maxiter": max_iter, "gtol": float(gtol), "ftol": 1e-15})
+                                  options={"maxiter": max_iter, "gtol": float(gtol), "ftol": 1e-13})
     unpack(res.x)
     info = {"value": -float(res.fun), "grad_norm": float(np.abs(res.jac).max()) if res.jac.size else 0.0,
             "n_iter": int(res.nit), "success": bool(res.success), "seconds": time.perf_counter() - t0,
