@@ -94,3 +94,16 @@ def _mcmc_quad_incremental_check(
 
 # ---- pde ----------------------------------------------------------------------
 def gaussian_rows(seed: int, first_row: int, n_rows: int, n_cols: int) -> npt.NDArray[np.float64]: ...
+
+# ---- learn (submodule _core.learn) ----------------------------------------------
+class _LearnModule:
+    @staticmethod
+    def binary_moments(X: Any, spins: bool) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    @staticmethod
+    def rbm_moments(V: Any, W: Any, c: Any) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    @staticmethod
+    def binary_pseudo_loglik(X: Any, J: Any, b: Any, spins: bool, l2: float, l2_bias: float) -> tuple[
+        float, npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+learn: _LearnModule
