@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "bindings/arrays.hpp"
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "learn/moments.hpp"
 
@@ -14,8 +14,6 @@ namespace ttsolve::bindings {
 namespace py = pybind11;
 
 namespace {
-
-using U8Array = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
 
 /// (n, D) of a non-empty 2-D 0/1 array.
 std::pair<int64_t, int64_t> binary_shape(const U8Array& X, const char* name) {
@@ -28,20 +26,11 @@ std::pair<int64_t, int64_t> binary_shape(const U8Array& X, const char* name) {
   return {n, D};
 }
 
-void require_shape(const DArray& a, std::initializer_list<int64_t> shape, const char* name) {
-  bool ok = a.ndim() == py::ssize_t(shape.size());
-  int k = 0;
-  for (int64_t s : shape) ok = ok && a.shape(k++) == s;
-  if (!ok) throw py::value_error(std::string(name) + " has the wrong shape");
-}
-
 py::tuple binary_moments(const U8Array& X, bool spins) {
   const auto [n, D] = binary_shape(X, "X");
   py::array_t<double> mean(D), second({D, D});
-  {
-    py::gil_scoped_release release;
-    learn::binary_moments(X.data(), n, D, spins, mean.mutable_data(), second.mutable_data());
-  }
+  double *m = mean.mutable_data(), *s = second.mutable_data();
+  run_released([&](Interrupt*) { learn::binary_moments(X.data(), n, D, spins, m, s); });
   return py::make_tuple(mean, second);
 }
 
@@ -52,11 +41,8 @@ py::tuple rbm_moments(const U8Array& V, const DArray& W, const DArray& c) {
   require_shape(W, {H, D}, "W");
   require_shape(c, {H}, "c");
   py::array_t<double> mean_v(D), mean_h(H), hv({H, D});
-  {
-    py::gil_scoped_release release;
-    learn::rbm_moments(V.data(), n, D, H, W.data(), c.data(), mean_v.mutable_data(), mean_h.mutable_data(),
-                       hv.mutable_data());
-  }
+  double *mv = mean_v.mutable_data(), *mh = mean_h.mutable_data(), *h = hv.mutable_data();
+  run_released([&](Interrupt*) { learn::rbm_moments(V.data(), n, D, H, W.data(), c.data(), mv, mh, h); });
   return py::make_tuple(mean_v, mean_h, hv);
 }
 
@@ -66,12 +52,10 @@ py::tuple binary_pseudo_loglik(const U8Array& X, const DArray& J, const DArray& 
   require_shape(J, {D, D}, "J");
   require_shape(b, {D}, "b");
   py::array_t<double> G({D, D}), gb(D);
-  double value;
-  {
-    py::gil_scoped_release release;
-    value = learn::binary_pseudo_loglik(X.data(), n, D, J.data(), b.data(), spins, l2, l2_bias,
-                                        G.mutable_data(), gb.mutable_data());
-  }
+  double *g = G.mutable_data(), *g_b = gb.mutable_data();
+  const double value = run_released([&](Interrupt*) {
+    return learn::binary_pseudo_loglik(X.data(), n, D, J.data(), b.data(), spins, l2, l2_bias, g, g_b);
+  });
   return py::make_tuple(value, G, gb);
 }
 

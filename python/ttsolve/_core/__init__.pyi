@@ -1,0 +1,23 @@
+# Type stubs for the compiled extension ttsolve._core (private API). The extension module is
+# _core.<so> beside this stub-only directory: the import system loads the .so (a directory
+# without __init__.py only becomes a namespace package when no module file exists), type
+# checkers read these stubs. One stub per submodule; tests/test_core_stubs.py keeps them in
+# step with the compiled signatures.
+from typing import Any
+
+from . import _testing as _testing
+from . import learn as learn
+from . import mcmc as mcmc
+from . import pde as pde
+from . import regression as regression
+from . import tt as tt
+
+build_info: dict[str, Any]
+
+def _register_lapack(capsules: dict[str, Any]) -> None: ...
+def _required_lapack_routines() -> list[str]: ...
+def get_num_threads() -> int: ...
+def set_num_threads(n: int) -> None: ...
+def blas_get_num_threads() -> int: ...
+def blas_set_num_threads(n: int) -> None: ...
+def blas_description() -> str: ...
