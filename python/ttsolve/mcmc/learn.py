@@ -27,7 +27,7 @@ import scipy.optimize
 from .._validation import as_seed, check_int
 from .diagnostics import ess, rhat
 from .learn_families import FAMILIES, Ising, make_family
-from .samplers import sample
+from . import sample  # the package-level entry point (survives the samplers re-layout)
 
 __all__ = ["fit_pcd", "fit_pseudolikelihood", "sample_training_set", "FitHistory", "Ising", "FAMILIES",
            "pseudo_log_likelihood"]
