@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.optimize
 
-from .._validation import as_seed, check_int
+from .._validation import as_seed, check_int, check_real
 from .diagnostics import ess, rhat
 from .learn_families import FAMILIES, Ising, make_family
 from . import sample  # the package-level entry point (survives the samplers re-layout)
@@ -74,23 +74,13 @@ def _as_binary_data(data: Any, name: str, dim: int | None = None) -> np.ndarray:
 
 
 def _check_nonnegative(value: Any, name: str) -> float:
-    v = float(value)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return v
+    return check_real(value, name, 0.0)
 
 
 def _learning_rate(learning_rate: Any) -> Callable[[int], float]:
     if callable(learning_rate):
-        def schedule(t: int) -> float:
-            lr = float(learning_rate(t))
-            if not np.isfinite(lr) or lr <= 0:
-                raise ValueError(f"learning_rate({t}) must be finite and > 0, got {lr!r}")
-            return lr
-        return schedule
-    lr = float(learning_rate)
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"learning_rate must be finite and > 0, got {learning_rate!r}")
+        return lambda t: check_real(learning_rate(t), f"learning_rate({t})", positive=True)
+    lr = check_real(learning_rate, "learning_rate", positive=True)
     return lambda t: lr
 
 
