@@ -29,7 +29,7 @@ from ..basis import Basis, H2Orthogonal
 from ..functional import FunctionalTT
 from ..regression import fit
 from ..tt import TensorTrain
-from .inner_sampling import antithetic_mean
+from .inner_sampling import antithetic_mean, antithetic_mean_terminal
 from .paths import sigma_transpose_times, simulate_paths
 from .problem import Problem
 from .solution import (
@@ -434,7 +434,9 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg
         def additive_part(X):
             return additive(_g_values(problem, X, n + 1))
 
-        total = total + antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, additive_own, Mg, additive_part, g_seq)
+        coefs = np.ones(1) if model is None else np.atleast_1d(np.asarray(model.extra_coef, dtype=float))
+        total = total + antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, additive_own, Mg, coefs,
+                                                 additive_part, g_seq)
     if model is None:  # V_N = g has no TT part
         return total
 
