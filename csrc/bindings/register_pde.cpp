@@ -1,17 +1,18 @@
-// PDE helper kernels: Gaussian increments and the fused antithetic inner sampling.
+// _core.pde: helper kernels of the PDE solver (Gaussian increments, fused antithetic inner sampling).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <limits>
+#include <stdexcept>
 
-#include "bindings/arrays.hpp"
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "pde/antithetic_terminal.hpp"
 #include "pde/gaussian_rows.hpp"
 
 namespace ttsolve::bindings {
 
-void register_pde(py::module_& m) {
+void register_pde(py::module_& m, py::module_& testing) {
   m.def(
       "gaussian_rows",
       [](uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols) {
@@ -20,51 +21,36 @@ void register_pde(py::module_& m) {
           throw std::length_error("gaussian_rows: n_rows * n_cols is too large");
         py::array_t<double> out({py::ssize_t(n_rows), py::ssize_t(n_cols)});
         double* data = out.mutable_data();
-        bool done;
-        {
-          py::gil_scoped_release release;
-          done = pde::gaussian_rows(seed, first_row, n_rows, n_cols, data);
-        }
-        if (!done) {
-          PyErr_SetNone(PyExc_KeyboardInterrupt);
-          throw py::error_already_set();
-        }
+        run_released([&](Interrupt* intr) { pde::gaussian_rows(seed, first_row, n_rows, n_cols, data, intr); });
         return out;
       },
       py::arg("seed"), py::arg("first_row"), py::arg("n_rows"), py::arg("n_cols"),
       "(n_rows, n_cols) standard normals; row r is Philox stream (seed, first_row + r).");
   m.def(
-      "pde_antithetic_terminal",
+      "antithetic_terminal",
       [](int kind, DArray params, uint64_t seed, uint64_t first_pair, int64_t n_pairs, DArray centre, DArray scale,
          DArray poly) {
         require_ndim(centre, 2, "centre");
         const int64_t K = centre.shape(0), d = centre.shape(1);
-        if (n_pairs < 0) throw py::value_error("n_pairs must be >= 0");
-        const int64_t n_scale = scale.ndim() == 2 ? scale.shape(1) : 1;
-        if (!((scale.ndim() == 1 && scale.shape(0) == K) || (scale.ndim() == 2 && scale.shape(0) == K &&
-                                                             scale.shape(1) == d)))
-          throw py::value_error("scale must have shape (K,) or (K, d)");
+        require(n_pairs >= 0, "n_pairs must be >= 0");
+        require((scale.ndim() == 1 && scale.shape(0) == K) ||
+                    (scale.ndim() == 2 && scale.shape(0) == K && scale.shape(1) == d),
+                "scale must have shape (K,) or (K, d)");
+        const int64_t n_scale = scale.ndim() == 2 ? d : 1;
         require_ndim(params, 1, "params");
         require_ndim(poly, 1, "poly");
         py::array_t<double> out(K);
         double* o = out.mutable_data();
-        bool done;
-        {
-          py::gil_scoped_release release;
-          done = pde::antithetic_terminal(pde::Terminal(kind), params.data(), params.shape(0), seed, first_pair,
-                                          n_pairs, K, d, centre.data(), scale.data(), n_scale, poly.data(),
-                                          poly.shape(0), o);
-        }
-        if (!done) {
-          PyErr_SetNone(PyExc_KeyboardInterrupt);
-          throw py::error_already_set();
-        }
+        run_released([&](Interrupt* intr) {
+          pde::antithetic_terminal(pde::Terminal(kind), params.data(), params.shape(0), seed, first_pair, n_pairs, K,
+                                   d, centre.data(), scale.data(), n_scale, poly.data(), poly.shape(0), o, intr);
+        });
         return out;
       },
       py::arg("kind"), py::arg("params"), py::arg("seed"), py::arg("first_pair"), py::arg("n_pairs"),
       py::arg("centre"), py::arg("scale"), py::arg("poly"),
       "(K,) sums over antithetic pairs of P(g(c +- a xi)) for a compiled terminal g (pde/antithetic_terminal.hpp).");
-  m.def(
+  testing.def(
       "pde_terminal_values",
       [](int kind, DArray params, DArray X) {
         require_ndim(X, 2, "X");
@@ -74,7 +60,7 @@ void register_pde(py::module_& m) {
                              out.mutable_data());
         return out;
       },
-      py::arg("kind"), py::arg("params"), py::arg("X"), "Compiled terminal g(X) (K,), for tests.");
+      py::arg("kind"), py::arg("params"), py::arg("X"), "Compiled terminal g(X) (K,) of the fused inner sampling.");
 }
 
 }  // namespace ttsolve::bindings

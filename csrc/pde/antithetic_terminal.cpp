@@ -4,7 +4,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/interrupt.hpp"
 #include "common/parallel.hpp"
 #include "common/rng.hpp"
 #include "pde/gaussian_rows.hpp"
@@ -63,12 +62,12 @@ void check_params(Terminal kind, int64_t n_params, int64_t d) {
 
 }  // namespace
 
-bool antithetic_terminal(Terminal kind, const double* params, int64_t n_params, uint64_t seed,
+void antithetic_terminal(Terminal kind, const double* params, int64_t n_params, uint64_t seed,
                          uint64_t first_pair, int64_t n_pairs, int64_t K, int64_t d, const double* centre,
-                         const double* scale, int64_t n_scale, const double* poly, int64_t m, double* out) {
+                         const double* scale, int64_t n_scale, const double* poly, int64_t m, double* out,
+                         Interrupt* intr) {
   check_params(kind, n_params, d);
   constexpr int64_t kBlock = 256;  // paths between Ctrl-C polls
-  Interrupt interrupt;
   for (int64_t start = 0; start < K; start += kBlock) {
     const int64_t stop = start + kBlock < K ? start + kBlock : K;
 #ifdef TTSOLVE_HAVE_OPENMP
@@ -92,9 +91,8 @@ bool antithetic_terminal(Terminal kind, const double* params, int64_t n_params, 
         out[k] = sum;
       }
     }
-    if (interrupt.poll()) return false;
+    check_interrupt(intr);
   }
-  return true;
 }
 
 void terminal_values(Terminal kind, const double* params, int64_t n_params, int64_t K, int64_t d,

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "common/interrupt.hpp"
+
 namespace ttsolve::pde {
 
 /// Terminal functions of the built-in problems (params in brackets):
@@ -17,11 +19,12 @@ enum class Terminal : int { kLogHalfOnePlusSqNorm = 0, kScaledSqDist = 1, kCosDo
 /// diagonal) or scale[k] (n_scale = 1, a scalar per path), and xi_jk the Philox stream
 /// (seed, (first_pair + j) K + k) read by fill_normal_row: the same normals as
 /// gaussian_rows(seed, first_pair K, n_pairs K, d). Parallel over paths, each path's sum in a
-/// fixed order, so the result does not depend on the thread count. Throws Interrupted-free:
-/// returns false when Ctrl-C was pressed.
-bool antithetic_terminal(Terminal kind, const double* params, int64_t n_params, uint64_t seed,
+/// fixed order, so the result does not depend on the thread count. Polls `intr` (may be null)
+/// and throws Interrupted on Ctrl-C.
+void antithetic_terminal(Terminal kind, const double* params, int64_t n_params, uint64_t seed,
                          uint64_t first_pair, int64_t n_pairs, int64_t K, int64_t d, const double* centre,
-                         const double* scale, int64_t n_scale, const double* poly, int64_t m, double* out);
+                         const double* scale, int64_t n_scale, const double* poly, int64_t m, double* out,
+                         Interrupt* intr = nullptr);
 
 /// g(X) for the (K, d) rows of X (tests: the compiled g against the Python g).
 void terminal_values(Terminal kind, const double* params, int64_t n_params, int64_t K, int64_t d,

@@ -1,13 +1,12 @@
 #include "pde/gaussian_rows.hpp"
 
-#include "common/interrupt.hpp"
 #include "common/parallel.hpp"
 
 namespace ttsolve::pde {
 
-bool gaussian_rows(uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols, double* out) {
+void gaussian_rows(uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols, double* out,
+                   Interrupt* intr) {
   constexpr int64_t kBlock = 8192;  // rows per parallel region (few barriers) and between Ctrl-C polls
-  Interrupt interrupt;
   for (int64_t start = 0; start < n_rows; start += kBlock) {
     const int64_t stop = start + kBlock < n_rows ? start + kBlock : n_rows;
 #ifdef TTSOLVE_HAVE_OPENMP
@@ -17,9 +16,8 @@ bool gaussian_rows(uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_
       Philox rng(seed, first_row + uint64_t(r));
       fill_normal_row(rng, out + r * n_cols, n_cols);
     }
-    if (interrupt.poll()) return false;
+    check_interrupt(intr);
   }
-  return true;
 }
 
 }  // namespace ttsolve::pde

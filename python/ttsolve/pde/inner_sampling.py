@@ -34,7 +34,7 @@ def antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
     done = 0
     while done < M - 1:
         B = min(chunk, M - 1 - done)
-        xi = _core.gaussian_rows(seed, done * K, B * K, d).reshape(B, K, d)
+        xi = _core.pde.gaussian_rows(seed, done * K, B * K, d).reshape(B, K, d)
         points = np.empty((2, B, K, d))
         points[0] = sigma_times(problem, t_n, Xn, xi) * math.sqrt(dt)  # sigma evaluated once
         np.negative(points[0], out=points[1])
@@ -60,7 +60,7 @@ def antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F
         s = np.asarray(_sigma_value(problem, t_n, Xn), dtype=float) * math.sqrt(dt)
         scale = np.ascontiguousarray(np.broadcast_to(s, (K,)) if s.ndim == 0 else
                                      (s[:, 0] if s.shape == (K, 1) else s), dtype=np.float64)
-        total = total + _core.pde_antithetic_terminal(COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1,
+        total = total + _core.pde.antithetic_terminal(COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1,
                                                       np.ascontiguousarray(centre), scale,
                                                       np.ascontiguousarray(coefs, dtype=np.float64))
     return total / (2 * M)
