@@ -23,3 +23,15 @@ numpydoc_xref_param_type = False
 
 html_theme = "alabaster"
 html_title = f"ttsolve {release}"
+
+
+def _skip_sklearn_metadata_requests(app, what, name, obj, skip, options):
+    # scikit-learn generates set_<method>_request on every estimator (TTRegressor); their
+    # docstrings point into sklearn's own docs, which this build cannot resolve.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_sklearn_metadata_requests)
