@@ -1,0 +1,1 @@
+"""Independent numpy references for the tests (no ttsolve kernels inside)."""
