@@ -1,7 +1,7 @@
 """One-dimensional polynomial bases with values and first/second derivatives.
 
 Every basis is stored as a coefficient matrix in the affinely shifted variable
-``t = (x - shift) / scale`` and evaluated in C++ (``ttsolve._core.basis_evaluate``) for a
+``t = (x - shift) / scale`` and evaluated in C++ (``ttsolve._core.regression.basis_evaluate``) for a
 whole ``(K, d)`` batch of points at once.
 
 Normalisation conventions
@@ -166,12 +166,12 @@ def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0,
     if any(b.size != p for b in bases):
         raise ValueError("all bases must have the same size (degree)")
     if coordinate_major:
-        return _coordinate_major(bases, X, lambda b, x: _core.basis_evaluate(
+        return _coordinate_major(bases, X, lambda b, x: _core.regression.basis_evaluate(
             x, b._coef[None], np.array([b._shift]), np.array([b._scale]), int(derivative)))
     coef = np.stack([b._coef for b in bases])
     shift = np.array([b._shift for b in bases])
     scale = np.array([b._scale for b in bases])
-    return _core.basis_evaluate(X, coef, shift, scale, int(derivative))
+    return _core.regression.basis_evaluate(X, coef, shift, scale, int(derivative))
 
 
 def _product_values_1d(t: np.ndarray, q: int, kind: int) -> np.ndarray:
@@ -197,13 +197,13 @@ def product_structure(bases: Sequence[Basis], X: np.ndarray, *, coordinate_major
     the basis products in it."""
     q = 2 * bases[0].degree + 1
     if coordinate_major:
-        Psi = _coordinate_major(bases, X, lambda b, x: _core.product_basis_values(
+        Psi = _coordinate_major(bases, X, lambda b, x: _core.regression.product_basis_values(
             x, np.array([b._product_kind], dtype=np.int64), np.array([b._shift]), np.array([b._scale]), q))
     else:
         kinds = np.array([b._product_kind for b in bases], dtype=np.int64)
         shift = np.array([b._shift for b in bases])
         scale = np.array([b._scale for b in bases])
-        Psi = _core.product_basis_values(X, kinds, shift, scale, q)
+        Psi = _core.regression.product_basis_values(X, kinds, shift, scale, q)
     cache = {}
     for b in bases:
         if b not in cache:

@@ -47,7 +47,7 @@ def config() -> dict[str, Any]:
         "openmp_version": build["openmp_version"],
         "avx2": bool(build["avx2"]),  # whole build compiled for AVX2 (TTSOLVE_NATIVE)
         # kernels with an AVX2/FMA version chosen at run time (portable builds too)
-        "simd_kernels": "avx2+fma (run-time dispatch)" if _core._gram_simd() else "generic",
+        "simd_kernels": "avx2+fma (run-time dispatch)" if _core.regression.simd_enabled() else "generic",
         "threads": get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "blas": _core.blas_description(),

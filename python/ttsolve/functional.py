@@ -149,7 +149,7 @@ class FunctionalTT:
             return np.full(X.shape[0], self._eval(X[:1], mode, 0)[0])
         Phi = evaluate_stacked(self._bases, X, 0)
         D = evaluate_stacked(self._bases, X, derivative) if derivative else None
-        return _core.functional_eval(self.tt.cores, Phi, mode, D)
+        return _core.regression.functional_eval(self.tt.cores, Phi, mode, D)
 
     def __call__(self, X, g=None) -> np.ndarray:
         """Values f(X), shape (K,)."""
