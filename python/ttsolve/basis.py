@@ -27,15 +27,13 @@ from numpy.polynomial import hermite_e, legendre
 from numpy.polynomial import polynomial as P
 
 from ._extension import _core
+from ._validation import as_points, check_int
 
 __all__ = ["Basis", "Legendre", "Hermite", "H2Orthogonal", "Monomial", "basis_from_arrays", "product_structure"]
 
 
 def _check_degree(degree) -> int:
-    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
-        raise TypeError(f"degree must be an integer, got {type(degree).__name__}")
-    if degree < 0:
-        raise ValueError(f"degree must be >= 0, got {degree}")
+    degree = check_int(degree, "degree", 0)
     if degree > 30:
         raise ValueError(f"degree {degree} is too large for a monomial-coefficient basis (max 30)")
     return int(degree)
@@ -76,7 +74,7 @@ class Basis:
         -------
         ndarray, shape (K, d, p)
         """
-        X = _as_points(X)
+        X = as_points(X, name="X", one_d="column")  # documented: 1-D X is one coordinate
         d = X.shape[1]
         return evaluate_stacked([self] * d, X, derivative)
 
@@ -118,20 +116,6 @@ class Basis:
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._params().items())
         return f"{type(self).__name__}({self.degree}{extra})"
-
-
-def _as_points(X) -> np.ndarray:
-    X = np.asarray(X)
-    if X.dtype.kind not in "fiu":
-        raise TypeError(f"X must be a real array, got dtype {X.dtype}")
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (K, d), got {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or inf")
-    return X
 
 
 def _coordinate_major(bases: Sequence[Basis], X: np.ndarray, evaluate_1d) -> np.ndarray:

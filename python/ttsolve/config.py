@@ -11,6 +11,7 @@ import numpy as np
 import scipy
 
 from ._extension import _core
+from ._validation import check_int
 
 __all__ = ["show_config", "config", "get_num_threads", "set_num_threads"]
 
@@ -26,11 +27,7 @@ def set_num_threads(n: int) -> None:
     The initial value honours ``OMP_NUM_THREADS``. Results never depend on it: every
     random stream is keyed by chain or sample block, not by thread.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
-    _core.set_num_threads(int(n))
+    _core.set_num_threads(check_int(n, "set_num_threads: n", 1))
 
 
 def config() -> dict[str, Any]:

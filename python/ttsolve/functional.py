@@ -10,7 +10,8 @@ import numpy as np
 
 from . import io as _io
 from ._extension import _core
-from .basis import Basis, _as_points, basis_from_arrays, basis_to_arrays, evaluate_stacked
+from ._validation import as_points
+from .basis import Basis, basis_from_arrays, basis_to_arrays, evaluate_stacked
 from .tt import TensorTrain
 
 __all__ = ["FunctionalTT", "AdditiveTerm"]
@@ -120,10 +121,7 @@ class FunctionalTT:
 
     # ---- evaluation ----------------------------------------------------------------
     def _points(self, X) -> np.ndarray:
-        X = _as_points(X)
-        if X.shape[1] != self.ndim:
-            raise ValueError(f"X must have shape (K, {self.ndim}), got {X.shape}")
-        return X
+        return as_points(X, self.ndim, "X")
 
     def _extra(self, X, given, which: str, shape) -> Optional[np.ndarray]:
         if not np.any(self._coefs):

@@ -18,8 +18,8 @@ import numpy as np
 
 from . import _salsa
 from ._extension import _core
-from ._validation import check_int
-from .basis import Basis, _as_points, evaluate_stacked, product_structure
+from ._validation import as_points, check_int, check_real, is_int
+from .basis import Basis, evaluate_stacked, product_structure
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
 
@@ -65,14 +65,11 @@ def _vector(v, K: int, name: str) -> np.ndarray:
 
 
 def _nonneg_float(v, name: str) -> float:
-    v = float(v)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {v}")
-    return v
+    return check_real(v, name, 0.0)
 
 
 def _initial_ranks(ranks, d: int, p: int, max_rank: int) -> list[int]:
-    if isinstance(ranks, (int, np.integer)) and not isinstance(ranks, bool):
+    if is_int(ranks):
         inner = [check_int(ranks, "ranks", 1)] * (d - 1)
     else:
         inner = [int(r) for r in ranks]
@@ -319,7 +316,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     t0 = time.perf_counter()
     if method not in ("als", "salsa"):
         raise ValueError(f"method must be 'als' or 'salsa', got {method!r}")
-    X = _as_points(X)
+    X = as_points(X, name="X")
     K, d = X.shape
     if K == 0:
         raise ValueError("X must contain at least one sample")
@@ -344,7 +341,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a pair (Xv, yv)")
-        Xv = _as_points(validation[0])
+        Xv = as_points(validation[0], name="validation X")
         if Xv.shape[1] != d:
             raise ValueError(f"validation X must have {d} columns, got {Xv.shape[1]}")
         yv = _vector(validation[1], Xv.shape[0], "validation y")

@@ -20,13 +20,12 @@ Conventions
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Sequence, Union
 
 import numpy as np
 
 from ._extension import _core
-from ._validation import as_seed
+from ._validation import as_seed, check_int, is_int, is_real
 from .io import register_saveable
 
 __all__ = ["TensorTrain", "FULL_MAX_ENTRIES", "round_sum"]
@@ -44,7 +43,7 @@ def _int_list(values, name: str) -> list[int]:
         raise TypeError(f"{name} must be a sequence of integers, got {type(values).__name__}")
     out = []
     for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
+        if not is_int(v):
             raise TypeError(f"{name} must contain integers, got {v!r}")
         out.append(int(v))
     return out
@@ -61,7 +60,7 @@ def _dims(dims) -> list[int]:
 
 
 def _scalar(a, name: str) -> float:
-    if isinstance(a, (bool, np.bool_)) or not isinstance(a, (numbers.Real, np.floating, np.integer)):
+    if not is_real(a):
         raise TypeError(f"{name} must be a real number, got {type(a).__name__}")
     a = float(a)
     if not math.isfinite(a):
@@ -79,7 +78,7 @@ def _eps(eps) -> float:
 def _max_rank(max_rank) -> int:
     if max_rank is None:
         return 0
-    if isinstance(max_rank, (bool, np.bool_)) or not isinstance(max_rank, (numbers.Integral, np.integer)):
+    if not is_int(max_rank):
         raise TypeError(f"max_rank must be an int or None, got {type(max_rank).__name__}")
     if max_rank < 1:
         raise ValueError(f"max_rank must be >= 1, got {max_rank}")
@@ -157,7 +156,7 @@ class TensorTrain:
         seed : int or numpy.random.Generator
         """
         d = _dims(dims)
-        if isinstance(ranks, (numbers.Integral, np.integer)) and not isinstance(ranks, (bool, np.bool_)):
+        if is_int(ranks):
             if ranks < 1:
                 raise ValueError(f"ranks must be >= 1, got {ranks}")
             # Largest useful rank at bond k: min(prod(n_<=k), prod(n_>k)), capped early.
@@ -271,14 +270,14 @@ class TensorTrain:
     def __mul__(self, other):
         if isinstance(other, TensorTrain):
             return TensorTrain._wrap(_core.tt.hadamard(self._tt, other._tt))
-        if isinstance(other, (numbers.Real, np.floating, np.integer)) and not isinstance(other, (bool, np.bool_)):
+        if is_real(other):
             return TensorTrain._wrap(_core.tt.scale(self._tt, _scalar(other, "scalar")))
         return NotImplemented
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        if isinstance(other, (numbers.Real, np.floating, np.integer)) and not isinstance(other, (bool, np.bool_)):
+        if is_real(other):
             a = _scalar(other, "divisor")
             if a == 0.0:
                 raise ZeroDivisionError("division of a TensorTrain by zero")
@@ -335,7 +334,7 @@ class TensorTrain:
         ``n_1 ... n_k x r_{k+1}``) would exceed ``max_entries`` float64 values (default
         ``FULL_MAX_ENTRIES = 2**27``, i.e. 1 GiB); pass a larger ``max_entries`` to override.
         """
-        if isinstance(max_entries, (bool, np.bool_)) or not isinstance(max_entries, (numbers.Integral, np.integer)):
+        if not is_int(max_entries):
             raise TypeError("max_entries must be an int")
         size, worst = 1, 1
         for n, r in zip(self.dims, self.ranks[1:]):
@@ -366,7 +365,7 @@ class TensorTrain:
             if direction not in ("left", "right"):
                 raise ValueError(f"direction must be 'left', 'right' or a core index, got {direction!r}")
             mu = d - 1 if direction == "left" else 0
-        elif isinstance(direction, (numbers.Integral, np.integer)) and not isinstance(direction, (bool, np.bool_)):
+        elif is_int(direction):
             mu = int(direction)
             if not -d <= mu < d:
                 raise IndexError(f"core position {mu} out of range for {d} cores")
@@ -412,11 +411,8 @@ class TensorTrain:
             raise ValueError(f"method must be 'svd' or 'randomized', got {method!r}")
         if mr == 0:
             raise ValueError("method='randomized' needs max_rank")
-        if isinstance(oversample, (bool, np.bool_)) or not isinstance(oversample, (numbers.Integral, np.integer)):
-            raise TypeError("oversample must be an int")
-        if oversample < 0:
-            raise ValueError(f"oversample must be >= 0, got {oversample}")
-        return TensorTrain._wrap(_core.tt.round_randomized(self._tt, eps, mr, int(oversample), as_seed(seed)))
+        oversample = check_int(oversample, "oversample", 0)
+        return TensorTrain._wrap(_core.tt.round_randomized(self._tt, eps, mr, oversample, as_seed(seed)))
 
     # ---- entries -----------------------------------------------------------------------
     def evaluate(self, idx) -> np.ndarray:

@@ -1,1 +1,1 @@
-"""Independent numpy references for the tests (no ttsolve kernels inside)."""
+"""Independent numpy references that the compiled code is tested against (no ttsolve imports)."""
