@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+from ._residual import relres
+
 __all__ = ["penalty", "split_bond", "truncate", "next_omega", "run", "SMIN_FACTOR"]
 
 # The regularisation schedule (see docs/regression.md, "SALSA"):
@@ -152,7 +154,6 @@ def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool):
     damped towards zero; omega_0 comes from that sweep's residual (or the warm start's).
     Every iterate is recorded with its omega (``state``), so the caller can truncate the
     best one at its own threshold."""
-    from ._sweeper import relres  # noqa: PLC0415 - _sweeper imports this module
 
     if cold:
         res = relres(s.als_sweep(), s.y, w)

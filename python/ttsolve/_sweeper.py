@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _salsa
 from ._extension import _core
+from ._residual import relres
 from .basis import product_structure
 
 __all__ = ["Sweeper", "orth_left", "right_orthogonalize", "round_to_ranks", "cold_start_cores",
@@ -73,15 +74,6 @@ def products(bases, X):
     if p < 3 or K * d * (2 * p - 1) * 8 > _MAX_PRODUCT_BYTES:
         return None, None
     return product_structure(bases, X, coordinate_major=True)
-
-
-def relres(f, y, w) -> float:
-    """Relative (weighted) residual ||f - y|| / ||y||."""
-    if w is None:
-        num, den = np.sum((f - y) ** 2), np.sum(y**2)
-    else:
-        num, den = np.sum(w * (f - y) ** 2), np.sum(w * y**2)
-    return float(math.sqrt(num / den)) if den > 0 else float(math.sqrt(num))
 
 
 class Sweeper:

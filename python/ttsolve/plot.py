@@ -17,6 +17,9 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
+from .mcmc import ess
+from .pde import simulate_paths
+
 __all__ = ["plot_solution", "plot_samplers", "plot_regression"]
 
 
@@ -42,8 +45,6 @@ def plot_solution(solution: Any, n_paths: int = 200, n_line: int = 101, half_wid
     times, with the exact solution dashed; the mean and max relative error over ``n_paths``
     independent test paths at every time step (when ``problem.exact`` exists); the largest TT
     rank and the fixed-point iterations of every step."""
-    from .pde import simulate_paths
-
     p = solution.problem
     N, dt = solution.n_steps, solution.dt
     first = solution.first_solved_step
@@ -106,8 +107,6 @@ def plot_samplers(results: Mapping[str, Any], statistic: str = "energy", max_lag
                   n_trace_chains: int = 1) -> Any:
     """Traces (the first ``n_trace_chains`` chains), chain-averaged autocorrelation up to
     ``max_lag`` and multi-chain ESS (:func:`ttsolve.mcmc.ess`) of ``statistic`` per sampler."""
-    from .mcmc import ess
-
     if not results:
         raise ValueError("plot_samplers: results must name at least one SampleResult")
     fig, (ax_trace, ax_acf, ax_ess) = _figure(3, 13.0)

@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from .._repr import summary_html
+from .inference_data import to_inference_data
+
 __all__ = ["SampleResult"]
 
 
@@ -42,8 +45,6 @@ class SampleResult:
         """This result as an ``arviz.InferenceData`` (ArviZ optional): every recorded
         statistic, and the states when recorded, as ``(chain, draw)`` posterior variables;
         see :func:`ttsolve.mcmc.inference_data.to_inference_data`."""
-        from .inference_data import to_inference_data
-
         return to_inference_data(self)
 
     def _summary(self) -> list[tuple[str, str]]:
@@ -65,8 +66,6 @@ class SampleResult:
                 f"{rows['time']})")
 
     def _repr_html_(self) -> str:
-        from .._repr import summary_html
-
         return summary_html("ttsolve.mcmc.SampleResult", self._summary())
 
     @classmethod
