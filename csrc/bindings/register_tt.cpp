@@ -165,7 +165,9 @@ void register_tt(py::module_& m) {
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), py::arg("oversample"), py::arg("seed"));
   m.def("tt_from_dense", &from_dense, py::arg("a"), py::arg("eps"), py::arg("max_rank"));
   m.def("tt_evaluate", &evaluate_array, py::arg("x"), py::arg("idx"));
-  m.def("tt_random", &tt::random, py::arg("dims"), py::arg("ranks"), py::arg("seed"), release());
+  m.def("tt_random", [](const std::vector<int64_t>& dims, const std::vector<int64_t>& ranks, uint64_t seed) {
+    return run_released([&](Interrupt* intr) { return tt::random(dims, ranks, seed, intr); });
+  }, py::arg("dims"), py::arg("ranks"), py::arg("seed"));
   m.def("tt_constant", &tt::constant, py::arg("dims"), py::arg("value"), release());
 }
 
