@@ -149,7 +149,7 @@ def main(argv=None):
     # off most of the tensor); it is compared with teneva's SVD path and with its fastest
     # (Gram) path. "SVD bonds" forces ttsolve's SVD on every bond (the previous default).
     def ts_svd_bonds(z, r):
-        return TensorTrain._wrap(_core.tt_round_paths(z._tt, 1e-14, r, "svd")[0])
+        return TensorTrain._wrap(_core._testing.tt_round_paths(z._tt, 1e-14, r, "svd")[0])
 
     variants = [("default vs SVD", ts_round("svd"), tn_round(False) if teneva else None, True),
                 ("default vs Gram", ts_round("svd"), tn_round(True) if teneva else None, False),

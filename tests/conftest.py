@@ -25,12 +25,12 @@ def gram_path(request):
     BLAS paths (the kernels are skipped where the CPU lacks AVX2/FMA); restores the default."""
     from ttsolve._extension import _core
 
-    default = _core._gram_simd()
-    _core._gram_simd(False)
-    available = _core._gram_simd(True)
+    default = _core._testing.gram_simd()
+    _core._testing.gram_simd(False)
+    available = _core._testing.gram_simd(True)
     if request.param == "simd" and not available:
-        _core._gram_simd(default)
+        _core._testing.gram_simd(default)
         pytest.skip("CPU without AVX2/FMA")
-    _core._gram_simd(request.param == "simd")
+    _core._testing.gram_simd(request.param == "simd")
     yield request.param
-    _core._gram_simd(default)
+    _core._testing.gram_simd(default)

@@ -39,7 +39,7 @@ def _pi(model):
 
 def _matrix(model, kernel, n_flips, block, site=0):
     S = _states(model.dim)
-    return np.array([_core._mcmc_quad_transition_row(*model.csr(), kernel, n_flips, block, x, site)
+    return np.array([_core._testing.mcmc_quad_transition_row(*model.csr(), kernel, n_flips, block, x, site)
                      for x in S])
 
 
@@ -77,7 +77,7 @@ def test_one_step_empirical_matches_transition_row(kernel):
     # The sampler's actual moves follow the kernel's transition row.
     model = list(_tiny_models())[1]
     x = np.array([1, 0, 1, 1, 0, 0], dtype=np.uint8)
-    row = _core._mcmc_quad_transition_row(*model.csr(), kernel, 1, 2, x, 0)
+    row = _core._testing.mcmc_quad_transition_row(*model.csr(), kernel, 1, 2, x, 0)
     n = 20000
     opts = {"block_size": 2} if kernel == "hamming_ball" else {}
     name = {"locally_balanced_sqrt": ("locally_balanced", {"weight": "sqrt"}),
@@ -109,7 +109,7 @@ def test_incremental_state_matches_recomputed(kernel):
                             + (sp.random(60, 60, density=0.1, random_state=2) * 0.5).T,
                             np.linspace(-1, 1, 60))
     x = np.random.default_rng(0).integers(0, 2, 60).astype(np.uint8)
-    out = _core._mcmc_quad_incremental_check(*model.csr(), kernel, x, 20000, 7)
+    out = _core._testing.mcmc_quad_incremental_check(*model.csr(), kernel, x, 20000, 7)
     assert out["accepted"] > 300
     assert out["field_gap"] < 1e-10 and out["energy_gap"] < 1e-8 and out["weight_gap"] < 1e-10
 

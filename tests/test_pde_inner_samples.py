@@ -111,15 +111,15 @@ def test_gaussian_rows_streams():
     from ttsolve import get_num_threads, set_num_threads
     from ttsolve._extension import _core
 
-    a = _core.gaussian_rows(7, 0, 4000, 25)
+    a = _core.pde.gaussian_rows(7, 0, 4000, 25)
     # one stream per row: any batch of rows reproduces the same values
-    np.testing.assert_array_equal(_core.gaussian_rows(7, 1234, 10, 25), a[1234:1244])
-    assert not np.array_equal(_core.gaussian_rows(8, 0, 10, 25), a[:10])
+    np.testing.assert_array_equal(_core.pde.gaussian_rows(7, 1234, 10, 25), a[1234:1244])
+    assert not np.array_equal(_core.pde.gaussian_rows(8, 0, 10, 25), a[:10])
     before = get_num_threads()
     for threads in (1, 2):
         set_num_threads(threads)
         try:
-            np.testing.assert_array_equal(_core.gaussian_rows(7, 0, 4000, 25), a)
+            np.testing.assert_array_equal(_core.pde.gaussian_rows(7, 0, 4000, 25), a)
         finally:
             set_num_threads(before)
     # moments within 5 standard errors of N(0, 1)
@@ -127,11 +127,11 @@ def test_gaussian_rows_streams():
     assert abs(a.mean()) < 5 / math.sqrt(n)
     assert abs(a.var() - 1) < 5 * math.sqrt(2 / n)
     assert abs(np.mean(a**4) - 3) < 5 * math.sqrt(96 / n)
-    assert _core.gaussian_rows(1, 0, 0, 5).shape == (0, 5)
+    assert _core.pde.gaussian_rows(1, 0, 0, 5).shape == (0, 5)
     with pytest.raises(ValueError):
-        _core.gaussian_rows(1, 0, -1, 5)
+        _core.pde.gaussian_rows(1, 0, -1, 5)
     with pytest.raises(ValueError):
-        _core.gaussian_rows(1, 0, 2**62, 2**4)
+        _core.pde.gaussian_rows(1, 0, 2**62, 2**4)
 
 
 def _decay_problem(d=3):

@@ -291,3 +291,21 @@ def test_reference_helpers_bad_input():
         feynman_kac_cole_hopf(DoubleWell(dim=2), np.zeros(3), n_mc=10, n_steps=2)
     with pytest.raises(ValueError, match="variant"):
         CIRBond(dim=2, variant="nope")
+
+
+def test_builtin_problem_decorator_registers_once():
+    from ttsolve.pde.registry import builtin_problem
+
+    @builtin_problem("toy_heat", "toy problem for the registry test")
+    def Toy(dim=2):
+        return HJB(dim=dim)
+
+    try:
+        assert get_problem("Toy-Heat", dim=2).dim == 2
+        assert ("toy-heat", "toy problem for the registry test") in list_problems()
+        with pytest.raises(ValueError, match="already registered"):
+            builtin_problem("toy-heat", "again")(Toy)
+    finally:
+        BUILTIN_PROBLEMS.pop("toy-heat")
+    with pytest.raises(ValueError, match="one non-empty line"):
+        builtin_problem("x", "")

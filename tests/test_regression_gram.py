@@ -39,7 +39,7 @@ def test_compressed_gram_matches_dense_design(kind, deg, r, r2, extra, weighted,
     y = rng.standard_normal(K)
     g = rng.standard_normal(K) if extra else None
     w = rng.uniform(0.1, 2.0, K) if weighted else None
-    G, b = _core.als_normal_equations(L, Phi, R, k, g, w, y, Psi, C)
+    G, b = _core._testing.als_normal_equations(L, Phi, R, k, g, w, y, Psi, C)
     A = np.einsum("ka,kj,kb->kajb", L, Phi[:, k], R).reshape(K, -1)
     if extra:
         A = np.column_stack([A, g])
@@ -72,11 +72,11 @@ def test_compressed_gram_bad_shapes():
     L = R = np.ones((20, 1))
     y = np.ones(20)
     with pytest.raises(ValueError, match="Psi"):
-        _core.als_normal_equations(L, Phi, R, 0, None, None, y, Psi[:10], C)
+        _core._testing.als_normal_equations(L, Phi, R, 0, None, None, y, Psi[:10], C)
     with pytest.raises(ValueError, match="C must"):
-        _core.als_normal_equations(L, Phi, R, 0, None, None, y, Psi, C[:, :3])
+        _core._testing.als_normal_equations(L, Phi, R, 0, None, None, y, Psi, C[:, :3])
     with pytest.raises(ValueError, match="kind"):
-        _core.product_basis_values(X, np.array([0, 7]), np.zeros(2), np.ones(2), 3)
+        _core.regression.product_basis_values(X, np.array([0, 7]), np.zeros(2), np.ones(2), 3)
 
 
 @given(r=st.integers(1, 8), r2=st.integers(1, 14), deg=st.integers(0, 5), K=st.integers(1, 700),
@@ -84,7 +84,7 @@ def test_compressed_gram_bad_shapes():
 def test_simd_and_gemm_gram_paths_agree(r, r2, deg, K, extra, seed):
     # every column-tile width of the AVX2 kernel (r2 pairs 1..105), odd row counts, sample
     # tails that are not a multiple of the 4 SIMD lanes, one and several sample blocks
-    if not _core._gram_simd():
+    if not _core._testing.gram_simd():
         pytest.skip("CPU without AVX2/FMA")
     rng = np.random.default_rng(seed)
     basis = Legendre(deg)
@@ -97,11 +97,11 @@ def test_simd_and_gemm_gram_paths_agree(r, r2, deg, K, extra, seed):
     try:
         out = []
         for simd in (True, False):
-            _core._gram_simd(simd)
-            out.append(_core.als_normal_equations(L, Phi, R, 0, g, None, y, Psi, C)
-                       + _core.als_normal_equations(L, Phi, R, 1, g, None, y))
+            _core._testing.gram_simd(simd)
+            out.append(_core._testing.als_normal_equations(L, Phi, R, 0, g, None, y, Psi, C)
+                       + _core._testing.als_normal_equations(L, Phi, R, 1, g, None, y))
     finally:
-        _core._gram_simd(True)
+        _core._testing.gram_simd(True)
     for a, b in zip(out[0], out[1]):
         scale = np.abs(b).max()
         assert np.abs(a - b).max() <= 1e-13 * K * scale
@@ -123,8 +123,8 @@ def test_local_solve_same_for_one_and_two_threads():
     try:
         for threads in (1, 2):
             _core.set_num_threads(threads)
-            out.append(_core.als_normal_equations(L, Phi, R, 1, g, None, y, Psi, C)
-                       + _core.als_local_solve(L, Phi, R, 1, g, None, y, Psi, C, np.full(n, 1e-9)))
+            out.append(_core._testing.als_normal_equations(L, Phi, R, 1, g, None, y, Psi, C)
+                       + _core.regression.als_local_solve(L, Phi, R, 1, g, None, y, Psi, C, np.full(n, 1e-9)))
     finally:
         _core.set_num_threads(old)
     for a, b in zip(out[0], out[1]):
@@ -145,14 +145,14 @@ def test_local_solve_penalty_and_bad_input():
     n = r * 3 * r2
     P = rng.standard_normal((n, n))
     P = P @ P.T
-    x, fb = _core.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.full(n, 0.1), P)
-    G, b = _core.als_normal_equations(L, Phi, R, 0, None, None, y)
+    x, fb = _core.regression.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.full(n, 0.1), P)
+    G, b = _core._testing.als_normal_equations(L, Phi, R, 0, None, None, y)
     np.testing.assert_allclose(x, np.linalg.solve(G + P + 0.1 * np.eye(n), b), rtol=1e-9)
     assert fb is False
     with pytest.raises(ValueError, match="reg"):
-        _core.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.zeros(n - 1))
+        _core.regression.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.zeros(n - 1))
     with pytest.raises(ValueError, match="penalty"):
-        _core.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.zeros(n), P[:-1])
+        _core.regression.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.zeros(n), P[:-1])
 
 
 def _reference_als_sweep(cores, Phi, y, reg):
@@ -215,17 +215,17 @@ def test_als_sweep_bad_input():
     R = [None, np.ones((K, 2)), np.ones((K, 2)), None]
     y = np.ones(K)
     with pytest.raises(ValueError, match="d >= 2"):
-        _core.als_sweep(cores[:1], R[:2], PhiT[:1], None, None, y, None, None, 0.0)
+        _core.regression.als_sweep(cores[:1], R[:2], PhiT[:1], None, None, y, None, None, 0.0)
     with pytest.raises(TypeError, match="C-contiguous float64"):
-        _core.als_sweep([cores[0].astype(np.float32)] + cores[1:], R, PhiT, None, None, y, None, None, 0.0)
+        _core.regression.als_sweep([cores[0].astype(np.float32)] + cores[1:], R, PhiT, None, None, y, None, None, 0.0)
     with pytest.raises(ValueError, match="right stack"):
-        _core.als_sweep(cores, [None, np.ones((K, 3)), np.ones((K, 2)), None], PhiT, None, None, y, None, None, 0.0)
+        _core.regression.als_sweep(cores, [None, np.ones((K, 3)), np.ones((K, 2)), None], PhiT, None, None, y, None, None, 0.0)
     with pytest.raises(ValueError, match="ridge"):
-        _core.als_sweep(cores, R, PhiT, None, None, y, None, None, float("nan"))
+        _core.regression.als_sweep(cores, R, PhiT, None, None, y, None, None, float("nan"))
     with pytest.raises(ValueError, match="core shapes"):
-        _core.als_sweep([np.ones((1, 3, 2)), np.ones((3, 3, 2)), cores[2]], R, PhiT, None, None, y, None, None, 0.0)
+        _core.regression.als_sweep([np.ones((1, 3, 2)), np.ones((3, 3, 2)), cores[2]], R, PhiT, None, None, y, None, None, 0.0)
     # a valid call updates the cores in place and returns the fitted values
-    f, c, fallbacks = _core.als_sweep(cores, R, PhiT, None, None, y, None, None, 1e-8)
+    f, c, fallbacks = _core.regression.als_sweep(cores, R, PhiT, None, None, y, None, None, 1e-8)
     assert f.shape == (K,) and np.all(np.isfinite(f)) and fallbacks >= 0
 
 
@@ -241,7 +241,7 @@ def test_stacks_same_for_one_and_two_threads():
     try:
         for threads in (1, 2):
             _core.set_num_threads(threads)
-            out.append((_core.als_stack_left(L, Phi, 0, core), _core.als_stack_right(R, Phi, 0, core)))
+            out.append((_core.regression.als_stack_left(L, Phi, 0, core), _core.regression.als_stack_right(R, Phi, 0, core)))
     finally:
         _core.set_num_threads(old)
     np.testing.assert_array_equal(out[0][0], out[1][0])
@@ -260,14 +260,14 @@ def test_stacks_match_einsum_on_both_paths(K, r, p, r2, k, seed):
     core = rng.standard_normal((r, p, r2))
     left = np.einsum("ka,kj,ajb->kb", L, Phi[:, k], core)
     right = np.einsum("ajb,kj,kb->ka", core, Phi[:, k], R)
-    default = _core._gram_simd()
+    default = _core._testing.gram_simd()
     try:
         for simd in (True, False):
-            _core._gram_simd(simd)
-            np.testing.assert_allclose(_core.als_stack_left(L, Phi, k, core), left, rtol=1e-12, atol=1e-12 * (1 + np.abs(left).max()))
-            np.testing.assert_allclose(_core.als_stack_right(R, Phi, k, core), right, rtol=1e-12, atol=1e-12 * (1 + np.abs(right).max()))
+            _core._testing.gram_simd(simd)
+            np.testing.assert_allclose(_core.regression.als_stack_left(L, Phi, k, core), left, rtol=1e-12, atol=1e-12 * (1 + np.abs(left).max()))
+            np.testing.assert_allclose(_core.regression.als_stack_right(R, Phi, k, core), right, rtol=1e-12, atol=1e-12 * (1 + np.abs(right).max()))
     finally:
-        _core._gram_simd(default)
+        _core._testing.gram_simd(default)
 
 
 def test_fit_stops_on_ctrl_c():

@@ -82,7 +82,7 @@ def check_eigenpairs(a, w, v, w_ref, vector_values=None):
 @given(st.integers(1, 40), st.integers(0, 40), st.integers(0, 2**32))
 def test_symmetric_eig_against_numpy(n, rank, seed):
     a = random_symmetric(n, min(rank, n), seed)
-    w, v = _core._la_symmetric_eig(a)
+    w, v = _core._testing.la_symmetric_eig(a)
     assert w.shape == (n,) and v.shape == (n, n)
     assert np.all(np.diff(w) >= 0)
     check_eigenpairs(a, w, v, np.linalg.eigvalsh(a))
@@ -100,23 +100,23 @@ def clustered_symmetric(n, seed):
 def test_symmetric_eig_top_against_numpy(n, rank, k, seed, clustered):
     a = clustered_symmetric(n, seed) if clustered else random_symmetric(n, min(rank, n), seed)
     k = min(k, n)
-    w, v = _core._la_symmetric_eig_top(a, k)
+    w, v = _core._testing.la_symmetric_eig_top(a, k)
     assert w.shape == (n,) and v.shape == (k, n)
     # row j of v belongs to the j-th largest eigenvalue
     check_eigenpairs(a, w, v, np.linalg.eigvalsh(a), vector_values=w[::-1][:k])
 
 
 def test_symmetric_eig_top_identity_and_bad_input():
-    w, v = _core._la_symmetric_eig_top(np.eye(30), 12)  # one 30-fold eigenvalue
+    w, v = _core._testing.la_symmetric_eig_top(np.eye(30), 12)  # one 30-fold eigenvalue
     np.testing.assert_allclose(w, np.ones(30), atol=1e-14)
     np.testing.assert_allclose(v @ v.T, np.eye(12), atol=1e-13)
-    w, v = _core._la_symmetric_eig_top(np.zeros((4, 4)), 2)  # inverse iteration breaks down: fallback
+    w, v = _core._testing.la_symmetric_eig_top(np.zeros((4, 4)), 2)  # inverse iteration breaks down: fallback
     np.testing.assert_array_equal(w, np.zeros(4))
     np.testing.assert_allclose(v @ v.T, np.eye(2), atol=1e-14)
     with pytest.raises(ValueError, match="k must"):
-        _core._la_symmetric_eig_top(np.eye(3), 4)
+        _core._testing.la_symmetric_eig_top(np.eye(3), 4)
     with pytest.raises(ValueError, match="square"):
-        _core._la_symmetric_eig_top(np.ones((2, 3)), 1)
+        _core._testing.la_symmetric_eig_top(np.ones((2, 3)), 1)
 
 
 @given(sizes, sizes, st.booleans(), st.booleans(), st.integers(0, 2**32))
@@ -127,16 +127,16 @@ def test_trmm_lower_against_numpy(m, n, left, transpose, seed):
     low = np.tril(full)
     op = low.T if transpose else low
     expected = op @ b if left else b @ op
-    out = _core._la_trmm_lower(b, full, left, transpose)
+    out = _core._testing.la_trmm_lower(b, full, left, transpose)
     np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-13 * np.abs(op).sum() * np.abs(b).max())
     with pytest.raises(ValueError, match="L must match"):
-        _core._la_trmm_lower(b, np.eye(len(low) + 1), left, transpose)
+        _core._testing.la_trmm_lower(b, np.eye(len(low) + 1), left, transpose)
 
 
 @given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**32))
 def test_lq_inplace_against_numpy(m, n, seed):
     a = np.random.default_rng(seed).standard_normal((m, n))
-    low, q = _core._la_lq_inplace(a)
+    low, q = _core._testing.la_lq_inplace(a)
     k = min(m, n)
     assert low.shape == (m, k) and q.shape == (k, n)
     np.testing.assert_allclose(low @ q, a, atol=1e-13 * max(1.0, np.abs(a).max()) * n)
@@ -149,6 +149,6 @@ def test_lq_inplace_against_numpy(m, n, seed):
 
 def test_symmetric_eig_rejects_bad_input():
     with pytest.raises(ValueError, match="square"):
-        _core._la_symmetric_eig(np.ones((2, 3)))
+        _core._testing.la_symmetric_eig(np.ones((2, 3)))
     with pytest.raises(ValueError, match="finite"):
-        _core._la_symmetric_eig(np.full((2, 2), np.nan))
+        _core._testing.la_symmetric_eig(np.full((2, 2), np.nan))

@@ -15,7 +15,7 @@ from tt_helpers import dense_from_cores, train_pairs
 
 
 def round_paths(x, eps, max_rank=0, path="auto"):
-    y, gram, svd = _core.tt_round_paths(x._tt, eps, max_rank, path)
+    y, gram, svd = _core._testing.tt_round_paths(x._tt, eps, max_rank, path)
     return TensorTrain._wrap(y), gram, svd
 
 
@@ -105,4 +105,4 @@ def test_max_rank_truncation_takes_gram_path_and_matches_svd():
 def test_bad_path_name():
     x = TensorTrain.random([2, 2], [1, 2, 1], seed=0)
     with pytest.raises(ValueError, match="path"):
-        _core.tt_round_paths(x._tt, 0.1, 0, "qr")
+        _core._testing.tt_round_paths(x._tt, 0.1, 0, "qr")

@@ -45,7 +45,7 @@ def test_max_rank_is_quasi_optimal(trains, max_rank, eps):
 def test_fast_path_taken_and_matches_when_max_rank_binds():
     x = TensorTrain.random([4] * 8, 6, seed=1)
     y = TensorTrain.random([4] * 8, 6, seed=2)
-    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [], 1e-14, 4) is not None
+    assert ttsolve._core._testing.tt_round_sum_fast([x._tt, y._tt], [], 1e-14, 4) is not None
     r = round_sum([x, y], max_rank=4)
     s = (x + y).full()
     assert np.linalg.norm(r.full() - s) <= tt_svd_error_bound(s, 4) * (1 + 1e-6)
@@ -57,7 +57,7 @@ def test_fast_path_cores_are_orthonormal_around_the_middle():
     # that keep the scale of long trains representable.
     x = TensorTrain.random([5] * 9, 7, seed=40)
     y = TensorTrain.random([5] * 9, 6, seed=41) * 1e-3
-    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [1.0, -2.0], 1e-14, 5) is not None
+    assert ttsolve._core._testing.tt_round_sum_fast([x._tt, y._tt], [1.0, -2.0], 1e-14, 5) is not None
     r = round_sum([x, y], 1e-14, 5, coefficients=[1.0, -2.0])
     mu = r.ndim // 2
     for k, c in enumerate(r.cores):
@@ -74,7 +74,7 @@ def test_fast_path_eps_guarantee_against_dense():
     xs = [TensorTrain.random([3] * 6, 4, seed=20 + a) for a in range(3)]
     s = dense_sum(xs)
     for eps in (0.05, 0.3):
-        assert ttsolve._core.tt_round_sum([t._tt for t in xs], [], eps, 0) is not None
+        assert ttsolve._core._testing.tt_round_sum_fast([t._tt for t in xs], [], eps, 0) is not None
         r = round_sum(xs, eps)
         assert np.linalg.norm(r.full() - s) <= eps * np.linalg.norm(s)
 
@@ -83,7 +83,7 @@ def test_cancellation_and_dependent_summands_stay_accurate():
     x = TensorTrain.random([3] * 5, 3, seed=5)
     tiny = TensorTrain.random([3] * 5, 2, seed=6) * 1e-9
     r = round_sum([x, -x, tiny], 1e-6)  # strong cancellation: exact path
-    assert ttsolve._core.tt_round_sum([x._tt, (-x)._tt, tiny._tt], [], 1e-6, 0) is None
+    assert ttsolve._core._testing.tt_round_sum_fast([x._tt, (-x)._tt, tiny._tt], [], 1e-6, 0) is None
     exact = (x + (-x) + tiny).round(1e-6)
     assert np.linalg.norm(r.full() - tiny.full()) <= np.linalg.norm(exact.full() - tiny.full()) * 1.01 + 1e-20
     r2 = round_sum([x, x, x], 1e-8)  # linearly dependent blocks: semi-definite Gram
@@ -106,7 +106,7 @@ def test_rank_deficient_right_gram_with_all_eigenvalues_positive():
 def test_thread_count_invariance():
     x = TensorTrain.random([4] * 7, 5, seed=3)
     y = TensorTrain.random([4] * 7, 5, seed=4)
-    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [], 1e-3, 4) is not None  # fast path
+    assert ttsolve._core._testing.tt_round_sum_fast([x._tt, y._tt], [], 1e-3, 4) is not None  # fast path
     old = ttsolve.get_num_threads()
     try:
         ttsolve.set_num_threads(1)
@@ -158,7 +158,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="max_rank"):
         round_sum([x], 1e-3, 0)
     with pytest.raises(ValueError):
-        ttsolve._core.tt_round_sum([], [], 0.1, 0)
+        ttsolve._core.tt.round_sum([], [], 0.1, 0)
     with pytest.raises(ValueError, match="coefficients"):
         round_sum([x, x], coefficients=[1.0])
     with pytest.raises(ValueError, match="coefficients"):
@@ -168,9 +168,9 @@ def test_bad_input():
     with pytest.raises(TypeError, match="coefficients"):
         round_sum([x, x], coefficients=[1.0, "a"])
     with pytest.raises(ValueError, match="coefficients"):
-        ttsolve._core.tt_round_sum([x._tt, x._tt], [1.0], 0.1, 0)
+        ttsolve._core.tt.round_sum([x._tt, x._tt], [1.0], 0.1, 0)
     with pytest.raises(ValueError, match="coefficients"):
-        ttsolve._core.tt_round_sum([x._tt], [float("nan")], 0.1, 0)
+        ttsolve._core.tt.round_sum([x._tt], [float("nan")], 0.1, 0)
 
 
 # ---- linear combinations ---------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_coefficients_eps_guarantee_against_dense(trains, coefs, eps):
 def test_coefficients_fast_path_matches_scaled_summands():
     x = TensorTrain.random([4] * 8, 6, seed=11)
     y = TensorTrain.random([4] * 8, 5, seed=12)
-    assert ttsolve._core.tt_round_sum([x._tt, y._tt], [2.0, -0.5], 1e-14, 4) is not None
+    assert ttsolve._core._testing.tt_round_sum_fast([x._tt, y._tt], [2.0, -0.5], 1e-14, 4) is not None
     r = round_sum([x, y], 1e-14, 4, coefficients=[2.0, -0.5])
     ref = round_sum([2.0 * x, -0.5 * y], 1e-14, 4)  # coefficients folded into the trains
     np.testing.assert_allclose(r.full(), ref.full(), atol=1e-10 * ref.norm())

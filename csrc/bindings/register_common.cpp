@@ -1,33 +1,34 @@
-// Build/run-time configuration, threads, BLAS/LAPACK registration, Ctrl-C hook.
+// _core itself: build/run-time configuration, threads, BLAS/LAPACK registration, the Ctrl-C
+// hook; test hooks for the LAPACK wrappers and the interrupt path (_core._testing).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "common/blas_runtime.hpp"
 #include "common/interrupt.hpp"
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
+#include "testing/interrupt_probe.hpp"
 
 namespace ttsolve::bindings {
-namespace py = pybind11;
 
 namespace {
 bool python_signal_pending() {
   py::gil_scoped_acquire gil;
   if (PyErr_CheckSignals() != 0) {
-    PyErr_Clear();  // re-raised as KeyboardInterrupt by the binding that ran the kernel
+    PyErr_Clear();  // re-raised as KeyboardInterrupt by run_released
     return true;
   }
   return false;
 }
 
-using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
 /// The row-major copy of a square float64 matrix, validated (for the eig test hooks).
-std::vector<double> square_matrix(const Array& a) {
+std::vector<double> square_matrix(const DArray& a) {
   if (a.ndim() != 2 || a.shape(0) != a.shape(1)) throw py::value_error("A must be a square 2-d array");
   std::vector<double> out(a.data(), a.data() + a.size());
   for (double v : out)
@@ -35,16 +36,52 @@ std::vector<double> square_matrix(const Array& a) {
   return out;
 }
 
-/// (w, V) as numpy arrays: w (n,), V (rows, n) with eigenvectors as rows.
-py::tuple eig_result(const std::vector<double>& w, const std::vector<double>& V, int64_t n, int64_t rows) {
-  Array wa(n), Va(std::vector<py::ssize_t>{rows, n});
-  std::copy(w.begin(), w.end(), wa.mutable_data());
-  std::copy(V.begin(), V.end(), Va.mutable_data());
-  return py::make_tuple(wa, Va);
+std::vector<py::ssize_t> dims(int64_t rows, int64_t cols) { return {py::ssize_t(rows), py::ssize_t(cols)}; }
+
+/// (w, V): w (n,), V (rows, n) with eigenvectors as rows.
+py::tuple eig_result(std::vector<double>&& w, std::vector<double>&& V, int64_t n, int64_t rows) {
+  return py::make_tuple(move_to_numpy(std::move(w), {py::ssize_t(n)}), move_to_numpy(std::move(V), dims(rows, n)));
+}
+
+void register_lapack_hooks(py::module_& testing) {
+  testing.def("la_symmetric_eig", [](const DArray& a) {
+    std::vector<double> A = square_matrix(a), w, V;
+    const int64_t n = a.shape(0);
+    run_released([&](Interrupt*) { la::symmetric_eig(n, A.data(), w, V); });
+    return eig_result(std::move(w), std::move(V), n, n);
+  }, py::arg("A"), "Ascending eigenvalues and eigenvectors (rows) of the symmetric A.");
+  testing.def("la_symmetric_eig_top", [](const DArray& a, int64_t k) {
+    std::vector<double> A = square_matrix(a), w, V;
+    const int64_t n = a.shape(0);
+    if (k < 0 || k > n) throw py::value_error("k must lie in [0, n]");
+    run_released([&](Interrupt*) {
+      const la::SymmetricEig eig(n, A.data());
+      w = eig.values();
+      eig.top_vectors(k, V);
+    });
+    return eig_result(std::move(w), std::move(V), n, k);
+  }, py::arg("A"), py::arg("k"), "Ascending eigenvalues and the eigenvectors (rows, largest first) of the k largest.");
+  testing.def("la_trmm_lower", [](const DArray& b, const DArray& l, bool left, bool transpose) {
+    require_ndim(b, 2, "B");
+    const int64_t M = b.shape(0), N = b.shape(1), t = left ? M : N;
+    std::vector<double> L = square_matrix(l), B(b.data(), b.data() + b.size());
+    if (l.shape(0) != t) throw py::value_error("L must match B's " + std::string(left ? "rows" : "columns"));
+    run_released([&](Interrupt*) { la::trmm_lower(left, transpose, M, N, B.data(), L.data()); });
+    return move_to_numpy(std::move(B), dims(M, N));
+  }, py::arg("B"), py::arg("L"), py::arg("left"), py::arg("transpose"),
+     "op(tril(L)) B (left) or B op(tril(L)), op = transpose or identity.");
+  testing.def("la_lq_inplace", [](const DArray& a) {
+    require_ndim(a, 2, "A");
+    const int64_t M = a.shape(0), N = a.shape(1), k = std::min(M, N);
+    std::vector<double> A(a.data(), a.data() + a.size()), L;
+    run_released([&](Interrupt*) { la::lq_inplace(M, N, A.data(), L); });
+    A.resize(k * N);  // Q: the first k rows
+    return py::make_tuple(move_to_numpy(std::move(L), dims(M, k)), move_to_numpy(std::move(A), dims(k, N)));
+  }, py::arg("A"), "(L, Q) with A = L Q, L lower trapezoidal, Q orthonormal rows.");
 }
 }  // namespace
 
-void register_common(py::module_& m) {
+void register_common(py::module_& m, py::module_& testing) {
   set_signal_checker(&python_signal_pending);
 
   m.def("_register_lapack", [](py::dict capsules) {
@@ -60,64 +97,13 @@ void register_common(py::module_& m) {
     }
   }, py::arg("capsules"), "Register scipy's cython_blas/cython_lapack function pointers.");
   m.def("_required_lapack_routines", &la::required_routines);
-  // Test hook for the symmetric eigensolver wrapper (tests/test_tt_lapack.py).
-  m.def("_la_symmetric_eig", [](const Array& a) {
-    std::vector<double> A = square_matrix(a), w, V;
-    const int64_t n = a.shape(0);
-    {
-      py::gil_scoped_release nogil;
-      la::symmetric_eig(n, A.data(), w, V);
-    }
-    return eig_result(w, V, n, n);
-  }, py::arg("A"), "Ascending eigenvalues and eigenvectors (rows) of the symmetric A.");
-  m.def("_la_symmetric_eig_top", [](const Array& a, int64_t k) {
-    std::vector<double> A = square_matrix(a), w, V;
-    const int64_t n = a.shape(0);
-    if (k < 0 || k > n) throw py::value_error("k must lie in [0, n]");
-    {
-      py::gil_scoped_release nogil;
-      const la::SymmetricEig eig(n, A.data());
-      w = eig.values();
-      eig.top_vectors(k, V);
-    }
-    return eig_result(w, V, n, k);
-  }, py::arg("A"), py::arg("k"),
-     "Ascending eigenvalues and the eigenvectors (rows, largest first) of the k largest.");
-
-  m.def("_la_trmm_lower", [](const Array& b, const Array& l, bool left, bool transpose) {
-    if (b.ndim() != 2) throw py::value_error("B must be a 2-d array");
-    const int64_t M = b.shape(0), N = b.shape(1), t = left ? M : N;
-    std::vector<double> L = square_matrix(l), B(b.data(), b.data() + b.size());
-    if (l.shape(0) != t) throw py::value_error("L must match B's " + std::string(left ? "rows" : "columns"));
-    {
-      py::gil_scoped_release nogil;
-      la::trmm_lower(left, transpose, M, N, B.data(), L.data());
-    }
-    Array out(std::vector<py::ssize_t>{M, N});
-    std::copy(B.begin(), B.end(), out.mutable_data());
-    return out;
-  }, py::arg("B"), py::arg("L"), py::arg("left"), py::arg("transpose"),
-     "op(tril(L)) B (left) or B op(tril(L)), op = transpose or identity; for tests.");
-
-  m.def("_la_lq_inplace", [](const Array& a) {
-    if (a.ndim() != 2) throw py::value_error("A must be a 2-d array");
-    const int64_t M = a.shape(0), N = a.shape(1), k = std::min(M, N);
-    std::vector<double> A(a.data(), a.data() + a.size()), L;
-    {
-      py::gil_scoped_release nogil;
-      la::lq_inplace(M, N, A.data(), L);
-    }
-    Array l(std::vector<py::ssize_t>{M, k}), q(std::vector<py::ssize_t>{k, N});
-    std::copy(L.begin(), L.end(), l.mutable_data());
-    std::copy(A.begin(), A.begin() + k * N, q.mutable_data());
-    return py::make_tuple(l, q);
-  }, py::arg("A"), "(L, Q) with A = L Q, L lower trapezoidal, Q orthonormal rows; for tests.");
 
   m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");
   m.def("max_num_threads", &max_num_threads, "The cap on set_num_threads (4 x the hardware threads).");
   m.def("blas_get_num_threads", &la::blas_get_num_threads);
   m.def("blas_set_num_threads", &la::blas_set_num_threads, py::arg("n"));
+  m.def("blas_description", &la::blas_description);
 
   py::dict build;
   build["version"] = TTSOLVE_VERSION;
@@ -134,7 +120,12 @@ void register_common(py::module_& m) {
   build["avx2"] = false;
 #endif
   m.attr("build_info") = build;
-  m.def("blas_description", &la::blas_description);
+
+  register_lapack_hooks(testing);
+  testing.def("wait_for_interrupt", [](double max_seconds) {
+    return run_released([&](Interrupt* intr) { return ttsolve::testing::wait_for_interrupt(intr, max_seconds); });
+  }, py::arg("max_seconds"),
+     "Polls for Ctrl-C for at most max_seconds (KeyboardInterrupt if one comes; else returns False).");
 }
 
 }  // namespace ttsolve::bindings

@@ -1,4 +1,4 @@
-// Bindings for csrc/mcmc (models, samplers, multi-chain driver).
+// _core.mcmc: models, samplers, multi-chain driver (csrc/mcmc); oracles in _core._testing.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -8,18 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "bindings/arrays.hpp"
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/driver.hpp"
 #include "mcmc/rbm_gwg.hpp"
 
 namespace ttsolve::bindings {
-namespace py = pybind11;
 using namespace ttsolve::mcmc;
 
 namespace {
-
-using U8Array = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
 
 SpinQuadratic make_model(const IArray& indptr, const IArray& indices, const DArray& weights,
                          const DArray& bias) {
@@ -53,11 +50,7 @@ py::dict drive(Run& run, int64_t D, const U8Array& init, int64_t n_steps, int64_
   const int64_t n_chains = init.shape(0);
   if (n_chains < 1) throw py::value_error("n_chains must be >= 1");
   if (n_steps < 0 || burn_in < 0 || thin < 1) throw py::value_error("bad n_steps / burn_in / thin");
-  U8Array ref;
-  if (!reference.is_none()) {
-    ref = U8Array::ensure(reference);
-    if (!ref || ref.size() != D) throw py::value_error("reference must have shape (dim,)");
-  }
+  const Optional<uint8_t> ref = optional_array<uint8_t>(reference, "reference", {D});  // None: null
   Recording rec;
   rec.burn_in = burn_in;
   rec.thin = thin;
@@ -83,7 +76,7 @@ py::dict drive(Run& run, int64_t D, const U8Array& init, int64_t n_steps, int64_
 
   {
     py::gil_scoped_release release;
-    run.start(init.data(), n_chains, seed, ref ? ref.data() : nullptr);
+    run.start(init.data(), n_chains, seed, ref.data());
   }
   const int64_t total = burn_in + n_steps;
   int64_t done = 0, chunk = std::max<int64_t>(1, 4096 / n_chains);
@@ -223,20 +216,20 @@ py::dict quad_incremental_check(const IArray& indptr, const IArray& indices, con
 
 }  // namespace
 
-void register_mcmc(py::module_& m) {
-  m.def("_mcmc_quad_sample", &quad_sample, py::arg("indptr"), py::arg("indices"), py::arg("weights"),
+void register_mcmc(py::module_& m, py::module_& testing) {
+  m.def("quad_sample", &quad_sample, py::arg("indptr"), py::arg("indices"), py::arg("weights"),
         py::arg("bias"), py::arg("kind"), py::arg("n_flips"), py::arg("block_size"), py::arg("init"),
         py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"),
         py::arg("reference"), py::arg("callback"), py::arg("chunk_seconds") = 0.1,
         "Multi-chain sampling on a spin-quadratic model (use ttsolve.mcmc.sample).");
-  m.def("_mcmc_rbm_gwg_sample", &rbm_gwg_sample, py::arg("W"), py::arg("b"), py::arg("c"),
+  m.def("rbm_gwg_sample", &rbm_gwg_sample, py::arg("W"), py::arg("b"), py::arg("c"),
         py::arg("n_flips"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"),
         py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
         py::arg("chunk_seconds") = 0.1, "Multi-chain GWG on an RBM (use ttsolve.mcmc.sample).");
-  m.def("_mcmc_quad_transition_row", &quad_transition_row, py::arg("indptr"), py::arg("indices"),
+  testing.def("mcmc_quad_transition_row", &quad_transition_row, py::arg("indptr"), py::arg("indices"),
         py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("n_flips"), py::arg("block_size"),
         py::arg("x"), py::arg("site") = 0, "Exact one-step transition row (tests, dim <= 20).");
-  m.def("_mcmc_quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
+  testing.def("mcmc_quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
         py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("x"), py::arg("n_steps"),
         py::arg("seed"), "Gaps between incremental and recomputed chain state (tests).");
 }

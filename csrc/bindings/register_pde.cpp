@@ -1,16 +1,17 @@
-// PDE helper kernels: Gaussian increments for the solver's inner sampling.
+// _core.pde: helper kernels of the PDE solver (Gaussian increments for the inner sampling).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <limits>
+#include <stdexcept>
 
-#include "bindings/arrays.hpp"
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "pde/gaussian_rows.hpp"
 
 namespace ttsolve::bindings {
 
-void register_pde(py::module_& m) {
+void register_pde(py::module_& m, py::module_& /*testing*/) {
   m.def(
       "gaussian_rows",
       [](uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols) {
@@ -19,15 +20,7 @@ void register_pde(py::module_& m) {
           throw std::length_error("gaussian_rows: n_rows * n_cols is too large");
         py::array_t<double> out({py::ssize_t(n_rows), py::ssize_t(n_cols)});
         double* data = out.mutable_data();
-        bool done;
-        {
-          py::gil_scoped_release release;
-          done = pde::gaussian_rows(seed, first_row, n_rows, n_cols, data);
-        }
-        if (!done) {
-          PyErr_SetNone(PyExc_KeyboardInterrupt);
-          throw py::error_already_set();
-        }
+        run_released([&](Interrupt* intr) { pde::gaussian_rows(seed, first_row, n_rows, n_cols, data, intr); });
         return out;
       },
       py::arg("seed"), py::arg("first_row"), py::arg("n_rows"), py::arg("n_cols"),

@@ -1,4 +1,4 @@
-// Bindings for csrc/regression (bases, functional TT evaluation, ALS/SALSA kernels).
+// _core.regression: bases, functional TT evaluation, ALS/SALSA kernels (csrc/regression).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -6,20 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "bindings/arrays.hpp"
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "regression/regression.hpp"
 #include "regression/simd.hpp"
 
 namespace ttsolve::bindings {
-namespace py = pybind11;
 namespace rg = ttsolve::regression;
 
 namespace {
-
-void require(bool ok, const std::string& msg) {
-  if (!ok) throw py::value_error(msg);
-}
 
 py::array_t<double> basis_evaluate(DArray X, DArray coef, DArray shift, DArray scale, int derivative) {
   require_ndim(X, 2, "X");
@@ -28,13 +23,13 @@ py::array_t<double> basis_evaluate(DArray X, DArray coef, DArray shift, DArray s
   require(coef.shape(0) == d && coef.shape(2) == p && p >= 1, "coef must have shape (d, p, p)");
   require(shift.size() == d && scale.size() == d, "shift/scale must have d entries");
   std::vector<double> out(K * d * p);
-  {
-    py::gil_scoped_release release;
+  run_released([&](Interrupt*) {
     rg::basis_evaluate(X.data(), K, d, coef.data(), shift.data(), scale.data(), p, derivative, out.data());
-  }
+  });
   return move_to_numpy(std::move(out), {K, d, p});
 }
 
+/// Borrowed TT cores (kept alive with their arrays) as the kernels' CoreList.
 struct Cores {
   std::vector<DArray> keep;
   rg::CoreList list;
@@ -46,8 +41,7 @@ Cores to_cores(const py::list& cores, int64_t d, int64_t p) {
   c.list.p = p;
   c.list.ranks.push_back(1);
   for (int64_t k = 0; k < d; ++k) {
-    DArray a = DArray::ensure(cores[k]);
-    if (!a) throw py::type_error("cores[" + std::to_string(k) + "] is not a float64 array");
+    DArray a = as_array<double>(cores[k], "cores[" + std::to_string(k) + "]");
     require_ndim(a, 3, "core");
     require(a.shape(0) == c.list.ranks.back(), "core ranks are inconsistent");
     require(a.shape(1) == p, "core mode size must equal the basis size");
@@ -63,20 +57,15 @@ py::array_t<double> functional_eval(const py::list& cores, DArray Phi, std::stri
   require_ndim(Phi, 3, "Phi");
   const int64_t K = Phi.shape(0), d = Phi.shape(1), p = Phi.shape(2);
   Cores c = to_cores(cores, d, p);
-  DArray Da;
-  if (mode != "value") {
-    Da = DArray::ensure(D);
-    require(Da && Da.ndim() == 3 && Da.shape(0) == K && Da.shape(1) == d && Da.shape(2) == p,
-            "derivative array must have the shape of Phi");
-  }
+  const Optional<double> Da = optional_array<double>(D, "D", {K, d, p});
+  if (mode != "value") require(Da.present(), "mode '" + mode + "' needs the derivative array D");
   std::vector<double> out(mode == "grad" ? K * d : K);
-  {
-    py::gil_scoped_release release;
+  run_released([&](Interrupt*) {
     if (mode == "value") rg::functional_value(c.list, Phi.data(), K, out.data());
     else if (mode == "grad") rg::functional_grad(c.list, Phi.data(), Da.data(), K, out.data());
     else if (mode == "laplacian") rg::functional_laplacian(c.list, Phi.data(), Da.data(), K, out.data());
     else throw std::invalid_argument("mode must be 'value', 'grad' or 'laplacian'");
-  }
+  });
   if (mode == "grad") return move_to_numpy(std::move(out), {K, d});
   return move_to_numpy(std::move(out), {K});
 }
@@ -96,23 +85,44 @@ py::array_t<double> stack_step(DArray S, DArray Phi, int64_t k, DArray core, boo
   require(S.shape(1) == (left ? r : r2) && core.shape(1) == p, "stack step: shapes do not match");
   const int64_t cols = left ? r2 : r;
   std::vector<double> out(K * cols);
-  {
-    py::gil_scoped_release release;
+  run_released([&](Interrupt*) {
     if (left) rg::stack_left(S.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
     else rg::stack_right(S.data(), Phi.data(), K, d, p, k, core.data(), r, r2, out.data());
-  }
+  });
   return move_to_numpy(std::move(out), {K, cols});
+}
+
+/// The optional inputs of a fit, checked in one place for the local problems and the sweep:
+/// the additive term g (K), the weights w (K) and the compressed Gram's product-basis values
+/// Psi ((K, d, q), or PsiT (d, K, q) for the sweep) with their coefficients C (d, p(p+1)/2, q).
+struct FitExtras {
+  Optional<double> g, w, Psi, C;
+  int64_t q = 0;  // 0: uncompressed Gram
+};
+
+FitExtras fit_extras(py::handle g, py::handle w, py::handle Psi, py::handle C, int64_t K, int64_t d, int64_t p,
+                     bool coordinate_major) {
+  FitExtras e;
+  e.g = optional_array<double>(g, "g", {K});
+  e.w = optional_array<double>(w, "weights", {K});
+  const std::string psi = coordinate_major ? "PsiT" : "Psi";
+  e.Psi = coordinate_major ? optional_array<double>(Psi, psi, {d, K, kAny}) : optional_array<double>(Psi, psi, {K, d, kAny});
+  if (e.Psi) {
+    e.q = e.Psi.array().shape(2);
+    require(e.q >= 1, psi + " needs at least one product-basis function");
+    e.C = Optional<double>(as_array<double>(C, "C", {d, p * (p + 1) / 2, e.q}));
+  }
+  return e;
 }
 
 /// The checked inputs of one local problem (kept alive with their arrays).
 struct LocalProblem {
-  DArray L, Phi, R, y, g, w, Psi, C;  // g, w, Psi, C only valid when has_g / has_w / q > 0
-  bool has_g = false, has_w = false;
-  int64_t K = 0, d = 0, p = 0, k = 0, r = 0, r2 = 0, q = 0, nc = 0, n = 0;
-  const double* gp() const { return has_g ? g.data() : nullptr; }
-  const double* wp() const { return has_w ? w.data() : nullptr; }
-  const double* psip() const { return q ? Psi.data() : nullptr; }
-  const double* cp() const { return q ? C.data() + k * C.shape(1) * q : nullptr; }
+  DArray L, Phi, R, y;
+  FitExtras extras;
+  int64_t K = 0, d = 0, p = 0, k = 0, r = 0, r2 = 0, nc = 0, n = 0;
+  const double* cp() const {  // core k's product-basis coefficients
+    return extras.q ? extras.C.data() + k * extras.C.array().shape(1) * extras.q : nullptr;
+  }
 };
 
 LocalProblem local_problem(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y,
@@ -122,73 +132,38 @@ LocalProblem local_problem(DArray L, DArray Phi, DArray R, int64_t k, py::object
   LocalProblem lp;
   lp.L = L, lp.Phi = Phi, lp.R = R, lp.y = y, lp.k = k;
   lp.K = Phi.shape(0), lp.d = Phi.shape(1), lp.p = Phi.shape(2), lp.r = L.shape(1), lp.r2 = R.shape(1);
-  require(y.ndim() == 1 && y.shape(0) == lp.K, "y must have K entries");
-  if (!g.is_none()) {
-    lp.g = DArray::ensure(g);
-    lp.has_g = true;
-    require(lp.g && lp.g.ndim() == 1 && lp.g.shape(0) == lp.K, "g must have K entries");
-  }
-  if (!w.is_none()) {
-    lp.w = DArray::ensure(w);
-    lp.has_w = true;
-    require(lp.w && lp.w.ndim() == 1 && lp.w.shape(0) == lp.K, "weights must have K entries");
-  }
-  if (!Psi.is_none()) {  // compressed Gram: product-basis values (K, d, q), coefficients (d, pairs, q)
-    lp.Psi = DArray::ensure(Psi);
-    lp.C = DArray::ensure(C);
-    require(lp.Psi && lp.Psi.ndim() == 3 && lp.Psi.shape(0) == lp.K && lp.Psi.shape(1) == lp.d &&
-                lp.Psi.shape(2) >= 1,
-            "Psi must have shape (K, d, q)");
-    lp.q = lp.Psi.shape(2);
-    require(lp.C && lp.C.ndim() == 3 && lp.C.shape(0) == lp.d && lp.C.shape(1) == lp.p * (lp.p + 1) / 2 &&
-                lp.C.shape(2) == lp.q,
-            "C must have shape (d, p(p+1)/2, q)");
-  }
+  require_shape(y, {lp.K}, "y");
+  lp.extras = fit_extras(g, w, Psi, C, lp.K, lp.d, lp.p, false);
   lp.nc = lp.r * lp.p * lp.r2;
-  lp.n = lp.nc + (lp.has_g ? 1 : 0);
+  lp.n = lp.nc + (lp.extras.g ? 1 : 0);
   return lp;
-}
-
-[[noreturn]] void raise_interrupt() {
-  PyErr_SetNone(PyExc_KeyboardInterrupt);
-  throw py::error_already_set();
 }
 
 py::tuple normal_equations(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y,
                            py::object Psi, py::object C) {
   const LocalProblem lp = local_problem(L, Phi, R, k, g, w, y, Psi, C);
+  const FitExtras& e = lp.extras;
   std::vector<double> G(lp.n * lp.n), b(lp.n);
-  bool ok;
-  {
-    py::gil_scoped_release release;
-    ok = rg::local_normal_equations(lp.L.data(), lp.Phi.data(), lp.R.data(), lp.K, lp.d, lp.p, k, lp.r, lp.r2,
-                                    lp.gp(), lp.wp(), lp.y.data(), G.data(), b.data(), lp.psip(), lp.q, lp.cp());
-  }
-  if (!ok) raise_interrupt();
+  run_released([&](Interrupt* intr) {
+    rg::local_normal_equations(lp.L.data(), lp.Phi.data(), lp.R.data(), lp.K, lp.d, lp.p, k, lp.r, lp.r2, e.g.data(),
+                               e.w.data(), lp.y.data(), G.data(), b.data(), e.Psi.data(), e.q, lp.cp(), intr);
+  });
   return py::make_tuple(move_to_numpy(std::move(G), {lp.n, lp.n}), move_to_numpy(std::move(b), {lp.n}));
 }
 
 py::tuple local_solve(DArray L, DArray Phi, DArray R, int64_t k, py::object g, py::object w, DArray y,
                       py::object Psi, py::object C, DArray reg, py::object penalty) {
   const LocalProblem lp = local_problem(L, Phi, R, k, g, w, y, Psi, C);
+  const FitExtras& e = lp.extras;
   require(reg.ndim() == 1 && reg.shape(0) == lp.n, "reg must have one entry per unknown");
-  DArray pen;
-  const bool has_pen = !penalty.is_none();
-  if (has_pen) {
-    pen = DArray::ensure(penalty);
-    require(pen && pen.ndim() == 2 && pen.shape(0) == lp.nc && pen.shape(1) == lp.nc,
-            "penalty must have shape (r p r2, r p r2)");
-  }
+  const Optional<double> pen = optional_array<double>(penalty, "penalty", {lp.nc, lp.nc});
   std::vector<double> x(lp.n);
-  int status;
-  {
-    py::gil_scoped_release release;
-    status = rg::local_solve(lp.L.data(), lp.Phi.data(), lp.R.data(), lp.K, lp.d, lp.p, k, lp.r, lp.r2, lp.gp(),
-                             lp.wp(), lp.y.data(), lp.psip(), lp.q, lp.cp(), has_pen ? pen.data() : nullptr,
-                             reg.data(), x.data());
-  }
-  if (status < 0) raise_interrupt();
-  return py::make_tuple(move_to_numpy(std::move(x), {lp.n}), status == 1);
+  const bool fallback = run_released([&](Interrupt* intr) {
+    return rg::local_solve(lp.L.data(), lp.Phi.data(), lp.R.data(), lp.K, lp.d, lp.p, k, lp.r, lp.r2, e.g.data(),
+                           e.w.data(), lp.y.data(), e.Psi.data(), e.q, lp.cp(), pen.data(), reg.data(), x.data(),
+                           intr);
+  });
+  return py::make_tuple(move_to_numpy(std::move(x), {lp.n}), fallback);
 }
 
 /// A float64 C-contiguous writeable numpy array to update in place (no conversion copies).
@@ -209,7 +184,7 @@ py::tuple als_sweep(const py::list& cores, const py::list& R, DArray PhiT, py::o
   require(d >= 2, "als_sweep needs d >= 2");
   require(static_cast<int64_t>(cores.size()) == d && static_cast<int64_t>(R.size()) == d + 1,
           "als_sweep: need d cores and d + 1 stack slots");
-  require(y.ndim() == 1 && y.shape(0) == K, "y must have K entries");
+  require_shape(y, {K}, "y");
   std::vector<py::array_t<double>> keep;
   std::vector<double*> core_ptr(d), R_ptr(d + 1, nullptr);
   P.ranks.assign(1, 1);
@@ -227,42 +202,21 @@ py::tuple als_sweep(const py::list& cores, const py::list& R, DArray PhiT, py::o
     R_ptr[k] = a.mutable_data();
     keep.push_back(a);
   }
-  DArray psa, ca, ga, wa;
-  if (!PsiT.is_none()) {
-    psa = DArray::ensure(PsiT);
-    ca = DArray::ensure(C);
-    require(psa && psa.ndim() == 3 && psa.shape(0) == d && psa.shape(1) == K, "PsiT must have shape (d, K, q)");
-    P.q = psa.shape(2);
-    P.SP = P.p * (P.p + 1) / 2;
-    require(ca && ca.ndim() == 3 && ca.shape(0) == d && ca.shape(1) == P.SP && ca.shape(2) == P.q,
-            "C must have shape (d, p(p+1)/2, q)");
-    P.PsiT = psa.data();
-    P.C = ca.data();
-  }
-  if (!g.is_none()) {
-    ga = DArray::ensure(g);
-    require(ga && ga.ndim() == 1 && ga.shape(0) == K, "g must have K entries");
-    P.g = ga.data();
-  }
-  if (!w.is_none()) {
-    wa = DArray::ensure(w);
-    require(wa && wa.ndim() == 1 && wa.shape(0) == K, "weights must have K entries");
-    P.w = wa.data();
-  }
+  const FitExtras e = fit_extras(g, w, PsiT, C, K, d, P.p, true);
+  P.q = e.q;
+  P.SP = P.p * (P.p + 1) / 2;
+  P.PsiT = e.Psi.data();
+  P.C = e.C.data();
+  P.g = e.g.data();
+  P.w = e.w.data();
   require(std::isfinite(ridge) && ridge >= 0, "ridge must be finite and >= 0");
   P.ridge = ridge;
   P.PhiT = PhiT.data();
   P.y = y.data();
-  std::vector<double> ones(K, 1.0), f(K);
-  P.ones = ones.data();
+  std::vector<double> f(K);
   double c = 0.0;
-  int status;
-  {
-    py::gil_scoped_release release;
-    status = rg::als_sweep(P, core_ptr, R_ptr, &c, f.data());
-  }
-  if (status < 0) raise_interrupt();
-  return py::make_tuple(move_to_numpy(std::move(f), {K}), c, status);
+  const int fallbacks = run_released([&](Interrupt* intr) { return rg::als_sweep(P, core_ptr, R_ptr, &c, f.data(), intr); });
+  return py::make_tuple(move_to_numpy(std::move(f), {K}), c, fallbacks);
 }
 
 py::array_t<double> product_basis_values(DArray X, IArray kind, DArray shift, DArray scale, int64_t q) {
@@ -271,47 +225,37 @@ py::array_t<double> product_basis_values(DArray X, IArray kind, DArray shift, DA
   require(kind.size() == d && shift.size() == d && scale.size() == d, "kind/shift/scale must have d entries");
   require(q >= 1 && q <= 256, "q must be in [1, 256]");
   std::vector<double> out(K * d * q);
-  {
-    py::gil_scoped_release release;
+  run_released([&](Interrupt*) {
     rg::product_basis_values(X.data(), K, d, kind.data(), shift.data(), scale.data(), q, out.data());
-  }
+  });
   return move_to_numpy(std::move(out), {K, d, q});
-}
-
-py::tuple spd_solve(DArray G, DArray reg, DArray rhs) {
-  require_ndim(G, 2, "G");
-  const int64_t n = G.shape(0);
-  require(G.shape(1) == n && reg.size() == n && rhs.size() == n, "spd_solve: shapes do not match");
-  std::vector<double> x(n);
-  bool fallback;
-  {
-    py::gil_scoped_release release;
-    fallback = rg::spd_solve(n, G.data(), reg.data(), rhs.data(), x.data());
-  }
-  return py::make_tuple(move_to_numpy(std::move(x), {n}), fallback);
 }
 
 }  // namespace
 
-void register_regression(py::module_& m) {
+void register_regression(py::module_& m, py::module_& testing) {
   m.def("basis_evaluate", &basis_evaluate, py::arg("X"), py::arg("coef"), py::arg("shift"), py::arg("scale"),
         py::arg("derivative"));
   m.def("functional_eval", &functional_eval, py::arg("cores"), py::arg("Phi"), py::arg("mode"),
         py::arg("D") = py::none());
-  m.def("als_stack_left", [](DArray L, DArray Phi, int64_t k, DArray core) { return stack_step(L, Phi, k, core, true); }, py::arg("L"), py::arg("Phi"), py::arg("k"), py::arg("core"));
-  m.def("als_stack_right", [](DArray R, DArray Phi, int64_t k, DArray core) { return stack_step(R, Phi, k, core, false); }, py::arg("R"), py::arg("Phi"), py::arg("k"), py::arg("core"));
-  m.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
-        py::arg("g"), py::arg("w"), py::arg("y"), py::arg("Psi") = py::none(), py::arg("C") = py::none());
+  m.def("als_stack_left", [](DArray L, DArray Phi, int64_t k, DArray core) { return stack_step(L, Phi, k, core, true); },
+        py::arg("L"), py::arg("Phi"), py::arg("k"), py::arg("core"));
+  m.def("als_stack_right", [](DArray R, DArray Phi, int64_t k, DArray core) { return stack_step(R, Phi, k, core, false); },
+        py::arg("R"), py::arg("Phi"), py::arg("k"), py::arg("core"));
   m.def("als_local_solve", &local_solve, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"), py::arg("g"),
         py::arg("w"), py::arg("y"), py::arg("Psi"), py::arg("C"), py::arg("reg"), py::arg("penalty") = py::none());
   m.def("als_sweep", &als_sweep, py::arg("cores"), py::arg("R"), py::arg("PhiT"), py::arg("PsiT"), py::arg("C"),
         py::arg("y"), py::arg("g"), py::arg("w"), py::arg("ridge"));
   m.def("product_basis_values", &product_basis_values, py::arg("X"), py::arg("kind"), py::arg("shift"),
         py::arg("scale"), py::arg("q"));
-  m.def("spd_solve", &spd_solve, py::arg("G"), py::arg("reg"), py::arg("rhs"));
-  // Test hook: the AVX2/FMA kernels of the Gram and the stacks (off => the BLAS paths);
-  // returns whether they are on.
-  m.def("_gram_simd", [](py::object enable) {
+  m.def("simd_enabled", &rg::simd_enabled, "Whether the AVX2/FMA kernels of the Gram and the stacks are in use.");
+
+  testing.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
+              py::arg("g"), py::arg("w"), py::arg("y"), py::arg("Psi") = py::none(), py::arg("C") = py::none(),
+              "The Gram G and right-hand side b of core k's local least-squares problem.");
+  // Switches the AVX2/FMA kernels of the Gram and the stacks (off => the BLAS paths; global
+  // state); returns whether they are on.
+  testing.def("gram_simd", [](py::object enable) {
     if (!enable.is_none()) rg::set_simd_enabled(enable.cast<bool>());
     return rg::simd_enabled();
   }, py::arg("enable") = py::none());

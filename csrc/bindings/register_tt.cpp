@@ -4,10 +4,9 @@
 
 #include <string>
 
-#include "bindings/arrays.hpp"
+#include "bindings/glue.hpp"
 #include "bindings/register.hpp"
 #include "common/blas_runtime.hpp"
-#include "common/interrupt.hpp"
 #include "tt/ops.hpp"
 #include "tt/tensor_train.hpp"
 
@@ -56,33 +55,23 @@ py::array core_view(py::object self, int64_t k) {
   return std::move(view);
 }
 
-/// Runs kernel(&interrupt) with the GIL released; Ctrl-C becomes KeyboardInterrupt.
-/// TT kernels make many small BLAS/LAPACK calls, some from two OpenMP threads at once:
-/// BLAS's own worker threads would only compete with ours for the cores (measured 2x
-/// slower rounding on 2 cores), so BLAS stays single-threaded while they run, except for
-/// the large dense SVDs of TT-SVD (single_threaded_blas = false).
+/// run_released for TT kernels. They make many small BLAS/LAPACK calls, some from two OpenMP
+/// threads at once: BLAS's own worker threads would only compete with ours for the cores
+/// (measured 2x slower rounding on 2 cores), so BLAS stays single-threaded while they run,
+/// except for the large dense SVDs of TT-SVD (single_threaded_blas = false).
 template <bool single_threaded_blas = true, class Kernel>
-auto run_released(Kernel kernel) {
-  Interrupt intr;
-  try {
-    py::gil_scoped_release release;
-    if (!single_threaded_blas) return kernel(&intr);
+auto run_tt(Kernel kernel) {
+  return run_released([&](Interrupt* intr) {
+    if constexpr (!single_threaded_blas) return kernel(intr);
     la::BlasSingleThreadScope blas_one_thread;
-    return kernel(&intr);
-  } catch (const tt::Interrupted&) {
-    PyErr_SetNone(PyExc_KeyboardInterrupt);
-    throw py::error_already_set();
-  }
+    return kernel(intr);
+  });
 }
 
 py::tuple scaled_value(const tt::ScaledValue& v) { return py::make_tuple(v.sign, v.log_abs); }
 
 py::array full_array(const TensorTrain& x, int64_t max_entries) {
-  std::vector<double> data;
-  {
-    py::gil_scoped_release release;
-    data = tt::full(x, max_entries);
-  }
+  std::vector<double> data = run_released([&](Interrupt*) { return tt::full(x, max_entries); });
   std::vector<py::ssize_t> shape(x.dims.begin(), x.dims.end());
   return move_to_numpy(std::move(data), shape);
 }
@@ -91,23 +80,27 @@ TensorTrain from_dense(const DArray& a, double eps, int64_t max_rank) {
   if (a.ndim() < 1) throw py::value_error("a must have at least one dimension");
   std::vector<int64_t> dims(a.shape(), a.shape() + a.ndim());
   const double* data = a.data();
-  return run_released<false>([&](Interrupt* intr) { return tt::tt_svd(data, dims, eps, max_rank, intr); });
+  return run_tt<false>([&](Interrupt* intr) { return tt::tt_svd(data, dims, eps, max_rank, intr); });
 }
 
 py::array evaluate_array(const TensorTrain& x, const IArray& idx) {
-  require_ndim(idx, 2, "idx");
-  if (idx.shape(1) != x.ndim())
-    throw py::value_error("idx must have shape (K, " + std::to_string(x.ndim()) + "), got (" +
-                          std::to_string(idx.shape(0)) + ", " + std::to_string(idx.shape(1)) + ")");
+  require_shape(idx, {kAny, x.ndim()}, "idx");
   const int64_t K = idx.shape(0);
   const int64_t* p = idx.data();
-  std::vector<double> out = run_released([&](Interrupt* intr) { return tt::evaluate(x, p, K, intr); });
+  std::vector<double> out = run_tt([&](Interrupt* intr) { return tt::evaluate(x, p, K, intr); });
   return move_to_numpy(std::move(out), {static_cast<py::ssize_t>(K)});
+}
+
+tt::BondPath bond_path(const std::string& path) {
+  if (path == "auto") return tt::BondPath::Auto;
+  if (path == "svd") return tt::BondPath::Svd;
+  if (path == "gram") return tt::BondPath::Gram;
+  throw std::invalid_argument("path must be 'auto', 'svd' or 'gram'");
 }
 
 }  // namespace
 
-void register_tt(py::module_& m) {
+void register_tt(py::module_& m, py::module_& testing) {
   py::class_<TensorTrain>(m, "TT", "Compiled tensor-train container (use ttsolve.TensorTrain)")
       .def(py::init(&from_core_list), py::arg("cores"))
       .def_property_readonly("dims", [](const TensorTrain& t) { return t.dims; })
@@ -117,58 +110,58 @@ void register_tt(py::module_& m) {
       .def("core", &core_view, py::arg("k"), "Read-only view of core k, shape (r_k, n_k, r_{k+1}).")
       .def("copy", [](const TensorTrain& t) { return TensorTrain(t); });
 
-  m.def("tt_zeros", &tt::zeros, py::arg("dims"), py::arg("ranks"));
-
-  using release = py::call_guard<py::gil_scoped_release>;
-  m.def("tt_add", &tt::linear_combination, py::arg("alpha"), py::arg("x"), py::arg("beta"), py::arg("y"),
+  using release = py::call_guard<py::gil_scoped_release>;  // kernels that never poll for Ctrl-C
+  using Combination = TensorTrain (*)(double, const TensorTrain&, double, const TensorTrain&);
+  m.def("add", static_cast<Combination>(&tt::linear_combination), py::arg("alpha"), py::arg("x"), py::arg("beta"), py::arg("y"),
         release(), "alpha * x + beta * y (ranks add).");
-  m.def("tt_scale", &tt::scale, py::arg("x"), py::arg("alpha"), release());
-  m.def("tt_hadamard", &tt::hadamard, py::arg("x"), py::arg("y"), release(), "Entrywise product (ranks multiply).");
-  m.def("tt_dot", [](const TensorTrain& x, const TensorTrain& y) {
-    return scaled_value(run_released([&](Interrupt*) { return tt::dot(x, y); }));
+  m.def("scale", &tt::scale, py::arg("x"), py::arg("alpha"), release());
+  m.def("hadamard", &tt::hadamard, py::arg("x"), py::arg("y"), release(), "Entrywise product (ranks multiply).");
+  m.def("dot", [](const TensorTrain& x, const TensorTrain& y) {
+    return scaled_value(run_tt([&](Interrupt*) { return tt::dot(x, y); }));
   }, py::arg("x"), py::arg("y"), "<x, y> as (sign, log|<x, y>|).");
-  m.def("tt_sum", [](const TensorTrain& x) {
-    return scaled_value(run_released([&](Interrupt*) { return tt::sum(x); }));
+  m.def("sum", [](const TensorTrain& x) {
+    return scaled_value(run_tt([&](Interrupt*) { return tt::sum(x); }));
   }, py::arg("x"), "Sum of all entries as (sign, log|sum|).");
-  m.def("tt_full", &full_array, py::arg("x"), py::arg("max_entries"));
-  m.def("tt_log_norm", [](const TensorTrain& x) {
-    return run_released([&](Interrupt* intr) { return tt::log_norm(x, intr); });
+  m.def("full", &full_array, py::arg("x"), py::arg("max_entries"));
+  m.def("log_norm", [](const TensorTrain& x) {
+    return run_tt([&](Interrupt* intr) { return tt::log_norm(x, intr); });
   }, py::arg("x"), "log of the Frobenius norm (via QR; -inf for zero).");
-  m.def("tt_orthogonalize", [](const TensorTrain& x, int64_t mu) {
-    return run_released([&](Interrupt* intr) { return tt::orthogonalize(x, mu, intr); });
+  m.def("orthogonalize", [](const TensorTrain& x, int64_t mu) {
+    return run_tt([&](Interrupt* intr) { return tt::orthogonalize(x, mu, intr); });
   }, py::arg("x"), py::arg("mu"));
-  m.def("tt_round", [](const TensorTrain& x, double eps, int64_t max_rank) {
-    return run_released([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr); });
+  m.def("round", [](const TensorTrain& x, double eps, int64_t max_rank) {
+    return run_tt([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr); });
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), "TT rounding; max_rank <= 0 means unbounded.");
   // Pointers: the Python objects' trains are used in place (a vector of TensorTrain would copy them).
-  m.def("tt_round_sum", [](const std::vector<const TensorTrain*>& terms, const std::vector<double>& coefficients,
-                           double eps, int64_t max_rank) {
-    return run_released([&](Interrupt* intr) { return tt::round_sum(terms, coefficients, eps, max_rank, intr); });
+  m.def("round_sum", [](const tt::Terms& terms, const std::vector<double>& coefficients, double eps,
+                        int64_t max_rank) {
+    return run_tt([&](Interrupt* intr) { return tt::round_sum(terms, coefficients, eps, max_rank, intr); });
   }, py::arg("terms"), py::arg("coefficients"), py::arg("eps"), py::arg("max_rank"),
-     "Rounding of sum(c * t) via block Gram sweeps (empty coefficients: all ones), or None where "
-     "that is not provably accurate.");
-  m.def("tt_round_paths", [](const TensorTrain& x, double eps, int64_t max_rank, const std::string& path) {
-    const tt::BondPath p = path == "auto" ? tt::BondPath::Auto
-                           : path == "svd" ? tt::BondPath::Svd
-                           : path == "gram" ? tt::BondPath::Gram
-                                            : throw std::invalid_argument("path must be 'auto', 'svd' or 'gram'");
+     "Rounding of sum(c * t) (empty coefficients: all ones): block Gram sweeps where they are provably "
+     "accurate, else round() of the formed sum.");
+  m.def("round_randomized", [](const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
+                               uint64_t seed) {
+    return run_tt([&](Interrupt* intr) { return tt::round_randomized(x, eps, max_rank, oversample, seed, intr); });
+  }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), py::arg("oversample"), py::arg("seed"));
+  m.def("from_dense", &from_dense, py::arg("a"), py::arg("eps"), py::arg("max_rank"));
+  m.def("evaluate", &evaluate_array, py::arg("x"), py::arg("idx"));
+  m.def("random", [](const std::vector<int64_t>& dims, const std::vector<int64_t>& ranks, uint64_t seed) {
+    return run_tt([&](Interrupt* intr) { return tt::random(dims, ranks, seed, intr); });
+  }, py::arg("dims"), py::arg("ranks"), py::arg("seed"));
+  m.def("constant", &tt::constant, py::arg("dims"), py::arg("value"), release());
+
+  testing.def("tt_round_paths", [](const TensorTrain& x, double eps, int64_t max_rank, const std::string& path) {
+    const tt::BondPath p = bond_path(path);
     tt::RoundStats stats;
-    TensorTrain y = run_released([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr, p, &stats); });
+    TensorTrain y = run_tt([&](Interrupt* intr) { return tt::round(x, eps, max_rank, intr, p, &stats); });
     return py::make_tuple(std::move(y), stats.gram_bonds, stats.svd_bonds);
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), py::arg("path"),
-     "TT rounding with a forced bond path; returns (train, Gram bonds, SVD bonds). For tests.");
-  m.def("tt_round_randomized", [](const TensorTrain& x, double eps, int64_t max_rank, int64_t oversample,
-                                  uint64_t seed) {
-    return run_released([&](Interrupt* intr) {
-      return tt::round_randomized(x, eps, max_rank, oversample, seed, intr);
-    });
-  }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), py::arg("oversample"), py::arg("seed"));
-  m.def("tt_from_dense", &from_dense, py::arg("a"), py::arg("eps"), py::arg("max_rank"));
-  m.def("tt_evaluate", &evaluate_array, py::arg("x"), py::arg("idx"));
-  m.def("tt_random", [](const std::vector<int64_t>& dims, const std::vector<int64_t>& ranks, uint64_t seed) {
-    return run_released([&](Interrupt* intr) { return tt::random(dims, ranks, seed, intr); });
-  }, py::arg("dims"), py::arg("ranks"), py::arg("seed"));
-  m.def("tt_constant", &tt::constant, py::arg("dims"), py::arg("value"), release());
+     "TT rounding with a forced bond path; returns (train, Gram bonds, SVD bonds).");
+  testing.def("tt_round_sum_fast", [](const tt::Terms& terms, const std::vector<double>& coefficients, double eps,
+                                      int64_t max_rank) {
+    return run_tt([&](Interrupt* intr) { return tt::round_sum_fast(terms, coefficients, eps, max_rank, intr); });
+  }, py::arg("terms"), py::arg("coefficients"), py::arg("eps"), py::arg("max_rank"),
+     "round_sum's block Gram path alone: the train, or None where round_sum falls back to the exact path.");
 }
 
 }  // namespace ttsolve::bindings

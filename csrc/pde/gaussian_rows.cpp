@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "common/interrupt.hpp"
 #include "common/parallel.hpp"
 #include "common/rng.hpp"
 
@@ -29,9 +28,9 @@ void fill_row(Philox& rng, double* row, int64_t n) {
 
 }  // namespace
 
-bool gaussian_rows(uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols, double* out) {
+void gaussian_rows(uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols, double* out,
+                   Interrupt* intr) {
   constexpr int64_t kBlock = 8192;  // rows per parallel region (few barriers) and between Ctrl-C polls
-  Interrupt interrupt;
   for (int64_t start = 0; start < n_rows; start += kBlock) {
     const int64_t stop = start + kBlock < n_rows ? start + kBlock : n_rows;
 #ifdef TTSOLVE_HAVE_OPENMP
@@ -41,9 +40,8 @@ bool gaussian_rows(uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_
       Philox rng(seed, first_row + uint64_t(r));
       fill_row(rng, out + r * n_cols, n_cols);
     }
-    if (interrupt.poll()) return false;
+    check_interrupt(intr);
   }
-  return true;
 }
 
 }  // namespace ttsolve::pde

@@ -127,10 +127,10 @@ void kron_rows(const double* X, int64_t nx, const double* Y, int64_t ny, int64_t
 
 }  // namespace
 
-bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
+void local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
                             const double* w, const double* y, double* G, double* rhs, const double* Psi,
-                            int64_t q, const double* Ck) {
+                            int64_t q, const double* Ck, Interrupt* intr) {
   // The design row is kron(l, phi, rho), so every Gram entry is a sum over samples of
   // (l_a l_a') (phi_j phi_j') (rho_b rho_b'): only the symmetric pair products of each factor
   // are distinct. We accumulate T[A, J, B] = sum_s u_s[A] v_s[J] w_s[B] over the pair indices
@@ -157,7 +157,6 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
   const int64_t SP = pj.count;
   const Scratch expanded(2, Psi ? SA * SP * SB : 0);
   bool stop = false;
-  Interrupt interrupt;
   la::BlasSingleThreadScope single;
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp parallel num_threads(threads_for(8.0 * K * SAJ * SB))
@@ -183,7 +182,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
       double* T2 = T + SAJ * SB;
       double* scal = T2 + m1 * ny * r2;
       for (int64_t blk = c * per_chunk; blk < std::min(nb, (c + 1) * per_chunk); ++blk) {
-        if (interrupt.requested() || interrupt.poll()) break;
+        if (intr && intr->poll()) break;
         const int64_t i0 = blk * block, bn = std::min(block, K - i0);
         for (int64_t i = 0; i < bn; ++i) {  // gather this block's factors, sample-major
           const int64_t s = i0 + i;
@@ -233,7 +232,7 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp single
 #endif
-    stop = interrupt.requested();  // the same value for every thread after the barrier
+    stop = intr && intr->requested();  // the same value for every thread after the barrier
     if (!stop) {
 #ifdef TTSOLVE_HAVE_OPENMP
 #pragma omp for schedule(static)
@@ -267,13 +266,12 @@ bool local_normal_equations(const double* L, const double* Phi, const double* R,
       }
     }
   }
-  if (stop) return false;
+  if (stop) throw Interrupted();  // outside the parallel region
   const double* scal = part + SAJ * SB + m1 * ny * r2;
   if (g) {
     G[nc * n + nc] = scal[0];
     rhs[nc] = scal[1];
   }
-  return true;
 }
 
 bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs, double* x, double rcond) {
@@ -308,18 +306,17 @@ bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs,
   return true;
 }
 
-int local_solve(const double* L, const double* Phi, const double* R, int64_t K, int64_t d, int64_t p,
-                int64_t k, int64_t r, int64_t r2, const double* g, const double* w, const double* y,
-                const double* Psi, int64_t q, const double* Ck, const double* penalty, const double* reg,
-                double* x) {
+bool local_solve(const double* L, const double* Phi, const double* R, int64_t K, int64_t d, int64_t p,
+                 int64_t k, int64_t r, int64_t r2, const double* g, const double* w, const double* y,
+                 const double* Psi, int64_t q, const double* Ck, const double* penalty, const double* reg,
+                 double* x, Interrupt* intr) {
   const int64_t nc = r * p * r2, n = nc + (g ? 1 : 0);
   const Scratch G(3, n * n), rhs(4, n);
-  if (!local_normal_equations(L, Phi, R, K, d, p, k, r, r2, g, w, y, G.data(), rhs.data(), Psi, q, Ck))
-    return -1;
+  local_normal_equations(L, Phi, R, K, d, p, k, r, r2, g, w, y, G.data(), rhs.data(), Psi, q, Ck, intr);
   if (penalty)
     for (int64_t i = 0; i < nc; ++i)
       for (int64_t j = 0; j < nc; ++j) G[i * n + j] += penalty[i * nc + j];
-  return spd_solve(n, G.data(), reg, rhs.data(), x) ? 1 : 0;
+  return spd_solve(n, G.data(), reg, rhs.data(), x);
 }
 
 }  // namespace ttsolve::regression

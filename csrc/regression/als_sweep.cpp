@@ -10,14 +10,15 @@
 namespace ttsolve::regression {
 
 int als_sweep(const SweepProblem& P, std::vector<double*>& cores, std::vector<double*>& R, double* extra_coef,
-              double* fvals) {
+              double* fvals, Interrupt* intr) {
   const int64_t K = P.K, d = P.d, p = P.p;
   const std::vector<int64_t>& rk = P.ranks;
   if (d < 2) throw std::invalid_argument("als_sweep needs d >= 2");
   if (static_cast<int64_t>(cores.size()) != d || static_cast<int64_t>(R.size()) != d + 1 ||
       static_cast<int64_t>(rk.size()) != d + 1)
     throw std::invalid_argument("als_sweep: inconsistent numbers of cores, stacks or ranks");
-  const double* ones = P.ones;  // K ones: L[0] and R[d]
+  const std::vector<double> ones_buf(K, 1.0);  // L[0] and R[d]
+  const double* ones = ones_buf.data();
   std::vector<std::vector<double>> L(d);
   int fallbacks = 0;
   std::vector<double> x, Q, Rm, tmp;
@@ -32,17 +33,14 @@ int als_sweep(const SweepProblem& P, std::vector<double*>& cores, std::vector<do
     std::vector<double> reg(n, P.ridge);
     if (P.g) reg[nc] = 0.0;  // the additive term's coefficient is not penalised
     x.resize(n);
-    const int status = local_solve(left(k), phi(k), right(k + 1), K, 1, p, 0, rk[k], rk[k + 1], P.g, P.w, P.y,
-                                   psi(k), P.q, ck(k), nullptr, reg.data(), x.data());
-    if (status < 0) return false;
-    fallbacks += status;
+    fallbacks += local_solve(left(k), phi(k), right(k + 1), K, 1, p, 0, rk[k], rk[k + 1], P.g, P.w, P.y, psi(k),
+                             P.q, ck(k), nullptr, reg.data(), x.data(), intr);
     std::copy(x.begin(), x.begin() + nc, cores[k]);
     if (P.g) *extra_coef = x[nc];
-    return true;
   };
 
   for (int64_t k = 0; k + 1 < d; ++k) {
-    if (!solve(k)) return -1;
+    solve(k);
     const int64_t r = rk[k], r2 = rk[k + 1], r3 = rk[k + 2];
     la::qr(r * p, r2, cores[k], Q, Rm);  // core k = Q Rm, Q left-orthogonal (r2 <= r p)
     std::copy(Q.begin(), Q.end(), cores[k]);
@@ -53,7 +51,7 @@ int als_sweep(const SweepProblem& P, std::vector<double*>& cores, std::vector<do
     stack_left(left(k), phi(k), K, 1, p, 0, cores[k], r, r2, L[k + 1].data());
   }
   for (int64_t k = d - 1; k > 0; --k) {
-    if (!solve(k)) return -1;
+    solve(k);
     const int64_t r0 = rk[k - 1], r = rk[k], r2 = rk[k + 1];
     // core k^T (p r2 x r) = Q Rm: core k = Q^T right-orthogonal, core k-1 <- core k-1 Rm^T
     tmp.resize(p * r2 * r);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/interrupt.hpp"
+
 namespace ttsolve::regression {
 
 /// Polynomial basis values (deriv = 0, 1, 2) of every coordinate: out (K, d, p).
@@ -45,25 +47,27 @@ void stack_right(const double* R, const double* Phi, int64_t K, int64_t d, int64
 /// Normal equations of the local least-squares problem of core k: design row
 /// a_i = [L[i] (x) Phi[i,k] (x) R[i], g_i (if g)] of length n = r p r2 (+1), weighted by w.
 /// G (n x n) = sum_i w_i a_i a_i^T, rhs (n) = sum_i w_i y_i a_i. Deterministic for any
-/// thread count (fixed chunking, chunk partials summed in order). Returns false if interrupted.
+/// thread count (fixed chunking, chunk partials summed in order). Polls `intr` (may be null)
+/// and throws Interrupted on Ctrl-C.
 ///
 /// Compressed path (Psi != nullptr): the basis products of dimension k are linear
 /// combinations of q product-basis functions, phi_j phi_j' = sum_m Ck[pair(j, j'), m] Psi[., k, m]
 /// (Psi (K, d, q), Ck (p(p+1)/2, q), pairs j <= j' in row-major order), so the sample sums
 /// run over q instead of p(p+1)/2 functions.
-bool local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
+void local_normal_equations(const double* L, const double* Phi, const double* R, int64_t K, int64_t d,
                             int64_t p, int64_t k, int64_t r, int64_t r2, const double* g,
                             const double* w, const double* y, double* G, double* rhs,
-                            const double* Psi = nullptr, int64_t q = 0, const double* Ck = nullptr);
+                            const double* Psi = nullptr, int64_t q = 0, const double* Ck = nullptr,
+                            Interrupt* intr = nullptr);
 
 /// One local ALS step without returning the Gram: the normal equations of core k (as
 /// local_normal_equations), plus `penalty` (nc x nc, nc = r p r2; may be null) on the core
-/// block and diag(reg) (n entries), solved by spd_solve into x (n). Returns -1 if
-/// interrupted, 1 if the eigen-decomposition fallback was used, else 0.
-int local_solve(const double* L, const double* Phi, const double* R, int64_t K, int64_t d, int64_t p,
-                int64_t k, int64_t r, int64_t r2, const double* g, const double* w, const double* y,
-                const double* Psi, int64_t q, const double* Ck, const double* penalty, const double* reg,
-                double* x);
+/// block and diag(reg) (n entries), solved by spd_solve into x (n). Returns true if the
+/// eigen-decomposition fallback was used; throws Interrupted on Ctrl-C.
+bool local_solve(const double* L, const double* Phi, const double* R, int64_t K, int64_t d, int64_t p,
+                 int64_t k, int64_t r, int64_t r2, const double* g, const double* w, const double* y,
+                 const double* Psi, int64_t q, const double* Ck, const double* penalty, const double* reg,
+                 double* x, Interrupt* intr = nullptr);
 
 /// The fixed data of a fit for als_sweep. PhiT (d, K, p) and PsiT (d, K, q) hold every
 /// coordinate's basis / product-basis values contiguously; PsiT and C (d, SP, q) may be null
@@ -77,16 +81,15 @@ struct SweepProblem {
   const double* y = nullptr;
   const double* g = nullptr;
   const double* w = nullptr;
-  const double* ones = nullptr;  // K ones (the boundary stacks)
   double ridge = 0.0;            // added to the diagonal of every local problem's core block
 };
 
 /// One ALS sweep (d >= 2) in place: core 0 is the centre, cores 1.. right-orthogonal and
 /// R[k] (K x ranks[k], k = 1..d-1) their right stacks on entry; the same holds on exit, with
 /// fvals (K) the fitted training values. R[0] and R[d] are ignored. Returns the number of
-/// eigen-decomposition fallback solves, or -1 if interrupted.
+/// eigen-decomposition fallback solves; throws Interrupted on Ctrl-C.
 int als_sweep(const SweepProblem& P, std::vector<double*>& cores, std::vector<double*>& R, double* extra_coef,
-              double* fvals);
+              double* fvals, Interrupt* intr = nullptr);
 
 /// Solve (G + diag(reg)) x = rhs for symmetric positive semi-definite G: Cholesky, and if it
 /// fails an eigen-decomposition pseudo-inverse (eigenvalues below rcond * max dropped).

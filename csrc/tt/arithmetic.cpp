@@ -61,35 +61,48 @@ TensorTrain scale(const TensorTrain& x, double alpha) {
 }
 
 TensorTrain linear_combination(double alpha, const TensorTrain& x, double beta, const TensorTrain& y) {
-  check_same_dims(x, y, "add");
+  return linear_combination(Terms{&x, &y}, {alpha, beta});
+}
+
+TensorTrain linear_combination(const Terms& terms, const std::vector<double>& coefficients) {
+  if (terms.empty() || coefficients.size() != terms.size())
+    throw std::invalid_argument("add: need one coefficient per summand");
+  const TensorTrain& x = *terms[0];
+  for (const TensorTrain* t : terms) check_same_dims(x, *t, "add");
   const int64_t d = x.ndim();
-  if (d == 1) {  // both cores are (1, n, 1): plain vector sum
+  if (d == 1) {  // every core is (1, n, 1): plain vector sum, summed in order
     TensorTrain out = x;
-    for (size_t i = 0; i < out.cores[0].size(); ++i) out.cores[0][i] = alpha * x.cores[0][i] + beta * y.cores[0][i];
+    for (size_t i = 0; i < out.cores[0].size(); ++i) out.cores[0][i] = coefficients[0] * x.cores[0][i];
+    for (size_t a = 1; a < terms.size(); ++a)
+      for (size_t i = 0; i < out.cores[0].size(); ++i) out.cores[0][i] += coefficients[a] * terms[a]->cores[0][i];
     require_finite(out, "add");
     return out;
   }
-  // Block structure: first core [aX | bY], middle cores diag(X, Y), last core [X ; Y].
+  // Block structure: first core [c0 X0 | c1 X1 | ...], middle cores diag(X0, X1, ...), last
+  // core [X0 ; X1 ; ...].
   std::vector<int64_t> ranks(d + 1, 1);
-  for (int64_t k = 1; k < d; ++k) ranks[k] = x.ranks[k] + y.ranks[k];
+  for (int64_t k = 1; k < d; ++k) {
+    ranks[k] = 0;
+    for (const TensorTrain* t : terms) ranks[k] += t->ranks[k];
+  }
   TensorTrain out = zeros(x.dims, ranks);
   for (int64_t k = 0; k < d; ++k) {
     const int64_t n = x.dims[k], R = ranks[k + 1];
-    const int64_t xr0 = x.ranks[k], xr1 = x.ranks[k + 1], yr0 = y.ranks[k], yr1 = y.ranks[k + 1];
-    // Offsets of y's block: below x's block on the left rank (unless first core) and to
-    // its right on the right rank (unless last core).
-    const int64_t row_off = (k == 0) ? 0 : xr0, col_off = (k == d - 1) ? 0 : xr1;
-    const double ax = (k == 0) ? alpha : 1.0, by = (k == 0) ? beta : 1.0;
     double* o = out.cores[k].data();
-    const double* xc = x.cores[k].data();
-    const double* yc = y.cores[k].data();
-    for (int64_t a = 0; a < xr0; ++a)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t b = 0; b < xr1; ++b) o[(a * n + i) * R + b] = ax * xc[(a * n + i) * xr1 + b];
-    for (int64_t a = 0; a < yr0; ++a)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t b = 0; b < yr1; ++b)
-          o[((row_off + a) * n + i) * R + col_off + b] = by * yc[(a * n + i) * yr1 + b];
+    // Offsets of summand a's block: below the earlier blocks on the left rank (unless first
+    // core) and to their right on the right rank (unless last core).
+    int64_t row_off = 0, col_off = 0;
+    for (size_t t = 0; t < terms.size(); ++t) {
+      const TensorTrain& y = *terms[t];
+      const int64_t r0 = y.ranks[k], r1 = y.ranks[k + 1];
+      const double c = (k == 0) ? coefficients[t] : 1.0;
+      const double* yc = y.cores[k].data();
+      for (int64_t a = 0; a < r0; ++a)
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t b = 0; b < r1; ++b) o[((row_off + a) * n + i) * R + col_off + b] = c * yc[(a * n + i) * r1 + b];
+      if (k > 0) row_off += r0;
+      if (k < d - 1) col_off += r1;
+    }
   }
   require_finite(out, "add");
   return out;

@@ -11,16 +11,6 @@
 
 namespace ttsolve::tt {
 
-/// Thrown by kernels when Ctrl-C was seen; the binding turns it into KeyboardInterrupt.
-struct Interrupted : std::exception {
-  const char* what() const noexcept override { return "interrupted"; }
-};
-
-/// Polls for Ctrl-C (if an Interrupt is given) and throws Interrupted when one was seen.
-inline void check_interrupt(Interrupt* intr) {
-  if (intr && intr->poll()) throw Interrupted();
-}
-
 /// A real number stored as sign * 2^exp2 * mantissa, so that products over a thousand
 /// cores neither overflow nor underflow. sign is -1, 0 or +1 (0 means exactly zero).
 struct ScaledValue {
@@ -53,8 +43,14 @@ void distribute_pow2(TensorTrain& t, int64_t exp2);
 /// Throws std::invalid_argument naming the dims unless x and y have the same dims.
 void check_same_dims(const TensorTrain& x, const TensorTrain& y, const char* op);
 
+/// Borrowed summands (not copied: a d = 100 train of rank 30 is 7 MB).
+using Terms = std::vector<const TensorTrain*>;
+
 // arithmetic.cpp
 TensorTrain linear_combination(double alpha, const TensorTrain& x, double beta, const TensorTrain& y);
+/// sum_a coefficients[a] terms[a] with block cores (ranks add); the same values as repeated
+/// two-term linear_combination (each coefficient scales its summand's first core).
+TensorTrain linear_combination(const Terms& terms, const std::vector<double>& coefficients);
 TensorTrain scale(const TensorTrain& x, double alpha);
 TensorTrain hadamard(const TensorTrain& x, const TensorTrain& y);
 
@@ -112,11 +108,13 @@ TensorTrain round(const TensorTrain& x, double eps, int64_t max_rank, Interrupt*
 // round_sum.cpp
 /// Rounding of sum_a coefficients[a] terms[a] (empty coefficients: all ones) without forming
 /// the sum (block Gram sweeps). Returns nullopt when the Gram noise is not provably
-/// negligible next to what is discarded: the caller then rounds the formed sum exactly.
-/// The summands are borrowed (not copied: a d = 100 train of rank 30 is 7 MB).
-using Terms = std::vector<const TensorTrain*>;
-std::optional<TensorTrain> round_sum(const Terms& terms, const std::vector<double>& coefficients, double eps,
-                                     int64_t max_rank, Interrupt* intr = nullptr);
+/// negligible next to what is discarded (or d == 1).
+std::optional<TensorTrain> round_sum_fast(const Terms& terms, const std::vector<double>& coefficients, double eps,
+                                          int64_t max_rank, Interrupt* intr = nullptr);
+/// round_sum_fast where it is accurate, else round() of the formed sum: always within the
+/// guarantee of round().
+TensorTrain round_sum(const Terms& terms, const std::vector<double>& coefficients, double eps, int64_t max_rank,
+                      Interrupt* intr = nullptr);
 
 // round_randomized.cpp
 /// Randomised rounding (Al Daas et al. 2023, "randomize-then-orthogonalize"): project on the

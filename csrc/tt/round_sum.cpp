@@ -348,8 +348,8 @@ HalfSweep truncate_from_left(const SumView& sum, int64_t bonds, double eps, int6
 
 }  // namespace
 
-std::optional<TensorTrain> round_sum(const Terms& terms, const std::vector<double>& coefficients, double eps,
-                                     int64_t max_rank, Interrupt* intr) {
+std::optional<TensorTrain> round_sum_fast(const Terms& terms, const std::vector<double>& coefficients, double eps,
+                                          int64_t max_rank, Interrupt* intr) {
   if (terms.empty()) throw std::invalid_argument("trains must hold at least one TensorTrain");
   const std::vector<double> ones(terms.size(), 1.0);
   const std::vector<double>& coefs = coefficients.empty() ? ones : coefficients;
@@ -411,6 +411,16 @@ std::optional<TensorTrain> round_sum(const Terms& terms, const std::vector<doubl
   out.cores[mu].swap(core);
   distribute_pow2(out, left.exp2 + right.exp2);
   return out;
+}
+
+TensorTrain round_sum(const Terms& terms, const std::vector<double>& coefficients, double eps, int64_t max_rank,
+                      Interrupt* intr) {
+  std::optional<TensorTrain> fast = round_sum_fast(terms, coefficients, eps, max_rank, intr);  // validates
+  if (fast) return std::move(*fast);
+  const std::vector<double> ones(terms.size(), 1.0);
+  const TensorTrain sum = linear_combination(terms, coefficients.empty() ? ones : coefficients);
+  check_interrupt(intr);
+  return round(sum, eps, max_rank, intr);
 }
 
 }  // namespace ttsolve::tt

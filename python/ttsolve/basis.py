@@ -1,7 +1,7 @@
 """One-dimensional polynomial bases with values and first/second derivatives.
 
 Every basis is stored as a coefficient matrix in the affinely shifted variable
-``t = (x - shift) / scale`` and evaluated in C++ (``ttsolve._core.basis_evaluate``) for a
+``t = (x - shift) / scale`` and evaluated in C++ (``ttsolve._core.regression.basis_evaluate``) for a
 whole ``(K, d)`` batch of points at once.
 
 Normalisation conventions
@@ -30,15 +30,13 @@ from numpy.polynomial import hermite_e, legendre
 from numpy.polynomial import polynomial as P
 
 from ._extension import _core
+from ._validation import as_points, check_int
 
 __all__ = ["Basis", "Legendre", "Hermite", "H2Orthogonal", "Monomial", "basis_from_arrays", "product_structure"]
 
 
 def _check_degree(degree) -> int:
-    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
-        raise TypeError(f"degree must be an integer, got {type(degree).__name__}")
-    if degree < 0:
-        raise ValueError(f"degree must be >= 0, got {degree}")
+    degree = check_int(degree, "degree", 0)
     if degree > 30:
         raise ValueError(f"degree {degree} is too large for a monomial-coefficient basis (max 30)")
     return int(degree)
@@ -79,7 +77,7 @@ class Basis:
         -------
         ndarray, shape (K, d, p)
         """
-        X = _as_points(X)
+        X = as_points(X, name="X", one_d="column")  # documented: 1-D X is one coordinate
         d = X.shape[1]
         return evaluate_stacked([self] * d, X, derivative)
 
@@ -121,20 +119,6 @@ class Basis:
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._params().items())
         return f"{type(self).__name__}({self.degree}{extra})"
-
-
-def _as_points(X) -> np.ndarray:
-    X = np.asarray(X)
-    if X.dtype.kind not in "fiu":
-        raise TypeError(f"X must be a real array, got dtype {X.dtype}")
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (K, d), got {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or inf")
-    return X
 
 
 def _coordinate_major(bases: Sequence[Basis], X: np.ndarray, evaluate_1d) -> np.ndarray:
@@ -193,12 +177,12 @@ def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0,
         raise ValueError("all bases must have the same size (degree)")
     _check_representable(bases, X, bases[0].degree)
     if coordinate_major:
-        return _coordinate_major(bases, X, lambda b, x: _core.basis_evaluate(
+        return _coordinate_major(bases, X, lambda b, x: _core.regression.basis_evaluate(
             x, b._coef[None], np.array([b._shift]), np.array([b._scale]), int(derivative)))
     coef = np.stack([b._coef for b in bases])
     shift = np.array([b._shift for b in bases])
     scale = np.array([b._scale for b in bases])
-    return _core.basis_evaluate(X, coef, shift, scale, int(derivative))
+    return _core.regression.basis_evaluate(X, coef, shift, scale, int(derivative))
 
 
 def _product_values_1d(t: np.ndarray, q: int, kind: int) -> np.ndarray:
@@ -225,13 +209,13 @@ def product_structure(bases: Sequence[Basis], X: np.ndarray, *, coordinate_major
     q = 2 * bases[0].degree + 1
     _check_representable(bases, X, q - 1)
     if coordinate_major:
-        Psi = _coordinate_major(bases, X, lambda b, x: _core.product_basis_values(
+        Psi = _coordinate_major(bases, X, lambda b, x: _core.regression.product_basis_values(
             x, np.array([b._product_kind], dtype=np.int64), np.array([b._shift]), np.array([b._scale]), q))
     else:
         kinds = np.array([b._product_kind for b in bases], dtype=np.int64)
         shift = np.array([b._shift for b in bases])
         scale = np.array([b._scale for b in bases])
-        Psi = _core.product_basis_values(X, kinds, shift, scale, q)
+        Psi = _core.regression.product_basis_values(X, kinds, shift, scale, q)
     cache = {}
     for b in bases:
         if b not in cache:

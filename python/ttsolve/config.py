@@ -11,6 +11,7 @@ import numpy as np
 import scipy
 
 from ._extension import _core
+from ._validation import check_int
 
 __all__ = ["show_config", "config", "get_num_threads", "set_num_threads", "max_num_threads"]
 
@@ -36,13 +37,12 @@ def set_num_threads(n: int) -> None:
     Results never depend on it: every random stream is keyed by chain or sample block,
     not by thread. Out-of-range counts raise ``ValueError``.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    n = check_int(n, "set_num_threads: n", 1)
     cap = max_num_threads()
-    if not 1 <= n <= cap:
+    if n > cap:
         raise ValueError(f"set_num_threads: n must be >= 1 and <= {cap} (4 x the {cap // 4} hardware "
                          f"threads), got {n}")
-    _core.set_num_threads(int(n))
+    _core.set_num_threads(n)
 
 
 def config() -> dict[str, Any]:
@@ -59,7 +59,7 @@ def config() -> dict[str, Any]:
         "openmp_version": build["openmp_version"],
         "avx2": bool(build["avx2"]),  # whole build compiled for AVX2 (TTSOLVE_NATIVE)
         # kernels with an AVX2/FMA version chosen at run time (portable builds too)
-        "simd_kernels": "avx2+fma (run-time dispatch)" if _core._gram_simd() else "generic",
+        "simd_kernels": "avx2+fma (run-time dispatch)" if _core.regression.simd_enabled() else "generic",
         "threads": get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "blas": _core.blas_description(),

@@ -10,7 +10,8 @@ import numpy as np
 
 from . import io as _io
 from ._extension import _core
-from .basis import Basis, _as_points, basis_from_arrays, basis_to_arrays, evaluate_stacked
+from ._validation import as_points
+from .basis import Basis, basis_from_arrays, basis_to_arrays, evaluate_stacked
 from .tt import TensorTrain
 
 __all__ = ["FunctionalTT", "AdditiveTerm"]
@@ -78,7 +79,10 @@ class FunctionalTT:
 
     @extra_coef.setter
     def extra_coef(self, value) -> None:
-        coefs = np.atleast_1d(np.asarray(value, dtype=np.float64))
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "fiu":  # strings, bools, complex, objects: no silent conversion
+            raise TypeError(f"extra_coef must be a float or a 1-D sequence of floats, got {value!r}")
+        coefs = np.atleast_1d(raw.astype(np.float64))
         if coefs.ndim != 1 or coefs.size < 1:
             raise ValueError(f"extra_coef must be a float or a 1-D sequence of floats, got shape {coefs.shape}")
         if not np.all(np.isfinite(coefs)):
@@ -120,10 +124,7 @@ class FunctionalTT:
 
     # ---- evaluation ----------------------------------------------------------------
     def _points(self, X) -> np.ndarray:
-        X = _as_points(X)
-        if X.shape[1] != self.ndim:
-            raise ValueError(f"X must have shape (K, {self.ndim}), got {X.shape}")
-        return X
+        return as_points(X, self.ndim, "X")
 
     def _extra(self, X, given, which: str, shape) -> Optional[np.ndarray]:
         if not np.any(self._coefs):
@@ -149,7 +150,7 @@ class FunctionalTT:
             return np.full(X.shape[0], self._eval(X[:1], mode, 0)[0])
         Phi = evaluate_stacked(self._bases, X, 0)
         D = evaluate_stacked(self._bases, X, derivative) if derivative else None
-        return _core.functional_eval(self.tt.cores, Phi, mode, D)
+        return _core.regression.functional_eval(self.tt.cores, Phi, mode, D)
 
     def __call__(self, X, g=None) -> np.ndarray:
         """Values f(X), shape (K,)."""

@@ -1,6 +1,6 @@
 """Least-squares regression of functional tensor trains: ALS and rank-adaptive SALSA.
 
-A fixed-rank ALS sweep is one C++ call (``_core.als_sweep``: local solves, QR, stacks).
+A fixed-rank ALS sweep is one C++ call (``_core.regression.als_sweep``: local solves, QR, stacks).
 SALSA loops over the cores in Python (its penalty and rank adaptation are small dense
 operations, see ``_salsa``) and calls the same C++ kernels for everything that touches the
 K samples (stacks, the compressed local Gram A^T W A, the local solves), GIL released.
@@ -18,8 +18,8 @@ import numpy as np
 
 from . import _salsa
 from ._extension import _core
-from ._validation import check_int
-from .basis import Basis, _as_points, evaluate_stacked, product_structure
+from ._validation import as_points, check_int, check_real, is_int
+from .basis import Basis, evaluate_stacked, product_structure
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
 
@@ -65,14 +65,11 @@ def _vector(v, K: int, name: str) -> np.ndarray:
 
 
 def _nonneg_float(v, name: str) -> float:
-    v = float(v)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {v}")
-    return v
+    return check_real(v, name, 0.0)
 
 
 def _initial_ranks(ranks, d: int, p: int, max_rank: int) -> list[int]:
-    if isinstance(ranks, (int, np.integer)) and not isinstance(ranks, bool):
+    if is_int(ranks):
         inner = [check_int(ranks, "ranks", 1)] * (d - 1)
     else:
         inner = [int(r) for r in ranks]
@@ -129,7 +126,7 @@ class _Sweeper:
 
     def right_stacks(self):
         for k in range(self.d - 1, 0, -1):
-            self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
+            self.R[k] = _core.regression.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
 
     def solve(self, k: int, ridge: float, salsa=None):
         """Optimise core k (and the extra coefficient) with all other cores fixed.
@@ -143,7 +140,7 @@ class _Sweeper:
         if salsa is not None and tsq > 0:
             # coefficient scale floor: 1e-8 of the RMS of the TT's target (keeps it finite)
             pen = tsq * _salsa.penalty(self.cores[k], *salsa, 1e-8 * math.sqrt(tsq / self.wsum))
-        x, fallback = _core.als_local_solve(self.L[k], self.Phi[k], self.R[k + 1], 0, self.g, self.w, self.y,
+        x, fallback = _core.regression.als_local_solve(self.L[k], self.Phi[k], self.R[k + 1], 0, self.g, self.w, self.y,
                                             self.Psi[k], self.C[k], diag, pen)
         self.fallbacks += int(fallback)
         shape = self.cores[k].shape
@@ -172,7 +169,7 @@ class _Sweeper:
         u, s, b, self.active[k + 1] = _salsa.split_bond(u, s, b, *adapt, self.rng)
         self.cores[k] = np.ascontiguousarray(u.reshape(r, p, -1))
         self.cores[k + 1] = np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3))
-        self.L[k + 1] = _core.als_stack_left(self.L[k], self.Phi[k], 0, self.cores[k])
+        self.L[k + 1] = _core.regression.als_stack_left(self.L[k], self.Phi[k], 0, self.cores[k])
 
     def move_left(self, k: int, adapt):
         """SALSA: make core k right-orthogonal, push the factor into core k-1, update R[k]."""
@@ -184,12 +181,12 @@ class _Sweeper:
         a, s, b, self.active[k] = _salsa.split_bond(a, s, vt.T, *adapt, self.rng)
         self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
         self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
-        self.R[k] = _core.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
+        self.R[k] = _core.regression.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
 
     def als_sweep(self) -> np.ndarray:
         """One fixed-rank ALS sweep in a single C++ call (cores and right stacks updated in
         place); returns the training values."""
-        f, c, fallbacks = _core.als_sweep(self.cores, self.R, self.PhiT, self.PsiT, self.Cfull, self.y, self.g,
+        f, c, fallbacks = _core.regression.als_sweep(self.cores, self.R, self.PhiT, self.PsiT, self.Cfull, self.y, self.g,
                                           self.w, self.reg * self.wsum)
         if self.g is not None:
             self.c = c
@@ -199,11 +196,11 @@ class _Sweeper:
     def train_values(self) -> np.ndarray:
         """f on the training points from the right stack of core 1 (valid after a full sweep,
         when core 0 is the centre): one stack step instead of a full evaluation."""
-        f = _core.als_stack_right(self.R[1], self.Phi[0], 0, self.cores[0])[:, 0]
+        f = _core.regression.als_stack_right(self.R[1], self.Phi[0], 0, self.cores[0])[:, 0]
         return f if self.g is None else f + self.c * self.g
 
     def values(self, Phi, g) -> np.ndarray:
-        f = _core.functional_eval(self.cores, Phi, "value", None)
+        f = _core.regression.functional_eval(self.cores, Phi, "value", None)
         return f if g is None else f + self.c * g
 
 
@@ -319,7 +316,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     t0 = time.perf_counter()
     if method not in ("als", "salsa"):
         raise ValueError(f"method must be 'als' or 'salsa', got {method!r}")
-    X = _as_points(X)
+    X = as_points(X, name="X")
     K, d = X.shape
     if K == 0:
         raise ValueError("X must contain at least one sample")
@@ -344,7 +341,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a pair (Xv, yv)")
-        Xv = _as_points(validation[0])
+        Xv = as_points(validation[0], name="validation X")
         if Xv.shape[1] != d:
             raise ValueError(f"validation X must have {d} columns, got {Xv.shape[1]}")
         yv = _vector(validation[1], Xv.shape[0], "validation y")

@@ -1,4 +1,4 @@
-"""TensorTrain: a thin Python class over the compiled container (``ttsolve._core.TT``).
+"""TensorTrain: a thin Python class over the compiled container (``ttsolve._core.tt.TT``).
 
 All numerics run in C++ with the GIL released; this module only validates arguments.
 
@@ -29,13 +29,12 @@ Conventions
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Sequence, Union
 
 import numpy as np
 
 from ._extension import _core
-from ._validation import as_seed
+from ._validation import as_seed, check_int, is_int, is_real
 from .io import register_saveable
 
 __all__ = ["TensorTrain", "FULL_MAX_ENTRIES", "round_sum"]
@@ -53,7 +52,7 @@ def _int_list(values, name: str) -> list[int]:
         raise TypeError(f"{name} must be a sequence of integers, got {type(values).__name__}")
     out = []
     for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
+        if not is_int(v):
             raise TypeError(f"{name} must contain integers, got {v!r}")
         out.append(int(v))
     return out
@@ -85,7 +84,7 @@ def _checked_cores(cores) -> list[np.ndarray]:
 
 
 def _scalar(a, name: str) -> float:
-    if isinstance(a, (bool, np.bool_)) or not isinstance(a, (numbers.Real, np.floating, np.integer)):
+    if not is_real(a):
         raise TypeError(f"{name} must be a real number, got {type(a).__name__}")
     a = float(a)
     if not math.isfinite(a):
@@ -103,7 +102,7 @@ def _eps(eps) -> float:
 def _max_rank(max_rank) -> int:
     if max_rank is None:
         return 0
-    if isinstance(max_rank, (bool, np.bool_)) or not isinstance(max_rank, (numbers.Integral, np.integer)):
+    if not is_int(max_rank):
         raise TypeError(f"max_rank must be an int or None, got {type(max_rank).__name__}")
     if max_rank < 1:
         raise ValueError(f"max_rank must be >= 1, got {max_rank}")
@@ -144,13 +143,13 @@ class TensorTrain:
     __array_ufunc__ = None  # numpy arrays defer to our operators (and then raise TypeError)
 
     def __init__(self, cores: Sequence[np.ndarray]):
-        if isinstance(cores, _core.TT):
+        if isinstance(cores, _core.tt.TT):
             self._tt = cores
             return
-        self._tt = _core.TT(_checked_cores(cores))
+        self._tt = _core.tt.TT(_checked_cores(cores))
 
     @classmethod
-    def _wrap(cls, raw: "_core.TT") -> "TensorTrain":
+    def _wrap(cls, raw: "_core.tt.TT") -> "TensorTrain":
         obj = cls.__new__(cls)
         obj._tt = raw
         return obj
@@ -173,7 +172,7 @@ class TensorTrain:
         seed : int or numpy.random.Generator
         """
         d = _dims(dims)
-        if isinstance(ranks, (numbers.Integral, np.integer)) and not isinstance(ranks, (bool, np.bool_)):
+        if is_int(ranks):
             if ranks < 1:
                 raise ValueError(f"ranks must be >= 1, got {ranks}")
             # Largest useful rank at bond k: min(prod(n_<=k), prod(n_>k)), capped early.
@@ -192,17 +191,17 @@ class TensorTrain:
                     raise ValueError(f"ranks[{k}] = {v} must be >= 1")
             if r[0] != 1 or r[-1] != 1:
                 raise ValueError(f"boundary ranks must be 1, got ranks[0] = {r[0]}, ranks[-1] = {r[-1]}")
-        return cls._wrap(_core.tt_random(d, r, as_seed(seed)))
+        return cls._wrap(_core.tt.random(d, r, as_seed(seed)))
 
     @classmethod
     def zeros(cls, dims: Sequence[int]) -> "TensorTrain":
         """The zero tensor (all ranks 1)."""
-        return cls._wrap(_core.tt_constant(_dims(dims), 0.0))
+        return cls._wrap(_core.tt.constant(_dims(dims), 0.0))
 
     @classmethod
     def ones(cls, dims: Sequence[int]) -> "TensorTrain":
         """The all-ones tensor (all ranks 1)."""
-        return cls._wrap(_core.tt_constant(_dims(dims), 1.0))
+        return cls._wrap(_core.tt.constant(_dims(dims), 1.0))
 
     @classmethod
     def from_dense(cls, a, eps: float = 1e-14, max_rank: int | None = None) -> "TensorTrain":
@@ -227,7 +226,7 @@ class TensorTrain:
         arr = np.ascontiguousarray(arr, dtype=np.float64)
         if not np.isfinite(arr).all():
             raise ValueError("a contains NaN or inf")
-        return cls._wrap(_core.tt_from_dense(arr, _eps(eps), _max_rank(max_rank)))
+        return cls._wrap(_core.tt.from_dense(arr, _eps(eps), _max_rank(max_rank)))
 
     # ---- shape -----------------------------------------------------------------
     @property
@@ -271,44 +270,44 @@ class TensorTrain:
     def __add__(self, other):
         if not isinstance(other, TensorTrain):
             return NotImplemented
-        return TensorTrain._wrap(_core.tt_add(1.0, self._tt, 1.0, other._tt))
+        return TensorTrain._wrap(_core.tt.add(1.0, self._tt, 1.0, other._tt))
 
     def __sub__(self, other):
         if not isinstance(other, TensorTrain):
             return NotImplemented
-        return TensorTrain._wrap(_core.tt_add(1.0, self._tt, -1.0, other._tt))
+        return TensorTrain._wrap(_core.tt.add(1.0, self._tt, -1.0, other._tt))
 
     def __neg__(self):
-        return TensorTrain._wrap(_core.tt_scale(self._tt, -1.0))
+        return TensorTrain._wrap(_core.tt.scale(self._tt, -1.0))
 
     def __pos__(self):
         return self.copy()
 
     def __mul__(self, other):
         if isinstance(other, TensorTrain):
-            return TensorTrain._wrap(_core.tt_hadamard(self._tt, other._tt))
-        if isinstance(other, (numbers.Real, np.floating, np.integer)) and not isinstance(other, (bool, np.bool_)):
-            return TensorTrain._wrap(_core.tt_scale(self._tt, _scalar(other, "scalar")))
+            return TensorTrain._wrap(_core.tt.hadamard(self._tt, other._tt))
+        if is_real(other):
+            return TensorTrain._wrap(_core.tt.scale(self._tt, _scalar(other, "scalar")))
         return NotImplemented
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        if isinstance(other, (numbers.Real, np.floating, np.integer)) and not isinstance(other, (bool, np.bool_)):
+        if is_real(other):
             a = _scalar(other, "divisor")
             if a == 0.0:
                 raise ZeroDivisionError("division of a TensorTrain by zero")
-            return TensorTrain._wrap(_core.tt_scale(self._tt, 1.0 / a))
+            return TensorTrain._wrap(_core.tt.scale(self._tt, 1.0 / a))
         return NotImplemented
 
     def hadamard(self, other: "TensorTrain") -> "TensorTrain":
         """Entrywise product (same as ``self * other``); ranks multiply."""
-        return TensorTrain._wrap(_core.tt_hadamard(self._tt, self._other(other, "hadamard")._tt))
+        return TensorTrain._wrap(_core.tt.hadamard(self._tt, self._other(other, "hadamard")._tt))
 
     # ---- contractions ------------------------------------------------------------------
     def log_dot(self, other: "TensorTrain") -> tuple[float, float]:
         """``(sign, log|<self, other>|)`` with sign in {-1, 0, 1} (log is -inf for 0)."""
-        return _core.tt_dot(self._tt, self._other(other, "dot")._tt)
+        return _core.tt.dot(self._tt, self._other(other, "dot")._tt)
 
     def dot(self, other: "TensorTrain") -> float:
         """Frobenius inner product ``<self, other>``.
@@ -320,7 +319,7 @@ class TensorTrain:
 
     def log_norm(self) -> float:
         """Natural logarithm of the Frobenius norm (``-inf`` for the zero tensor)."""
-        return float(_core.tt_log_norm(self._tt))
+        return float(_core.tt.log_norm(self._tt))
 
     def norm(self) -> float:
         """Frobenius norm.
@@ -337,11 +336,11 @@ class TensorTrain:
 
     def log_sum(self) -> tuple[float, float]:
         """``(sign, log|sum of all entries|)``."""
-        return _core.tt_sum(self._tt)
+        return _core.tt.sum(self._tt)
 
     def sum(self) -> float:
         """Sum of all entries (``OverflowError`` outside float64 range; see :meth:`log_sum`)."""
-        sign, log_abs = _core.tt_sum(self._tt)
+        sign, log_abs = _core.tt.sum(self._tt)
         return _from_log(sign, log_abs, "sum", "log_sum")
 
     def full(self, max_entries: int = FULL_MAX_ENTRIES) -> np.ndarray:
@@ -351,7 +350,7 @@ class TensorTrain:
         ``n_1 ... n_k x r_{k+1}``) would exceed ``max_entries`` float64 values (default
         ``FULL_MAX_ENTRIES = 2**27``, i.e. 1 GiB); pass a larger ``max_entries`` to override.
         """
-        if isinstance(max_entries, (bool, np.bool_)) or not isinstance(max_entries, (numbers.Integral, np.integer)):
+        if not is_int(max_entries):
             raise TypeError("max_entries must be an int")
         size, worst = 1, 1
         for n, r in zip(self.dims, self.ranks[1:]):
@@ -361,7 +360,7 @@ class TensorTrain:
             raise MemoryError(
                 f"full(): dims {self.dims} need {worst} entries (> max_entries = {max_entries}); "
                 "pass a larger max_entries to override")
-        return _core.tt_full(self._tt, int(max_entries))
+        return _core.tt.full(self._tt, int(max_entries))
 
     # ---- orthogonalisation and rounding ----------------------------------------------------
     def orthogonalize(self, direction: Union[str, int] = "left") -> "TensorTrain":
@@ -382,14 +381,14 @@ class TensorTrain:
             if direction not in ("left", "right"):
                 raise ValueError(f"direction must be 'left', 'right' or a core index, got {direction!r}")
             mu = d - 1 if direction == "left" else 0
-        elif isinstance(direction, (numbers.Integral, np.integer)) and not isinstance(direction, (bool, np.bool_)):
+        elif is_int(direction):
             mu = int(direction)
             if not -d <= mu < d:
                 raise IndexError(f"core position {mu} out of range for {d} cores")
             mu %= d
         else:
             raise TypeError(f"direction must be 'left', 'right' or an int, got {type(direction).__name__}")
-        return TensorTrain._wrap(_core.tt_orthogonalize(self._tt, mu))
+        return TensorTrain._wrap(_core.tt.orthogonalize(self._tt, mu))
 
     def round(self, eps: float = 1e-14, max_rank: int | None = None, *, method: str = "svd",
               oversample: int = 10, seed=0) -> "TensorTrain":
@@ -427,16 +426,13 @@ class TensorTrain:
         """
         eps, mr = _eps(eps), _max_rank(max_rank)
         if method == "svd":
-            return TensorTrain._wrap(_core.tt_round(self._tt, eps, mr))
+            return TensorTrain._wrap(_core.tt.round(self._tt, eps, mr))
         if method != "randomized":
             raise ValueError(f"method must be 'svd' or 'randomized', got {method!r}")
         if mr == 0:
             raise ValueError("method='randomized' needs max_rank")
-        if isinstance(oversample, (bool, np.bool_)) or not isinstance(oversample, (numbers.Integral, np.integer)):
-            raise TypeError("oversample must be an int")
-        if oversample < 0:
-            raise ValueError(f"oversample must be >= 0, got {oversample}")
-        return TensorTrain._wrap(_core.tt_round_randomized(self._tt, eps, mr, int(oversample), as_seed(seed)))
+        oversample = check_int(oversample, "oversample", 0)
+        return TensorTrain._wrap(_core.tt.round_randomized(self._tt, eps, mr, oversample, as_seed(seed)))
 
     # ---- entries -----------------------------------------------------------------------
     def evaluate(self, idx) -> np.ndarray:
@@ -469,7 +465,7 @@ class TensorTrain:
             if bad.any():
                 s, k = np.argwhere(bad)[0]
                 raise IndexError(f"idx[{s}, {k}] = {a[s, k]} out of range for dimension {self.dims[k]}")
-        out = _core.tt_evaluate(self._tt, a)
+        out = _core.tt.evaluate(self._tt, a)
         return float(out[0]) if single else out
 
     # ---- persistence ---------------------------------------------------------------------
@@ -477,7 +473,7 @@ class TensorTrain:
         return [np.array(c) for c in self.cores]
 
     def __setstate__(self, state):
-        self._tt = _core.TT(_checked_cores(state))
+        self._tt = _core.tt.TT(_checked_cores(state))
 
     def _to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {f"core_{k}": np.array(c) for k, c in enumerate(self.cores)}
@@ -539,10 +535,4 @@ def round_sum(trains: Sequence[TensorTrain], eps: float = 1e-14, max_rank: int |
         if len(coefs) != len(trains):
             raise ValueError(f"coefficients has {len(coefs)} entries for {len(trains)} trains")
     eps, mr = _eps(eps), _max_rank(max_rank)
-    fast = _core.tt_round_sum([t._tt for t in trains], coefs, eps, mr)
-    if fast is not None:
-        return TensorTrain._wrap(fast)
-    total = coefs[0] * trains[0]
-    for c, t in zip(coefs[1:], trains[1:]):
-        total = total + c * t
-    return total.round(eps, max_rank)
+    return TensorTrain._wrap(_core.tt.round_sum([t._tt for t in trains], coefs, eps, mr))

@@ -160,11 +160,11 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     if isinstance(model, _SpinQuadratic):
         if sampler == "block_gibbs":
             raise ValueError("block_gibbs is only available for RBM models")
-        out = _core._mcmc_quad_sample(*model.csr(), kernel, n_flips, min(block_size, model.dim),
+        out = _core.mcmc.quad_sample(*model.csr(), kernel, n_flips, min(block_size, model.dim),
                                       init, n_steps, burn_in, thin, seed_int, names, ref, cb)
         return _result_from_dict(out, names)
     if isinstance(model, RBM) and kernel == "gwg":  # compiled, chains batched into GEMMs
-        out = _core._mcmc_rbm_gwg_sample(model.W, model.b, model.c, n_flips, init, n_steps,
+        out = _core.mcmc.rbm_gwg_sample(model.W, model.b, model.c, n_flips, init, n_steps,
                                          burn_in, thin, seed_int, names, ref, cb)
         return _result_from_dict(out, names)
     from .numpy_path import sample_numpy  # batched numpy samplers (block Gibbs, user models)

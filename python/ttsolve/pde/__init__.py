@@ -1,9 +1,12 @@
 """High-dimensional parabolic PDEs: problem description, built-in problems, BSDE solver."""
 
 from .problem import Problem
-from .problems import BUILTIN_PROBLEMS, get_problem, list_problems, pde_residual
+from .registry import BUILTIN_PROBLEMS, builtin_problem, get_problem, list_problems
+from . import builtin  # noqa: F401  (registers the built-in problems)
+from .residual import pde_residual
 from .paths import simulate_paths
-from .solver import Solution, SolverDivergedError, StepDiagnostics, solve
+from .solution import Solution, SolverDivergedError, StepDiagnostics
+from .solver import solve
 
-__all__ = ["Problem", "BUILTIN_PROBLEMS", "get_problem", "list_problems", "pde_residual", "simulate_paths",
-           "solve", "Solution", "SolverDivergedError", "StepDiagnostics"]
+__all__ = ["Problem", "BUILTIN_PROBLEMS", "builtin_problem", "get_problem", "list_problems", "pde_residual",
+           "simulate_paths", "solve", "Solution", "SolverDivergedError", "StepDiagnostics"]

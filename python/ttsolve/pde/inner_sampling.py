@@ -31,7 +31,7 @@ def antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
     done = 0
     while done < M - 1:
         B = min(chunk, M - 1 - done)
-        xi = _core.gaussian_rows(seed, done * K, B * K, d).reshape(B, K, d)
+        xi = _core.pde.gaussian_rows(seed, done * K, B * K, d).reshape(B, K, d)
         points = np.empty((2, B, K, d))
         points[0] = sigma_times(problem, t_n, Xn, xi) * math.sqrt(dt)  # sigma evaluated once
         np.negative(points[0], out=points[1])

@@ -11,16 +11,17 @@ implicit backward scheme needs them (Z . xi sqrt(dt) is the martingale increment
 from __future__ import annotations
 
 import os
-from typing import Any, Union
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
-from .._validation import as_seed as as_int_seed, check_int
+from .._validation import SeedLike, as_generator, as_seed as as_int_seed, check_int, check_real
 from .problem import Problem
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "as_int_seed",
+    "euler_maruyama",
     "simulate_paths",
     "sigma_times",
     "sigma_transpose_times",
@@ -38,13 +39,6 @@ def _half_physical_memory() -> int:
 # half the machine's physical memory (2 GiB where it cannot be queried), so that an absurd
 # n_samples gives a MemoryError instead of swapping the machine to a halt.
 DEFAULT_MAX_BYTES = _half_physical_memory()
-
-SeedLike = Union[int, np.integer, np.random.Generator, None]
-
-
-def _generator(seed: SeedLike) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(as_int_seed(seed)))
-
 
 def _sigma_value(problem: Problem, t: float, X: np.ndarray) -> Any:
     """sigma(t, X) checked against ``problem.sigma_kind``."""
@@ -148,11 +142,7 @@ def simulate_paths(
     d = problem.dim
     n_steps = check_int(n_steps, "n_steps", 1)
     n_samples = check_int(n_samples, "n_samples", 1)
-    if dt is None:
-        dt = (problem.T - t0) / n_steps
-    dt = float(dt)
-    if not np.isfinite(dt) or dt <= 0:
-        raise ValueError(f"dt must be a positive finite number, got {dt}")
+    dt = check_real((problem.T - t0) / n_steps if dt is None else dt, "dt", positive=True)
     need = 8 * d * n_samples * (2 * n_steps + 1)
     if need > max_bytes:
         raise MemoryError(
@@ -164,16 +154,47 @@ def simulate_paths(
     start = np.asarray(start, dtype=float)
     if start.shape not in ((d,), (n_samples, d)):
         raise ValueError(f"x0 must have shape ({d},) or ({n_samples}, {d}), got {start.shape}")
-    rng = _generator(seed)
+    rng = as_generator(seed)
     X = np.empty((n_steps + 1, n_samples, d))
     xi = rng.standard_normal((n_steps, n_samples, d))
     X[0] = start
+    for n, _, _, X_next in euler_maruyama(problem, X[0], t0, dt, n_steps, lambda n: xi[n]):
+        X[n + 1] = X_next
+    return X, xi
+
+
+def euler_maruyama(
+    problem: Problem,
+    X: np.ndarray,
+    t0: float,
+    dt: float,
+    n_steps: int,
+    normals: Callable[[int], np.ndarray],
+    control: Optional[Callable[[float, np.ndarray], np.ndarray]] = None,
+) -> Iterator[tuple[int, np.ndarray, Optional[np.ndarray], np.ndarray]]:
+    """The one Euler-Maruyama loop of ttsolve (paths, references, pilot simulations).
+
+    Starting from the (K, d) batch ``X`` at ``t0``, yields ``(n, xi_n, u_n, X_{n+1})`` for
+    n = 0 .. n_steps - 1 with
+
+        X_{n+1} = X_n + b(t_n, X_n) dt + sigma(t_n, X_n) (u_n dt + xi_n sqrt(dt)),
+
+    ``xi_n = normals(n)`` a (K, d) standard normal draw and ``u_n = control(t_n, X_n)`` (the
+    importance-sampling drift; ``None`` and no u term without a control).  The caller reads
+    X_n before advancing the iterator (it is the previous X_{n+1}).
+    """
+    K, d = X.shape
     sq = np.sqrt(dt)
     for n in range(n_steps):
         t = t0 + n * dt
-        b = np.asarray(problem.drift(t, X[n]), dtype=float)
-        if b.shape != (n_samples, d):
-            raise ValueError(f"drift must return shape ({n_samples}, {d}), got {b.shape} at step {n}")
-        X[n + 1] = X[n] + b * dt + sigma_times(problem, t, X[n], xi[n]) * sq
-    return X, xi
-
+        xi = normals(n)
+        b = np.asarray(problem.drift(t, X), dtype=float)
+        if b.shape != (K, d):
+            raise ValueError(f"drift must return shape ({K}, {d}), got {b.shape} at step {n}")
+        X_next = X + b * dt + sigma_times(problem, t, X, xi) * sq
+        u = None
+        if control is not None:
+            u = control(t, X)
+            X_next += sigma_times(problem, t, X, u) * dt
+        yield n, xi, u, X_next
+        X = X_next

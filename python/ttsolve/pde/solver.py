@@ -17,69 +17,43 @@ with further powers of g), fitted with :func:`ttsolve.regression.fit` and warm-s
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import Callable, Optional, Union
 
 import numpy as np
 
-from .. import io as _io
-from .._validation import check_int
+from .._validation import as_seed, check_int, check_real, is_int
 from ..basis import Basis, H2Orthogonal
 from ..functional import FunctionalTT
 from ..regression import fit
+from ..tt import TensorTrain
 from .inner_sampling import antithetic_mean
-from .paths import as_int_seed, sigma_transpose_times, simulate_paths
+from .paths import sigma_transpose_times, simulate_paths
 from .problem import Problem
+from .solution import (
+    Solution,
+    _resume,
+    SolverDivergedError,
+    StepDiagnostics,
+    _checked_array,
+    _g_values,
+    _grad_g_values,
+    _gradient,
+    _save_step,
+    _value,
+)
 
 __all__ = ["solve", "Solution", "StepDiagnostics", "SolverDivergedError"]
 
 
-class SolverDivergedError(RuntimeError):
-    """A regression diverged; ``solution`` holds the last good steps (a partial :class:`Solution`)."""
-
-    def __init__(self, message: str, solution: "Solution"):
-        super().__init__(message)
-        self.solution = solution
-
-
-@dataclass
-class StepDiagnostics:
-    """What happened at one backward step."""
-
-    step: int
-    iterations: int
-    ranks: tuple
-    residual: float  # relative training residual of the last fit
-    validation: float  # relative validation residual of the last fit (nan without validation)
-    change: float  # relative change of the last fixed-point iteration (0 for explicit)
-    time: float
-    stop_reason: str
-
-
 # ----------------------------------------------------------------------------- checks
-
-def _checked_array(value: Any, shape: tuple, name: str, step: int) -> np.ndarray:
-    """A callable's output as float array of ``shape``, with an error naming it and the step."""
-    arr = np.asarray(value, dtype=float)
-    if arr.shape != shape:
-        if arr.size == int(np.prod(shape)) and arr.ndim <= 2 and len(shape) == 1:
-            arr = arr.reshape(shape)
-        else:
-            raise ValueError(f"{name} returned shape {arr.shape}, expected {shape} (time step {step})")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} returned NaN or inf (time step {step})")
-    return arr
-
 
 def _check_problem(problem: Problem) -> None:
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be a ttsolve.pde.Problem, got {type(problem).__name__}")
-    if isinstance(problem.dim, bool) or not isinstance(problem.dim, (int, np.integer)) or problem.dim < 1:
+    if not is_int(problem.dim) or problem.dim < 1:
         raise ValueError(f"problem.dim must be a positive int, got {problem.dim!r}")
     if not (math.isfinite(float(problem.T)) and float(problem.T) > 0):
         raise ValueError(f"problem.T must be positive and finite, got {problem.T}")
@@ -109,231 +83,7 @@ def default_basis(problem: Problem, degree: int) -> list[Basis]:
     return out
 
 
-# ----------------------------------------------------------------------------- the solution
-
-class Solution:
-    """The solved value function on the time grid t_n = n T / N.
-
-    ``models[n]`` is V_n = TT_n + c_n g (+ c_{n,2} g^2 + ... with ``additive_powers``; a FunctionalTT; ``None`` for steps not solved), ``shifts[n]`` a
-    constant added to it (used at n = 0 when all paths start at x0, where only the value is learnable),
-    ``diagnostics[n]`` a :class:`StepDiagnostics`.  V_N = g exactly.
-    """
-
-    def __init__(self, problem: Problem, n_steps: int, models, shifts, diagnostics, settings: dict):
-        self.problem = problem
-        self.n_steps = n_steps
-        self.dt = float(problem.T) / n_steps
-        self.models: list[Optional[FunctionalTT]] = list(models)
-        self.shifts = np.asarray(shifts, dtype=float)
-        self.diagnostics: list[Optional[StepDiagnostics]] = list(diagnostics)
-        self.settings = dict(settings)
-
-    # ---- evaluation ----------------------------------------------------------------
-    @property
-    def first_solved_step(self) -> int:
-        """The smallest n with V_n available (N when nothing was solved)."""
-        for n in range(self.n_steps):
-            if self.models[n] is not None:
-                return n
-        return self.n_steps
-
-    def _step(self, t: float) -> int:
-        t = float(t)
-        if not (math.isfinite(t) and -1e-12 <= t <= self.problem.T * (1 + 1e-12)):
-            raise ValueError(f"t must lie in [0, T={self.problem.T}], got {t}")
-        n = int(round(t / self.dt))
-        if n < self.n_steps and self.models[n] is None:
-            raise ValueError(f"V at t={t} (step {n}) was not solved (solved steps start at {self.first_solved_step})")
-        return n
-
-    def _points(self, X) -> np.ndarray:
-        X = np.asarray(X, dtype=float)
-        if X.ndim == 1:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != self.problem.dim:
-            raise ValueError(f"X must have shape (K, {self.problem.dim}), got {X.shape}")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X contains NaN or inf")
-        return X
-
-    def value(self, t: float, X) -> np.ndarray:
-        """V(t_n, X) at the grid time t_n nearest to ``t``, shape (K,)."""
-        X = self._points(X)
-        n = self._step(t)
-        return _value(self.problem, self.models, self.shifts, n, X, _g_values(self.problem, X, n))
-
-    def gradient(self, t: float, X) -> np.ndarray:
-        """grad_x V(t_n, X), shape (K, d)."""
-        X = self._points(X)
-        n = self._step(t)
-        return _gradient(self.problem, self.models, n, X, _g_values(self.problem, X, n),
-                         _grad_g_values(self.problem, X, n))
-
-    @property
-    def v0(self) -> float:
-        """V(0, x0)."""
-        return float(self.value(0.0, np.asarray(self.problem.x0, dtype=float)[None, :])[0])
-
-    # ---- accuracy ------------------------------------------------------------------
-    def relative_error(self, n_paths: int = 1000, seed: int = 2024) -> dict:
-        """Relative errors against the problem's reference.
-
-        Returns a dict with ``v0`` (|V(0,x0) - ref| / |ref|, when a reference value exists) and,
-        when ``problem.exact`` exists, ``path_mean`` / ``path_max``: the mean/max over time steps
-        and independent test paths of |V - V_exact| / |V_exact|, and ``path_l2``:
-        ||V - V_exact|| / ||V_exact|| over the same points (meaningful also where V changes sign).
-        """
-        p = self.problem
-        out: dict = {}
-        if p.reference_value is not None:
-            out["v0"] = abs(self.v0 - p.reference_value) / abs(p.reference_value)
-            if p.reference_stderr:
-                out["v0_reference_stderr"] = p.reference_stderr / abs(p.reference_value)
-        if p.exact is not None:
-            X, _ = simulate_paths(p, self.n_steps, check_int(n_paths, "n_paths", 1), seed=seed)
-            errs, diff, refs = [], [], []
-            for n in range(self.first_solved_step, self.n_steps + 1):
-                t = n * self.dt
-                ref = _checked_array(p.exact(t, X[n]), (X.shape[1],), "exact", n)
-                err = np.abs(self.value(t, X[n]) - ref)
-                errs.append(err / np.maximum(np.abs(ref), 1e-300))
-                diff.append(err)
-                refs.append(ref)
-            errs = np.concatenate(errs)
-            out["path_mean"] = float(errs.mean())
-            out["path_max"] = float(errs.max())
-            # pointwise relative errors explode where V crosses zero; the L2 ratio does not
-            out["path_l2"] = float(np.linalg.norm(np.concatenate(diff)) / np.linalg.norm(np.concatenate(refs)))
-        return out
-
-    def pde_residual(self, n_paths: int = 100, n_times: int = 10, seed: int = 2025, eps: float = 1e-4) -> dict:
-        """PDE residual along independent test paths at ``n_times`` grid times.
-
-        dV/dt by the difference of neighbouring steps, the Hessian by central differences of the
-        gradient.  Returns ``mean_abs`` and ``rms`` of the residual and the per-time means.
-        """
-        from .problems import pde_residual as _residual
-
-        p = self.problem
-        X, _ = simulate_paths(p, self.n_steps, check_int(n_paths, "n_paths", 1), seed=seed)
-        first = max(self.first_solved_step, 1)
-        steps = np.unique(np.linspace(first, self.n_steps - 1, max(1, int(n_times))).round().astype(int))
-        per_time = []
-        for n in steps:
-            t, Xn = n * self.dt, X[n]
-            V = self.value(t, Xn)
-            dVdt = (self.value(t + self.dt, Xn) - V) / self.dt
-            G = self.gradient(t, Xn)
-            H = np.empty((Xn.shape[0], p.dim, p.dim))
-            for j in range(p.dim):
-                E = np.zeros(p.dim)
-                E[j] = eps
-                H[:, :, j] = (self.gradient(t, Xn + E) - self.gradient(t, Xn - E)) / (2 * eps)
-            if p.sigma_kind != "full":
-                H = np.einsum("kii->ki", H)
-            per_time.append(np.abs(_residual(p, V, dVdt, G, H, t, Xn)))
-        allr = np.concatenate(per_time)
-        return dict(mean_abs=float(allr.mean()), rms=float(np.sqrt(np.mean(allr**2))),
-                    times=[float(n * self.dt) for n in steps], per_time=[float(r.mean()) for r in per_time])
-
-    def report(self) -> str:
-        """A short text summary."""
-        p = self.problem
-        s = self.settings
-        solved = [d for d in self.diagnostics if d is not None]
-        lines = [f"{p.name} d={p.dim} T={p.T}: scheme={s.get('scheme')} N={self.n_steps} K={s.get('n_samples')} "
-                 f"degree={s.get('degree')} max_rank={s.get('max_rank')}"]
-        if self.first_solved_step == 0:
-            lines.append(f"V(0, x0) = {self.v0:.10g}")
-        if p.reference_value is not None:
-            ref = f"reference = {p.reference_value:.10g}"
-            if p.reference_stderr:
-                ref += f" (MC stderr {p.reference_stderr:.2g})"
-            lines.append(ref)
-        if solved:
-            its = [d.iterations for d in solved]
-            lines.append(f"steps solved {len(solved)}, fixed-point iterations mean {np.mean(its):.2f} max {max(its)}, "
-                         f"max ranks {max(max(d.ranks) for d in solved)}, time {sum(d.time for d in solved):.2f} s")
-        return "\n".join(lines)
-
-    # ---- save/load -----------------------------------------------------------------
-    def save(self, path: Union[str, os.PathLike]) -> None:
-        """Save to a directory (one .npz per step plus ``solution.json``). The problem is not saved:
-        pass it again to :meth:`load`."""
-        os.makedirs(path, exist_ok=True)
-        for n, m in enumerate(self.models):
-            if m is not None:
-                _save_step(path, n, m, self.shifts[n], self.diagnostics[n])
-        meta = dict(n_steps=self.n_steps, settings=_jsonable(self.settings), dim=self.problem.dim,
-                    T=float(self.problem.T), name=self.problem.name)
-        with open(os.path.join(path, "solution.json"), "w") as f:
-            json.dump(meta, f)
-
-    @classmethod
-    def load(cls, path: Union[str, os.PathLike], problem: Problem) -> "Solution":
-        """Load a solution saved by :meth:`save` for ``problem`` (same dim and T)."""
-        with open(os.path.join(path, "solution.json")) as f:
-            meta = json.load(f)
-        if meta["dim"] != problem.dim or meta["T"] != float(problem.T):
-            raise ValueError(f"saved solution has dim={meta['dim']}, T={meta['T']}; problem has "
-                             f"dim={problem.dim}, T={problem.T}")
-        N = int(meta["n_steps"])
-        models, shifts, diags = [None] * N, np.zeros(N), [None] * N
-        for n in range(N):
-            got = _load_step(path, n)
-            if got is not None:
-                models[n], shifts[n], diags[n] = got
-        return cls(problem, N, models, shifts, diags, meta["settings"])
-
-
-def _jsonable(d: dict) -> dict:
-    return {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)) for k, v in d.items()}
-
-
-def _step_file(path, n: int) -> str:
-    return os.path.join(path, f"step_{n:05d}.npz")
-
-
-def _save_step(path, n: int, model: FunctionalTT, shift: float, diag: StepDiagnostics) -> None:
-    tmp = os.path.join(path, f"step_{n:05d}.tmp.npz")
-    _io.save(tmp, model)
-    with open(os.path.join(path, f"step_{n:05d}.json"), "w") as f:
-        json.dump(dict(shift=float(shift).hex(), diag={**diag.__dict__, "ranks": list(diag.ranks)}), f)
-    os.replace(tmp, _step_file(path, n))  # the .npz appears last: its presence marks a finished step
-
-
-def _load_step(path, n: int):
-    if not os.path.exists(_step_file(path, n)):
-        return None
-    model = _io.load(_step_file(path, n))
-    with open(os.path.join(path, f"step_{n:05d}.json")) as f:
-        meta = json.load(f)
-    d = meta["diag"]
-    d["ranks"] = tuple(d["ranks"])
-    return model, float.fromhex(meta["shift"]), StepDiagnostics(**d)
-
-
-# ----------------------------------------------------------------------------- evaluation helpers
-
-def _g_values(problem: Problem, X: np.ndarray, step: int) -> np.ndarray:
-    return _checked_array(problem.g(X), (X.shape[0],), "g", step)
-
-
-def _grad_g_values(problem: Problem, X: np.ndarray, step: int) -> np.ndarray:
-    return _checked_array(problem.grad_g(X), X.shape, "grad_g", step)
-
-
-def _value(problem, models, shifts, n: int, X, gX) -> np.ndarray:
-    if n == len(models):
-        return gX
-    return models[n](X, g=gX) + shifts[n]
-
-
-def _gradient(problem, models, n: int, X, gX, ggX) -> np.ndarray:
-    if n == len(models):
-        return ggX
-    return models[n].grad(X, grad_g=ggX, g=gX)
-
+# ----------------------------------------------------------------------------- step helpers
 
 def _z(problem: Problem, t: float, X: np.ndarray, grad: np.ndarray, step: int) -> np.ndarray:
     try:
@@ -371,10 +121,6 @@ def _path_set(problem: Problem, N: int, K: int, seed: int) -> _PathSet:
             raise ValueError(f"drift/sigma produced NaN or inf paths (time step {n})")
     gX = np.stack([_g_values(problem, X[n], n) for n in range(N + 1)])
     return X, xi, gX
-
-
-def _settings_key(settings: dict) -> str:
-    return hashlib.sha256(json.dumps(_jsonable(settings), sort_keys=True).encode()).hexdigest()
 
 
 def solve(
@@ -440,7 +186,10 @@ def solve(
         (raising from it interrupts the solve; with ``checkpoint`` the finished steps are kept).
     checkpoint : path, optional
         Directory; every finished step is saved there, and a rerun with the same arguments resumes
-        from the saved steps (giving exactly the result of an uninterrupted run).
+        from the saved steps (giving exactly the result of an uninterrupted run). The key of a
+        checkpoint covers the settings and :meth:`Problem.fingerprint` (the problem's constants
+        and its functions' values at fixed probe points), so a directory written for a different
+        problem, even one with the same name and dim, is refused with ``ValueError``.
     inner_samples : int >= 0, optional
         Problem default [0]. 0: the target uses each path's own next point, with the martingale term
         Z . dW as control variate (the TT-PDE paper's schemes). M >= 1: E[V_{n+1}(X_{n+1}) | X_n]
@@ -457,7 +206,7 @@ def solve(
         m + 1 unknowns and is fitted in closed form (ValueError otherwise; a problem default
         m >= 2 falls back to 1 for larger bases). For HJB it lowers the approximation floor
         along the paths (V is a function of |x|^2, and so is g).
-    divergence_threshold : float
+    divergence_threshold : float > 0
         A fit whose relative residual exceeds this, or which produces NaN/inf, raises
         :class:`SolverDivergedError` (its ``solution`` holds the steps solved so far).
 
@@ -488,10 +237,11 @@ def solve(
     powers_given = additive_powers is not None
     additive_powers = check_int(default(additive_powers, "additive_powers", 1), "additive_powers", 1)
     Kv = max(100, K // 4) if n_validation is None else check_int(n_validation, "n_validation", 0)
-    fixed_point_tol = float(fixed_point_tol)
-    if not fixed_point_tol >= 0:
-        raise ValueError(f"fixed_point_tol must be >= 0, got {fixed_point_tol}")
-    seed = as_int_seed(seed)
+    fixed_point_tol = check_real(fixed_point_tol, "fixed_point_tol", 0.0)
+    divergence_threshold = check_real(divergence_threshold, "divergence_threshold", positive=True, finite=False)
+    if not (progress is True or progress is False or callable(progress)):
+        raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
+    seed = as_seed(seed)
     if max_sweeps is None:
         max_sweeps = 1 if (degree == 0 and max_rank == 1 and basis is None) else 4
     d = problem.dim
@@ -510,7 +260,8 @@ def solve(
                     n_validation=Kv, max_fixed_point=max_fixed_point, fixed_point_tol=fixed_point_tol,
                     method=method, reg=reg, max_sweeps=max_sweeps, tol=tol, name=problem.name, dim=d,
                     inner_samples=inner_samples, inner_samples_g=inner_samples_g, additive_powers=additive_powers,
-                    T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis))
+                    T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis),
+                    problem_fingerprint=problem.fingerprint())
 
     seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
     train = _path_set(problem, N, K, int(seeds[0]))
@@ -529,9 +280,15 @@ def solve(
 
     bar = None
     if progress is True:
-        from tqdm import tqdm
+        try:
+            from tqdm import tqdm
+        except ImportError:  # tqdm is optional (extra "progress"): a plain text bar instead
+            from .._progress import TextProgress
 
-        bar = tqdm(total=N, desc=f"{problem.name} {scheme}", initial=N - 1 - start)
+            bar = TextProgress(N, desc=f"{problem.name} {scheme}")
+            bar.update(N - 1 - start)
+        else:
+            bar = tqdm(total=N, desc=f"{problem.name} {scheme}", initial=N - 1 - start)
     try:
         for n in range(start, -1, -1):
             t0 = time.perf_counter()
@@ -550,30 +307,6 @@ def solve(
         if bar is not None:
             bar.close()
     return solution
-
-
-def _resume(path, settings: dict, solution: Solution) -> int:
-    """Load the finished steps from ``path``; returns the next step to solve."""
-    os.makedirs(path, exist_ok=True)
-    meta_file = os.path.join(path, "checkpoint.json")
-    key = _settings_key(settings)
-    if os.path.exists(meta_file):
-        with open(meta_file) as f:
-            saved = json.load(f)
-        if saved.get("key") != key:
-            raise ValueError(f"checkpoint directory {os.fspath(path)!r} belongs to a solve with different "
-                             f"arguments ({saved.get('settings')}); use another directory")
-    else:
-        with open(meta_file, "w") as f:
-            json.dump(dict(key=key, settings=_jsonable(settings)), f)
-    n = solution.n_steps - 1
-    while n >= 0:
-        got = _load_step(path, n)
-        if got is None:
-            break
-        solution.models[n], solution.shifts[n], solution.diagnostics[n] = got
-        n -= 1
-    return n
 
 
 def _diverged(msg: str, solution: Solution, n: int):
@@ -734,8 +467,6 @@ def _first_step(problem, scheme, dt, data, solution, settings):
     Xn, dW, gXn, ggXn, base = data[0]
     if N == 1:
         # V_1 = g has no TT part: use a zero TT with c = 1 as the shape of V_0.
-        from ..tt import TensorTrain
-
         d = problem.dim
         p = default_basis(problem, settings["degree"])[0].size
         zero = TensorTrain([np.zeros((1, p, 1)) for _ in range(d)])

@@ -1,0 +1,35 @@
+# ttsolve._core._testing: test hooks only (some change global state, e.g. gram_simd).
+from typing import Any, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .tt import TT
+
+_F = npt.NDArray[np.float64]
+
+# tt
+def tt_round_paths(x: TT, eps: float, max_rank: int, path: str) -> tuple[TT, int, int]: ...  # (y, Gram, SVD bonds)
+def tt_round_sum_fast(terms: Sequence[TT], coefficients: Sequence[float], eps: float,
+                      max_rank: int) -> TT | None: ...  # None: round_sum takes the exact path
+
+# regression
+def als_normal_equations(L: npt.ArrayLike, Phi: npt.ArrayLike, R: npt.ArrayLike, k: int, g: npt.ArrayLike | None,
+                         w: npt.ArrayLike | None, y: npt.ArrayLike, Psi: npt.ArrayLike | None = None,
+                         C: npt.ArrayLike | None = None) -> tuple[_F, _F]: ...
+def gram_simd(enable: bool | None = None) -> bool: ...
+
+# common: LAPACK wrappers and the interrupt path
+def la_symmetric_eig(A: npt.ArrayLike) -> tuple[_F, _F]: ...
+def la_symmetric_eig_top(A: npt.ArrayLike, k: int) -> tuple[_F, _F]: ...  # values, top-k vectors
+def la_trmm_lower(B: npt.ArrayLike, L: npt.ArrayLike, left: bool, transpose: bool) -> _F: ...
+def la_lq_inplace(A: npt.ArrayLike) -> tuple[_F, _F]: ...  # (L, Q), A = L Q
+def wait_for_interrupt(max_seconds: float) -> bool: ...
+
+# mcmc
+def mcmc_quad_transition_row(indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike,
+                             bias: npt.ArrayLike, kind: str, n_flips: int, block_size: int, x: npt.ArrayLike,
+                             site: int = ...) -> _F: ...
+def mcmc_quad_incremental_check(indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike,
+                                bias: npt.ArrayLike, kind: str, x: npt.ArrayLike, n_steps: int,
+                                seed: int) -> dict[str, Any]: ...

@@ -1,0 +1,16 @@
+# ttsolve._core.mcmc: compiled multi-chain samplers (use ttsolve.mcmc.sample).
+from typing import Any, Callable, Sequence
+
+import numpy.typing as npt
+
+def quad_sample(
+    indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike, bias: npt.ArrayLike, kind: str,
+    n_flips: int, block_size: int, init: npt.ArrayLike, n_steps: int, burn_in: int, thin: int, seed: int,
+    record: Sequence[str], reference: npt.ArrayLike | None, callback: Callable[[int, int], Any] | None,
+    chunk_seconds: float = ...,
+) -> dict[str, Any]: ...
+def rbm_gwg_sample(
+    W: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, n_flips: int, init: npt.ArrayLike, n_steps: int,
+    burn_in: int, thin: int, seed: int, record: Sequence[str], reference: npt.ArrayLike | None,
+    callback: Callable[[int, int], Any] | None, chunk_seconds: float = ...,
+) -> dict[str, Any]: ...

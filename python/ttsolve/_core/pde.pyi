@@ -1,0 +1,5 @@
+# ttsolve._core.pde: helper kernels of the PDE solver.
+import numpy as np
+import numpy.typing as npt
+
+def gaussian_rows(seed: int, first_row: int, n_rows: int, n_cols: int) -> npt.NDArray[np.float64]: ...
