@@ -17,7 +17,7 @@ import ttsolve
 from ttsolve import _core
 
 STUB_DIR = pathlib.Path(ttsolve.__file__).parent / "_core"
-SUBMODULES = ["tt", "regression", "mcmc", "pde", "_testing"]
+SUBMODULES = ["tt", "regression", "mcmc", "pde", "learn", "_testing"]
 
 
 def _split_top_level(text):

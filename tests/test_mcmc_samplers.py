@@ -64,6 +64,30 @@ def test_systematic_gibbs_site_kernels_are_stationary():
         np.testing.assert_allclose(pi @ T, pi, atol=1e-12)
 
 
+def test_systematic_random_walk_site_kernels_are_stationary_and_reversible():
+    for model in _tiny_models():
+        pi = _pi(model)
+        for site in range(model.dim):
+            T = _matrix(model, "random_walk_systematic", 1, 1, site)
+            np.testing.assert_allclose(T.sum(1), 1.0, atol=1e-12)
+            np.testing.assert_allclose(pi @ T, pi, atol=1e-12)
+            F = pi[:, None] * T
+            np.testing.assert_allclose(F, F.T, atol=1e-12)
+
+
+def test_systematic_random_walk_steps_follow_the_site_kernels():
+    # Step t of the chain uses site t mod D: two steps from x follow T_0 T_1.
+    model = list(_tiny_models())[1]
+    x = np.array([1, 0, 1, 1, 0, 0], dtype=np.uint8)
+    T2 = _matrix(model, "random_walk_systematic", 1, 1, 0) @ _matrix(model, "random_walk_systematic", 1, 1, 1)
+    row = T2[int(x @ (1 << np.arange(model.dim)[::-1]))]
+    n = 20000
+    r = sample(model, "random_walk", n, 2, init=x, seed=5, scan="systematic")
+    idx = r.samples[:, 1] @ (1 << np.arange(model.dim)[::-1])
+    freq = np.bincount(idx, minlength=row.size) / n
+    assert (np.abs(freq - row) <= 5 * np.sqrt(row * (1 - row) / n) + 1e-12).all()
+
+
 def test_transition_matrix_detects_a_wrong_target():
     # The check can fail: a kernel for one model is not stationary for another.
     m1, m2 = list(_tiny_models())[:2]

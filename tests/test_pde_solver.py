@@ -165,3 +165,8 @@ def test_too_coarse_time_grid_raises_instead_of_garbage():
         solve(p, n_steps=10, n_samples=500)
     kept = info.value.solution
     assert kept.first_solved_step > 0 and np.all(np.isfinite(kept.value(p.T * 0.9, p.x0[None, :])))
+
+
+def test_solve_refuses_paths_that_cannot_fit_before_allocating():
+    with pytest.raises(MemoryError, match=r"n_samples=10000000 .* GiB"):
+        solve(get_problem("hjb", dim=100), n_samples=10**7)

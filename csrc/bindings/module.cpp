@@ -21,4 +21,6 @@ PYBIND11_MODULE(_core, m) {
   b::register_mcmc(mcmc, testing);
   pybind11::module_ pde = m.def_submodule("pde", "PDE helper kernels");
   b::register_pde(pde, testing);
+  pybind11::module_ learn = m.def_submodule("learn", "Sufficient statistics and pseudo-likelihood for model fitting");
+  b::register_learn(learn, testing);
 }

@@ -10,4 +10,5 @@ void register_tt(pybind11::module_& sub, pybind11::module_& testing);         //
 void register_regression(pybind11::module_& sub, pybind11::module_& testing); // register_regression.cpp
 void register_mcmc(pybind11::module_& sub, pybind11::module_& testing);       // register_mcmc.cpp
 void register_pde(pybind11::module_& sub, pybind11::module_& testing);        // register_pde.cpp
+void register_learn(pybind11::module_& sub, pybind11::module_& testing);      // register_learn.cpp
 }  // namespace ttsolve::bindings

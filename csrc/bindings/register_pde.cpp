@@ -1,4 +1,4 @@
-// _core.pde: helper kernels of the PDE solver (Gaussian increments for the inner sampling).
+// _core.pde: helper kernels of the PDE solver (Gaussian increments, fused antithetic inner sampling).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -7,11 +7,12 @@
 
 #include "bindings/glue.hpp"
 #include "bindings/register.hpp"
+#include "pde/antithetic_terminal.hpp"
 #include "pde/gaussian_rows.hpp"
 
 namespace ttsolve::bindings {
 
-void register_pde(py::module_& m, py::module_& /*testing*/) {
+void register_pde(py::module_& m, py::module_& testing) {
   m.def(
       "gaussian_rows",
       [](uint64_t seed, uint64_t first_row, int64_t n_rows, int64_t n_cols) {
@@ -25,6 +26,41 @@ void register_pde(py::module_& m, py::module_& /*testing*/) {
       },
       py::arg("seed"), py::arg("first_row"), py::arg("n_rows"), py::arg("n_cols"),
       "(n_rows, n_cols) standard normals; row r is Philox stream (seed, first_row + r).");
+  m.def(
+      "antithetic_terminal",
+      [](int kind, DArray params, uint64_t seed, uint64_t first_pair, int64_t n_pairs, DArray centre, DArray scale,
+         DArray poly) {
+        require_ndim(centre, 2, "centre");
+        const int64_t K = centre.shape(0), d = centre.shape(1);
+        require(n_pairs >= 0, "n_pairs must be >= 0");
+        require((scale.ndim() == 1 && scale.shape(0) == K) ||
+                    (scale.ndim() == 2 && scale.shape(0) == K && scale.shape(1) == d),
+                "scale must have shape (K,) or (K, d)");
+        const int64_t n_scale = scale.ndim() == 2 ? d : 1;
+        require_ndim(params, 1, "params");
+        require_ndim(poly, 1, "poly");
+        py::array_t<double> out(K);
+        double* o = out.mutable_data();
+        run_released([&](Interrupt* intr) {
+          pde::antithetic_terminal(pde::Terminal(kind), params.data(), params.shape(0), seed, first_pair, n_pairs, K,
+                                   d, centre.data(), scale.data(), n_scale, poly.data(), poly.shape(0), o, intr);
+        });
+        return out;
+      },
+      py::arg("kind"), py::arg("params"), py::arg("seed"), py::arg("first_pair"), py::arg("n_pairs"),
+      py::arg("centre"), py::arg("scale"), py::arg("poly"),
+      "(K,) sums over antithetic pairs of P(g(c +- a xi)) for a compiled terminal g (pde/antithetic_terminal.hpp).");
+  testing.def(
+      "pde_terminal_values",
+      [](int kind, DArray params, DArray X) {
+        require_ndim(X, 2, "X");
+        require_ndim(params, 1, "params");
+        py::array_t<double> out(X.shape(0));
+        pde::terminal_values(pde::Terminal(kind), params.data(), params.shape(0), X.shape(0), X.shape(1), X.data(),
+                             out.mutable_data());
+        return out;
+      },
+      py::arg("kind"), py::arg("params"), py::arg("X"), "Compiled terminal g(X) (K,) of the fused inner sampling.");
 }
 
 }  // namespace ttsolve::bindings

@@ -1,18 +1,16 @@
 // Single-site samplers on spin-quadratic models with incrementally maintained local
-// fields (and, for the proposal-weighted samplers, a sum tree of proposal weights), plus
-// the exact one-step transition row of each kernel for the stationarity tests.
+// fields (and, for the proposal-weighted samplers, a sum tree of proposal weights). The
+// kinds are rows of the sampler table (mcmc/kinds.hpp); quad_step dispatches on them.
 #pragma once
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "common/rng.hpp"
+#include "mcmc/kinds.hpp"
 #include "mcmc/quadratic_model.hpp"
 #include "mcmc/sum_tree.hpp"
 
 namespace ttsolve::mcmc {
-
-enum class Kind { Gwg, LbSqrt, LbBarker, GibbsSystematic, GibbsRandom, RandomWalk, HammingBall };
 
 struct SamplerConfig {
   Kind kind = Kind::Gwg;
@@ -23,9 +21,6 @@ struct SamplerConfig {
   void validate(int64_t dim) const;
   bool uses_tree() const { return kind == Kind::Gwg || kind == Kind::LbSqrt || kind == Kind::LbBarker; }
 };
-
-/// Parses "gwg", "locally_balanced_sqrt", ... (names fixed by the Python layer).
-Kind kind_from_name(const std::string& name);
 
 /// log of the (unnormalised) proposal weight of a site whose flip changes f by delta.
 double log_weight(Kind kind, double delta);
@@ -53,11 +48,5 @@ struct QuadChain {
 
 /// One step of the configured kernel on one chain.
 void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c);
-
-/// Exact transition probabilities T(x, .) of one step from the 0/1 state x (dim <= 20);
-/// state index = sum_i x_i 2^(D-1-i). For systematic-scan Gibbs, `site` selects the
-/// single-site kernel (the scan composes them).
-std::vector<double> quad_transition_row(const SpinQuadratic& m, const SamplerConfig& cfg,
-                                        const uint8_t* x01, int64_t site);
 
 }  // namespace ttsolve::mcmc

@@ -6,6 +6,7 @@
 from typing import Any
 
 from . import _testing as _testing
+from . import learn as learn
 from . import mcmc as mcmc
 from . import pde as pde
 from . import regression as regression

@@ -33,3 +33,6 @@ def mcmc_quad_transition_row(indptr: npt.ArrayLike, indices: npt.ArrayLike, weig
 def mcmc_quad_incremental_check(indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike,
                                 bias: npt.ArrayLike, kind: str, x: npt.ArrayLike, n_steps: int,
                                 seed: int) -> dict[str, Any]: ...
+
+# pde
+def pde_terminal_values(kind: int, params: npt.ArrayLike, X: npt.ArrayLike) -> _F: ...

@@ -3,14 +3,15 @@ from typing import Any, Callable, Sequence
 
 import numpy.typing as npt
 
+def sampler_table() -> list[dict[str, Any]]: ...  # rows of csrc/mcmc/kinds.hpp
 def quad_sample(
     indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike, bias: npt.ArrayLike, kind: str,
     n_flips: int, block_size: int, init: npt.ArrayLike, n_steps: int, burn_in: int, thin: int, seed: int,
     record: Sequence[str], reference: npt.ArrayLike | None, callback: Callable[[int, int], Any] | None,
     chunk_seconds: float = ...,
 ) -> dict[str, Any]: ...
-def rbm_gwg_sample(
-    W: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, n_flips: int, init: npt.ArrayLike, n_steps: int,
+def rbm_sample(
+    W: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, kind: str, n_flips: int, init: npt.ArrayLike, n_steps: int,
     burn_in: int, thin: int, seed: int, record: Sequence[str], reference: npt.ArrayLike | None,
     callback: Callable[[int, int], Any] | None, chunk_seconds: float = ...,
 ) -> dict[str, Any]: ...

@@ -1,9 +1,11 @@
 """Binary target models x in {0,1}^D with unnormalised log-probability f(x).
 
-Every model has ``dim`` and ``log_prob(X) -> (K,)`` for a (K, D) 0/1 batch (the interface
-the exact-enumeration diagnostics use). Quadratic models (:class:`IsingLattice`,
-:class:`BinaryQuadratic`) are sampled by the compiled driver; :class:`RBM` and any
-:class:`UserModel` (Python callables ``log_prob`` / ``grad``) by a batched numpy path.
+Every model has ``dim``, ``n_states`` (2: binary) and ``log_prob(X) -> (K,)`` for a (K, D)
+batch of states (the interface the exact-enumeration diagnostics use), and names the engine
+that samples it through ``mcmc_backend()`` (its family and arrays): quadratic models
+(:class:`IsingLattice`, :class:`BinaryQuadratic`, :class:`FactorialHMM`) and :class:`RBM`
+run compiled engines, any :class:`UserModel` (Python callables ``log_prob`` / ``grad``) the
+batched numpy engine.
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .kernels import Backend
+
 __all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel"]
 
 
-def _as_states(X: Any, dim: int) -> np.ndarray:
+def _as_states(X: Any, dim: int, n_states: int = 2) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim == 1:
         X = X[None, :]
     if X.ndim != 2 or X.shape[1] != dim:
         raise ValueError(f"X must have shape (K, {dim}), got {X.shape}")
-    if not np.isin(X, (0, 1)).all():
-        raise ValueError("X must contain only 0/1 values")
+    if not np.isin(X, np.arange(n_states)).all():
+        raise ValueError("X must contain only 0/1 values" if n_states == 2 else
+                         f"X must contain only states 0..{n_states - 1}")
     return X.astype(np.float64)
 
 
@@ -31,8 +36,13 @@ class _SpinQuadratic:
     """Shared spin form f(s) = s^T W s + h . s (W symmetric CSR with zero diagonal)."""
 
     dim: int
+    n_states = 2
     W: sp.csr_matrix
     h: np.ndarray
+
+    def mcmc_backend(self) -> Backend:
+        """Compiled quadratic engine on the spin form's CSR arrays."""
+        return Backend("quadratic", self.csr(), self.n_states)
 
     def _set_spin_form(self, W: sp.spmatrix, h: np.ndarray) -> None:
         W = sp.csr_matrix(W, dtype=np.float64)
@@ -164,6 +174,8 @@ class RBM:
     c : array_like (H,)  hidden bias
     """
 
+    n_states = 2
+
     def __init__(self, W: Any, b: Any, c: Any) -> None:
         W = np.ascontiguousarray(W, dtype=np.float64)
         if W.ndim != 2 or min(W.shape) < 1:
@@ -174,6 +186,10 @@ class RBM:
         for a, name in ((W, "W"), (b, "b"), (c, "c")):
             _check_finite(a, name)
         self.W, self.b, self.c, self.dim = W, b, c, W.shape[1]
+
+    def mcmc_backend(self) -> Backend:
+        """Compiled RBM engine (gwg); block Gibbs runs on the numpy engine."""
+        return Backend("rbm", (self.W, self.b, self.c), self.n_states)
 
     def log_prob(self, X: Any) -> np.ndarray:
         X = _as_states(X, self.dim)
@@ -201,6 +217,8 @@ class UserModel:
     grad : callable (K, D) -> (K, D), gradient of log_prob's continuous extension (for GWG)
     """
 
+    n_states = 2
+
     def __init__(self, dim: int, log_prob: Callable[[np.ndarray], np.ndarray],
                  grad: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         if int(dim) < 1:
@@ -208,6 +226,10 @@ class UserModel:
         if not callable(log_prob) or (grad is not None and not callable(grad)):
             raise TypeError("log_prob and grad must be callable")
         self.dim, self._log_prob, self._grad = int(dim), log_prob, grad
+
+    def mcmc_backend(self) -> Backend:
+        """The batched numpy engine (Python callables)."""
+        return Backend("user", (), self.n_states)
 
     def log_prob(self, X: Any) -> np.ndarray:
         return np.asarray(self._log_prob(_as_states(X, self.dim)), dtype=np.float64)

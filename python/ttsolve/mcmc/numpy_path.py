@@ -1,4 +1,5 @@
-"""Batched numpy samplers for models without compiled kernels (RBM, UserModel).
+"""Batched numpy engine: user models, and kinds whose step is written in Python (RBM
+block Gibbs).
 
 All chains advance together so gradients are matrix-matrix products. GWG uses the
 gradient estimate d = -(2x - 1) * grad f(x) with proposal softmax(d / 2) and the MH
@@ -13,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .models import RBM
+from .kernels import backend_of
+from .result import SampleResult
 
 __all__ = ["sample_numpy"]
 
@@ -45,7 +47,7 @@ class _RBMState:
     f differences; refreshed from scratch every 64 steps), gradients through one float32
     matrix-matrix product per step (the proposal only needs to be a fixed function of x)."""
 
-    def __init__(self, model: RBM, X: np.ndarray) -> None:
+    def __init__(self, model: Any, X: np.ndarray) -> None:
         self.model, self.W32, self.WT = model, model.W.astype(np.float32), np.ascontiguousarray(model.W.T)
         self.steps = 0
         self.reset(X)
@@ -122,14 +124,9 @@ def _blas_limit() -> Any:
 
 def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: int, thin: int,
                  seed: int, init: np.ndarray, names: list[str], ref: np.ndarray | None, n_flips: int,
-                 callback: Any) -> Any:
-    from .samplers import SampleResult
-
-    if kernel == "block_gibbs" and not isinstance(model, RBM):
-        raise ValueError("block_gibbs is only available for RBM models")
-    if kernel not in ("gwg", "block_gibbs"):
-        raise ValueError(f"sampler {kernel!r} is only available for quadratic models "
-                         "(IsingLattice, BinaryQuadratic); use 'gwg' or 'block_gibbs' here")
+                 callback: Any) -> SampleResult:
+    """Runs ``kernel`` ("gwg" or "block_gibbs", checked against the model by
+    :func:`ttsolve.mcmc.kernels.resolve`) on all chains at once."""
     rng = np.random.default_rng([seed, 0x6A6])
     X = init.astype(np.float64)
     D = model.dim
@@ -139,7 +136,7 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
     reference = np.zeros(D) if ref is None else ref.astype(np.float64)
     state = None
     if kernel == "gwg":
-        state = _RBMState(model, X) if isinstance(model, RBM) else _GenericState(model, X)
+        state = _RBMState(model, X) if backend_of(model).family == "rbm" else _GenericState(model, X)
     accepted = np.zeros(n_chains)
     total, done, kept, interrupted = burn_in + n_steps, 0, 0, False
     start, last_report = time.perf_counter(), time.perf_counter()

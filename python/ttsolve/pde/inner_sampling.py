@@ -9,9 +9,12 @@ import math
 import numpy as np
 
 from .._extension import _core
-from .paths import sigma_times
+from .paths import _sigma_value, sigma_times
 
-__all__ = ["antithetic_mean"]
+__all__ = ["antithetic_mean", "antithetic_mean_terminal", "COMPILED_TERMINALS"]
+
+# Names of the compiled terminal functions (csrc/pde/antithetic_terminal.hpp) -> kernel kind.
+COMPILED_TERMINALS = {"log_half_one_plus_sq_norm": 0, "scaled_sq_dist": 1, "cos_dot": 2}
 
 _INNER_CHUNK_ENTRIES = 4_000_000  # ~32 MB of inner-sample points per batch
 
@@ -39,3 +42,26 @@ def antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
         total = total + F(points.reshape(2 * B * K, d)).reshape(2 * B, K).sum(axis=0)
         done += B
     return total / (2 * M)
+
+
+def antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq):
+    """:func:`antithetic_mean` of F = P(g), P(u) = sum_i coefs[i] u^(i+1), with the fresh pairs
+    drawn, shifted, passed through g and P and summed in one compiled pass when g has a compiled
+    twin (``problem.g.compiled``, set by the built-in problems) and sigma is scalar or diagonal:
+    the same Philox normals as the Python path, no (pairs x K, d) array. Otherwise (user
+    problems) the Python callable F is evaluated on blocks by :func:`antithetic_mean`."""
+    spec = getattr(problem.g, "compiled", None)
+    if spec is None or problem.sigma_kind == "full" or spec[0] not in COMPILED_TERMINALS:
+        return antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq)
+    K, d = Xn.shape
+    seed = int(seq.generate_state(1, dtype=np.uint64)[0])
+    total = own + F(2 * centre - Xn1)
+    if M > 1:
+        s = np.asarray(_sigma_value(problem, t_n, Xn), dtype=float) * math.sqrt(dt)
+        scale = np.ascontiguousarray(np.broadcast_to(s, (K,)) if s.ndim == 0 else
+                                     (s[:, 0] if s.shape == (K, 1) else s), dtype=np.float64)
+        total = total + _core.pde.antithetic_terminal(COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1,
+                                                      np.ascontiguousarray(centre), scale,
+                                                      np.ascontiguousarray(coefs, dtype=np.float64))
+    return total / (2 * M)
+

@@ -29,8 +29,8 @@ from ..basis import Basis, H2Orthogonal
 from ..functional import FunctionalTT
 from ..regression import fit
 from ..tt import TensorTrain
-from .inner_sampling import antithetic_mean
-from .paths import sigma_transpose_times, simulate_paths
+from .inner_sampling import antithetic_mean, antithetic_mean_terminal
+from .paths import DEFAULT_MAX_BYTES, sigma_transpose_times, simulate_paths
 from .problem import Problem
 from .solution import (
     Solution,
@@ -160,7 +160,9 @@ def solve(
         ``problem.defaults[name]`` when not given (the built-in problems carry tested settings),
         else to the value in brackets.
     n_samples : int >= 1, optional
-        Problem default [2000]. Training paths K.
+        Problem default [2000]. Training paths K. The paths are held in memory, about 8 (K + K_v) (2N + 1) d bytes
+        (K_v validation paths); a solve that would need more than half the physical memory is
+        refused up front with a MemoryError naming n_samples.
     degree : int >= 0, optional
         Problem default [0]. Polynomial degree of the default basis (H2-orthonormal polynomials on ``problem.domain``).
     max_rank : int >= 1, optional
@@ -263,6 +265,13 @@ def solve(
                     T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis),
                     problem_fingerprint=problem.fingerprint())
 
+    # Memory stated up front: the training and validation paths X (N+1, K, d) with their
+    # increments (N, K, d) and g values (N+1, K) are held for the whole backward sweep.
+    need = 8 * (K + Kv) * ((2 * N + 1) * d + N + 1)
+    if need > DEFAULT_MAX_BYTES:
+        raise MemoryError(f"solve: n_samples={K} (+ n_validation={Kv}) paths of n_steps={N} in d={d} need "
+                          f"{need / 2**30:.2f} GiB > {DEFAULT_MAX_BYTES / 2**30:.2f} GiB (half the physical "
+                          "memory); reduce n_samples or n_steps")
     seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
     train = _path_set(problem, N, K, int(seeds[0]))
     valid = _path_set(problem, N, Kv, int(seeds[1])) if Kv > 0 else None
@@ -447,7 +456,9 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg
         def additive_part(X):
             return additive(_g_values(problem, X, n + 1))
 
-        total = total + antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, additive_own, Mg, additive_part, g_seq)
+        coefs = np.ones(1) if model is None else np.atleast_1d(np.asarray(model.extra_coef, dtype=float))
+        total = total + antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, additive_own, Mg, coefs,
+                                                 additive_part, g_seq)
     if model is None:  # V_N = g has no TT part
         return total
 

@@ -37,12 +37,15 @@ def checked(f: Callable, dim: int, name: str) -> Callable:
     return wrapped
 
 
-def checked_x(f: Callable, dim: int, name: str) -> Callable:
-    """Like :func:`checked` for callables of X only (g, grad_g)."""
+def checked_x(f: Callable, dim: int, name: str, compiled=None) -> Callable:
+    """Like :func:`checked` for callables of X only (g, grad_g); ``compiled`` is kept as the
+    wrapper's ``compiled`` attribute."""
 
     def wrapped(X):
         return f(as_points(X, dim, f"{name}: X", one_d="row"))
 
+    if compiled is not None:
+        wrapped.compiled = (compiled[0], np.ascontiguousarray(compiled[1], dtype=np.float64))
     wrapped.__name__ = name
     wrapped.__doc__ = f.__doc__
     return wrapped
@@ -62,10 +65,14 @@ def domain_from_paths(
 
 def make_problem(
     *, dim, T, x0, drift, sigma, h, g, grad_g, name, note, n_steps, sigma_kind="scalar",
-    exact=None, exact_gradient=None, reference=None, domain=None, solver=None,
+    exact=None, exact_gradient=None, reference=None, domain=None, solver=None, compiled_g=None,
 ) -> Problem:
     """Assemble a built-in Problem: validated callables, V(0, x0) from ``exact`` unless a
-    ``reference`` (value, stderr) is given, and a domain box from pilot paths unless given."""
+    ``reference`` (value, stderr) is given, and a domain box from pilot paths unless given.
+
+    ``compiled_g = (name, params)`` names the compiled twin of ``g``
+    (:data:`ttsolve.pde.inner_sampling.COMPILED_TERMINALS`); it is attached to the g callable
+    itself, so a problem whose g is replaced (``dataclasses.replace``) loses it."""
     if exact is not None:
         exact = checked(exact, dim, "exact")
         exact_gradient = checked(exact_gradient, dim, "exact_gradient")
@@ -76,7 +83,7 @@ def make_problem(
         drift=checked(drift, dim, "drift"),
         sigma=sigma,
         h=h,
-        g=checked_x(g, dim, "g"),
+        g=checked_x(g, dim, "g", compiled_g),
         grad_g=checked_x(grad_g, dim, "grad_g"),
         domain=(x0 - 1.0, x0 + 1.0) if domain is None else domain,
         sigma_kind=sigma_kind,

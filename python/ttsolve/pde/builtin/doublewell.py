@@ -63,5 +63,6 @@ def DoubleWell(dim: int = 50, T: float = 0.5, kappa: float = DOUBLE_WELL_KAPPA, 
         dim=dim, T=T, x0=-np.ones(dim), drift=drift, sigma=lambda t, X: 1.0, h=half_sq_norm_h,
         g=g, grad_g=grad_g, name="doublewell", n_steps=50,
         solver=dict(degree=3, max_rank=2), exact=exact, exact_gradient=exact_gradient,
+        compiled_g=("scaled_sq_dist", (eta, 1.0)),
         note="separable: sum of 1-D Cole-Hopf solutions by Crank-Nicolson finite differences",
     )

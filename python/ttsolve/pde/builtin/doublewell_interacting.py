@@ -65,7 +65,7 @@ def DoubleWellInteracting(dim: int = 20, T: float = 0.3, eta: float = 0.5, seed:
     return make_problem(
         dim=dim, T=T, x0=-np.ones(dim), drift=drift, sigma=lambda t, X: 1.0, h=half_sq_norm_h,
         g=g, grad_g=grad_g, name="doublewell-interacting", n_steps=30,
-        solver=dict(degree=2, max_rank=2),
+        solver=dict(degree=2, max_rank=2), compiled_g=("scaled_sq_dist", (eta, 1.0)),
         reference=None if ref is None else ref[:2],
         note="Cole-Hopf + Euler-Maruyama Monte Carlo" + ("" if ref is None else f" ({ref[2]})"),
     )

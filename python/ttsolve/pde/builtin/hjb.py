@@ -59,6 +59,7 @@ def HJB(dim: int = 100, T: float = 1.0) -> Problem:
         g=_hjb_g, grad_g=_hjb_grad_g, name="hjb", note=note, n_steps=100,
         solver=dict(degree=0, max_rank=1, inner_samples=4, inner_samples_g=16, additive_powers=2),
         exact=exact, exact_gradient=exact_gradient, domain=(np.full(dim, -half), np.full(dim, half)),
+        compiled_g=("log_half_one_plus_sq_norm", ()),
     )
 
 

@@ -64,4 +64,5 @@ def UnboundedSin(dim: int = 10, T: float = 1.0) -> Problem:
         solver=dict(scheme="trapezoidal", n_samples=8000, degree=3, max_rank=2, inner_samples=8,
                     inner_samples_g=128),
         exact=exact, exact_gradient=exact_gradient, note="closed-form exact solution",
+        compiled_g=("cos_dot", k),
     )

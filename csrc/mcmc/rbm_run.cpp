@@ -1,9 +1,10 @@
-#include "mcmc/rbm_gwg.hpp"
+#include "mcmc/rbm_run.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 #include "common/blas_runtime.hpp"
 #include "common/lapack.hpp"
@@ -84,6 +85,8 @@ double RbmModel::log_prob(const uint8_t* x) const {
 
 void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
+  if (kind != Kind::Gwg)
+    throw std::invalid_argument(std::string("sampler kind '") + kind_row(kind).kernel + "' has no compiled RBM step");
   if (n_flips < 1) throw std::invalid_argument("n_flips must be >= 1");
   if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
   const int64_t D = model.dim, H = model.n_hidden;
@@ -112,10 +115,7 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
     blk.G.resize(size_t((blk.end - blk.begin) * D));
   }
   la::BlasSingleThreadScope single;
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
-#endif
-  for (int64_t k = 0; k < nb; ++k) refresh(blocks_[k]);
+  for_each_unit(nb, [&](int64_t k) { refresh(blocks_[k]); });
 }
 
 void RbmRun::refresh(Block& blk) {
@@ -198,29 +198,26 @@ void RbmRun::step(Block& blk) {
   }
 }
 
-void RbmRun::run(int64_t t_begin, int64_t t_end, const Recording& rec) {
+void RbmRun::advance(int64_t t_begin, int64_t t_end, const Recording& rec) {
   const int64_t D = model.dim, nb = int64_t(blocks_.size());
   la::BlasSingleThreadScope single;  // one GEMM per block and thread
-#ifdef TTSOLVE_HAVE_OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ttsolve::get_num_threads())
-#endif
-  for (int64_t k = 0; k < nb; ++k) {
+  for_each_unit(nb, [&](int64_t k) {
     Block& blk = blocks_[k];
     for (int64_t t = t_begin; t < t_end; ++t) {
       step(blk);
       if (chains[blk.begin].steps % kRefreshEvery == 0) refresh(blk);
-      const int64_t slot = rec.slot(t);
-      if (slot < 0) continue;
       for (int64_t c = blk.begin; c < blk.end; ++c) {
         const RbmChain& ch = chains[c];
-        const int64_t at = c * rec.n_kept + slot;
-        if (rec.samples) std::copy(ch.x.begin(), ch.x.end(), rec.samples + at * D);
-        if (rec.energy) rec.energy[at] = ch.f;
-        if (rec.magnetization) rec.magnetization[at] = double(2 * ch.ones - D) / double(D);
-        if (rec.hamming) rec.hamming[at] = double(ch.hamming);
+        rec.keep(t, c, [&](int64_t i) { return ch.x[i]; }, ch.f, 2 * ch.ones - D, ch.hamming);
       }
     }
-  }
+  });
+}
+
+ChainSummary RbmRun::finish(int64_t c, uint8_t* state) const {
+  const RbmChain& ch = chains[c];
+  std::copy(ch.x.begin(), ch.x.end(), state);
+  return {acceptance_rate(ch.accepted, ch.steps), model.log_prob(ch.x.data())};
 }
 
 }  // namespace ttsolve::mcmc

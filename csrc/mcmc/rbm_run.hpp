@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "common/rng.hpp"
-#include "mcmc/driver.hpp"
+#include "mcmc/kinds.hpp"
+#include "mcmc/run.hpp"
 
 namespace ttsolve::mcmc {
 
@@ -33,13 +34,16 @@ struct RbmChain {
   std::vector<int64_t> draws, picks;
 };
 
-struct RbmRun {
+struct RbmRun final : Run {
   RbmModel model;
+  Kind kind = Kind::Gwg;  // the only compiled RBM kind so far
   int64_t n_flips = 1;
   std::vector<RbmChain> chains;
 
-  void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference);
-  void run(int64_t t_begin, int64_t t_end, const Recording& rec);
+  int64_t dim() const override { return model.dim; }
+  void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) override;
+  void advance(int64_t t_begin, int64_t t_end, const Recording& rec) override;
+  ChainSummary finish(int64_t c, uint8_t* state) const override;
 
  private:
   struct Block {

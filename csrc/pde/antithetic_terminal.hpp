@@ -1,0 +1,33 @@
+// Fused inner sampling for the PDE solver: antithetic pairs centre +- a xi drawn, shifted,
+// passed through a compiled terminal function g and a polynomial, and summed per path, one
+// path at a time in an L1-sized buffer (no (pairs x K, d) array is ever formed).
+#pragma once
+#include <cstdint>
+
+#include "common/interrupt.hpp"
+
+namespace ttsolve::pde {
+
+/// Terminal functions of the built-in problems (params in brackets):
+///   kLogHalfOnePlusSqNorm  g = log(1/2 + |x|^2 / 2)               (HJB)     []
+///   kScaledSqDist          g = p0 sum_i (x_i - p1)^2                (wells)   [eta, shift]
+///   kCosDot                g = cos(sum_i w_i x_i)                   (sine)    [w_1 .. w_d]
+enum class Terminal : int { kLogHalfOnePlusSqNorm = 0, kScaledSqDist = 1, kCosDot = 2 };
+
+/// out[k] = sum_{j < n_pairs} P(g(c_k + a_k xi_jk)) + P(g(c_k - a_k xi_jk)) with
+/// P(u) = sum_{i=1..m} poly[i-1] u^i, c_k = centre row k, a_k = scale row k (n_scale = d, a
+/// diagonal) or scale[k] (n_scale = 1, a scalar per path), and xi_jk the Philox stream
+/// (seed, (first_pair + j) K + k) read by fill_normal_row: the same normals as
+/// gaussian_rows(seed, first_pair K, n_pairs K, d). Parallel over paths, each path's sum in a
+/// fixed order, so the result does not depend on the thread count. Polls `intr` (may be null)
+/// and throws Interrupted on Ctrl-C.
+void antithetic_terminal(Terminal kind, const double* params, int64_t n_params, uint64_t seed,
+                         uint64_t first_pair, int64_t n_pairs, int64_t K, int64_t d, const double* centre,
+                         const double* scale, int64_t n_scale, const double* poly, int64_t m, double* out,
+                         Interrupt* intr = nullptr);
+
+/// g(X) for the (K, d) rows of X (tests: the compiled g against the Python g).
+void terminal_values(Terminal kind, const double* params, int64_t n_params, int64_t K, int64_t d,
+                     const double* X, double* out);
+
+}  // namespace ttsolve::pde

@@ -1,0 +1,77 @@
+"""Engines: who runs a resolved kernel on a model family. One line registers each.
+
+A compiled engine hands the model's backend arrays to its binding in ``_core.mcmc`` (a
+``Run`` in csrc/mcmc driven chunk by chunk in C++); kinds whose step is written in Python
+(the table's ``python`` column) and families without a compiled engine run on the batched
+numpy engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _core
+from .kernels import Backend, Kernel
+from .numpy_path import sample_numpy
+from .result import SampleResult
+
+__all__ = ["RunRequest", "Engine", "ENGINES", "register_engine", "engine_for"]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Validated run arguments shared by every engine."""
+
+    n_chains: int
+    n_steps: int
+    burn_in: int
+    thin: int
+    seed: int
+    init: np.ndarray              # (n_chains, D) uint8 in 0..n_states-1
+    record: list[str]
+    reference: np.ndarray | None  # (D,) uint8 or None (all zeros)
+    callback: Callable[[int, int], None] | None
+
+
+Engine = Callable[[Any, Backend, Kernel, RunRequest], SampleResult]
+ENGINES: dict[str, Engine] = {}
+
+
+def register_engine(family: str, engine: Engine) -> None:
+    """Run the compiled kinds of model family ``family`` with ``engine``."""
+    ENGINES[family] = engine
+
+
+def _schedule(run: RunRequest) -> tuple[Any, ...]:
+    return (run.init, run.n_steps, run.burn_in, run.thin, run.seed, run.record, run.reference, run.callback)
+
+
+def _quadratic(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
+    block = min(int(kernel.params.get("block_size", 1)), model.dim)
+    out = _core.mcmc.quad_sample(*backend.arrays, kernel.kind, kernel.n_flips, block, *_schedule(run))
+    return SampleResult.from_compiled(out, run.record)
+
+
+def _rbm(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
+    out = _core.mcmc.rbm_sample(*backend.arrays, kernel.kind, kernel.n_flips, *_schedule(run))
+    return SampleResult.from_compiled(out, run.record)
+
+
+def _numpy(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
+    return sample_numpy(model, kernel.kind, run.n_chains, run.n_steps, run.burn_in, run.thin, run.seed,
+                        run.init, run.record, run.reference, kernel.n_flips, run.callback)
+
+
+register_engine("quadratic", _quadratic)  # compiled: csrc/mcmc/quadratic_run.cpp
+register_engine("rbm", _rbm)              # compiled: csrc/mcmc/rbm_run.cpp (chains batched into GEMMs)
+register_engine("user", _numpy)           # Python callables, batched numpy
+
+
+def engine_for(backend: Backend, kernel: Kernel) -> Engine:
+    """The engine that runs ``kernel`` on a model with ``backend``."""
+    if kernel.row.python or backend.family not in ENGINES:
+        return _numpy
+    return ENGINES[backend.family]

@@ -1,0 +1,121 @@
+"""The sampler table, read from the compiled one (csrc/mcmc/kinds.hpp), and the one place
+where a sampler name, its options and the model it runs on are resolved and checked.
+
+Each row of the table is one compiled kernel kind: the public sampler name, the option that
+selects the row (e.g. ``gibbs(scan="systematic")``), the model families the kind supports,
+whether it takes ``n_flips > 1``, and extra parameters with their defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import _core
+from .._validation import check_int, check_real
+
+__all__ = ["Backend", "KernelRow", "Kernel", "TABLE", "SAMPLERS", "backend_of", "resolve", "samplers_for"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What a model hands to the engines: its family and the arrays the engine needs.
+
+    ``family`` is one word of the table's families column (``"quadratic"``, ``"rbm"``,
+    ``"user"``); ``n_states`` is the number of states per site (2 for binary models).
+    """
+
+    family: str
+    arrays: tuple[Any, ...] = ()
+    n_states: int = 2
+
+
+def backend_of(model: Any) -> Backend:
+    """``model.mcmc_backend()``; objects without one are user models (numpy engine)."""
+    method = getattr(model, "mcmc_backend", None)
+    return method() if method is not None else Backend("user")
+
+
+@dataclass(frozen=True)
+class KernelRow:
+    """One row of the compiled sampler table."""
+
+    kernel: str
+    sampler: str
+    option: str
+    values: tuple[str, ...]
+    families: tuple[str, ...]
+    multi_flip: bool
+    params: dict[str, int | float]
+    python: bool
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A resolved choice: the row plus the validated run parameters."""
+
+    row: KernelRow
+    n_flips: int
+    params: dict[str, int | float]
+
+    @property
+    def kind(self) -> str:
+        return self.row.kernel
+
+
+def _number(text: str) -> int | float:
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _row(raw: dict[str, Any]) -> KernelRow:
+    params = dict(item.split("=", 1) for item in raw["params"].split())
+    return KernelRow(raw["kernel"], raw["sampler"], raw["option"], tuple(raw["values"].split("|")) if
+                     raw["values"] else (), tuple(raw["families"].split()), bool(raw["multi_flip"]),
+                     {k: _number(v) for k, v in params.items()}, bool(raw["python"]))
+
+
+TABLE: tuple[KernelRow, ...] = tuple(_row(r) for r in _core.mcmc.sampler_table())
+SAMPLERS: tuple[str, ...] = tuple(dict.fromkeys(r.sampler for r in TABLE))
+
+
+def samplers_for(family: str) -> tuple[str, ...]:
+    """Sampler names with at least one kind that runs on the model family ``family``."""
+    return tuple(dict.fromkeys(r.sampler for r in TABLE if family in r.families))
+
+
+def _select(rows: list[KernelRow], options: dict[str, Any]) -> KernelRow:
+    option = rows[0].option
+    if not option:
+        return rows[0]
+    value = options.pop(option, rows[0].values[0])
+    for row in rows:
+        if value in row.values:
+            return row
+    valid = "', '".join("'/'".join(r.values) for r in rows)
+    raise ValueError(f"{option} must be '{valid}', got {value!r}")
+
+
+def resolve(sampler: Any, family: str, n_flips: int, options: dict[str, Any]) -> Kernel:
+    """The kernel ``sampler`` with ``options`` on a model of ``family``.
+
+    ValueError for an unknown sampler, a bad option value, ``n_flips > 1`` on a
+    single-flip sampler, or a sampler the model family does not support (naming the ones
+    it does); TypeError for options the sampler does not take.
+    """
+    if not isinstance(sampler, str) or sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; valid names: {', '.join(SAMPLERS)}")
+    rows = [r for r in TABLE if r.sampler == sampler]
+    n_flips = check_int(n_flips, "n_flips", 1)
+    if n_flips > 1 and not all(r.multi_flip for r in rows):
+        multi = ", ".join(repr(s) for s in dict.fromkeys(r.sampler for r in TABLE if r.multi_flip))
+        raise ValueError(f"n_flips > 1 is only available for sampler={multi}")
+    options = dict(options)
+    row = _select(rows, options)
+    params = {name: check_int(options.pop(name, default), name, 1) if isinstance(default, int)
+              else check_real(options.pop(name, default), name) for name, default in row.params.items()}
+    if options:
+        raise TypeError(f"unexpected options for {sampler!r}: {sorted(options)}")
+    if family not in row.families:
+        raise ValueError(f"sampler {sampler!r} ({row.kernel}) does not run on {family} models; "
+                         f"samplers for {family} models: {', '.join(samplers_for(family))}")
+    return Kernel(row, n_flips, params)

@@ -1,0 +1,312 @@
+"""Fitting binary energy models to data: persistent contrastive divergence (PCD) with any ttsolve
+sampler, pseudo-likelihood (the standard baseline), and training sets from known models.
+
+``fit_pcd`` keeps ``n_chains`` persistent chains. Each update advances them by
+``steps_per_update`` steps of the chosen sampler at the current parameters (``sample`` with
+``init=`` the previous final state and a per-update seed derived from ``seed``), then moves the
+parameters along data moments minus chain moments (the log-likelihood gradient with the model
+expectation estimated by the chains), minus the penalty gradient. The objective is
+
+    mean log-likelihood - l2 ||J||_F^2 - l1 ||J||_1        (RBM: W in place of J; biases free)
+
+with entrywise gradients (each entry of J a free number). The moments are computed by the
+compiled kernels of ``_core.learn`` (exact counts for 0/1 data), so a whole fit is
+reproducible for a seed whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import scipy.optimize
+
+from .._validation import as_seed, check_int, check_real
+from .diagnostics import ess, rhat
+from .learn_families import FAMILIES, Ising, make_family
+from . import sample  # the package-level entry point (survives the samplers re-layout)
+
+__all__ = ["fit_pcd", "fit_pseudolikelihood", "sample_training_set", "FitHistory", "Ising", "FAMILIES",
+           "pseudo_log_likelihood"]
+
+_HISTORY_FIELDS = ("update", "param_change", "pl_train", "pl_valid", "acceptance", "seconds", "learning_rate")
+
+
+@dataclass
+class FitHistory:
+    """Per-update record of :func:`fit_pcd` (arrays of length n_updates_done).
+
+    update, param_change (L2 norm of the whole parameter step), pl_train / pl_valid (mean
+    pseudo-log-likelihood per row; NaN between evaluations), acceptance (mean over the chains of
+    the update's sampling), seconds (cumulative wall time), learning_rate. ``params``: the final
+    parameters; ``final_state``: the persistent chains; ``interrupted``: stopped by Ctrl-C or
+    by the callback.
+    """
+
+    update: np.ndarray
+    param_change: np.ndarray
+    pl_train: np.ndarray
+    pl_valid: np.ndarray
+    acceptance: np.ndarray
+    seconds: np.ndarray
+    learning_rate: np.ndarray
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+    final_state: np.ndarray | None = None
+    interrupted: bool = False
+
+
+def _as_binary_data(data: Any, name: str, dim: int | None = None) -> np.ndarray:
+    arr = np.asarray(data)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric 0/1 array")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D (n, D) array, got {arr.ndim}-D")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"{name} must have at least one row and one column, got shape {arr.shape}")
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(f"{name} must have {dim} columns, got {arr.shape[1]}")
+    if not np.isin(arr, (0, 1)).all():
+        raise ValueError(f"{name} must contain only 0/1 values")
+    return np.ascontiguousarray(arr, dtype=np.uint8)
+
+
+def _check_nonnegative(value: Any, name: str) -> float:
+    return check_real(value, name, 0.0)
+
+
+def _learning_rate(learning_rate: Any) -> Callable[[int], float]:
+    if callable(learning_rate):
+        return lambda t: check_real(learning_rate(t), f"learning_rate({t})", positive=True)
+    lr = check_real(learning_rate, "learning_rate", positive=True)
+    return lambda t: lr
+
+
+class _Adam:
+    """Adam (Kingma & Ba) on a dict of arrays, ascent; beta1 0.9, beta2 0.999, eps 1e-8."""
+
+    def __init__(self, params: dict[str, np.ndarray]) -> None:
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.t = 0
+
+    def step(self, grads: dict[str, np.ndarray], lr: float) -> dict[str, np.ndarray]:
+        self.t += 1
+        out = {}
+        for k, g in grads.items():
+            self.m[k] = 0.9 * self.m[k] + 0.1 * g
+            self.v[k] = 0.999 * self.v[k] + 0.001 * g * g
+            m_hat, v_hat = self.m[k] / (1 - 0.9**self.t), self.v[k] / (1 - 0.999**self.t)
+            out[k] = lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+        return out
+
+
+class _SGD:
+    def step(self, grads: dict[str, np.ndarray], lr: float) -> dict[str, np.ndarray]:
+        return {k: lr * g for k, g in grads.items()}
+
+
+def _update_seed(seed: int, t: int) -> int:
+    return int(np.random.SeedSequence([seed, t]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def _progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\rfit_pcd {done}/{total} updates ({100.0 * done / max(total, 1):.0f}%)")
+    if done >= total:
+        sys.stderr.write("\n")
+
+
+def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 100, steps_per_update: int = 10,
+            n_updates: int = 1000, learning_rate: Any = 0.01, optimizer: str = "adam", l1: float = 0.0,
+            l2: float = 0.0, batch_size: int | None = None, seed: Any = 0, validation: Any = None,
+            pl_every: int | None = None, structure: Any = None, n_hidden: int | None = None,
+            learn_bias: bool = True, init_chains: Any = None,
+            callback: Callable[[int, dict, dict], Any] | None = None, progress: bool = False,
+            **sampler_options: Any) -> tuple[Any, FitHistory]:
+    """Fit a binary energy model to ``data`` by persistent contrastive divergence.
+
+    Parameters
+    ----------
+    model_family : {"ising", "ising_lattice", "binary_quadratic", "rbm"} or a model to start from
+        "ising": f = s^T J s + h . s (s = 2x - 1), J dense unless ``structure`` is given;
+        "ising_lattice": the same with J on the periodic lattice ``structure=shape``;
+        "binary_quadratic": f = x^T J x + b . x (diagonal of J kept at 0, it duplicates b);
+        "rbm": f = b . v + sum softplus(W v + c) with ``n_hidden`` units. A model (Ising,
+        IsingLattice, BinaryQuadratic or RBM) starts the fit at its parameters; for Ising
+        models its coupling pattern is the structure unless ``structure`` is given.
+    data : (n, D) 0/1 array
+    sampler : a name of ttsolve.mcmc.SAMPLERS; ``**sampler_options`` go to ``sample``
+    n_chains, steps_per_update, n_updates : persistent chains, sampler steps per update, updates
+    learning_rate : float > 0 or callable(update index) -> float (a decreasing schedule)
+    optimizer : "adam" or "sgd"
+    l1, l2 : penalties on the couplings (see the module docstring)
+    batch_size : data rows per update (default: all rows every update)
+    seed : int or Generator; chain initialisation, batches and the samplers all derive from it
+    validation : (m, D) 0/1 array for the validation pseudo-log-likelihood
+    pl_every : evaluate pseudo-log-likelihoods every this many updates (default n_updates // 20)
+    structure : coupling pattern: a lattice shape or a symmetric (D, D) boolean mask
+    learn_bias : False keeps the Ising h / binary b at its start value
+    init_chains : (n_chains, D) 0/1 start of the chains (default uniform random bits)
+    callback : callable(update, params, row) after every update; returning True stops the fit
+    progress : text progress on stderr
+
+    Returns
+    -------
+    (model, FitHistory)
+        The fitted ttsolve model (Ising, BinaryQuadratic or RBM) and the per-update history.
+    """
+    X = _as_binary_data(data, "data")
+    D = X.shape[1]
+    V = None if validation is None else _as_binary_data(validation, "validation", D)
+    n_chains = check_int(n_chains, "n_chains", 1)
+    steps_per_update = check_int(steps_per_update, "steps_per_update", 1)
+    n_updates = check_int(n_updates, "n_updates", 0)
+    batch = None if batch_size is None else check_int(batch_size, "batch_size", 1)
+    pl_every = max(1, n_updates // 20) if pl_every is None else check_int(pl_every, "pl_every", 1)
+    l1, l2 = _check_nonnegative(l1, "l1"), _check_nonnegative(l2, "l2")
+    schedule = _learning_rate(learning_rate)
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError("callback must be callable")
+    seed_int = as_seed(seed)
+    family = make_family(model_family, X, structure, n_hidden, learn_bias, seed_int)
+    rng = np.random.default_rng([seed_int, 0xDA7A])
+    if init_chains is None:
+        chains = rng.integers(0, 2, size=(n_chains, D), dtype=np.uint8)
+    else:
+        chains = _as_binary_data(init_chains, "init_chains", D)
+        if chains.shape[0] != n_chains:
+            raise ValueError(f"init_chains must have {n_chains} rows, got {chains.shape[0]}")
+    opt = _Adam(family.params) if optimizer == "adam" else _SGD()
+    fixed_data_stats = family.statistics(X) if batch is None and family.data_statistics_fixed() else None
+    rows: dict[str, list] = {k: [] for k in _HISTORY_FIELDS}
+    order, cursor, elapsed, interrupted = rng.permutation(len(X)), 0, 0.0, False
+    for t in range(n_updates):
+        t0 = time.perf_counter()
+        lr = schedule(t)
+        res = sample(family.model(), sampler, n_chains, steps_per_update, seed=_update_seed(seed_int, t),
+                     init=chains, record=[], **sampler_options)
+        chains = res.final_state
+        if fixed_data_stats is not None:
+            data_stats = fixed_data_stats
+        else:
+            if batch is None:
+                rows_t = X
+            else:
+                if cursor + batch > len(X):
+                    order, cursor = rng.permutation(len(X)), 0
+                rows_t = X[order[cursor:cursor + batch]]
+                cursor += batch
+            data_stats = family.statistics(rows_t)
+        grads = family.gradient(data_stats, family.statistics(chains))
+        for k, g in family.penalty_gradient(l1, l2).items():
+            grads[k] = grads[k] + g
+        step = opt.step(grads, lr)
+        for k, s in step.items():
+            family.params[k] = family.params[k] + s
+        elapsed += time.perf_counter() - t0
+        evaluate = (t + 1) % pl_every == 0 or t + 1 == n_updates
+        row = {"update": t + 1, "param_change": float(np.sqrt(sum(float((s * s).sum()) for s in step.values()))),
+               "pl_train": family.pseudo_log_likelihood(X)[0] if evaluate else np.nan,
+               "pl_valid": family.pseudo_log_likelihood(V)[0] if evaluate and V is not None else np.nan,
+               "acceptance": float(res.acceptance.mean()), "seconds": elapsed, "learning_rate": lr}
+        for k in _HISTORY_FIELDS:
+            rows[k].append(row[k])
+        if progress:
+            _progress(t + 1, n_updates)
+        if res.interrupted or (callback is not None and callback(t + 1, family.params, row) is True):
+            interrupted = True
+            break
+    history = FitHistory(*(np.asarray(rows[k], dtype=float) for k in _HISTORY_FIELDS),
+                         params={k: v.copy() for k, v in family.params.items()}, final_state=chains,
+                         interrupted=interrupted)
+    history.update = history.update.astype(np.int64)
+    return family.model(), history
+
+
+def pseudo_log_likelihood(model_family: Any, data: Any, params: dict[str, np.ndarray], l2: float = 0.0,
+                          l2_bias: float = 0.0) -> tuple[float, dict[str, np.ndarray]]:
+    """Penalised mean pseudo-log-likelihood of ``data`` and its entrywise gradient (binary
+    quadratic families, compiled): ``params`` has J and h (Ising) or J and b (binary quadratic)."""
+    X = _as_binary_data(data, "data")
+    family = make_family(model_family, X, None, None, True, 0)
+    if not hasattr(family, "spins"):
+        raise ValueError("pseudo_log_likelihood supports the Ising and binary quadratic families")
+    family.params = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in params.items()}
+    value, dJ, db = family.pseudo_log_likelihood(X, _check_nonnegative(l2, "l2"),
+                                                 _check_nonnegative(l2_bias, "l2_bias"))
+    return float(value), {"J": dJ, family.bias_name: db}
+
+
+def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias: float = 0.0,
+                         structure: Any = None, learn_bias: bool = True, max_iter: int = 2000,
+                         gtol: float = 1e-8) -> tuple[Any, dict[str, Any]]:
+    """Maximum pseudo-likelihood fit (L-BFGS) of an Ising or binary quadratic model.
+
+    Maximises mean_rows sum_i log p(x_i | x_-i) - l2 ||J||_F^2 - l2_bias ||bias||^2 over the
+    couplings within ``structure`` (J's diagonal at 0) and the bias. Returns (model, info) with
+    the optimum ``value``, ``grad_norm`` (max |gradient| over the free parameters), ``n_iter``,
+    ``success``, ``seconds`` and the ``params``.
+    """
+    X = _as_binary_data(data, "data")
+    D = X.shape[1]
+    l2, l2_bias = _check_nonnegative(l2, "l2"), _check_nonnegative(l2_bias, "l2_bias")
+    max_iter = check_int(max_iter, "max_iter", 1)
+    family = make_family(model_family, X, structure, None, learn_bias, 0)
+    if not hasattr(family, "spins"):
+        raise ValueError("fit_pseudolikelihood supports the Ising and binary quadratic families (not the RBM)")
+    iu, ju = np.nonzero(np.triu(family.mask, 1))
+    bias_name = family.bias_name
+    bias0 = family.params[bias_name].copy()
+    n_pairs = iu.size
+
+    def unpack(theta: np.ndarray) -> None:
+        J = np.zeros((D, D))
+        J[iu, ju] = J[ju, iu] = theta[:n_pairs]
+        family.params = {"J": J, bias_name: theta[n_pairs:] if learn_bias else bias0}
+
+    def negative(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        unpack(theta)
+        value, dJ, db = family.pseudo_log_likelihood(X, l2, l2_bias)
+        grad = 2.0 * dJ[iu, ju]  # J[i, j] = J[j, i] = theta: both entries move
+        return -value, -(np.concatenate([grad, db]) if learn_bias else grad)
+
+    theta0 = np.concatenate([family.params["J"][iu, ju], bias0 if learn_bias else []])
+    t0 = time.perf_counter()
+    res = scipy.optimize.minimize(negative, theta0, jac=True, method="L-BFGS-B",
+                                  options={"maxiter": max_iter, "gtol": float(gtol), "ftol": 1e-13})
+    unpack(res.x)
+    info = {"value": -float(res.fun), "grad_norm": float(np.abs(res.jac).max()) if res.jac.size else 0.0,
+            "n_iter": int(res.nit), "success": bool(res.success), "seconds": time.perf_counter() - t0,
+            "params": {k: v.copy() for k, v in family.params.items()}}
+    return family.model(), info
+
+
+def sample_training_set(model: Any, n_samples: int, sampler: str = "gibbs", n_chains: int | None = None,
+                        burn_in: int | None = None, thin: int | None = None, seed: Any = 0,
+                        **sampler_options: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    """Draw a training set from a known model with long, well-mixed chains.
+
+    ``n_chains`` (default min(n_samples, 100)) chains run ``burn_in`` steps (default 200 sweeps
+    of D steps) and then keep every ``thin``-th state (default one sweep) until ``n_samples``
+    rows are collected. Returns (data (n_samples, D) uint8, info) with the energy trace's
+    ``ess`` and ``rhat`` (over chains; ESS near the number of kept draws means nearly
+    independent rows), the mean ``acceptance`` and ``seconds``.
+    """
+    n_samples = check_int(n_samples, "n_samples", 1)
+    D = int(model.dim)
+    n_chains = min(n_samples, 100) if n_chains is None else check_int(n_chains, "n_chains", 1)
+    burn_in = 200 * D if burn_in is None else check_int(burn_in, "burn_in", 0)
+    thin = D if thin is None else check_int(thin, "thin", 1)
+    per_chain = -(-n_samples // n_chains)
+    res = sample(model, sampler, n_chains, per_chain * thin, burn_in=burn_in, thin=thin, seed=seed,
+                 record=["samples", "energy"], **sampler_options)
+    data = res.samples.transpose(1, 0, 2).reshape(-1, D)[:n_samples]  # draw-major: all chains early
+    energy = res.statistic("energy")
+    info = {"acceptance": float(res.acceptance.mean()), "seconds": res.seconds, "n_chains": n_chains,
+            "draws_per_chain": per_chain, "ess": float(ess(energy)) if per_chain >= 4 else float("nan"),
+            "rhat": float(rhat(energy)) if per_chain >= 4 else float("nan"), "interrupted": res.interrupted}
+    return np.ascontiguousarray(data, dtype=np.uint8), info
