@@ -77,6 +77,8 @@ def test_thread_cap_is_documented_and_usable():
 
 
 # ---- item 4: huge trains -----------------------------------------------------------------
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="AddressSanitizer's shadow memory does not fit under RLIMIT_AS")
 def test_huge_random_train_raises_memory_error_naming_the_shape():
     # 1e12 entries (8 TB) under a 4 GB address-space limit: refused before any allocation.
     code = ("import resource\nresource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
@@ -161,3 +163,23 @@ def test_cli_progress_needs_no_tqdm():
     out = run_python(code, timeout=300)
     assert out.returncode == 0, out.stderr[-800:]
     assert "3/3" in out.stderr and "V(0, x0)" in out.stdout
+
+
+# ---- items 2 and 5 in ttsolve.mcmc: bounded flips, integer lattice sides ------------------
+def test_n_flips_beyond_the_number_of_sites_raises():
+    from ttsolve.mcmc import IsingLattice, sample
+
+    model = IsingLattice((4, 4), coupling=0.2)
+    for n in (2**31, 10**8, 17):
+        with pytest.raises(ValueError, match="n_flips"):
+            sample(model, "gwg", 2, 5, n_flips=n, seed=0)
+    assert sample(model, "gwg", 2, 5, n_flips=16, seed=0).acceptance.shape == (2,)
+
+
+def test_ising_lattice_refuses_fractional_sides():
+    from ttsolve.mcmc import IsingLattice
+
+    for shape in ((3.7, 3), (3, "3"), 2.5):
+        with pytest.raises(TypeError, match="shape"):
+            IsingLattice(shape, coupling=0.2)
+    assert IsingLattice((np.int64(3), 3), coupling=0.2).dim == 9

@@ -19,6 +19,8 @@ DOCUMENTED = {"ValueError", "TypeError", "IndexError", "MemoryError", "OverflowE
               "FormatError", "SolverDivergedError", "FileNotFoundError"}
 TIME_LIMIT = float(os.environ.get("TTSOLVE_FUZZ_TIMEOUT", "60"))  # seconds per case
 MEMORY_LIMIT = int(os.environ.get("TTSOLVE_FUZZ_MEMORY", str(4 << 30)))  # bytes of address space
+if "libasan" in os.environ.get("LD_PRELOAD", ""):  # AddressSanitizer reserves terabytes of shadow
+    MEMORY_LIMIT = 0  # address space: no RLIMIT_AS under tools/sanitize.sh (0 = no limit)
 
 _WORKER = os.path.join(os.path.dirname(__file__), "worker.py")
 
