@@ -66,10 +66,22 @@ def test_omega_schedule_monotone_with_floor():
     w = np.inf
     seq = []
     for res in (0.5, 0.6, 0.1, 1e-3, 1e-12, 1e-12):
-        w = _salsa.next_omega(w, res, 1e-12)
+        w = _salsa.next_omega(w, res)
         seq.append(w)
     assert all(a >= b for a, b in zip(seq, seq[1:]))
-    assert seq[0] == pytest.approx(_salsa.OMEGA_FACTOR * 0.5) and seq[-1] == _salsa.omega_floor(1e-12)
+    # res 0.5 explains sqrt(0.75) of the data: omega_0 = min(0.5 res, 0.1 sqrt(1 - res^2))
+    assert seq[0] == pytest.approx(min(_salsa.OMEGA_FACTOR * 0.5, _salsa.EXPLAINED_FACTOR * np.sqrt(0.75)))
+    assert seq[-1] == _salsa.OMEGA_MIN
+    # a stalled residual does not stall omega: it keeps falling by OMEGA_DECAY per sweep, so
+    # a direction below the current activity threshold becomes active eventually
+    w = _salsa.next_omega(np.inf, 0.2)
+    assert w == pytest.approx(_salsa.EXPLAINED_FACTOR * np.sqrt(1 - 0.04))
+    for _ in range(5):
+        w2 = _salsa.next_omega(w, 0.2, 0.2)
+        assert w2 == pytest.approx(w / _salsa.OMEGA_DECAY)
+        w = w2
+    # while the residual falls fast, omega only follows it
+    assert _salsa.next_omega(w, 0.1, 0.2) == w
 
 
 def test_salsa_ranks_report_excludes_minor_direction():

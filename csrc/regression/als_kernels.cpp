@@ -28,6 +28,16 @@ int64_t num_blocks(int64_t K) { return (K + kBlock - 1) / kBlock; }
 // busy machine (and results do not depend on the thread count anyway).
 int threads_for(double flops) { return flops < 2e7 ? 1 : ttsolve::get_num_threads(); }
 
+// spd_solve: a Cholesky pivot^2 below this times the largest diagonal entry counts as a
+// rank-deficient Gram (condition number >~ 1e10) and goes to the truncated eigen solve.
+constexpr double kPivotRatio = 1e-10;
+
+double la_dot(int64_t n, const double* a, const double* b) {
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
 }  // namespace
 
 namespace {
@@ -278,14 +288,26 @@ bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs,
   la::BlasSingleThreadScope single;  // small systems: BLAS threads only add contention
   const Scratch A(5, n * n);
   std::copy(G, G + n * n, A.data());
-  for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
+  double diag_max = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    A[i * n + i] += reg[i];
+    diag_max = std::max(diag_max, A[i * n + i]);
+  }
   std::copy(rhs, rhs + n, x);
   if (la::cholesky_solve(n, A.data(), x, 1)) {
+    // The factor's pivots bound the smallest eigenvalue from above (lambda_min <= min L_ii^2):
+    // a tiny pivot means a (numerically) rank-deficient Gram, where Cholesky's solution puts
+    // rounding-amplified coefficients into the near-null directions. Those go to the
+    // pseudo-inverse below (the minimum-norm solution, which fits as well and does not bias
+    // an exact fit); well-conditioned problems keep the cheap Cholesky solve.
+    double pivot_min = n > 0 ? A[0] : 0.0;
+    for (int64_t i = 1; i < n; ++i) pivot_min = std::min(pivot_min, A[i * n + i]);
     bool finite = true;
     for (int64_t i = 0; i < n; ++i) finite = finite && std::isfinite(x[i]);
-    if (finite) return false;
+    if (finite && pivot_min * pivot_min > kPivotRatio * diag_max) return false;
   }
-  // Stable fallback: pseudo-inverse through the eigen-decomposition.
+  // Truncated solve: pseudo-inverse through the eigen-decomposition, eigenvalues below
+  // rcond * max dropped.
   std::copy(G, G + n * n, A.data());
   for (int64_t i = 0; i < n; ++i) A[i * n + i] += reg[i];
   std::vector<double> wv, V;
@@ -294,15 +316,12 @@ bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs,
   std::vector<double> c(n, 0.0);
   for (int64_t e = 0; e < n; ++e) {
     if (wv[e] <= rcond * wmax || wv[e] <= 0.0) continue;
-    double s = 0.0;
-    for (int64_t j = 0; j < n; ++j) s += V[e * n + j] * rhs[j];
-    c[e] = s / wv[e];
+    c[e] = la_dot(n, &V[e * n], rhs) / wv[e];
   }
-  for (int64_t j = 0; j < n; ++j) {
-    double s = 0.0;
-    for (int64_t e = 0; e < n; ++e) s += V[e * n + j] * c[e];
-    x[j] = s;
-  }
+  std::fill(x, x + n, 0.0);
+  for (int64_t e = 0; e < n; ++e)
+    if (c[e] != 0.0)
+      for (int64_t j = 0; j < n; ++j) x[j] += V[e * n + j] * c[e];
   return true;
 }
 

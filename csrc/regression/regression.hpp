@@ -91,9 +91,11 @@ struct SweepProblem {
 int als_sweep(const SweepProblem& P, std::vector<double*>& cores, std::vector<double*>& R, double* extra_coef,
               double* fvals, Interrupt* intr = nullptr);
 
-/// Solve (G + diag(reg)) x = rhs for symmetric positive semi-definite G: Cholesky, and if it
-/// fails an eigen-decomposition pseudo-inverse (eigenvalues below rcond * max dropped).
-/// Returns true if the fallback was used.
+/// Solve (G + diag(reg)) x = rhs for symmetric positive semi-definite G: Cholesky when it
+/// succeeds with every pivot^2 above 1e-10 times the largest diagonal entry; otherwise
+/// (numerically rank-deficient) the truncated solve, an eigen-decomposition pseudo-inverse
+/// with eigenvalues below rcond * max dropped (the minimum-norm least-squares solution).
+/// Returns true if the truncated solve was used.
 bool spd_solve(int64_t n, const double* G, const double* reg, const double* rhs, double* x,
                double rcond = 1e-13);
 

@@ -21,19 +21,37 @@ import math
 
 import numpy as np
 
-# omega <- min(omega, max(OMEGA_FACTOR * residual, floor)); smin = SMIN_FACTOR * omega
-OMEGA_FACTOR = 0.1
+__all__ = ["penalty", "split_bond", "truncate", "next_omega", "run", "SMIN_FACTOR"]
+
+# The regularisation schedule (see docs/regression.md, "SALSA"):
+#   omega_0 = OMEGA_FACTOR * res_0;  after a sweep with residual res (previous: prev),
+#   omega <- max(OMEGA_MIN, min(omega / (OMEGA_DECAY if res > STALL * prev else 1), OMEGA_FACTOR * res))
+# and smin = SMIN_FACTOR * omega is the threshold below which a singular value is minor.
+OMEGA_FACTOR = 0.5
+OMEGA_DECAY = 2.0
+STALL = 0.98  # a sweep that removes less than 2% of the residual has converged at this omega
+# The penalty of the current iterate itself is omega^2 (r_left + r_right) (scale-free), so a
+# fit that explains only the part e = sqrt(1 - res^2) of the data shrinks to zero unless
+# omega < e / sqrt(4 (r_left + r_right)) (the fixed point of the shrinking micro-step);
+# EXPLAINED_FACTOR * e keeps that for r_left + r_right up to 25.
+EXPLAINED_FACTOR = 0.1
+OMEGA_MIN = 1e-12
 SMIN_FACTOR = 0.2
 NEW_DIRECTION = 0.01  # a new direction starts with singular value NEW_DIRECTION * smin
+# With validation data: stop once the validation residual has not improved for `patience`
+# sweeps while omega fell by this factor since the last improvement (or reached OMEGA_MIN):
+# a direction of relative size s needs omega < s / 5 to become active, so a stalled
+# validation residual is only final after omega has swept well below the current level.
+STALL_RANGE = 1e3
 
 
-def omega_floor(reg: float) -> float:
-    return max(math.sqrt(reg), 1e-8)
-
-
-def next_omega(omega: float, residual: float, reg: float) -> float:
-    """The regularisation schedule: never increases, follows the residual down to a floor."""
-    return min(omega, max(OMEGA_FACTOR * residual, omega_floor(reg)))
+def next_omega(omega: float, residual: float, previous: float = math.inf) -> float:
+    """The regularisation schedule: follows the residual down (omega <= OMEGA_FACTOR res) and,
+    when the residual has stalled at this omega (residual > STALL previous), falls by
+    OMEGA_DECAY so that weaker directions can become active; never below OMEGA_MIN, never up."""
+    decay = OMEGA_DECAY if residual > STALL * previous else 1.0
+    explained = math.sqrt(max(0.0, 1.0 - residual * residual))
+    return max(OMEGA_MIN, min(omega / decay, OMEGA_FACTOR * residual, EXPLAINED_FACTOR * explained))
 
 
 def _bond_metric(unfolding: np.ndarray, smin: float) -> np.ndarray:
@@ -109,3 +127,57 @@ def truncate(cores, smin: float, max_rank: int):
         cores[k] = u[:, :keep].reshape(r, p, keep)
         cores[k + 1] = np.einsum("ab,bjc->ajc", sv[:keep, None] * vt[:keep], cores[k + 1])
     return [np.ascontiguousarray(c) for c in cores]
+
+
+def _salsa_sweep(s, omega: float, max_rank: int) -> None:
+    """One regularised sweep (left-to-right, then right-to-left) with rank adaptation of
+    every bond the sweep moves across."""
+    smin = SMIN_FACTOR * omega
+    if s.d == 1:
+        s.solve(0, (omega, smin))
+        return
+    for k in range(s.d - 1):
+        s.solve(k, (omega, smin))
+        s.move_right(k, (smin, max_rank))
+    for k in range(s.d - 1, 0, -1):
+        s.solve(k, (omega, smin))
+        s.move_left(k, (smin, max_rank))
+
+
+def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool):
+    """SALSA's regularised sweeps. Returns (stop reason, omega of the last sweep).
+
+    A cold start first gets one plain ALS sweep at its (rank-1) starting ranks: the penalty
+    is relative to the current iterate, and a start far from the data in scale would be
+    damped towards zero; omega_0 comes from that sweep's residual (or the warm start's).
+    Every iterate is recorded with its omega (``state``), so the caller can truncate the
+    best one at its own threshold."""
+    from ._sweeper import relres  # noqa: PLC0415 - _sweeper imports this module
+
+    if cold:
+        res = relres(s.als_sweep(), s.y, w)
+        progress.record(res, s.ranks(), state=math.inf)
+        if res <= tol:
+            return "tol", math.inf
+    else:
+        res = relres(s.train_values(), s.y, w)
+    omega = next_omega(math.inf, s.tt_residual(res))
+    omega_at_progress = omega
+    prev = math.inf
+    for _ in range(max_sweeps - int(cold)):
+        _salsa_sweep(s, omega, max_rank)
+        res = relres(s.train_values(), s.y, w)
+        active = [1] + [max(1, a) for a in s.active[1:-1]] + [1]
+        progress.record(res, active, note=f", omega {omega:.2e}", state=omega)
+        if res <= tol:
+            return "tol", omega
+        if progress.progress_sweep == progress.report.sweeps:
+            omega_at_progress = omega
+        elif progress.stalled() and (omega <= omega_at_progress / STALL_RANGE or omega <= OMEGA_MIN):
+            return "validation", omega
+        new_omega = next_omega(omega, s.tt_residual(res), s.tt_residual(prev) if math.isfinite(prev) else math.inf)
+        # a stalled training residual only ends the fit once omega has reached its floor
+        if omega <= OMEGA_MIN and math.isfinite(prev) and prev - res <= tol * prev:
+            return "tol", omega
+        omega, prev = new_omega, res
+    return "max_sweeps", omega

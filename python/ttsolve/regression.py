@@ -17,13 +17,16 @@ from typing import Optional, Sequence
 import numpy as np
 
 from . import _salsa
+from ._als import Progress, grow_ranks, run_als
 from ._extension import _core
+from ._sweeper import MAX_LOCAL, Sweeper, cold_start_cores, relres, right_orthogonalize, products
+from ._sweeper import orth_left as _orth_left  # noqa: F401 - used by bench/ and tests
 from ._validation import as_points, check_int, check_real, is_int
-from .basis import Basis, evaluate_stacked, product_structure
+from .basis import evaluate_stacked
 from .functional import FunctionalTT, _bases_list
 from .tt import TensorTrain
 
-__all__ = ["fit", "FitReport"]
+__all__ = ["fit", "FitReport", "TTRegressor"]
 
 
 @dataclass
@@ -38,7 +41,10 @@ class FitReport:
     stop_reason : "tol", "max_sweeps", "validation" (early stopping; best model returned) or
         "closed form" (degree-0 bases: the model C + c g is solved directly, no sweeps)
     best_sweep : sweep whose model was returned (1-based; 0 = the initial model)
-    fallback_solves : local solves that needed the eigen-decomposition fallback
+    fallback_solves : local solves that used the truncated (eigen-decomposition) solve
+    polish_sweeps : SALSA: plain ALS sweeps at the ranks found (included in ``sweeps``)
+    start_sweeps : ALS cold start: sweeps of the rank-revealing start below the final ranks
+        (not included in ``sweeps`` or the per-sweep lists)
     """
 
     residuals: list = field(default_factory=list)
@@ -49,6 +55,12 @@ class FitReport:
     stop_reason: str = ""
     best_sweep: int = 0
     fallback_solves: int = 0
+    polish_sweeps: int = 0
+    start_sweeps: int = 0
+
+
+DEFAULT_SWEEPS = {"als": 20, "salsa": 50}  # max_sweeps=None
+POLISH_SWEEPS = 10  # SALSA: plain ALS sweeps at the ranks found
 
 
 # ---- input checks -------------------------------------------------------------------
@@ -88,146 +100,6 @@ def _initial_ranks(ranks, d: int, p: int, max_rank: int) -> list[int]:
     return full
 
 
-# ---- core helpers (small dense matrices: numpy is fine here) ----------------------------
-def _orth_left(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """core (r, p, r2) -> L (r, k), Q (k, p, r2) right-orthogonal."""
-    r, p, r2 = core.shape
-    q, rr = np.linalg.qr(core.reshape(r, p * r2).T)
-    return rr.T, q.T.reshape(-1, p, r2)
-
-
-_MAX_LOCAL = 16384  # unknowns of one local problem (its Gram matrix is 2 GiB)
-
-
-class _Sweeper:
-    """State of one fit: cores, stacks (C++), and the local solve."""
-
-    def __init__(self, PhiT, y, g, w, cores, reg, extra_coef, rng, products=(None, None)):
-        """PhiT (d, K, p) and the product-basis values PsiT (d, K, q) are coordinate-major: the
-        kernels get per-core contiguous (K, 1, p) slices and stream one coordinate's values."""
-        self.y, self.g, self.w = y, g, w
-        self.d, self.K, self.p = PhiT.shape
-        self.PhiT = PhiT
-        self.Phi = [s[:, None, :] for s in self.PhiT]
-        self.PsiT, self.Cfull = products  # compressed-Gram data (basis.product_structure) or None
-        self.Psi = [None] * self.d if self.PsiT is None else [s[:, None, :] for s in self.PsiT]
-        self.C = [None] * self.d if self.PsiT is None else [self.Cfull[k : k + 1] for k in range(self.d)]
-        self.cores = cores
-        self.reg = reg
-        self.c = extra_coef
-        self.rng = rng
-        self.wsum = float(np.sum(w)) if w is not None else float(self.K)
-        self.ysq = float(np.sum(y * y if w is None else w * y * y))
-        self.fallbacks = 0
-        ones = np.ones((self.K, 1))
-        self.L = [ones] + [None] * self.d
-        self.R = [None] * self.d + [ones]
-        self.active = [1] + [c.shape[2] for c in cores]  # SALSA: active ranks per bond
-
-    def right_stacks(self):
-        for k in range(self.d - 1, 0, -1):
-            self.R[k] = _core.regression.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
-
-    def solve(self, k: int, ridge: float, salsa=None):
-        """Optimise core k (and the extra coefficient) with all other cores fixed.
-        salsa = (omega, smin) adds the stabilising penalty of _salsa.penalty."""
-        n = self.cores[k].size + (self.g is not None)
-        diag = np.full(n, ridge * self.wsum)
-        if self.g is not None:
-            diag[-1] = 0.0  # the additive term's coefficient is not penalised
-        pen = None
-        tsq = self.target_sq()
-        if salsa is not None and tsq > 0:
-            # coefficient scale floor: 1e-8 of the RMS of the TT's target (keeps it finite)
-            pen = tsq * _salsa.penalty(self.cores[k], *salsa, 1e-8 * math.sqrt(tsq / self.wsum))
-        x, fallback = _core.regression.als_local_solve(self.L[k], self.Phi[k], self.R[k + 1], 0, self.g, self.w, self.y,
-                                            self.Psi[k], self.C[k], diag, pen)
-        self.fallbacks += int(fallback)
-        shape = self.cores[k].shape
-        if self.g is not None:
-            self.c = float(x[-1])
-            x = x[:-1]
-        self.cores[k] = np.ascontiguousarray(x.reshape(shape))
-
-    def target_sq(self) -> float:
-        """sum w t^2 for the part the TT represents, t = y - c g: SALSA's data term and
-        residual are relative to it (with an additive term, the TT only fits a correction)."""
-        if self.g is None:
-            return self.ysq
-        t = self.y - self.c * self.g
-        return float(np.sum(t * t if self.w is None else self.w * t * t))
-
-    def move_right(self, k: int, adapt):
-        """SALSA: make core k left-orthogonal, push the factor into core k+1 and update L[k+1],
-        with the rank adaptation of bond k+1 (adapt = (smin, cap)). (Fixed-rank ALS sweeps
-        run in C++, als_sweep.)"""
-        core, nxt = self.cores[k], self.cores[k + 1]
-        r, p, r2 = core.shape
-        r3 = nxt.shape[2]
-        u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
-        b = (vt @ nxt.reshape(r2, p * r3)).T  # orthonormal columns (nxt is right-orthogonal)
-        u, s, b, self.active[k + 1] = _salsa.split_bond(u, s, b, *adapt, self.rng)
-        self.cores[k] = np.ascontiguousarray(u.reshape(r, p, -1))
-        self.cores[k + 1] = np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3))
-        self.L[k + 1] = _core.regression.als_stack_left(self.L[k], self.Phi[k], 0, self.cores[k])
-
-    def move_left(self, k: int, adapt):
-        """SALSA: make core k right-orthogonal, push the factor into core k-1, update R[k]."""
-        core, prv = self.cores[k], self.cores[k - 1]
-        r, p, r2 = core.shape
-        r0 = prv.shape[0]
-        u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
-        a = prv.reshape(r0 * p, r) @ u  # orthonormal columns (prv is left-orthogonal)
-        a, s, b, self.active[k] = _salsa.split_bond(a, s, vt.T, *adapt, self.rng)
-        self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
-        self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
-        self.R[k] = _core.regression.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
-
-    def als_sweep(self) -> np.ndarray:
-        """One fixed-rank ALS sweep in a single C++ call (cores and right stacks updated in
-        place); returns the training values."""
-        f, c, fallbacks = _core.regression.als_sweep(self.cores, self.R, self.PhiT, self.PsiT, self.Cfull, self.y, self.g,
-                                          self.w, self.reg * self.wsum)
-        if self.g is not None:
-            self.c = c
-        self.fallbacks += fallbacks
-        return f
-
-    def train_values(self) -> np.ndarray:
-        """f on the training points from the right stack of core 1 (valid after a full sweep,
-        when core 0 is the centre): one stack step instead of a full evaluation."""
-        f = _core.regression.als_stack_right(self.R[1], self.Phi[0], 0, self.cores[0])[:, 0]
-        return f if self.g is None else f + self.c * self.g
-
-    def values(self, Phi, g) -> np.ndarray:
-        f = _core.regression.functional_eval(self.cores, Phi, "value", None)
-        return f if g is None else f + self.c * g
-
-
-_MAX_PRODUCT_BYTES = 1 << 30
-# early stopping: a validation residual that improves by less than this (relatively) over
-# `patience` sweeps has stopped improving (a regularised fit creeps down forever otherwise)
-_MIN_VALIDATION_GAIN = 1e-4
-
-
-def _products(bases, X):
-    """Product-basis data for the compressed Gram when it saves work (p >= 3: 2p - 1 product
-    functions instead of p(p+1)/2 basis products) and fits in memory; else (None, None)."""
-    p = bases[0].size
-    K, d = X.shape
-    if p < 3 or K * d * (2 * p - 1) * 8 > _MAX_PRODUCT_BYTES:
-        return None, None
-    return product_structure(bases, X, coordinate_major=True)
-
-
-def _relres(f, y, w) -> float:
-    if w is None:
-        num, den = np.sum((f - y) ** 2), np.sum(y**2)
-    else:
-        num, den = np.sum(w * (f - y) ** 2), np.sum(w * y**2)
-    return float(math.sqrt(num / den)) if den > 0 else float(math.sqrt(num))
-
-
 def fit(
     X,
     y,
@@ -235,8 +107,8 @@ def fit(
     method: str = "als",
     ranks=None,
     max_rank: int = 8,
-    reg: float = 1e-12,
-    max_sweeps: int = 20,
+    reg: float = 0.0,
+    max_sweeps: Optional[int] = None,
     tol: float = 1e-10,
     validation=None,
     extra=None,
@@ -261,10 +133,15 @@ def fit(
     max_rank : int >= 1
         SALSA: rank cap. ALS: cap on the default ranks.
     reg : float >= 0
-        Ridge weight: minimises ``sum w (f - y)^2 / sum w + reg * ||core||^2`` in each local
-        problem (with the other cores orthogonal, ``||core||`` is the coefficient norm).
-        SALSA adds its singular-value-weighted penalty (see docs/regression.md).
-    max_sweeps : int >= 1
+        Explicit ridge weight (default 0: no bias on exact fits; rank-deficient local problems
+        get the truncated minimum-norm solve instead): minimises
+        ``sum w (f - y)^2 / sum w + reg * ||core||^2`` in each local problem (with the other
+        cores orthogonal, ``||core||`` is the coefficient norm). SALSA adds its
+        singular-value-weighted penalty (see docs/regression.md).
+    max_sweeps : int >= 1 or None
+        None: 20 (ALS) or 50 (SALSA). ALS: sweeps at the final ranks (a cold start's
+        rank-revealing sweeps below them are extra, ``report.start_sweeps``); SALSA:
+        regularised sweeps (then up to 10 plain polishing sweeps).
         One sweep = left-to-right then right-to-left.
     tol : float >= 0
         Stop when the relative residual is below ``tol`` or improves by less than ``tol``
@@ -324,6 +201,8 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     bases = _bases_list(basis, d)
     p = bases[0].size
     max_rank = check_int(max_rank, "max_rank", 1)
+    if max_sweeps is None:
+        max_sweeps = DEFAULT_SWEEPS[method]
     max_sweeps = check_int(max_sweeps, "max_sweeps", 1)
     patience = check_int(patience, "patience", 1)
     extra_powers = check_int(extra_powers, "extra_powers", 1)
@@ -373,21 +252,16 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
         default = 1 if method == "salsa" else min(4, max_rank)
         full = _initial_ranks(default if ranks is None else ranks, d, p, max_rank)
         biggest = max(full[k] * p * full[k + 1] for k in range(d))
-        if biggest > _MAX_LOCAL:
+        if biggest > MAX_LOCAL:
             raise MemoryError(f"ranks {max(full)} give a local problem with {biggest} unknowns "
-                              f"(its Gram matrix would not fit; limit {_MAX_LOCAL})")
-        # Start near the constant function (phi_0 = 1 in every mode) plus small random
-        # directions: products of random univariate polynomials are nearly orthogonal to
-        # smooth targets, and ALS started there stalls for many sweeps.
-        cores = [0.01 * rng.standard_normal((full[k], p, full[k + 1])) for k in range(d)]
-        for k in range(d):
-            cores[k][:, 0, :] += np.eye(full[k], full[k + 1])
+                              f"(its Gram matrix would not fit; limit {MAX_LOCAL})")
+        cores = cold_start_cores(full, p, rng)
     salsa_largest = 0
     if method == "salsa":  # the largest local problem max_rank allows (ranks clipped by the dimensions)
         cap = _initial_ranks(max_rank, d, p, max_rank)
         salsa_largest = max(cap[k] * p * cap[k + 1] for k in range(d))
-        if salsa_largest > _MAX_LOCAL:
-            raise MemoryError(f"max_rank={max_rank} allows local problems above {_MAX_LOCAL} unknowns")
+        if salsa_largest > MAX_LOCAL:
+            raise MemoryError(f"max_rank={max_rank} allows local problems above {MAX_LOCAL} unknowns")
 
     largest = max(max(c.size for c in cores), salsa_largest) + (1 if g is not None else 0)
     if K < largest:
@@ -404,107 +278,39 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
 
     PhiT = evaluate_stacked(bases, X, 0, coordinate_major=True)
     Phiv = evaluate_stacked(bases, Xv, 0) if Xv is not None else None
-
-    # right-orthogonalise cores 1..d-1 (core 0 is the centre)
-    for k in range(d - 1, 0, -1):
-        lf, q = _orth_left(cores[k])
-        cores[k] = np.ascontiguousarray(q)
-        cores[k - 1] = np.ascontiguousarray(np.einsum("ajb,bc->ajc", cores[k - 1], lf))
-    cores = [np.ascontiguousarray(c) for c in cores]
-
-    s = _Sweeper(PhiT, y, g, w, cores, reg, extra_coef, rng, _products(bases, X))
-    s.right_stacks()
+    cold = init is None
+    target = [1] + [c.shape[2] for c in cores]
+    if cold and method == "als":
+        cores = cold_start_cores([1] * (d + 1), p, rng)  # rank-revealing start (_als.grow_ranks)
+    s = Sweeper(PhiT, y, g, w, right_orthogonalize(cores), reg, extra_coef, rng, products(bases, X))
     report = FitReport()
-    best = None
-    best_val = math.inf
-    progress_val, progress_sweep = math.inf, 0  # last validation gain that counts for patience
-    salsa = method == "salsa"
-    # SALSA's regularisation starts at the residual of the starting model (cold or warm)
-    def tt_residual(res):  # residual relative to the TT's target y - c g
-        tsq = s.target_sq()
-        return res * math.sqrt(s.ysq / tsq) if tsq > 0 else 0.0
-
-    # SALSA's penalty is relative to the current iterate, so a cold start (far from the data
-    # in scale) first gets one plain ALS sweep at its starting ranks; omega then starts at the
-    # residual of that sweep (of the warm start's model when init is given).
-    omega = 0.0
-    if salsa and init is not None:
-        omega = _salsa.next_omega(math.inf, tt_residual(_relres(s.train_values(), y, w)), reg)
-    plain_sweep = salsa and init is None
-
-    def snapshot():
-        return [c.copy() for c in s.cores], s.c, omega
-
-    grow = True  # with validation data: no rank growth after a sweep that overfitted
-
-    def local_solve(k):
-        s.solve(k, reg, (omega, _salsa.SMIN_FACTOR * omega) if salsa else None)
-
-    def adapt(bond_size):
-        return _salsa.SMIN_FACTOR * omega, max_rank if grow else min(bond_size, max_rank)
-
-    prev = math.inf
-    for sweep in range(1, max_sweeps + 1):
-        fvals = None
-        first_plain, plain_sweep = plain_sweep, False
-        if d == 1:
-            s.solve(0, reg, None) if first_plain else local_solve(0)
-        elif not salsa or first_plain:
-            fvals = s.als_sweep()
-        else:
-            for k in range(d - 1):
-                local_solve(k)
-                s.move_right(k, adapt(s.cores[k].shape[2]))
-            for k in range(d - 1, 0, -1):
-                local_solve(k)
-                s.move_left(k, adapt(s.cores[k].shape[0]))
-        res = _relres(s.train_values() if fvals is None else fvals, y, w)
-        report.residuals.append(res)
-        if first_plain:
-            omega = _salsa.next_omega(math.inf, tt_residual(res), reg)
-        if salsa:
-            report.ranks.append(tuple([1] + [max(1, a) for a in s.active[1:-1]] + [1]))
-        else:
-            report.ranks.append(tuple([1] + [c.shape[2] for c in s.cores]))
-        report.sweeps = sweep
-        msg = f"sweep {sweep}: residual {res:.3e}, ranks {report.ranks[-1]}"
-        if salsa:
-            msg += f", omega {omega:.2e}"
-        if Xv is not None:
-            val = _relres(s.values(Phiv, gv), yv, None)
-            report.validation.append(val)
-            msg += f", validation {val:.3e}"
-            grow = val < best_val
-            if val < best_val:
-                best_val, best = val, (snapshot(), sweep)
-            if val < progress_val * (1 - _MIN_VALIDATION_GAIN):
-                progress_val, progress_sweep = val, sweep
-            elif sweep - progress_sweep >= patience:
-                report.stop_reason = "validation"
-                if verbose:
-                    print(msg)
-                break
-        if verbose:
-            print(msg)
-        # SALSA: a stalled residual only ends the fit once omega has stopped decreasing
-        settled = True
-        if salsa and not first_plain:
-            new_omega = _salsa.next_omega(omega, tt_residual(res), reg)
-            settled = new_omega >= omega
-            omega = new_omega
-        if res <= tol or (settled and math.isfinite(prev) and prev - res <= tol * prev):
-            report.stop_reason = "tol"
-            break
-        prev = res
+    progress = Progress(s, report, Phiv, gv, yv, verbose, patience)
+    omega = None
+    if method == "als":
+        if cold:
+            grow_ranks(s, progress, target, tol, w)
+        report.stop_reason = run_als(s, progress, max_sweeps, tol, w)
     else:
-        report.stop_reason = "max_sweeps"
+        report.stop_reason, omega = _salsa.run(s, progress, max_rank, max_sweeps, tol, w, cold)
+        # Polish: plain ALS at the ranks found (the best iterate truncated to its active
+        # singular values) removes the regularisation's bias; the better model by validation
+        # (or the polished one, without validation data) is returned.
+        cores_b, c_b, _, omega_b = progress.best if progress.best is not None else s.snapshot() + (0, omega)
+        s.reset(right_orthogonalize(_salsa.truncate(cores_b, _salsa.SMIN_FACTOR * omega_b, max_rank)))
+        s.c = c_b
+        progress.reset_patience()
+        report.polish_sweeps = report.sweeps
+        reason = run_als(s, progress, POLISH_SWEEPS, tol, w)
+        report.polish_sweeps = report.sweeps - report.polish_sweeps
+        if report.stop_reason != "validation":
+            report.stop_reason = reason
 
-    if best is not None:
-        (cores_out, c_out, omega_out), report.best_sweep = best
+    if progress.best is not None:
+        cores_out, c_out, report.best_sweep, omega_out = progress.best
     else:
-        cores_out, c_out, omega_out = [c.copy() for c in s.cores], s.c, omega
+        (cores_out, c_out), omega_out = s.snapshot(), None
         report.best_sweep = report.sweeps
-    if salsa:
+    if omega_out is not None:  # a SALSA iterate: drop its minor directions
         cores_out = _salsa.truncate(cores_out, _salsa.SMIN_FACTOR * omega_out, max_rank)
     report.fallback_solves = s.fallbacks
     report.time = time.perf_counter() - t0
@@ -544,11 +350,14 @@ def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, powers=1):
     c = coef[1:] if g is not None else np.zeros(1)
     cores = [np.full((1, 1, 1), C)] + [np.ones((1, 1, 1)) for _ in range(d - 1)]
     report = FitReport()
-    report.residuals.append(_relres(D @ coef, y, w))
+    report.residuals.append(relres(D @ coef, y, w))
     if Xv is not None:
-        report.validation.append(_relres(design(gv, yv.size) @ coef, yv, None))
+        report.validation.append(relres(design(gv, yv.size) @ coef, yv, None))
     report.ranks.append(tuple([1] * (d + 1)))
     report.sweeps = report.best_sweep = 1
     report.stop_reason = "closed form"
     report.time = time.perf_counter() - t0
     return FunctionalTT(TensorTrain(cores), basis, c), report
+
+
+from .estimator import TTRegressor  # noqa: E402 - needs fit above (the estimator wraps it)
