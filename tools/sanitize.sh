@@ -38,4 +38,4 @@ export LD_PRELOAD="$libasan $libstdcxx"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:allocator_may_return_null=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 # The package sources sit in python/, so `import ttsolve` finds the venv's instrumented copy.
-exec python -m pytest -q -p no:cacheprovider "${@:-tests}"
+exec python -m pytest -q -p no:cacheprovider "${@:-tests}"  # tests/fuzz skips itself here
