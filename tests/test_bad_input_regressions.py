@@ -183,3 +183,12 @@ def test_ising_lattice_refuses_fractional_sides():
         with pytest.raises(TypeError, match="shape"):
             IsingLattice(shape, coupling=0.2)
     assert IsingLattice((np.int64(3), 3), coupling=0.2).dim == 9
+
+
+# ---- found by the fuzz suite: fit with |y| near float64's maximum ------------------------
+def test_fit_refuses_values_whose_squares_overflow():
+    from ttsolve.regression import fit
+
+    X = np.random.default_rng(0).random((20, 2))
+    with pytest.raises(ValueError, match="rescale"):
+        fit(X, np.full(20, 1e308), Legendre(1))
