@@ -19,12 +19,17 @@ torch is an optional dependency of the benchmarks only (pip install torch).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
 
 from ttsolve.pde.paths import simulate_paths
 from ttsolve.pde.problems import get_problem
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Report  # noqa: E402
 
 
 def _torch_h(name: str):
@@ -133,7 +138,9 @@ def main() -> None:
     ap.add_argument("--n-steps", type=int, default=100)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
     args = ap.parse_args()
+    report = Report("deep_bsde", statistic="wall-clock budget", settings=vars(args))
     out = deep_bsde(args.problem, args.dim, args.budget, args.n_steps, args.batch, seed=args.seed, verbose=True)
     p = get_problem(args.problem, dim=args.dim)
     ref = p.reference_value
@@ -144,6 +151,11 @@ def main() -> None:
     err = "n/a" if ref is None else f"{abs(out['y0'] - ref) / abs(ref):.3e}"
     print(f"Deep BSDE {args.problem} d={args.dim}: Y0 = {out['y0']:.6f}, reference {ref}, "
           f"relative error {err}, {out['iterations']} iterations in {out['time']:.1f} s")
+    report.add(problem=args.problem, d=args.dim, budget=args.budget, y0=out["y0"], reference=ref,
+               rel_err=None if ref is None else abs(out["y0"] - ref) / abs(ref), iterations=out["iterations"],
+               time=out["time"])
+    print()
+    report.finish(args.json)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,12 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from harness import Report  # noqa: E402
 from ttsolve.pde import get_problem, solve  # noqa: E402
+
+REPORT = Report("pde", statistic="one run each")  # every row of this run; printed as it goes
 
 
 def _settings(sol) -> str:
@@ -51,6 +54,9 @@ def run(name, dim, scheme=None, K=None, paths=True, **kw):
     print(f"| {name} | {dim} | {sol.settings['scheme']} | {_settings(sol)} | {sol.n_steps} | {sol.settings['n_samples']} | seed {kw.get('seed', 0)} | "
           f"{sol.v0:.6f} | {'-' if ref is None else f'{ref:.6f}'} | {err.get('v0', float('nan')):.2e} | "
           f"{err.get('path_mean', float('nan')):.2e} | {err.get('path_l2', float('nan')):.2e} | {t:.1f} |", flush=True)
+    REPORT.add(problem=name, d=dim, scheme=sol.settings["scheme"], settings=_settings(sol), N=sol.n_steps,
+               K=sol.settings["n_samples"], seed=kw.get("seed", 0), v0=sol.v0, reference=ref,
+               rel_err_v0=err.get("v0"), path_mean=err.get("path_mean"), path_l2=err.get("path_l2"), time=t)
     return sol, t, err
 
 
@@ -102,4 +108,13 @@ def main(sections):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["hjb", "hjb-seeds", "hjb-k", "wells", "sin", "cir", "deep"])
+    argv = sys.argv[1:]
+    json_path = None
+    if "--json" in argv:  # --json PATH: the rows (and load, threads) as JSON after the run
+        i = argv.index("--json")
+        json_path = argv[i + 1]
+        del argv[i:i + 2]
+    main(argv or ["hjb", "hjb-seeds", "hjb-k", "wells", "sin", "cir", "deep"])
+    print()
+    REPORT.settings = {"sections": argv}
+    REPORT.finish(json_path, columns=["problem", "d", "scheme", "N", "K", "seed", "rel_err_v0", "time"])

@@ -29,7 +29,8 @@ import numpy as np
 import scipy.linalg.blas as sblas
 from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Report, add_arguments, measure  # noqa: E402
 from numpy_als import numpy_als_sweep  # noqa: E402
 
 from ttsolve._extension import _core  # noqa: E402
@@ -44,12 +45,7 @@ def target(X):
 
 
 def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return measure(fn, repeat, warmup=0).min
 
 
 def gram_rate(X, y, basis, rank):
@@ -203,10 +199,14 @@ def main():
     ap.add_argument("--threads", type=int, default=None, help="ttsolve OpenMP threads")
     ap.add_argument("--case", choices=("a", "b", "both"), default="both", help="run one case only")
     ap.add_argument("--suite", action="store_true", help="the known-rank / smooth-target table only")
+    add_arguments(ap, repeats=3)  # --repeats is unused here: rounds are fixed at 3 (min of each)
     args = ap.parse_args()
     if args.suite:
         suite_table(args.quick)
         return
+    gram = Report("regression: Gram assembly vs dgemm", statistic="min",
+                  ratios={"actual/dgemm": ("Gram GFLOP/s actual", "dgemm GFLOP/s")})
+    sweeps = Report("regression: time per sweep", settings={"quick": args.quick}, statistic="min")
     if args.threads:
         _core.set_num_threads(args.threads)
     if args.gram_only:
@@ -214,7 +214,9 @@ def main():
         for d, deg, rank, K in ((20, 7, 6, 2000), (100, 3, 4, 10000)):
             X = rng.uniform(-1, 1, (K, d))
             n, g, ga, gm = gram_rate(X, target(X), Legendre(deg), rank)
-            print(f"| d={d} deg={deg} r={rank} | {n} | {K} | {g:.1f} | {ga:.1f} | {gm:.1f} | {ga / gm:.0%} |")
+            gram.add(case=f"d={d} deg={deg} r={rank}", **{"Gram n": n, "K": K, "Gram GFLOP/s equiv": g,
+                                                         "Gram GFLOP/s actual": ga, "dgemm GFLOP/s": gm})
+        gram.finish(args.json)
         return
     scale = 0.25 if args.quick else 1.0
     print(f"threads: ttsolve {_core.get_num_threads()}, BLAS {_core.blas_description()}")
@@ -223,16 +225,15 @@ def main():
         results.append(case("(a) d=20 deg=7 K=2000", 20, 7, 6, int(2000 * scale), True, not args.no_teneva))
     if args.case in ("b", "both"):
         results.append(case("(b) d=100 deg=3 K=10000", 100, 3, 4, int(10000 * scale), False, not args.no_teneva))
-    print(f"| case | method | setting | s/sweep | residual |")
-    print("|---|---|---|---|---|")
     for rows, _, _ in results:
         for r in rows:
-            print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.3f} | {r[4]:.2e} |")
+            sweeps.add(case=r[0], method=r[1], setting=r[2], **{"s/sweep": r[3], "residual": r[4]})
+    sweeps.finish(args.json)
     print()
-    print("| case | numpy/ttsolve per sweep | Gram n | K | Gram GFLOP/s equiv | actual | dgemm GFLOP/s | actual/dgemm |")
-    print("|---|---|---|---|---|---|---|---|")
     for rows, ratio, (n, K, g, ga, gm) in results:
-        print(f"| {rows[0][0]} | {ratio:.1f}x | {n} | {K} | {g:.1f} | {ga:.1f} | {gm:.1f} | {ga / gm:.0%} |")
+        gram.add(case=rows[0][0], **{"numpy/ttsolve per sweep": ratio, "Gram n": n, "K": K, "Gram GFLOP/s equiv": g,
+                                     "Gram GFLOP/s actual": ga, "dgemm GFLOP/s": gm})
+    gram.finish(args.json and args.json.replace(".json", "") + ".gram.json")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch_gwg as tg  # noqa: E402
+from harness import Report, machine_state  # noqa: E402
 
 from ttsolve.mcmc import RBM, FactorialHMM, IsingLattice, sample  # noqa: E402
 from ttsolve.mcmc.diagnostics import ess  # noqa: E402
@@ -95,19 +96,22 @@ def bench_fhmm(L, K, n_chains, n_steps):
     return rows
 
 
-def _print(title, rows):
-    print(f"\n### {title}\n")
-    print("| sampler | chain-steps/s | ESS (energy) | ESS/s |")
-    print("|---|---:|---:|---:|")
+def _print(title, rows, json_path=None, start=None):
+    rep = Report(f"samplers: {title}", statistic="one run each")
+    if start is not None:
+        rep.start = start
     for r in rows:
         extra = f" (extrapolated {r['ess_s_extrapolated']:.3g})" if "ess_s_extrapolated" in r else ""
-        print(f"| {r['sampler']} | {r['steps_s']:.3g} | {r['ess']:.3g} | {r['ess_s']:.3g}{extra} |")
+        rep.add(sampler=r["sampler"], **{"chain-steps/s": r["steps_s"], "ESS (energy)": r["ess"],
+                                         "ESS/s": f"{r['ess_s']:.3g}{extra}"})
     base = rows[-1] if "torch" in rows[-1]["sampler"] else None
     if base is not None and "torch gwg" in base["sampler"]:
         ours = rows[0]
         ref = base.get("ess_s_extrapolated", base["ess_s"])
-        print(f"\nttsolve gwg / torch gwg: chain-steps/s x{ours['steps_s'] / base['steps_s']:.1f}, "
-              f"ESS/s x{ours['ess_s'] / ref:.0f} (vs extrapolated torch ESS/s)")
+        rep.note(f"\nttsolve gwg / torch gwg: chain-steps/s x{ours['steps_s'] / base['steps_s']:.1f}, "
+                 f"ESS/s x{ours['ess_s'] / ref:.0f} (vs extrapolated torch ESS/s)")
+    print()
+    rep.finish(json_path)
 
 
 def main():
@@ -115,18 +119,28 @@ def main():
     ap.add_argument("--quick", action="store_true", help="short runs (smoke test)")
     ap.add_argument("--only", nargs="*", default=["ising10", "ising50", "rbm", "fhmm"],
                     help="problems to run (ising10 ising50 rbm fhmm)")
+    ap.add_argument("--json", default=None, metavar="PREFIX", help="write PREFIX.<problem>.json per problem")
     args = ap.parse_args()
     q = 10 if args.quick else 1
+
+    def out(problem):
+        return f"{args.json}.{problem}.json" if args.json else None
     if "ising10" in args.only:
-        _print("Ising 10x10, coupling 0.1, 100 chains", bench_ising((10, 10), 0.1, 100, 20000 // q, 2000 // q))
+        start = machine_state()
+        _print("Ising 10x10, coupling 0.1, 100 chains", bench_ising((10, 10), 0.1, 100, 20000 // q, 2000 // q),
+               out("ising10"), start)
     if "ising50" in args.only:
-        _print("Ising 50x50, coupling 0.25, 100 chains", bench_ising((50, 50), 0.25, 100, 30000 // q, 100 // q))
+        start = machine_state()
+        _print("Ising 50x50, coupling 0.25, 100 chains", bench_ising((50, 50), 0.25, 100, 30000 // q, 100 // q),
+               out("ising50"), start)
     if "rbm" in args.only:
+        start = machine_state()
         rows = bench_rbm(784, 500, 100, 2000 // q, 200 // q)
-        _print("RBM 784x500 (random weights), 100 chains", rows)
+        _print("RBM 784x500 (random weights), 100 chains", rows, out("rbm"), start)
         print(f"\nRBM: ttsolve gwg / torch gwg chain-steps/s x{rows[0]['steps_s'] / rows[2]['steps_s']:.1f}")
     if "fhmm" in args.only:
-        _print("FHMM posterior 1000x10, 100 chains", bench_fhmm(1000, 10, 100, 50000 // q))
+        start = machine_state()
+        _print("FHMM posterior 1000x10, 100 chains", bench_fhmm(1000, 10, 100, 50000 // q), out("fhmm"), start)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
+import sys
 import warnings
 
 import numpy as np
 
 import ttsolve
 from ttsolve import TensorTrain, _core, round_sum
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Report, add_arguments, measure  # noqa: E402
 
 warnings.filterwarnings("ignore")  # torchtt warns about its missing C++ extension
 
@@ -52,13 +54,8 @@ except ImportError:  # pragma: no cover
 
 
 def median_time(fn, repeats):
-    fn()  # warm-up (allocations, lazy imports)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    """Median of ``repeats`` timed runs after one warm-up (allocations, lazy imports)."""
+    return measure(fn, repeats, warmup=1).median
 
 
 def peer_time(fn, repeats):
@@ -90,33 +87,30 @@ def rel_diff(a: TensorTrain, b: TensorTrain) -> float:
     return (a - b).norm() / b.norm()
 
 
-def report(rows, checks, R):
-    """Prints the table of times and ratios, then the accuracy cross-checks."""
-    peers = ["teneva", "tensorly", "torchtt"]
-    print(f"ttsolve {ttsolve.__version__}, {ttsolve.get_num_threads()} threads; median of {R} runs; "
-          "ratio = peer time / ttsolve time")
-    header = f"| {'case':38s} | {'ttsolve':>9s} |" + "".join(f" {p:>9s} | {'ratio':>6s} |" for p in peers)
-    print(header)
-    print("|" + "-" * 40 + "|" + "-" * 11 + "|" + ("-" * 11 + "|" + "-" * 8 + "|") * len(peers))
+PEERS = ["teneva", "tensorly", "torchtt"]
+
+
+def report(rep, rows, checks, json_path=None):
+    """Prints the table of times and ratios (peer time / ttsolve time), then the accuracy
+    cross-checks; the same as JSON when asked."""
+    peers = PEERS
     for name, t in rows:
-        line = f"| {name:38s} | {t['ttsolve'] * 1e3:7.2f}ms |"
-        for peer in peers:
-            if peer in t:
-                line += f" {t[peer] * 1e3:7.1f}ms | {t[peer] / t['ttsolve']:5.1f}x |"
-            else:
-                line += f" {'-':>9s} | {'-':>6s} |"
-        print(line)
-    print("\nCross-checks:")
+        rep.add(case=name, **t)
+    rep.note("\nCross-checks:")
     for name, val in checks:
-        print(f"  {name}: {val:.4e}")
+        rep.note(f"  {name}: {val:.4e}")
+    cols = ["case", "ttsolve"] + [c for p in peers for c in (p, f"{p}/ttsolve")]
+    rep.finish(json_path, columns=cols)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeats", type=int, default=5)
+    add_arguments(p, repeats=5)
     p.add_argument("--round-only", action="store_true", help="only the rounding cases")
     args = p.parse_args(argv)
     R = args.repeats
+    rep = Report("tt_ops", settings={"repeats": R, "d": 100, "n": 10},
+                 ratios={f"{p}/ttsolve": (p, "ttsolve") for p in PEERS})  # load at start
     d, n = 100, 10
     dims = [n] * d
     rows, checks = [], []
@@ -216,7 +210,7 @@ def main(argv=None):
         rows.append((f"add+round_sum x5 -> r30, {label}", t))
 
     if args.round_only:
-        report(rows, checks, R)
+        report(rep, rows, checks, args.json)
         return
 
     # ---- dot ----------------------------------------------------------------------
@@ -269,7 +263,7 @@ def main(argv=None):
         checks.append((f"tt-svd: ranks {wa.ranks}, torchtt", np.linalg.norm(wa.full() - a) / np.linalg.norm(a)))
     rows.append(("tt-svd (10^6 dense, eps 1e-10)", t))
 
-    report(rows, checks, R)
+    report(rep, rows, checks, args.json)
 
 
 if __name__ == "__main__":

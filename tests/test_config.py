@@ -38,3 +38,25 @@ def test_omp_num_threads_is_honoured():
 def test_cli_info_runs():
     out = subprocess.run([sys.executable, "-m", "ttsolve", "info"], capture_output=True, text=True, check=True)
     assert "blas" in out.stdout and "openmp" in out.stdout
+
+
+def test_install_kind_classification():
+    from ttsolve._install import classify
+
+    assert classify({"url": "file:///src", "dir_info": {"editable": True}}, []) == "editable source build (/src)"
+    assert classify({}, ["cp311-cp311-manylinux_2_27_x86_64", "cp311-cp311-manylinux_2_28_x86_64"]) == \
+        "wheel (manylinux_2_27_x86_64)"
+    assert classify({}, ["cp312-cp312-macosx_11_0_arm64"]) == "wheel (macosx_11_0_arm64)"
+    assert classify({"url": "file:///src", "dir_info": {}}, ["cp311-cp311-linux_x86_64"]) == \
+        "source build (linux_x86_64)"
+
+
+def test_info_reports_build_kind_and_simd_level():
+    cfg = ttsolve.config()
+    assert cfg["build"].split(" (")[0] in ("wheel", "source build", "editable source build")
+    assert cfg["cpu_simd"] != "unknown"
+    assert cfg["simd_kernels"] in ("avx2+fma (run-time dispatch)", "generic")
+    # tools/build_wheel.sh sets this when it tests the repaired wheel
+    expected = os.environ.get("TTSOLVE_EXPECT_BUILD")
+    if expected:
+        assert cfg["build"].startswith(expected + " ("), cfg["build"]

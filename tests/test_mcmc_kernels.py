@@ -29,6 +29,8 @@ def test_table_is_the_compiled_one_and_consistent():
     ("gibbs", {}, "gibbs_random"), ("gibbs", {"scan": "systematic"}, "gibbs_systematic"),
     ("locally_balanced", {}, "locally_balanced_sqrt"), ("locally_balanced", {"weight": "ratio"},
                                                         "locally_balanced_barker"),
+    ("locally_balanced", {"weight": "max"}, "locally_balanced_max"),
+    ("locally_balanced", {"weight": "min"}, "locally_balanced_min"),
     ("hamming_ball", {}, "hamming_ball"), ("gwg", {}, "gwg"),
 ])
 def test_resolve_options_and_defaults(sampler, options, kernel):

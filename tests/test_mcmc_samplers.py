@@ -12,10 +12,10 @@ from ttsolve.mcmc import RBM, BinaryQuadratic, FactorialHMM, IsingLattice, sampl
 from ttsolve.mcmc.diagnostics import ess, exact_marginals
 
 KERNELS = [("gwg", 1, 1), ("gwg", 2, 1), ("gwg", 3, 1), ("locally_balanced_sqrt", 1, 1),
-           ("locally_balanced_barker", 1, 1), ("gibbs_random", 1, 1), ("random_walk", 1, 1),
-           ("hamming_ball", 1, 2), ("hamming_ball", 1, 3)]
-REVERSIBLE = {"gwg", "locally_balanced_sqrt", "locally_balanced_barker", "gibbs_random", "random_walk",
-              "gibbs_systematic"}
+           ("locally_balanced_barker", 1, 1), ("locally_balanced_max", 1, 1), ("locally_balanced_min", 1, 1),
+           ("gibbs_random", 1, 1), ("random_walk", 1, 1), ("hamming_ball", 1, 2), ("hamming_ball", 1, 3)]
+BALANCED = ["locally_balanced_sqrt", "locally_balanced_barker", "locally_balanced_max", "locally_balanced_min"]
+REVERSIBLE = {"gwg", *BALANCED, "gibbs_random", "random_walk", "gibbs_systematic"}
 
 
 def _states(D):
@@ -88,6 +88,47 @@ def test_systematic_random_walk_steps_follow_the_site_kernels():
     assert (np.abs(freq - row) <= 5 * np.sqrt(row * (1 - row) / n) + 1e-12).all()
 
 
+@pytest.mark.parametrize("kernel", BALANCED)
+@pytest.mark.parametrize("scale", [0.05, 0.7, 3.0])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_balanced_transition_matrices_across_seeds_and_coupling_magnitudes(kernel, scale, seed):
+    # Each balancing function, MH-corrected, keeps pi exactly and is reversible, from weak
+    # to strong couplings (strong ones make the weights span many orders of magnitude).
+    rng = np.random.default_rng(seed)
+    J = rng.normal(scale=scale, size=(6, 6))
+    model = BinaryQuadratic((J + J.T) / 2, rng.normal(scale=scale, size=6))
+    pi = _pi(model)
+    T = _matrix(model, kernel, 1, 1)
+    np.testing.assert_allclose(T.sum(1), 1.0, atol=1e-12)
+    assert (T >= 0).all()
+    np.testing.assert_allclose(pi @ T, pi, atol=1e-12)
+    F = pi[:, None] * T
+    np.testing.assert_allclose(F, F.T, atol=1e-12)
+
+
+def test_balancing_functions_give_different_kernels():
+    # The weight option reaches the kernel: the four rows are four different proposals.
+    model = next(_tiny_models())
+    mats = [_matrix(model, kernel, 1, 1) for kernel in BALANCED]
+    for a, b in itertools.combinations(mats, 2):
+        assert np.abs(a - b).max() > 1e-3
+
+
+@pytest.mark.parametrize("sampler,opts", [("gwg", {})] + [("locally_balanced", {"weight": w})
+                                                            for w in ("sqrt", "barker", "max", "min")])
+def test_proposal_weight_rescaling_keeps_the_acceptance_exact(sampler, opts):
+    # At the mode of a strongly coupled model every flip costs ~4000 in f, so leaving it has
+    # probability ~exp(-4000). The reverse weight after a trial flip overflows the sum tree,
+    # which is then rebuilt with a new shift; the acceptance must account for that shift
+    # (taking z / z_new across the two shifts accepted these moves).
+    D = 6
+    model = BinaryQuadratic(200.0 * (np.ones((D, D)) - np.eye(D)), np.zeros(D))
+    init = np.ones((4, D), dtype=np.uint8)
+    r = sample(model, sampler, 4, 200, init=init, seed=1, **opts)
+    assert (r.acceptance == 0).all()
+    assert (r.samples == 1).all()
+
+
 def test_transition_matrix_detects_a_wrong_target():
     # The check can fail: a kernel for one model is not stationary for another.
     m1, m2 = list(_tiny_models())[:2]
@@ -95,8 +136,7 @@ def test_transition_matrix_detects_a_wrong_target():
     assert np.abs(_pi(m2) @ T - _pi(m2)).max() > 1e-3
 
 
-@pytest.mark.parametrize("kernel", ["gwg", "locally_balanced_sqrt", "locally_balanced_barker",
-                                    "gibbs_random", "random_walk", "hamming_ball"])
+@pytest.mark.parametrize("kernel", ["gwg", *BALANCED, "gibbs_random", "random_walk", "hamming_ball"])
 def test_one_step_empirical_matches_transition_row(kernel):
     # The sampler's actual moves follow the kernel's transition row.
     model = list(_tiny_models())[1]
@@ -104,9 +144,8 @@ def test_one_step_empirical_matches_transition_row(kernel):
     row = _core._testing.mcmc_quad_transition_row(*model.csr(), kernel, 1, 2, x, 0)
     n = 20000
     opts = {"block_size": 2} if kernel == "hamming_ball" else {}
-    name = {"locally_balanced_sqrt": ("locally_balanced", {"weight": "sqrt"}),
-            "locally_balanced_barker": ("locally_balanced", {"weight": "barker"}),
-            "gibbs_random": ("gibbs", {"scan": "random"})}.get(kernel, (kernel, opts))
+    name = {k: ("locally_balanced", {"weight": k.rsplit("_", 1)[1]}) for k in BALANCED}
+    name = {**name, "gibbs_random": ("gibbs", {"scan": "random"})}.get(kernel, (kernel, opts))
     r = sample(model, name[0], n, 1, init=x, seed=5, **name[1])
     idx = r.samples[:, 0] @ (1 << np.arange(model.dim)[::-1])
     freq = np.bincount(idx, minlength=row.size) / n
@@ -127,7 +166,8 @@ def test_gwg_gradient_estimate_equals_exact_deltas_on_quadratic_models():
         np.testing.assert_allclose(d, exact, atol=1e-12)
 
 
-@pytest.mark.parametrize("kernel", ["gwg", "locally_balanced_barker", "random_walk", "gibbs_random"])
+@pytest.mark.parametrize("kernel", ["gwg", "locally_balanced_barker", "locally_balanced_max", "locally_balanced_min",
+                                    "random_walk", "gibbs_random"])
 def test_incremental_state_matches_recomputed(kernel):
     model = BinaryQuadratic(sp.random(60, 60, density=0.1, random_state=2) * 0.5
                             + (sp.random(60, 60, density=0.1, random_state=2) * 0.5).T,
@@ -138,23 +178,31 @@ def test_incremental_state_matches_recomputed(kernel):
     assert out["field_gap"] < 1e-10 and out["energy_gap"] < 1e-8 and out["weight_gap"] < 1e-10
 
 
-def test_same_seed_same_output_any_thread_count():
+@pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("locally_balanced", {"weight": "max"}),
+                                          ("locally_balanced", {"weight": "min"})])
+def test_same_seed_same_output_any_thread_count(sampler, opts):
     model = IsingLattice((6, 6), 0.3)
     runs = []
     old = get_num_threads()
     try:
-        for n in (1, 2):
+        for n in (1, 2, 1):
             set_num_threads(n)
-            runs.append(sample(model, "gwg", 8, 300, seed=11, record=["samples", "energy"]))
+            runs.append(sample(model, sampler, 8, 300, seed=11, record=["samples", "energy"], **opts))
     finally:
         set_num_threads(old)
-    np.testing.assert_array_equal(runs[0].samples, runs[1].samples)
-    np.testing.assert_array_equal(runs[0].statistic("energy"), runs[1].statistic("energy"))
+    for other in runs[1:]:  # any thread count, and a rerun with the same seed
+        np.testing.assert_array_equal(runs[0].samples, other.samples)
+        np.testing.assert_array_equal(runs[0].statistic("energy"), other.statistic("energy"))
+    assert runs[0].acceptance.min() > 0  # the chains moved, so the comparison can fail
+    changed = sample(model, sampler, 8, 300, seed=12, **opts)
+    assert (changed.samples != runs[0].samples).any()
 
 
 @pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("gwg", {"n_flips": 2}), ("gibbs", {"scan": "systematic"}),
                                           ("hamming_ball", {"block_size": 3}),
-                                          ("locally_balanced", {"weight": "ratio"}), ("random_walk", {})])
+                                          ("locally_balanced", {"weight": "ratio"}),
+                                          ("locally_balanced", {"weight": "max"}),
+                                          ("locally_balanced", {"weight": "min"}), ("random_walk", {})])
 def test_marginals_match_enumeration(sampler, opts):
     rng = np.random.default_rng(4)
     J = rng.normal(scale=0.15, size=(12, 12))
@@ -203,6 +251,8 @@ def test_statistics_records():
     (lambda m: sample(m, "gwg", 2, 10, thin=0), ValueError),
     (lambda m: sample(m, "gwg", 2.5, 10), TypeError),
     (lambda m: sample(m, "gibbs", 2, 10, scan="diagonal"), ValueError),
+    (lambda m: sample(m, "locally_balanced", 2, 10, weight="median"), ValueError),
+    (lambda m: sample(m, "locally_balanced", 2, 10, weight=None), ValueError),
     (lambda m: sample(m, "gwg", 10**9, 10), MemoryError),
     (lambda m: sample(m, "gwg", 100, 10**9), MemoryError),
     (lambda m: sample(m, "gwg", 2, 10, reference=np.ones(4)), ValueError),
@@ -213,6 +263,13 @@ def test_statistics_records():
 def test_bad_sample_arguments(call, exc):
     with pytest.raises(exc):
         call(IsingLattice((3, 3), 0.1))
+
+
+def test_bad_weight_names_the_balancing_functions():
+    with pytest.raises(ValueError, match="weight must be 'sqrt', 'barker'/'ratio', 'max', 'min', got 'median'"):
+        sample(IsingLattice((3, 3), 0.1), "locally_balanced", 2, 10, weight="median")
+    with pytest.raises(ValueError, match="weight must be"):
+        sample(IsingLattice((3, 3), 0.1), "locally_balanced", 2, 10, weight="MAX")  # names are exact
 
 
 def test_bad_models():

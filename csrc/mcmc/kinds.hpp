@@ -30,7 +30,9 @@ namespace ttsolve::mcmc {
     false, "", false)                                                                                     \
   X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic", false, "", false) \
   X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic", false, \
-    "", false)
+    "", false)                                                                                            \
+  X(LbMax, "locally_balanced_max", "locally_balanced", "weight", "max", "quadratic", false, "", false)    \
+  X(LbMin, "locally_balanced_min", "locally_balanced", "weight", "min", "quadratic", false, "", false)
 
 enum class Kind {
 #define TTSOLVE_KIND_ENUM(kind, ...) kind,

@@ -15,10 +15,19 @@ void SamplerConfig::validate(int64_t dim) const {
     throw std::invalid_argument("block_size must be in [1, dim]");
 }
 
+// log g(t) at t = exp(delta) for the balancing function g of the kind; every g satisfies
+// g(t) = t g(1/t), so the reverse flip's weight is exp(-delta) times the forward one.
 double log_weight(Kind kind, double delta) {
-  if (kind == Kind::LbBarker)  // log sigmoid(delta), stable both ways
-    return delta >= 0 ? -std::log1p(std::exp(-delta)) : delta - std::log1p(std::exp(delta));
-  return 0.5 * delta;  // GWG softmax(d / 2) == locally balanced sqrt(t) on quadratic models
+  switch (kind) {
+    case Kind::LbBarker:  // t / (1 + t): log sigmoid(delta), stable both ways
+      return delta >= 0 ? -std::log1p(std::exp(-delta)) : delta - std::log1p(std::exp(delta));
+    case Kind::LbMax:  // max(1, t)
+      return std::max(0.0, delta);
+    case Kind::LbMin:  // min(1, t)
+      return std::min(0.0, delta);
+    default:  // GWG softmax(d / 2) == locally balanced sqrt(t) on quadratic models
+      return 0.5 * delta;
+  }
 }
 
 namespace {
@@ -45,7 +54,7 @@ void apply_flip(const SpinQuadratic& m, Kind kind, bool tree, QuadChain& c, int6
   if (!tree) return;
   const double old_self = c.tree.leaf(i);
   c.saved_leaf.emplace_back(i, old_self);
-  const bool multiplicative = kind != Kind::LbBarker && !m.exp_pos.empty();
+  const bool multiplicative = sqrt_weights(kind) && !m.exp_pos.empty();
   // sqrt weights: delta_i -> -delta_i, so exp(-delta_i/2 - shift) = exp(-2 shift) / old.
   c.tree.set_leaf(i, multiplicative && old_self > 1e-150 && c.exp_m2shift < 1e150
                          ? c.exp_m2shift / old_self
@@ -139,14 +148,12 @@ void tree_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
     if (c.tree.leaf(i) <= 0.0) return;  // round-off landed on an empty leaf: stay (rare)
     c.draws.push_back(i);
   }
-  if (cfg.n_flips == 1 && cfg.kind != Kind::LbBarker && m.simple_rows && !m.exp_pos.empty() &&
+  if (cfg.n_flips == 1 && sqrt_weights(cfg.kind) && m.simple_rows && !m.exp_pos.empty() &&
       single_flip_fast(m, c, c.draws[0], z))
     return;
-  double fwd = 1.0, log_fwd = 0.0;  // proposal weights of the draws (linear when single)
-  for (int64_t i : c.draws) {
-    if (cfg.n_flips == 1) fwd = c.tree.leaf(i);
-    else log_fwd += std::log(c.tree.leaf(i) / z);
-  }
+  double log_fwd = 0.0;  // log proposal probability of the draws (multi flip)
+  if (cfg.n_flips > 1)
+    for (int64_t i : c.draws) log_fwd += std::log(c.tree.leaf(i) / z);
   // Sites drawn several times flip once (the paper's multi-flip proposal).
   c.picks.assign(c.draws.begin(), c.draws.end());
   if (cfg.n_flips > 1) {
@@ -159,19 +166,23 @@ void tree_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
     apply_flip(m, cfg.kind, true, c, i);
   }
   bool rescaled = false;
+  const double shift_before = c.shift;
   if (tree_unsafe(c.tree)) {
     c.rebuild_tree(m, cfg.kind);
     rescaled = true;
   }
-  // Acceptance exp(delta) q(draws | x') / q(draws | x); leaf / total ratios do not depend on
-  // the shift, so a rebuild in between is harmless.
+  // Acceptance exp(delta) q(draws | x') / q(draws | x); in the multi-flip form below leaf /
+  // total ratios do not depend on the shift, so a rebuild in between is harmless.
   const double z_new = c.tree.total();
   bool accept;
   if (cfg.n_flips == 1) {
-    // sqrt weights: exp(delta) q(i|x') / q(i|x) reduces to z / z_new exactly.
-    const double rev = c.tree.leaf(c.draws[0]);
-    const double ratio = cfg.kind == Kind::LbBarker ? std::exp(delta) * (rev / z_new) / (fwd / z)
-                                                    : z / z_new;
+    // Every single-flip tree kind has a balancing function with g(t) = t g(1/t), so the
+    // reverse weight is exp(-delta) times the forward one and exp(delta) q(i|x') / q(i|x)
+    // is z / z_new exactly; this also avoids exp(delta) overflowing against an underflowed
+    // reverse weight when |delta| is large (max / barker weights). The totals are at the
+    // shifts they were built with, which differ after a rebuild.
+    const double ratio = rescaled ? std::exp(std::log(z) - std::log(z_new) + shift_before - c.shift)
+                                  : z / z_new;
     accept = ratio >= 1.0 || c.rng.uniform() < ratio;
   } else {
     double log_rev = 0.0;
@@ -259,6 +270,8 @@ void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
     case Kind::Gwg:
     case Kind::LbSqrt:
     case Kind::LbBarker:
+    case Kind::LbMax:
+    case Kind::LbMin:
       tree_step(m, cfg, c);
       // Multiplicative weight updates accumulate rounding: recompute now and then.
       if ((c.steps + 1) % uint64_t(64 * m.dim) == 0) {

@@ -19,8 +19,16 @@ struct SamplerConfig {
 
   /// Throws std::invalid_argument on bad options for this model dimension.
   void validate(int64_t dim) const;
-  bool uses_tree() const { return kind == Kind::Gwg || kind == Kind::LbSqrt || kind == Kind::LbBarker; }
+  bool uses_tree() const {
+    return kind == Kind::Gwg || kind == Kind::LbSqrt || kind == Kind::LbBarker || kind == Kind::LbMax ||
+           kind == Kind::LbMin;
+  }
 };
+
+/// True for the kinds whose proposal weight is sqrt(t) = exp(delta / 2) (GWG on quadratic
+/// models, locally balanced sqrt): a flip changes those weights multiplicatively, which
+/// the fast incremental paths use.
+inline bool sqrt_weights(Kind kind) { return kind == Kind::Gwg || kind == Kind::LbSqrt; }
 
 /// log of the (unnormalised) proposal weight of a site whose flip changes f by delta.
 double log_weight(Kind kind, double delta);

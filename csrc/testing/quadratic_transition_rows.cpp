@@ -73,7 +73,9 @@ std::vector<double> quad_transition_row(const SpinQuadratic& m, const SamplerCon
   switch (cfg.kind) {
     case Kind::Gwg:
     case Kind::LbSqrt:
-    case Kind::LbBarker: {
+    case Kind::LbBarker:
+    case Kind::LbMax:
+    case Kind::LbMin: {
       const std::vector<double> lq = log_proposal(m, cfg.kind, s);
       const int64_t n = cfg.n_flips;
       int64_t count = 1;

@@ -95,6 +95,21 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print(f"reference      = {problem.reference_value:.10g}{se}")
         print(f"relative error = {abs(sol.v0 - problem.reference_value) / abs(problem.reference_value):.3e}")
     print(f"time           = {elapsed:.2f} s")
+    if args.plot:
+        from .plot import plot_solution
+
+        plot_solution(sol).savefig(args.plot, dpi=100)
+        print(f"figure         = {args.plot}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from ._bench import AREAS, run
+
+    for area in args.areas or AREAS:
+        run(area, quick=args.quick, repeats=args.repeats,
+            json_path=f"{args.json}.{area}.json" if args.json else None)
+        print()
     return 0
 
 
@@ -128,7 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     sol.add_argument("--seed", type=_int_at_least(0), default=0)
     sol.add_argument("--threads", type=_int_at_least(1), default=None)
     sol.add_argument("--progress", action="store_true", help="show a text progress bar on stderr")
+    sol.add_argument("--plot", metavar="PNG", default=None,
+                     help="write the solution figure (needs matplotlib: pip install 'ttsolve[plot]')")
     sol.set_defaults(func=_cmd_solve, parser=sol)
+    bench = sub.add_parser("bench", help="run ttsolve's own microbenchmarks (peers only when installed)")
+    bench.add_argument("areas", nargs="*", choices=("tt", "regression", "mcmc", "pde"),
+                       help="default: all four")
+    bench.add_argument("--quick", action="store_true", help="small sizes (seconds, for a smoke test)")
+    bench.add_argument("--repeats", type=_int_at_least(1), default=None,
+                       help="timed runs per case (default 2 quick, 5 full)")
+    bench.add_argument("--json", metavar="PREFIX", default=None, help="also write PREFIX.<area>.json")
+    bench.set_defaults(func=_cmd_bench, parser=bench)
     return parser
 
 

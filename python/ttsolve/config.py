@@ -11,6 +11,7 @@ import numpy as np
 import scipy
 
 from ._extension import _core
+from ._install import build_kind, cpu_simd_level
 from ._validation import check_int
 
 __all__ = ["show_config", "config", "get_num_threads", "set_num_threads", "max_num_threads"]
@@ -50,6 +51,7 @@ def config() -> dict[str, Any]:
     build = dict(_core.build_info)
     return {
         "ttsolve": build["version"],
+        "build": build_kind(),  # wheel, or source / editable build
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "numpy": np.__version__,
@@ -59,6 +61,7 @@ def config() -> dict[str, Any]:
         "openmp_version": build["openmp_version"],
         "avx2": bool(build["avx2"]),  # whole build compiled for AVX2 (TTSOLVE_NATIVE)
         # kernels with an AVX2/FMA version chosen at run time (portable builds too)
+        "cpu_simd": cpu_simd_level(),  # widest instruction set of this CPU
         "simd_kernels": "avx2+fma (run-time dispatch)" if _core.regression.simd_enabled() else "generic",
         "threads": get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import io as _io
 from ._extension import _core
+from ._repr import short_list, summary_html
 from ._validation import as_points
 from .basis import Basis, basis_from_arrays, basis_to_arrays, evaluate_stacked
 from .tt import TensorTrain
@@ -119,8 +120,18 @@ class FunctionalTT:
     def ranks(self) -> tuple[int, ...]:
         return self.tt.ranks
 
+    def _summary(self) -> list[tuple[str, str]]:
+        coef = self.extra_coef
+        extra = "none" if self.extra is None else f"{self.extra_powers} power(s), c = {np.round(coef, 6).tolist()}"
+        return [("dimension", str(self.ndim)), ("basis", repr(self.basis)),
+                ("ranks", f"{short_list(self.ranks)} (max {max(self.ranks)})"), ("additive term", extra)]
+
     def __repr__(self) -> str:
-        return f"FunctionalTT(d={self.ndim}, basis={self.basis!r}, ranks={list(self.ranks)}, extra_coef={self.extra_coef})"
+        return (f"FunctionalTT(d={self.ndim}, basis={self.basis!r}, ranks={short_list(self.ranks)}, "
+                f"extra_coef={self.extra_coef})")
+
+    def _repr_html_(self) -> str:
+        return summary_html("FunctionalTT", self._summary())
 
     # ---- evaluation ----------------------------------------------------------------
     def _points(self, X) -> np.ndarray:

@@ -33,18 +33,30 @@ __all__ = ["fit", "FitReport", "TTRegressor"]
 class FitReport:
     """What happened during :func:`fit`.
 
-    residuals : relative (weighted) training residual after each sweep
-    validation : relative validation residual after each sweep (empty without validation)
-    ranks : TT ranks after each sweep
-    sweeps : number of sweeps run
-    time : wall time in seconds
-    stop_reason : "tol", "max_sweeps", "validation" (early stopping; best model returned) or
-        "closed form" (degree-0 bases: the model C + c g is solved directly, no sweeps)
-    best_sweep : sweep whose model was returned (1-based; 0 = the initial model)
-    fallback_solves : local solves that used the truncated (eigen-decomposition) solve
-    polish_sweeps : SALSA: plain ALS sweeps at the ranks found (included in ``sweeps``)
-    start_sweeps : ALS cold start: sweeps of the rank-revealing start below the final ranks
-        (not included in ``sweeps`` or the per-sweep lists)
+    Attributes
+    ----------
+    residuals : list of float
+        Relative (weighted) training residual after each sweep.
+    validation : list of float
+        Relative validation residual after each sweep (empty without validation).
+    ranks : list of tuple
+        TT ranks after each sweep.
+    sweeps : int
+        Number of sweeps run.
+    time : float
+        Wall time in seconds.
+    stop_reason : str
+        "tol", "max_sweeps", "validation" (early stopping; best model returned) or
+        "closed form" (degree-0 bases: the model C + c g is solved directly, no sweeps).
+    best_sweep : int
+        Sweep whose model was returned (1-based; 0 = the initial model).
+    fallback_solves : int
+        Local solves that used the truncated (eigen-decomposition) solve.
+    polish_sweeps : int
+        SALSA: plain ALS sweeps at the ranks found (included in ``sweeps``).
+    start_sweeps : int
+        ALS cold start: sweeps of the rank-revealing start below the final ranks
+        (not included in ``sweeps`` or the per-sweep lists).
     """
 
     residuals: list = field(default_factory=list)

@@ -250,7 +250,7 @@ class FactorialHMM(BinaryQuadratic):
     K independent binary chains over L time steps, x[t, k] (flattened t * K + k); each chain
     switches state with probability ``p_switch`` per step (uniform initial state); the
     observation is y_t ~ N(w . x_t + b, sigma^2). Up to a constant, the log posterior is
-    -|y_t - b - w . x_t|^2 / (2 sigma^2) summed over t plus log(p / (1 - p)) per switch,
+    ``-|y_t - b - w . x_t|^2 / (2 sigma^2)`` summed over t plus log(p / (1 - p)) per switch,
     a quadratic form in x, so it runs on the compiled sparse kernels.
 
     Parameters

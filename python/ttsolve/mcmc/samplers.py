@@ -74,7 +74,7 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         Show a text progress bar on stderr.
     **sampler_options
         gibbs: ``scan`` ("systematic" or "random"); locally_balanced: ``weight`` ("sqrt",
-        "barker"/"ratio"); hamming_ball: ``block_size``.
+        "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``.
 
     Returns
     -------

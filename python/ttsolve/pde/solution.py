@@ -13,6 +13,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from .. import io as _io
+from .._repr import summary_html
 from .._validation import as_points, check_int
 from ..functional import FunctionalTT
 from .paths import simulate_paths
@@ -121,10 +122,10 @@ class Solution:
     def relative_error(self, n_paths: int = 1000, seed: int = 2024) -> dict:
         """Relative errors against the problem's reference.
 
-        Returns a dict with ``v0`` (|V(0,x0) - ref| / |ref|, when a reference value exists) and,
+        Returns a dict with ``v0`` (``|V(0,x0) - ref| / |ref|``, when a reference value exists) and,
         when ``problem.exact`` exists, ``path_mean`` / ``path_max``: the mean/max over time steps
-        and independent test paths of |V - V_exact| / |V_exact|, and ``path_l2``:
-        ||V - V_exact|| / ||V_exact|| over the same points (meaningful also where V changes sign).
+        and independent test paths of ``|V - V_exact| / |V_exact|``, and ``path_l2``:
+        ``||V - V_exact|| / ||V_exact||`` over the same points (meaningful also where V changes sign).
         """
         p = self.problem
         out: dict = {}
@@ -196,6 +197,33 @@ class Solution:
             lines.append(f"steps solved {len(solved)}, fixed-point iterations mean {np.mean(its):.2f} max {max(its)}, "
                          f"max ranks {max(max(d.ranks) for d in solved)}, time {sum(d.time for d in solved):.2f} s")
         return "\n".join(lines)
+
+    def _summary(self) -> list[tuple[str, str]]:
+        p, s = self.problem, self.settings
+        solved = [d for d in self.diagnostics if d is not None]
+        rows = [("problem", f"{p.name}, d={p.dim}, T={p.T}"),
+                ("settings", f"scheme={s.get('scheme')}, N={self.n_steps}, K={s.get('n_samples')}, "
+                             f"degree={s.get('degree')}, max_rank={s.get('max_rank')}, method={s.get('method')}")]
+        if self.first_solved_step == 0:
+            rows.append(("V(0, x0)", f"{self.v0:.10g}"))
+        if p.reference_value is not None:
+            rel = f", rel. error {abs(self.v0 - p.reference_value) / abs(p.reference_value):.2e}" \
+                if self.first_solved_step == 0 else ""
+            rows.append(("reference", f"{p.reference_value:.10g}{rel}"))
+        if solved:
+            rows.append(("steps solved", f"{len(solved)}, max rank {max(max(d.ranks) for d in solved)}, "
+                                         f"fixed-point iterations <= {max(d.iterations for d in solved)}, "
+                                         f"{sum(d.time for d in solved):.2f} s"))
+        return rows
+
+    def __repr__(self) -> str:
+        p = self.problem
+        v0 = f", v0={self.v0:.6g}" if self.first_solved_step == 0 else ""
+        return (f"Solution({p.name!r}, dim={p.dim}, scheme={self.settings.get('scheme')!r}, "
+                f"n_steps={self.n_steps}{v0})")
+
+    def _repr_html_(self) -> str:
+        return summary_html("ttsolve.pde.Solution", self._summary())
 
     # ---- save/load -----------------------------------------------------------------
     def save(self, path: Union[str, os.PathLike]) -> None:

@@ -207,7 +207,7 @@ def solve(
         of the paper's TT_n + c g). m >= 2 needs degree-0 bases, where the model is linear in
         m + 1 unknowns and is fitted in closed form (ValueError otherwise; a problem default
         m >= 2 falls back to 1 for larger bases). For HJB it lowers the approximation floor
-        along the paths (V is a function of |x|^2, and so is g).
+        along the paths (V is a function of ``|x|^2``, and so is g).
     divergence_threshold : float > 0
         A fit whose relative residual exceeds this, or which produces NaN/inf, raises
         :class:`SolverDivergedError` (its ``solution`` holds the steps solved so far).
