@@ -1,5 +1,6 @@
 """TensorTrain arithmetic and contractions against dense numpy references."""
 
+import math
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -110,11 +111,26 @@ def test_random_is_reproducible_and_normalised_in_expectation():
     assert abs(sq.mean() - 1.0) < 5 * sq.std(ddof=1) / np.sqrt(len(sq))
 
 
-def test_scaling_beyond_float64_range_raises():
-    x = TensorTrain.random([3, 3], 2, seed=0) * 1e300
+def test_scaling_beyond_float64_range_is_exact_in_both_directions():
+    """Issue 20 item 3: (x / 1e308) / 1e308 used to become exactly zero while the overflow
+    direction raised. Now both directions spread the power of two over the cores (exact),
+    and both raise OverflowError only where even that cannot hold the result (one core)."""
+    x = TensorTrain.random([3, 4, 5, 2], 3, seed=0)
+    ln = math.log(1e308)
+    for y, shift, undo in (((x / 1e308) / 1e308, -2 * ln, [1e308, 1e308]),
+                           ((x * 1e308) * 1e308, 2 * ln, [1e-308, 1e-308]),
+                           (x * 1e300 * 1e300 * 1e300, 3 * math.log(1e300), [1e-300] * 3)):
+        assert y.log_norm() == pytest.approx(x.log_norm() + shift, rel=1e-13)
+        with pytest.raises(OverflowError, match="log_norm"):
+            y.norm()
+        back = y
+        for a in undo:
+            back = back * a
+        np.testing.assert_allclose(back.full(), x.full(), rtol=1e-12, atol=1e-14)
+    one = TensorTrain.random([3], 1, seed=0)
     with pytest.raises(OverflowError):
-        x * 1e300
+        (one * 1e300) * 1e300
     with pytest.raises(OverflowError):
-        x / 1e-300
+        (one / 1e300) / 1e300
     with pytest.raises(ZeroDivisionError):
         x / 0

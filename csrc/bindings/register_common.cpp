@@ -100,6 +100,7 @@ void register_common(py::module_& m, py::module_& testing) {
 
   m.def("get_num_threads", &get_num_threads, "Threads used by ttsolve's parallel kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads used by ttsolve's kernels.");
+  m.def("max_num_threads", &max_num_threads, "The cap on set_num_threads (4 x the hardware threads).");
   m.def("blas_get_num_threads", &la::blas_get_num_threads);
   m.def("blas_set_num_threads", &la::blas_set_num_threads, py::arg("n"));
   m.def("blas_description", &la::blas_description);

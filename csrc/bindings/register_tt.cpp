@@ -145,7 +145,9 @@ void register_tt(py::module_& m, py::module_& testing) {
   }, py::arg("x"), py::arg("eps"), py::arg("max_rank"), py::arg("oversample"), py::arg("seed"));
   m.def("from_dense", &from_dense, py::arg("a"), py::arg("eps"), py::arg("max_rank"));
   m.def("evaluate", &evaluate_array, py::arg("x"), py::arg("idx"));
-  m.def("random", &tt::random, py::arg("dims"), py::arg("ranks"), py::arg("seed"), release());
+  m.def("random", [](const std::vector<int64_t>& dims, const std::vector<int64_t>& ranks, uint64_t seed) {
+    return run_tt([&](Interrupt* intr) { return tt::random(dims, ranks, seed, intr); });
+  }, py::arg("dims"), py::arg("ranks"), py::arg("seed"));
   m.def("constant", &tt::constant, py::arg("dims"), py::arg("value"), release());
 
   testing.def("tt_round_paths", [](const TensorTrain& x, double eps, int64_t max_rank, const std::string& path) {

@@ -18,8 +18,11 @@ inline bool have_openmp() {
 
 /// Threads our parallel regions use.
 int get_num_threads();
-/// Set the threads our parallel regions use (n >= 1).
+/// Set the threads our parallel regions use (1 <= n <= max_num_threads(), else
+/// std::invalid_argument).
 void set_num_threads(int n);
+/// The cap on set_num_threads: 4 x the hardware threads.
+int max_num_threads();
 
 inline int thread_id() {
 #ifdef TTSOLVE_HAVE_OPENMP

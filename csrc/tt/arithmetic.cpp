@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/float_bits.hpp"
 #include "tt/ops.hpp"
 
 namespace ttsolve::tt {
@@ -32,8 +33,30 @@ void check_same_dims(const TensorTrain& x, const TensorTrain& y, const char* op)
 
 TensorTrain scale(const TensorTrain& x, double alpha) {
   TensorTrain out = x;
-  for (double& v : out.cores[0]) v *= alpha;
-  require_finite(out, "scale");
+  // The usual case: alpha goes into core 0, which stays finite and loses no digits to
+  // subnormals (integer tests on the bits, so the loop vectorises).
+  uint32_t lost = 0;
+  for (double& v : out.cores[0]) {
+    const uint32_t was_normal = exponent_field(double_bits(v)) != 0;
+    v *= alpha;
+    const uint32_t field = exponent_field(double_bits(v));
+    lost |= (was_normal & static_cast<uint32_t>(field == 0)) | static_cast<uint32_t>(field == 0x7ffu);
+  }
+  if (!lost || alpha == 0.0 || !std::isfinite(alpha)) {
+    require_finite(out, "scale");
+    return out;
+  }
+  // alpha * core 0 leaves float64's normal range in either direction: represent the result
+  // exactly instead, with alpha's mantissa in core 0 and its power of two, together with
+  // the cores' own, spread over all cores (exact powers of two). Only when even the spread
+  // does not fit (e.g. d = 1) does this raise OverflowError, for overflow and underflow alike.
+  out = x;
+  int e = 0;
+  const double mantissa = std::frexp(alpha, &e);
+  int64_t exp2 = e;
+  for (auto& core : out.cores) exp2 += normalize_pow2(core);
+  for (double& v : out.cores[0]) v *= mantissa;
+  distribute_pow2(out, exp2);
   return out;
 }
 

@@ -24,8 +24,15 @@ struct Sweep {
   const std::vector<double>& core(int64_t k) const { return t.cores[k].empty() ? x.cores[k] : t.cores[k]; }
 };
 
-/// Core k becomes left-orthogonal; the R factor moves into core k+1.
-void left_step(const Sweep& s, int64_t k, int64_t& exp2) {
+double frobenius(const std::vector<double>& v) {
+  double s = 0.0;
+  for (double x : v) s += x * x;
+  return std::sqrt(s);
+}
+
+/// Core k becomes left-orthogonal; the R factor moves into core k+1. Returns ||R||_F as
+/// stored (after its power-of-two rescaling).
+double left_step(const Sweep& s, int64_t k, int64_t& exp2) {
   TensorTrain& t = s.t;
   const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
   const int64_t n2 = t.dims[k + 1], r2 = t.ranks[k + 2];
@@ -39,10 +46,11 @@ void left_step(const Sweep& s, int64_t k, int64_t& exp2) {
   t.cores[k].swap(Q);
   t.cores[k + 1].swap(next);
   t.ranks[k + 1] = kk;
+  return frobenius(R);
 }
 
-/// Core k becomes right-orthogonal; the L factor moves into core k-1.
-void right_step(const Sweep& s, int64_t k, int64_t& exp2) {
+/// Core k becomes right-orthogonal; the L factor moves into core k-1. Returns ||L||_F as stored.
+double right_step(const Sweep& s, int64_t k, int64_t& exp2) {
   TensorTrain& t = s.t;
   const int64_t r0 = t.ranks[k], n = t.dims[k], r1 = t.ranks[k + 1];
   const int64_t rp = t.ranks[k - 1], np = t.dims[k - 1];
@@ -62,6 +70,7 @@ void right_step(const Sweep& s, int64_t k, int64_t& exp2) {
     t.cores[k - 1].swap(prev);
   }
   t.ranks[k] = kk;
+  return frobenius(L);
 }
 
 }  // namespace
@@ -88,8 +97,13 @@ ScaledTrain orthogonalize_scaled(const TensorTrain& x, int64_t mu, Interrupt* in
         for (int64_t k = d - 1; k > mu + 1 && !(intr && intr->requested()); --k) right_step(sweep, k, exp_right);
       });
   check_interrupt(intr);
-  if (mu >= 1) left_step(sweep, mu - 1, exp_left);
-  if (mu + 1 <= d - 1) right_step(sweep, mu + 1, exp_right);
+  // Core mu becomes R G_mu L. Its rounding noise (that of the product and, through R and L,
+  // of every earlier QR step) is a small multiple of u ||R|| ||G_mu|| ||L||; a centre below
+  // that level is zero to working precision (x - x, say), see ScaledTrain::center_noise.
+  const double g_mu = d > 1 ? frobenius(x.cores[mu]) : 0.0;
+  const double r_norm = mu >= 1 ? left_step(sweep, mu - 1, exp_left) : 1.0;
+  const double l_norm = mu + 1 <= d - 1 ? right_step(sweep, mu + 1, exp_right) : 1.0;
+  out.center_noise = 8.0 * std::sqrt(double(d)) * 1.1102230246251565e-16 * r_norm * g_mu * l_norm;
   for (int64_t k = 0; k < d; ++k)  // only d = 1 leaves a core untouched
     if (out.tt.cores[k].empty()) out.tt.cores[k] = x.cores[k];
   out.exp2 = exp_left + exp_right;

@@ -136,7 +136,9 @@ void truncate_around(ScaledTrain& st, int64_t mu, double eps, int64_t max_rank, 
   const int64_t d = t.ndim();
   double nrm2 = 0.0;
   for (double v : t.cores[mu]) nrm2 += v * v;
-  if (nrm2 == 0.0) {
+  // Zero, or zero to working precision (below the orthogonalisation's noise, e.g. x - x):
+  // the zero tensor, rank 1, as documented.
+  if (nrm2 == 0.0 || std::sqrt(nrm2) <= st.center_noise) {
     st.tt = constant(t.dims, 0.0);
     st.exp2 = 0;
     return;

@@ -1,10 +1,12 @@
 #include "tt/tensor_train.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "common/float_bits.hpp"
+#include "common/memory.hpp"
 
 namespace ttsolve::tt {
 
@@ -24,12 +26,18 @@ void check_shape(const std::vector<int64_t>& dims, const std::vector<int64_t>& r
     if (ranks[k] < 1)
       throw std::invalid_argument("ranks[" + std::to_string(k) + "] = " + std::to_string(ranks[k]) +
                                   " must be >= 1");
-  constexpr double kMaxCore = 1e10;  // doubles per core: beyond this no machine here has the memory
-  for (size_t k = 0; k < dims.size(); ++k) {
-    const double size = double(ranks[k]) * double(dims[k]) * double(ranks[k + 1]);
-    if (size > kMaxCore)
-      throw std::length_error("core " + std::to_string(k) + " would hold " + std::to_string(size) +
-                              " entries, which is unreasonably large");
+  // Every train is allocated through here: refuse one that cannot fit in memory (MemoryError
+  // naming the shape and the size) before touching a byte of it. Doubles carry the sizes:
+  // products of int64s could overflow.
+  double entries = 0.0;
+  for (size_t k = 0; k < dims.size(); ++k) entries += double(ranks[k]) * double(dims[k]) * double(ranks[k + 1]);
+  if (entries * sizeof(double) > memory_limit_bytes()) {
+    std::string shape = "a tensor train with dims (";
+    for (size_t k = 0; k < dims.size() && k < 8; ++k) shape += (k ? ", " : "") + std::to_string(dims[k]);
+    shape += dims.size() > 8 ? ", ...) and ranks up to " : ") and ranks up to ";
+    shape += std::to_string(*std::max_element(ranks.begin(), ranks.end()));
+    require_memory(entries * sizeof(double), shape + " (" + std::to_string(static_cast<long long>(entries)) +
+                                                 " float64 entries)");
   }
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._extension import _core
-from .config import config, get_num_threads, set_num_threads, show_config
+from .config import config, get_num_threads, max_num_threads, set_num_threads, show_config
 from .tt import TensorTrain, round_sum
 from . import io
 from .io import *  # noqa: F401,F403  (save, load)
@@ -19,6 +19,7 @@ __all__ = [
     "basis",
     "config",
     "get_num_threads",
+    "max_num_threads",
     "io",
     "mcmc",
     "pde",

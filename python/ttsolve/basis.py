@@ -14,7 +14,10 @@ Normalisation conventions
 * :class:`Monomial` is ``x^i`` (no normalisation; for tests).
 
 Points outside the domain are allowed: the polynomials simply extend beyond the interval
-(no clipping, no error); they are only orthonormal on the interval.
+(no clipping, no error); they are only orthonormal on the interval. A point so far outside
+that the values (or derivatives) would overflow float64, e.g. ``Legendre(30)`` at 1e300,
+raises ``ValueError`` naming the coordinate, the value and the basis, instead of returning
+inf or NaN.
 """
 
 from __future__ import annotations
@@ -138,6 +141,29 @@ def _coordinate_major(bases: Sequence[Basis], X: np.ndarray, evaluate_1d) -> np.
     return out
 
 
+_LOG_FLOAT_MAX = math.log(np.finfo(np.float64).max)
+
+
+def _check_representable(bases: Sequence[Basis], X: np.ndarray, power: int) -> None:
+    """ValueError unless every basis value, derivative or product (a polynomial of degree
+    <= ``power`` in t = (x - shift) / scale) stays finite at the points X (K, d).
+
+    Bound: |p(t)| <= sum|coef| max(1, |t|)^power, times power^2 / scale^2 for the second
+    derivative; one pass over X, cheap next to the evaluation itself."""
+    if X.size == 0:
+        return
+    log_t = np.log(np.maximum(1.0, np.abs(X).max(axis=0)))  # crude first pass: |x| itself
+    for j, b in enumerate(bases):
+        # |t| <= (|x| + |shift|) / scale; log(1 + ...) form avoids overflow of the sum.
+        log_tj = max(0.0, np.logaddexp(log_t[j], math.log1p(abs(b._shift))) - math.log(b._scale))
+        log_coef = math.log(max(float(np.abs(b._coef).sum(axis=1).max()), 1.0))
+        log_deriv = 2.0 * max(0.0, math.log(max(power, 1)) - math.log(b._scale))
+        if power * log_tj + log_coef + log_deriv + 1.0 >= _LOG_FLOAT_MAX:
+            k = int(np.argmax(np.abs(X[:, j])))
+            raise ValueError(f"X[{k}, {j}] = {X[k, j]:.6g} is so far outside the domain {b.domain} of {b!r} "
+                             "that its basis values overflow float64")
+
+
 def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0, *,
                      coordinate_major: bool = False) -> np.ndarray:
     """Evaluate basis ``bases[j]`` on column ``j`` of ``X``: result (K, d, p), or (d, K, p)
@@ -149,6 +175,7 @@ def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0,
     p = bases[0].size
     if any(b.size != p for b in bases):
         raise ValueError("all bases must have the same size (degree)")
+    _check_representable(bases, X, bases[0].degree)
     if coordinate_major:
         return _coordinate_major(bases, X, lambda b, x: _core.regression.basis_evaluate(
             x, b._coef[None], np.array([b._shift]), np.array([b._scale]), int(derivative)))
@@ -180,6 +207,7 @@ def product_structure(bases: Sequence[Basis], X: np.ndarray, *, coordinate_major
     + 1) with ``coordinate_major=True``), and the coefficients C (d, p(p+1)/2, 2 deg + 1) of
     the basis products in it."""
     q = 2 * bases[0].degree + 1
+    _check_representable(bases, X, q - 1)
     if coordinate_major:
         Psi = _coordinate_major(bases, X, lambda b, x: _core.regression.product_basis_values(
             x, np.array([b._product_kind], dtype=np.int64), np.array([b._shift]), np.array([b._scale]), q))

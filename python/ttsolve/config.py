@@ -14,7 +14,7 @@ from ._extension import _core
 from ._install import build_kind, cpu_simd_level
 from ._validation import check_int
 
-__all__ = ["show_config", "config", "get_num_threads", "set_num_threads"]
+__all__ = ["show_config", "config", "get_num_threads", "set_num_threads", "max_num_threads"]
 
 
 def get_num_threads() -> int:
@@ -22,13 +22,28 @@ def get_num_threads() -> int:
     return int(_core.get_num_threads())
 
 
-def set_num_threads(n: int) -> None:
-    """Set the number of threads ttsolve's kernels use.
+def max_num_threads() -> int:
+    """The largest thread count :func:`set_num_threads` accepts: 4 x the hardware threads.
 
-    The initial value honours ``OMP_NUM_THREADS``. Results never depend on it: every
-    random stream is keyed by chain or sample block, not by thread.
+    The kernels are compute bound, so more threads than cores only add overhead, and
+    thousands of OpenMP threads exhaust memory for their stacks and abort the process.
     """
-    _core.set_num_threads(check_int(n, "set_num_threads: n", 1))
+    return int(_core.max_num_threads())
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads ttsolve's kernels use (``1 <= n <= max_num_threads()``).
+
+    The initial value honours ``OMP_NUM_THREADS`` (capped at :func:`max_num_threads`).
+    Results never depend on it: every random stream is keyed by chain or sample block,
+    not by thread. Out-of-range counts raise ``ValueError``.
+    """
+    n = check_int(n, "set_num_threads: n", 1)
+    cap = max_num_threads()
+    if n > cap:
+        raise ValueError(f"set_num_threads: n must be >= 1 and <= {cap} (4 x the {cap // 4} hardware "
+                         f"threads), got {n}")
+    _core.set_num_threads(n)
 
 
 def config() -> dict[str, Any]:

@@ -23,7 +23,8 @@ try:  # optional dependency
 
     _HAVE_SKLEARN = True
 except ImportError:  # pragma: no cover - exercised only without scikit-learn
-    BaseEstimator, RegressorMixin = object, object
+    # two distinct placeholders: (object, object) as bases is a TypeError at import time
+    BaseEstimator, RegressorMixin = type("BaseEstimator", (), {}), type("RegressorMixin", (), {})
     _HAVE_SKLEARN = False
 
 _MIN_HALF_WIDTH = 1e-12  # a constant column still gets a non-degenerate interval

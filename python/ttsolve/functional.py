@@ -80,7 +80,10 @@ class FunctionalTT:
 
     @extra_coef.setter
     def extra_coef(self, value) -> None:
-        coefs = np.atleast_1d(np.asarray(value, dtype=np.float64))
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "fiu":  # strings, bools, complex, objects: no silent conversion
+            raise TypeError(f"extra_coef must be a float or a 1-D sequence of floats, got {value!r}")
+        coefs = np.atleast_1d(raw.astype(np.float64))
         if coefs.ndim != 1 or coefs.size < 1:
             raise ValueError(f"extra_coef must be a float or a 1-D sequence of floats, got shape {coefs.shape}")
         if not np.all(np.isfinite(coefs)):

@@ -85,7 +85,14 @@ def _vector(v, K: int, name: str) -> np.ndarray:
         raise ValueError(f"{name} must have shape ({K},), got {np.shape(v)}")
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or inf")
+    if a.size and np.abs(a).max() > _MAX_ABS_VALUE:  # squares and Gram sums would overflow
+        raise ValueError(f"{name} has entries up to {np.abs(a).max():.3g}; the least-squares sums need "
+                         f"|{name}| <= {_MAX_ABS_VALUE:g} (rescale it)")
     return a
+
+
+#: Largest |y| (and weight) fit accepts: squares summed over ~1e8 samples stay below 1e300.
+_MAX_ABS_VALUE = 1e100
 
 
 def _nonneg_float(v, name: str) -> float:

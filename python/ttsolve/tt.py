@@ -15,6 +15,15 @@ Conventions
   ``log_*`` methods return the logarithm (no range limit); :meth:`norm`, :meth:`dot` and :meth:`sum`
   return a float when the value is representable in float64 and raise ``OverflowError``
   (pointing to the ``log_*`` method) otherwise.
+* Scaling (``a * x``, ``x / a``) is exact in both directions: when ``a`` times the first
+  core would overflow *or* underflow (lose digits to subnormals), ``a``'s power of two is
+  spread over all cores, so ``(x / 1e308) / 1e308`` is a train of log-norm
+  ``x.log_norm() - 2 log(1e308)`` (not zero) just as ``(x * 1e308) * 1e308`` is one of
+  ``x.log_norm() + 2 log(1e308)``. Only when even the spread cannot hold it (e.g. a single
+  core) does either direction raise ``OverflowError``.
+* Sizes: a train whose cores would not fit in this process's memory (physical memory, or
+  ``ulimit -v`` when lower) raises ``MemoryError`` naming its dims, ranks and the size,
+  before anything is allocated; :meth:`TensorTrain.random` stops on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -57,6 +66,21 @@ def _dims(dims) -> list[int]:
         if n < 1:
             raise ValueError(f"dims[{k}] = {n} must be >= 1")
     return d
+
+
+def _checked_cores(cores) -> list[np.ndarray]:
+    """The cores as contiguous float64 arrays; TypeError for non-real dtypes (complex would
+    lose its imaginary part in the conversion). The one gate for the constructor and
+    unpickling, so a crafted pickle cannot bypass it; shapes and NaN/inf are checked in C++."""
+    if isinstance(cores, np.ndarray) or not isinstance(cores, (list, tuple)):
+        raise TypeError(f"cores must be a list or tuple of 3-D arrays, got {type(cores).__name__}")
+    checked = []
+    for k, c in enumerate(cores):
+        a = np.asarray(c)
+        if a.dtype.kind not in "fiu":
+            raise TypeError(f"cores[{k}] has dtype {a.dtype}; a real numeric dtype is required")
+        checked.append(np.ascontiguousarray(a, dtype=np.float64))
+    return checked
 
 
 def _scalar(a, name: str) -> float:
@@ -122,15 +146,7 @@ class TensorTrain:
         if isinstance(cores, _core.tt.TT):
             self._tt = cores
             return
-        if isinstance(cores, np.ndarray) or not isinstance(cores, (list, tuple)):
-            raise TypeError("cores must be a list or tuple of 3-D arrays")
-        checked = []
-        for k, c in enumerate(cores):
-            a = np.asarray(c)
-            if a.dtype.kind not in "fiu":
-                raise TypeError(f"cores[{k}] has dtype {a.dtype}; a real numeric dtype is required")
-            checked.append(np.ascontiguousarray(a, dtype=np.float64))
-        self._tt = _core.tt.TT(checked)
+        self._tt = _core.tt.TT(_checked_cores(cores))
 
     @classmethod
     def _wrap(cls, raw: "_core.tt.TT") -> "TensorTrain":
@@ -402,7 +418,11 @@ class TensorTrain:
         seed : int or numpy.random.Generator
             Seed of the sketch for ``'randomized'`` (ignored by ``'svd'``).
 
-        The zero tensor rounds to rank 1.
+        The zero tensor rounds to rank 1, and so does a train that is zero to working
+        precision, such as ``x - x``: one whose orthogonalised centre core is below the
+        rounding noise of the orthogonalisation itself (``8 sqrt(d) u ||R|| ||G|| ||L||``,
+        with ``R``, ``L`` the factors pushed into the centre core ``G`` and ``u`` the unit
+        roundoff).
         """
         eps, mr = _eps(eps), _max_rank(max_rank)
         if method == "svd":
@@ -453,7 +473,7 @@ class TensorTrain:
         return [np.array(c) for c in self.cores]
 
     def __setstate__(self, state):
-        self._tt = _core.tt.TT(list(state))
+        self._tt = _core.tt.TT(_checked_cores(state))
 
     def _to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {f"core_{k}": np.array(c) for k, c in enumerate(self.cores)}

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .kernels import Backend
+from .._validation import is_int
 
 __all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel"]
 
@@ -88,7 +89,10 @@ class IsingLattice(_SpinQuadratic):
     """
 
     def __init__(self, shape: Any, coupling: float, bias: Any = 0.0, periodic: bool = True) -> None:
-        shape = tuple(int(n) for n in np.atleast_1d(shape))
+        sides = np.atleast_1d(np.asarray(shape, dtype=object))
+        if sides.ndim != 1 or not all(is_int(n) for n in sides):  # int() would turn 3.7 into 3
+            raise TypeError(f"shape must be a sequence of integers, got {shape!r}")
+        shape = tuple(int(n) for n in sides)
         if not shape or any(n < 1 for n in shape):
             raise ValueError(f"shape must have sides >= 1, got {shape}")
         if periodic and any(n < 2 for n in shape):

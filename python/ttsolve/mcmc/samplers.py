@@ -67,7 +67,7 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         Any of "samples", "energy" (f), "magnetization" (mean of 2x - 1), "hamming"
         (distance to ``reference``, default all zeros).
     n_flips : int
-        GWG: indices drawn per proposal (the paper's multi-flip variant when > 1).
+        GWG: indices drawn per proposal (the paper's multi-flip variant when > 1); 1 <= n_flips <= model.dim.
     callback : callable(steps_done, steps_total), optional
         Called between chunks of steps (about 0.1 s each).
     progress : bool
@@ -89,6 +89,8 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     burn_in = check_int(burn_in, "burn_in", 0)
     thin = check_int(thin, "thin", 1)
     kernel = resolve(sampler, backend.family, n_flips, sampler_options)
+    if kernel.n_flips > max(model.dim, 1):  # more flips than sites: unbounded work (issue 20 item 2)
+        raise ValueError(f"n_flips must be <= the model's dim = {model.dim}, got {kernel.n_flips}")
     if n_chains * max(model.dim, 1) > 1 << 31:
         raise MemoryError("n_chains * dim is too large")
     seed_int = as_seed(seed)

@@ -15,6 +15,7 @@ All callables are vectorised over a (K, d) batch of points ``X``:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -46,3 +47,46 @@ class Problem:
     reference_stderr: Optional[float] = None  # Monte Carlo standard error of reference_value
     reference_note: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)  # suggested solver settings
+
+    def fingerprint(self) -> str:
+        """SHA-256 of what the solve depends on: the constants (dim, T, x0, domain, sigma_kind,
+        name) and the values of drift, sigma, h, g and grad_g at a fixed probe set (9 points
+        spread over the domain and x0, at t = 0, T/3, T). Two problems that differ in any
+        function or constant get different fingerprints, so a checkpoint of one is never
+        reused for the other. A callable that raises on the probes contributes its exception
+        type (the solve itself will then raise)."""
+        digest = hashlib.sha256()
+
+        def add(value: Any) -> None:
+            a = np.asarray(value)
+            if a.dtype.kind in "fiub":
+                a = np.ascontiguousarray(a, dtype=np.float64)
+                digest.update(repr(a.shape).encode())
+                digest.update(a.tobytes())
+            else:
+                digest.update(repr(value).encode())
+
+        def probe(fn: Callable, *args: Any) -> None:
+            try:
+                add(fn(*args))
+            except Exception as exc:  # noqa: BLE001  (the solve reports it properly)
+                digest.update(type(exc).__name__.encode())
+
+        add([self.dim, self.T])
+        add(self.x0)
+        add(self.domain[0])
+        add(self.domain[1])
+        digest.update(f"{self.sigma_kind}|{self.name}".encode())
+        lo = np.broadcast_to(np.asarray(self.domain[0], dtype=np.float64), (self.dim,))
+        hi = np.broadcast_to(np.asarray(self.domain[1], dtype=np.float64), (self.dim,))
+        u = np.random.default_rng(20210718).random((8, self.dim))
+        X = np.vstack([np.asarray(self.x0, dtype=np.float64).reshape(1, -1), lo + u * (hi - lo)])
+        Y = np.linspace(-1.0, 1.0, X.shape[0])
+        Z = np.random.default_rng(1).standard_normal(X.shape)
+        for t in (0.0, self.T / 3, float(self.T)):
+            probe(self.drift, t, X)
+            probe(self.sigma, t, X)
+            probe(self.h, t, X, Y, Z)
+        probe(self.g, X)
+        probe(self.grad_g, X)
+        return digest.hexdigest()

@@ -188,7 +188,10 @@ def solve(
         (raising from it interrupts the solve; with ``checkpoint`` the finished steps are kept).
     checkpoint : path, optional
         Directory; every finished step is saved there, and a rerun with the same arguments resumes
-        from the saved steps (giving exactly the result of an uninterrupted run).
+        from the saved steps (giving exactly the result of an uninterrupted run). The key of a
+        checkpoint covers the settings and :meth:`Problem.fingerprint` (the problem's constants
+        and its functions' values at fixed probe points), so a directory written for a different
+        problem, even one with the same name and dim, is refused with ``ValueError``.
     inner_samples : int >= 0, optional
         Problem default [0]. 0: the target uses each path's own next point, with the martingale term
         Z . dW as control variate (the TT-PDE paper's schemes). M >= 1: E[V_{n+1}(X_{n+1}) | X_n]
@@ -205,7 +208,7 @@ def solve(
         m + 1 unknowns and is fitted in closed form (ValueError otherwise; a problem default
         m >= 2 falls back to 1 for larger bases). For HJB it lowers the approximation floor
         along the paths (V is a function of ``|x|^2``, and so is g).
-    divergence_threshold : float
+    divergence_threshold : float > 0
         A fit whose relative residual exceeds this, or which produces NaN/inf, raises
         :class:`SolverDivergedError` (its ``solution`` holds the steps solved so far).
 
@@ -237,6 +240,9 @@ def solve(
     additive_powers = check_int(default(additive_powers, "additive_powers", 1), "additive_powers", 1)
     Kv = max(100, K // 4) if n_validation is None else check_int(n_validation, "n_validation", 0)
     fixed_point_tol = check_real(fixed_point_tol, "fixed_point_tol", 0.0)
+    divergence_threshold = check_real(divergence_threshold, "divergence_threshold", positive=True, finite=False)
+    if not (progress is True or progress is False or callable(progress)):
+        raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
     seed = as_seed(seed)
     if max_sweeps is None:
         max_sweeps = 1 if (degree == 0 and max_rank == 1 and basis is None) else 4
@@ -256,7 +262,8 @@ def solve(
                     n_validation=Kv, max_fixed_point=max_fixed_point, fixed_point_tol=fixed_point_tol,
                     method=method, reg=reg, max_sweeps=max_sweeps, tol=tol, name=problem.name, dim=d,
                     inner_samples=inner_samples, inner_samples_g=inner_samples_g, additive_powers=additive_powers,
-                    T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis))
+                    T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis),
+                    problem_fingerprint=problem.fingerprint())
 
     # Memory stated up front: the training and validation paths X (N+1, K, d) with their
     # increments (N, K, d) and g values (N+1, K) are held for the whole backward sweep.
@@ -282,9 +289,15 @@ def solve(
 
     bar = None
     if progress is True:
-        from tqdm import tqdm
+        try:
+            from tqdm import tqdm
+        except ImportError:  # tqdm is optional (extra "progress"): a plain text bar instead
+            from .._progress import TextProgress
 
-        bar = tqdm(total=N, desc=f"{problem.name} {scheme}", initial=N - 1 - start)
+            bar = TextProgress(N, desc=f"{problem.name} {scheme}")
+            bar.update(N - 1 - start)
+        else:
+            bar = tqdm(total=N, desc=f"{problem.name} {scheme}", initial=N - 1 - start)
     try:
         for n in range(start, -1, -1):
             t0 = time.perf_counter()
