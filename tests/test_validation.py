@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ttsolve._validation import as_generator, as_points, as_seed, check_int, check_real, is_int, is_real
+from ttsolve._validation import as_generator, as_points, as_real_array, as_seed, check_int, check_real, is_int, is_real
 
 
 def test_as_points_rejects_1d_by_default_naming_the_argument():
@@ -52,3 +52,13 @@ def test_seeds():
         as_seed(1.0)
     a = as_generator(5).standard_normal(3)
     assert np.array_equal(a, np.random.Generator(np.random.PCG64(5)).standard_normal(3))
+
+
+def test_as_real_array_refuses_complex_object_and_bool_and_names_the_argument():
+    for bad in (np.ones(3) + 1j, np.array([1.0, None]), np.array([True, False]), "abc"):
+        with pytest.raises(TypeError, match="^Q must be a real array"):
+            as_real_array(bad, "Q")
+    with pytest.raises(ValueError, match="^Q must be finite"):
+        as_real_array([1.0, np.inf], "Q")
+    assert as_real_array([1.0, np.nan], "Q", finite=False).dtype == np.float64
+    assert as_real_array(np.arange(3, dtype=np.int8), "Q").dtype == np.float64

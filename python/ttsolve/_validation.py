@@ -15,7 +15,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-__all__ = ["SeedLike", "is_int", "is_real", "check_int", "check_real", "as_seed", "as_generator", "as_points"]
+__all__ = ["SeedLike", "is_int", "is_real", "check_int", "check_real", "as_real_array", "as_seed", "as_generator", "as_points"]
 
 SeedLike = Union[int, np.integer, np.random.Generator]
 
@@ -57,6 +57,19 @@ def check_real(value: Any, name: str, minimum: Optional[float] = None, *, positi
     return v
 
 
+def as_real_array(x: Any, name: str, *, finite: bool = True) -> np.ndarray:
+    """``x`` as a float64 array; TypeError for complex, object, bool and other non-numeric
+    dtypes (never numpy's ComplexWarning and a dropped imaginary part), ValueError for NaN/inf
+    unless ``finite=False``."""
+    a = np.asarray(x)
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be a real array, got dtype {a.dtype}")
+    a = a.astype(np.float64, copy=False)
+    if finite and not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite (it contains NaN or inf)")
+    return a
+
+
 def as_seed(seed: SeedLike) -> int:
     """An integer seed in [0, 2**64) from an int or a numpy Generator (advanced by one draw)."""
     if isinstance(seed, np.random.Generator):
@@ -83,10 +96,7 @@ def as_points(X: Any, dim: Optional[int] = None, name: str = "X", *, one_d: str 
     """
     if one_d not in ("error", "row", "column"):
         raise ValueError(f"one_d must be 'error', 'row' or 'column', got {one_d!r}")
-    X = np.asarray(X)
-    if X.dtype.kind not in "fiu":
-        raise TypeError(f"{name} must be a real array, got dtype {X.dtype}")
-    X = np.ascontiguousarray(X, dtype=np.float64)
+    X = np.ascontiguousarray(as_real_array(X, name, finite=False))
     if X.ndim == 1:
         if one_d == "row":
             X = X[None, :]

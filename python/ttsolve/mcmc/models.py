@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .kernels import Backend
-from .._validation import is_int
+from .._validation import as_real_array, check_int, check_real, is_int
 
 __all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel"]
 
@@ -69,11 +69,6 @@ class _SpinQuadratic:
         return 2.0 * (2.0 * (self.W @ S.T).T + self.h)
 
 
-def _check_finite(a: np.ndarray, name: str) -> None:
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} must be finite")
-
-
 class IsingLattice(_SpinQuadratic):
     """Lattice Ising model f(x) = s^T (coupling A) s + b . s, s = 2x - 1.
 
@@ -97,11 +92,9 @@ class IsingLattice(_SpinQuadratic):
             raise ValueError(f"shape must have sides >= 1, got {shape}")
         if periodic and any(n < 2 for n in shape):
             raise ValueError("periodic lattices need every side >= 2")
-        if not np.isfinite(coupling):
-            raise ValueError("coupling must be finite")
+        coupling = check_real(coupling, "coupling")
         dim = int(np.prod(shape))
-        bias = np.broadcast_to(np.asarray(bias, dtype=np.float64), (dim,)).copy()
-        _check_finite(bias, "bias")
+        bias = np.broadcast_to(as_real_array(bias, "bias"), (dim,)).copy()
         index = np.arange(dim).reshape(shape)
         rows, cols = [], []
         for axis, n in enumerate(shape):
@@ -129,26 +122,24 @@ class BinaryQuadratic(_SpinQuadratic):
     """
 
     def __init__(self, J: Any, b: Any = None) -> None:
-        Js = sp.csr_matrix(J, dtype=np.float64) if sp.issparse(J) else None
+        Js = sp.csr_matrix(J) if sp.issparse(J) else None
         if Js is None:
-            Jd = np.asarray(J, dtype=np.float64)
+            Jd = as_real_array(J, "J")
             if Jd.ndim != 2 or Jd.shape[0] != Jd.shape[1] or Jd.shape[0] < 1:
                 raise ValueError(f"J must be a square (D, D) matrix, got shape {Jd.shape}")
-            _check_finite(Jd, "J")
             if not np.array_equal(Jd, Jd.T):
                 raise ValueError("J must be symmetric")
             Js = sp.csr_matrix(Jd)
         else:
             if Js.shape[0] != Js.shape[1] or Js.shape[0] < 1:
                 raise ValueError(f"J must be square, got shape {Js.shape}")
-            _check_finite(Js.data, "J")
+            Js = sp.csr_matrix((as_real_array(Js.data, "J"), Js.indices, Js.indptr), shape=Js.shape)
             if (Js != Js.T).nnz:
                 raise ValueError("J must be symmetric")
         dim = Js.shape[0]
-        b = np.zeros(dim) if b is None else np.asarray(b, dtype=np.float64)
+        b = np.zeros(dim) if b is None else as_real_array(b, "b")
         if b.shape != (dim,):
             raise ValueError(f"b must have shape ({dim},), got {b.shape}")
-        _check_finite(b, "b")
         self.J, self.b = Js, b
         diag = Js.diagonal()
         off_rows = np.asarray(Js.sum(1)).ravel() - diag
@@ -181,14 +172,12 @@ class RBM:
     n_states = 2
 
     def __init__(self, W: Any, b: Any, c: Any) -> None:
-        W = np.ascontiguousarray(W, dtype=np.float64)
+        W = np.ascontiguousarray(as_real_array(W, "W"))
         if W.ndim != 2 or min(W.shape) < 1:
             raise ValueError(f"W must be a 2-D (H, V) matrix, got shape {W.shape}")
-        b, c = np.asarray(b, dtype=np.float64), np.asarray(c, dtype=np.float64)
+        b, c = as_real_array(b, "b"), as_real_array(c, "c")
         if b.shape != (W.shape[1],) or c.shape != (W.shape[0],):
             raise ValueError(f"b must have shape ({W.shape[1]},) and c ({W.shape[0]},)")
-        for a, name in ((W, "W"), (b, "b"), (c, "c")):
-            _check_finite(a, name)
         self.W, self.b, self.c, self.dim = W, b, c, W.shape[1]
 
     def mcmc_backend(self) -> Backend:
@@ -219,29 +208,53 @@ class UserModel:
     dim : int
     log_prob : callable (K, D) float 0/1 array -> (K,)
     grad : callable (K, D) -> (K, D), gradient of log_prob's continuous extension (for GWG)
+
+    The callables' outputs are checked on every call: a wrong shape (a scalar included), a
+    non-real dtype (complex, object) or NaN/inf (e.g. an overflow) raises a ValueError naming
+    the callback and, during sampling, the step.
     """
 
     n_states = 2
 
     def __init__(self, dim: int, log_prob: Callable[[np.ndarray], np.ndarray],
                  grad: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
-        if int(dim) < 1:
-            raise ValueError("dim must be >= 1")
+        dim = check_int(dim, "dim", 1)
         if not callable(log_prob) or (grad is not None and not callable(grad)):
             raise TypeError("log_prob and grad must be callable")
-        self.dim, self._log_prob, self._grad = int(dim), log_prob, grad
+        self.dim, self._log_prob, self._grad = dim, log_prob, grad
 
     def mcmc_backend(self) -> Backend:
         """The batched numpy engine (Python callables)."""
         return Backend("user", (), self.n_states)
 
-    def log_prob(self, X: Any) -> np.ndarray:
-        return np.asarray(self._log_prob(_as_states(X, self.dim)), dtype=np.float64)
+    def log_prob(self, X: Any, *, step: int | None = None) -> np.ndarray:
+        """log_prob's output for a (K, D) batch, checked; ``step`` only names the MCMC step in errors."""
+        X = _as_states(X, self.dim)
+        return callback_output(self._log_prob(X), "log_prob", X.shape[:1], step)
 
-    def grad(self, X: Any) -> np.ndarray:
+    def grad(self, X: Any, *, step: int | None = None) -> np.ndarray:
+        """grad's output for a (K, D) batch, checked; ``step`` only names the MCMC step in errors."""
         if self._grad is None:
             raise ValueError("this UserModel has no grad callable (needed by gwg)")
-        return np.asarray(self._grad(_as_states(X, self.dim)), dtype=np.float64)
+        X = _as_states(X, self.dim)
+        return callback_output(self._grad(X), "grad", X.shape, step)
+
+
+def callback_output(value: Any, callback: str, shape: tuple[int, ...], step: int | None = None) -> np.ndarray:
+    """A model callback's output as a float64 array of ``shape``: ValueError naming the
+    callback (and the step, when sampling) for a wrong shape, a non-real dtype or NaN/inf.
+    One vectorised pass, cheap beside the callback itself."""
+    where = "" if step is None else f" at step {step}" + (" (the initial states)" if step == 0 else "")
+    a = np.asarray(value)
+    if a.dtype.kind not in "fiu":
+        raise ValueError(f"{callback} returned dtype {a.dtype}{where}; it must return a real array")
+    if a.shape != tuple(shape):
+        raise ValueError(f"{callback} returned shape {a.shape}{where}; it must return shape {tuple(shape)}")
+    a = a.astype(np.float64, copy=False)
+    if not np.isfinite(a).all():
+        bad = int(np.flatnonzero((~np.isfinite(a)).reshape(a.shape[0], -1).any(1))[0])
+        raise ValueError(f"{callback} returned NaN or inf{where} (chain/row {bad}); check it for overflow")
+    return a
 
 
 class FactorialHMM(BinaryQuadratic):
@@ -262,14 +275,11 @@ class FactorialHMM(BinaryQuadratic):
     """
 
     def __init__(self, y: Any, w: Any, b: float = 0.0, sigma: float = 1.0, p_switch: float = 0.1) -> None:
-        y, w = np.asarray(y, dtype=np.float64), np.asarray(w, dtype=np.float64)
+        y, w = as_real_array(y, "y"), as_real_array(w, "w")
         if y.ndim != 1 or y.size < 1 or w.ndim != 1 or w.size < 1:
             raise ValueError("y must be (L,) and w (K,) non-empty 1-D arrays")
-        _check_finite(y, "y")
-        _check_finite(w, "w")
-        if not (np.isfinite(b) and np.isfinite(sigma) and sigma > 0):
-            raise ValueError("b must be finite and sigma > 0")
-        if not 0.0 < p_switch < 1.0:
+        b, sigma = check_real(b, "b"), check_real(sigma, "sigma", positive=True)
+        if not 0.0 < check_real(p_switch, "p_switch") < 1.0:
             raise ValueError("p_switch must be in (0, 1)")
         L, K = y.size, w.size
         c = np.log(p_switch / (1.0 - p_switch))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .kernels import backend_of
+from .models import UserModel, callback_output
 from .result import SampleResult
 
 __all__ = ["sample_numpy"]
@@ -26,16 +27,24 @@ def _log_softmax(a: np.ndarray) -> np.ndarray:
 
 
 class _GenericState:
-    """f and grad of a batch recomputed through the model's callables."""
+    """f and grad of a batch recomputed through the model's callables, their outputs checked
+    on every call (errors name the callback and the step; step 0 is the initial states)."""
 
     def __init__(self, model: Any, X: np.ndarray) -> None:
-        self.model = model
-        self.f, self.g = model.log_prob(X), model.grad(X)
+        self.model, self.step = model, 0
+        self.f, self.g = self._evaluate(X)
         self.q = None
+
+    def _evaluate(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(self.model, UserModel):  # checks its callbacks itself
+            return self.model.log_prob(X, step=self.step), self.model.grad(X, step=self.step)
+        return (callback_output(self.model.log_prob(X), "log_prob", X.shape[:1], self.step),
+                callback_output(self.model.grad(X), "grad", X.shape, self.step))
 
     def propose(self, X: np.ndarray, Y: np.ndarray, flip: np.ndarray,
                 picks: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
-        return None, self.model.log_prob(Y), self.model.grad(Y)
+        self.step += 1
+        return (None, *self._evaluate(Y))
 
     def accept(self, accept: np.ndarray, extra: Any, fy: np.ndarray, gy: np.ndarray) -> None:
         self.f = np.where(accept, fy, self.f)
