@@ -15,7 +15,8 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-__all__ = ["SeedLike", "is_int", "is_real", "check_int", "check_real", "as_real_array", "as_seed", "as_generator", "as_points"]
+__all__ = ["SeedLike", "is_int", "is_real", "check_int", "check_real", "as_real_array", "as_seed", "as_generator",
+           "as_points"]
 
 SeedLike = Union[int, np.integer, np.random.Generator]
 
