@@ -246,9 +246,10 @@ def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias
                          gtol: float = 1e-8) -> tuple[Any, dict[str, Any]]:
     """Maximum pseudo-likelihood fit (L-BFGS) of an Ising or binary quadratic model.
 
-    Maximises mean_rows sum_i log p(x_i | x_-i) - l2 ||J||_F^2 - l2_bias ||bias||^2 over the
+    Maximises ``mean_rows sum_i log p(x_i | x_-i) - l2 ||J||_F^2 - l2_bias ||bias||^2`` over the
     couplings within ``structure`` (J's diagonal at 0) and the bias. Returns (model, info) with
-    the optimum ``value``, ``grad_norm`` (max |gradient| over the free parameters), ``n_iter``,
+    the optimum ``value``, ``grad_norm`` (the largest absolute gradient entry over the free
+    parameters), ``n_iter``,
     ``success``, ``seconds`` and the ``params``.
     """
     X = _as_binary_data(data, "data")
