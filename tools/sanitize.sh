@@ -21,6 +21,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 # shellcheck disable=SC1091
 source "$venv/bin/activate"
+python -c "import numpy, scipy" 2>/dev/null || pip install -q "numpy>=1.23" "scipy>=1.10"
 python -c "import pytest, hypothesis" 2>/dev/null || pip install -q "pytest>=7" "hypothesis>=6"
 python -c "import scikit_build_core, pybind11" 2>/dev/null || pip install -q scikit-build-core pybind11
 
