@@ -218,3 +218,17 @@ def test_pseudo_likelihood_fit_rejects_bad_input():
         fit_pseudolikelihood("rbm", np.zeros((3, 3)))
     with pytest.raises(ValueError, match="l2"):
         fit_pseudolikelihood("ising", np.zeros((3, 3)), l2=-1.0)
+
+
+def test_progress_bars_of_sample_and_fit_pcd_reach_the_end(capsys):
+    """sample(progress=True) and fit_pcd(progress=True) draw the shared text bar to done/total."""
+    from ttsolve.mcmc import IsingLattice, sample
+    from ttsolve.mcmc.learn import fit_pcd
+
+    sample(IsingLattice((3, 3), 0.2), "gwg", 2, 50, seed=0, record=[], progress=True)
+    err = capsys.readouterr().err
+    assert err.startswith("\rsampling") and "50/50" in err and err.endswith("\n")
+    data = np.random.default_rng(0).integers(0, 2, (20, 4))
+    fit_pcd("binary_quadratic", data, n_chains=4, steps_per_update=2, n_updates=3, seed=0, progress=True)
+    err = capsys.readouterr().err
+    assert err.startswith("\rfit_pcd") and "3/3" in err and err.endswith("\n")

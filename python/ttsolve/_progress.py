@@ -33,6 +33,10 @@ class TextProgress:
         if self.done >= self.total or now - self._last_draw >= 0.1:
             self._draw(now)
 
+    def set(self, done: int) -> None:
+        """Moves the bar to ``done`` steps (for callers that report absolute progress)."""
+        self.update(done - self.done)
+
     def _draw(self, now: float) -> None:
         self._last_draw = now
         filled = self.width * self.done // self.total

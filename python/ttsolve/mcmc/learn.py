@@ -16,7 +16,6 @@ reproducible for a seed whatever the thread count.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -24,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.optimize
 
+from .._progress import TextProgress
 from .._validation import as_seed, check_int, check_real
 from .diagnostics import ess, rhat
 from .learn_families import FAMILIES, Ising, make_family
@@ -112,12 +112,6 @@ def _update_seed(seed: int, t: int) -> int:
     return int(np.random.SeedSequence([seed, t]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def _progress(done: int, total: int) -> None:
-    sys.stderr.write(f"\rfit_pcd {done}/{total} updates ({100.0 * done / max(total, 1):.0f}%)")
-    if done >= total:
-        sys.stderr.write("\n")
-
-
 def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 100, steps_per_update: int = 10,
             n_updates: int = 1000, learning_rate: Any = 0.01, optimizer: str = "adam", l1: float = 0.0,
             l2: float = 0.0, batch_size: int | None = None, seed: Any = 0, validation: Any = None,
@@ -184,6 +178,7 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
     fixed_data_stats = family.statistics(X) if batch is None and family.data_statistics_fixed() else None
     rows: dict[str, list] = {k: [] for k in _HISTORY_FIELDS}
     order, cursor, elapsed, interrupted = rng.permutation(len(X)), 0, 0.0, False
+    bar = TextProgress(n_updates, "fit_pcd") if progress else None
     for t in range(n_updates):
         t0 = time.perf_counter()
         lr = schedule(t)
@@ -215,11 +210,13 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
                "acceptance": float(res.acceptance.mean()), "seconds": elapsed, "learning_rate": lr}
         for k in _HISTORY_FIELDS:
             rows[k].append(row[k])
-        if progress:
-            _progress(t + 1, n_updates)
+        if bar is not None:
+            bar.update()
         if res.interrupted or (callback is not None and callback(t + 1, family.params, row) is True):
             interrupted = True
             break
+    if bar is not None:
+        bar.close()
     history = FitHistory(*(np.asarray(rows[k], dtype=float) for k in _HISTORY_FIELDS),
                          params={k: v.copy() for k, v in family.params.items()}, final_state=chains,
                          interrupted=interrupted)

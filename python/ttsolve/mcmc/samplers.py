@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._progress import TextProgress
 from .._validation import as_seed, check_int
 from .engines import RunRequest, engine_for
 from .kernels import SAMPLERS, backend_of, resolve
@@ -115,12 +116,14 @@ def _progress_callback(callback: Any, progress: bool) -> Any:
         raise TypeError("callback must be callable")
     if not progress:
         return callback
-    import sys
+    bars: list[TextProgress] = []  # made at the first report, when the total is known
 
     def show(done: int, total: int) -> None:
-        sys.stderr.write(f"\rsampling {done}/{total} steps ({100.0 * done / max(total, 1):.0f}%)")
+        if not bars:
+            bars.append(TextProgress(total, "sampling"))
+        bars[0].set(done)
         if done >= total:
-            sys.stderr.write("\n")
+            bars[0].close()
         if callback is not None:
             callback(done, total)
 
