@@ -73,10 +73,6 @@ def _as_binary_data(data: Any, name: str, dim: int | None = None) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.uint8)
 
 
-def _check_nonnegative(value: Any, name: str) -> float:
-    return check_real(value, name, 0.0)
-
-
 def _learning_rate(learning_rate: Any) -> Callable[[int], float]:
     if callable(learning_rate):
         return lambda t: check_real(learning_rate(t), f"learning_rate({t})", positive=True)
@@ -159,7 +155,7 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
     n_updates = check_int(n_updates, "n_updates", 0)
     batch = None if batch_size is None else check_int(batch_size, "batch_size", 1)
     pl_every = max(1, n_updates // 20) if pl_every is None else check_int(pl_every, "pl_every", 1)
-    l1, l2 = _check_nonnegative(l1, "l1"), _check_nonnegative(l2, "l2")
+    l1, l2 = check_real(l1, "l1", 0.0), check_real(l2, "l2", 0.0)
     schedule = _learning_rate(learning_rate)
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
@@ -233,8 +229,8 @@ def pseudo_log_likelihood(model_family: Any, data: Any, params: dict[str, np.nda
     if not hasattr(family, "spins"):
         raise ValueError("pseudo_log_likelihood supports the Ising and binary quadratic families")
     family.params = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in params.items()}
-    value, dJ, db = family.pseudo_log_likelihood(X, _check_nonnegative(l2, "l2"),
-                                                 _check_nonnegative(l2_bias, "l2_bias"))
+    value, dJ, db = family.pseudo_log_likelihood(X, check_real(l2, "l2", 0.0),
+                                                 check_real(l2_bias, "l2_bias", 0.0))
     return float(value), {"J": dJ, family.bias_name: db}
 
 
@@ -251,7 +247,7 @@ def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias
     """
     X = _as_binary_data(data, "data")
     D = X.shape[1]
-    l2, l2_bias = _check_nonnegative(l2, "l2"), _check_nonnegative(l2_bias, "l2_bias")
+    l2, l2_bias = check_real(l2, "l2", 0.0), check_real(l2_bias, "l2_bias", 0.0)
     max_iter = check_int(max_iter, "max_iter", 1)
     family = make_family(model_family, X, structure, None, learn_bias, 0)
     if not hasattr(family, "spins"):
