@@ -97,7 +97,7 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
   chains.assign(size_t(n_chains), RbmChain{});
   for (int64_t k = 0; k < n_chains; ++k) {
     RbmChain& ch = chains[k];
-    ch.rng = Philox(seed, uint64_t(k));
+    ch.rng = Philox(seed, first_chain + uint64_t(k));
     ch.x.assign(init + k * D, init + (k + 1) * D);
     ch.ref.assign(size_t(D), 0);
     if (reference) ch.ref.assign(reference, reference + D);

@@ -68,9 +68,12 @@ inline double acceptance_rate(uint64_t accepted, uint64_t steps) {
 class Run {
  public:
   virtual ~Run() = default;
+  /// Global index of chain 0: chain c draws from Philox stream (seed, first_chain + c), so a
+  /// shard of chains [first_chain, first_chain + n) reproduces those chains of a whole run.
+  uint64_t first_chain = 0;
   virtual int64_t dim() const = 0;
   /// Validates model and options, then starts chain c from row c of init (n_chains x dim)
-  /// with Philox stream (seed, c); reference (dim,) or null (all zeros) for the Hamming
+  /// with Philox stream (seed, first_chain + c); reference (dim,) or null (all zeros) for the Hamming
   /// statistic.
   virtual void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) = 0;
   /// Runs global steps [t_begin, t_end) on every chain (GIL released, any thread count).
