@@ -50,10 +50,17 @@ inline bool tree_unsafe(const SumTree& t) {
   return !(z > 1e-250 && z < 1e250);
 }
 
-inline void note_move(PairChain& c, int64_t i, uint8_t from, uint8_t to) {
+// Every state change goes through here (running records kept in step).
+inline void note_move(PairChain& c, int64_t K, int64_t i, uint8_t from, uint8_t to) {
   c.x[size_t(i)] = to;
   const uint8_t r = c.ref[size_t(i)];
   c.hamming += int64_t(to != r) - int64_t(from != r);
+  c.ones += int64_t(to) - int64_t(from);
+  if (c.counts) {
+    c.counts[i * K + from] += c.kept_seen - c.since[size_t(i)];
+    c.since[size_t(i)] = c.kept_seen;
+  }
+  if (c.lin_w) c.lin += c.lin_w[i * K + to] - c.lin_w[i * K + from];
 }
 
 // Proposal-weighted single-site move: draw (site, state) from the tree, MH with Z(x) / Z(y).
@@ -165,8 +172,13 @@ void PairChain::reset(const PairwisePrepared& p, const SamplerConfig& cfg, const
   x.assign(x0, x0 + D);
   ref.assign(size_t(D), 0);
   if (ref0) ref.assign(ref0, ref0 + D);
-  hamming = 0;
-  for (int64_t i = 0; i < D; ++i) hamming += x[size_t(i)] != ref[size_t(i)];
+  hamming = ones = 0;
+  for (int64_t i = 0; i < D; ++i) {
+    hamming += x[size_t(i)] != ref[size_t(i)];
+    ones += x[size_t(i)];
+  }
+  counts = nullptr;
+  lin_w = nullptr;
   f = p.m->log_prob(x.data());
   if (pair_uses_tree(cfg.kind)) {
     g.resize(size_t(D * K));
@@ -192,7 +204,7 @@ TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int6
     for (int64_t k = 0; k < K; ++k) c.saved_g.emplace_back(base + k, c.g[size_t(base + k)]);
   }
   m.move_grad(site, mv.from, to, c.g.data());
-  note_move(c, site, mv.from, to);
+  note_move(c, K, site, mv.from, to);
   c.touched.clear();
   for (int64_t a = p.star_ptr[site]; a < p.star_ptr[site + 1]; ++a) {
     const int64_t s = p.star[size_t(a)];
@@ -215,7 +227,7 @@ TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int6
 }
 
 void pair_undo_move(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMove& mv) {
-  note_move(c, mv.site, mv.to, mv.from);
+  note_move(c, p.m->n_states, mv.site, mv.to, mv.from);
   for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[size_t(it->first)] = it->second;
   if (mv.rebuilt) {  // leaves were rescaled: rebuild from the restored state
     c.rebuild_tree(p, kind);
@@ -237,8 +249,7 @@ void pair_site_conditional(const PairwisePrepared& p, const PairChain& c, int64_
 }
 
 void pair_set_site(const PairwisePrepared& p, PairChain& c, int64_t i, uint8_t to, double delta) {
-  (void)p;
-  note_move(c, i, c.x[size_t(i)], to);
+  note_move(c, p.m->n_states, i, c.x[size_t(i)], to);
   c.f += delta;
 }
 
@@ -262,6 +273,12 @@ void pair_ball_log_weights(const PairwisePrepared& p, const PairChain& c, int64_
     for (int64_t k = 0; k < K; ++k)
       if (k != cur) out[size_t(at++)] = row[size_t(k)] - row[cur];
   }
+}
+
+double pair_linear(const PairChain& c, int64_t n_states, const double* w) {
+  double s = 0.0;
+  for (size_t i = 0; i < c.x.size(); ++i) s += w[int64_t(i) * n_states + c.x[i]];
+  return s;
 }
 
 void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c) {
@@ -292,6 +309,7 @@ void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c
   // Incremental g and f accumulate rounding: recompute now and then (O(nnz K)).
   if (c.steps % uint64_t(64 * m.dim) == 0) {
     c.f = m.log_prob(c.x.data());
+    if (c.lin_w) c.lin = pair_linear(c, m.n_states, c.lin_w);
     if (pair_uses_tree(cfg.kind)) {
       m.grad(c.x.data(), c.g.data());
       c.rebuild_tree(p, cfg.kind);

@@ -51,8 +51,16 @@ struct PairChain {
   SumTree tree;
   double shift = 0.0;
   double f = 0.0;
-  int64_t hamming = 0;
+  int64_t hamming = 0, ones = 0;  // Hamming distance to ref, sum_i x_i (magnetization of K = 2)
   uint64_t steps = 0, accepted = 0;
+  // Records kept incrementally while a chunk runs (null when not recorded): counts (D x K) get
+  // kept_seen - since[i] added for the state a site leaves (and for every site at the end of
+  // the chunk), the linear statistic sum_i lin_w[i, x_i] is updated per move (O(1)).
+  int64_t* counts = nullptr;
+  std::vector<int64_t> since;
+  int64_t kept_seen = 0;
+  const double* lin_w = nullptr;
+  double lin = 0.0;
   Philox rng{0, 0};
   // undo log of a trial move: (g index, old value), (leaf, old value)
   std::vector<std::pair<int64_t, double>> saved_g, saved_leaf;
@@ -92,6 +100,9 @@ void pair_ball_log_weights(const PairwisePrepared& p, const PairChain& c, int64_
                            std::vector<double>& out);
 /// The state a ball point index moves (site, new state); point 0 is (-1, 0).
 std::pair<int64_t, uint8_t> pair_ball_point(const PairChain& c, int64_t n_states, int64_t start, int64_t index);
+
+/// sum_i w[i, x_i] from scratch.
+double pair_linear(const PairChain& c, int64_t n_states, const double* w);
 
 /// One step of the configured kernel on one chain.
 void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c);
