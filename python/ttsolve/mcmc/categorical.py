@@ -216,7 +216,7 @@ class Potts(PairwiseCategorical):
 
 
 class PottsLattice(PairwiseCategorical):
-    """Potts model on a 1-D/2-D/... grid: f(x) = coupling * #(agreeing neighbour pairs) + sum_i bias[i, x_i].
+    """Potts model on a 1-D/2-D/... grid: f(x) = coupling x (number of agreeing neighbour pairs) + sum_i bias[i, x_i].
 
     Parameters
     ----------
@@ -225,7 +225,7 @@ class PottsLattice(PairwiseCategorical):
     n_states : int >= 2
     coupling : float
         Reward for each neighbouring pair in the same state (J_ij = coupling * I_K).
-    bias : float or array_like broadcastable to (D, K), or of shape (*shape, K)
+    bias : float or array_like broadcastable to (D, K), or of shape ``shape + (K,)``
     periodic : bool
         Wrap-around neighbours (a side of length 2 couples its two sites once; a side of 1
         has no neighbours along it).
