@@ -312,3 +312,21 @@ def test_random_small_models_have_exact_rows(D, K, scale, seed, kind, block, spa
             "random_walk": lambda: rk.random_walk(ref), "hamming_ball": lambda: rk.hamming_ball(ref, block)}
     expected = want[kind]() if kind in want else rk.locally_balanced(ref, kind.rsplit("_", 1)[1], mh=True)
     np.testing.assert_allclose(T, expected, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("sampler,opts", [("gwg", {})] + [("locally_balanced", {"weight": w})
+                                                            for w in ("sqrt", "barker", "max", "min")])
+def test_tree_rebuilds_keep_the_acceptance_exact(sampler, opts):
+    # At the mode of a very strongly coupled Potts model every move costs ~1500 in f, so
+    # leaving it has probability ~exp(-1500). The reverse weight of a trial move overflows
+    # the sum tree, which is rebuilt with a new shift: the acceptance must compare the two
+    # normalisers at their own shifts (comparing them across shifts accepts these moves).
+    D, K = 6, 3
+    J = np.zeros((D, D, K, K))
+    J[~np.eye(D, dtype=bool)] = 300.0 * np.eye(K)
+    model = Potts(J)
+    r = sample(model, sampler, 4, 300, init=np.zeros((4, D), int), seed=1, record=["samples", "energy"], **opts)
+    assert (r.acceptance == 0).all() and (r.samples == 0).all()
+    np.testing.assert_allclose(r.statistic("energy"), 300.0 * D * (D - 1) / 2)
+    row = _core._testing.mcmc_pair_transition_row(*model.mcmc_backend().arrays, "gwg", 1, np.zeros(D, np.uint8), 0)
+    assert row[0] == 1.0
