@@ -108,6 +108,22 @@ def test_bad_models(make, exc, match):
         make()
 
 
+def test_exact_enumeration_methods_and_the_binary_diagnostics_refuse_categorical_models():
+    from ttsolve.mcmc import exact_marginals
+    rng = np.random.default_rng(9)
+    J, b = _random_potts(rng, 4, 3, 0.8)
+    model, ref = Potts(J, b), rm.potts(J, b)
+    np.testing.assert_allclose(model.exact_marginals(), _exact_marginals(ref), atol=1e-12)
+    lp = ref.log_prob(rm.all_states(4, 3))
+    np.testing.assert_allclose(model.log_partition(), np.log(np.exp(lp).sum()), atol=1e-12)
+    L = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(Categorical(L).exact_marginals(), Categorical(L).marginals(), atol=1e-12)
+    with pytest.raises(ValueError, match="n_states = 3"):
+        exact_marginals(model)
+    with pytest.raises(ValueError, match="too many"):
+        PottsLattice((10, 10), 3, 0.1).exact_marginals()
+
+
 def test_bad_states_for_log_prob():
     m = PottsLattice((2, 2), 3, 0.5)
     with pytest.raises(ValueError, match="states 0..2"):
