@@ -15,7 +15,7 @@ from ttsolve.config import get_num_threads, set_num_threads
 from ttsolve.mcmc import Bernoulli, Categorical, IsingLattice, Potts, PottsLattice, ess, sample
 from ttsolve.mcmc.kernels import samplers_for
 
-SAMPLERS = [("gwg", {}), ("locally_balanced", {"weight": "sqrt"}), ("locally_balanced", {"weight": "barker"}),
+SAMPLERS = [("gwg", {}), ("gwg", {"n_flips": 2}), ("gwg", {"n_flips": 3}), ("locally_balanced", {"weight": "sqrt"}), ("locally_balanced", {"weight": "barker"}),
             ("locally_balanced", {"weight": "max"}), ("locally_balanced", {"weight": "min"}),
             ("gibbs", {"scan": "systematic"}), ("gibbs", {"scan": "random"}), ("random_walk", {}),
             ("random_walk", {"scan": "systematic"}), ("hamming_ball", {"block_size": 2})]
@@ -223,7 +223,7 @@ def test_new_records_on_binary_engines():
         np.testing.assert_array_equal(r.counts, (X[..., None] == np.arange(2)).sum(1))
 
 
-@pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("locally_balanced", {"weight": "min"}),
+@pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("gwg", {"n_flips": 2}), ("locally_balanced", {"weight": "min"}),
                                           ("gibbs", {"scan": "random"}), ("hamming_ball", {"block_size": 3}),
                                           ("random_walk", {})])
 def test_same_seed_same_chain_any_thread_count(sampler, opts):
@@ -272,7 +272,8 @@ def test_ctrl_c_returns_the_steps_sampled_so_far():
     (lambda m: sample(m, "gwg", 2, 10, init=np.full(4, -1)), ValueError, "states 0..2"),
     (lambda m: sample(m, "block_gibbs", 2, 10), ValueError,
      "samplers for pairwise models: gwg, gibbs, hamming_ball, random_walk, locally_balanced"),
-    (lambda m: sample(m, "gwg", 2, 10, n_flips=2), ValueError, "n_flips > 1 is not available on pairwise"),
+    (lambda m: sample(m, "random_walk", 2, 10, n_flips=2), ValueError, "n_flips > 1 is only available for"),
+    (lambda m: sample(m, "gwg", 2, 10, n_flips=5), ValueError, "n_flips must be <= the model's dim"),
     (lambda m: sample(m, "gwg", 2, 10, record="magnetization"), ValueError, "binary models"),
     (lambda m: sample(m, "gwg", 2, 10, record="statistic"), ValueError, "needs statistic="),
     (lambda m: sample(m, "gwg", 2, 10, statistic=np.zeros((4, 2))), ValueError, r"statistic must have shape \(4, 3\)"),

@@ -10,8 +10,6 @@ void check_pairwise_config(const SamplerConfig& cfg, int64_t dim) {
   if (!kind_supports(cfg.kind, "pairwise") || kind_row(cfg.kind).python)
     throw std::invalid_argument(std::string("sampler kind '") + kind_row(cfg.kind).kernel +
                                 "' does not run on pairwise (categorical) models");
-  if (cfg.n_flips > 1)
-    throw std::invalid_argument("n_flips > 1 is not available on pairwise (categorical) models");
 }
 
 void PairRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {

@@ -64,6 +64,24 @@ inline void note_move(PairChain& c, int64_t K, int64_t i, uint8_t from, uint8_t 
 }
 
 // Proposal-weighted single-site move: draw (site, state) from the tree, MH with Z(x) / Z(y).
+void tree_multi_step(const PairwisePrepared& p, Kind kind, int64_t n_flips, PairChain& c) {
+  c.draws.clear();
+  const double z = c.tree.total();
+  for (int64_t n = 0; n < n_flips; ++n) {
+    const int64_t idx = c.tree.find(c.rng.uniform() * z);
+    if (c.tree.leaf(idx) <= 0.0) return;  // round-off landed on an empty leaf: stay (rare)
+    c.draws.push_back(idx);
+  }
+  pair_try_moves(p, kind, c, c.draws, c.multi);
+  if (!c.multi.consistent) return;
+  if (c.multi.log_ratio >= 0.0 || std::log(c.rng.uniform_pos()) < c.multi.log_ratio) {
+    c.f += c.multi.delta;
+    ++c.accepted;
+  } else {
+    pair_undo_moves(p, kind, c, c.multi);
+  }
+}
+
 void tree_step(const PairwisePrepared& p, Kind kind, PairChain& c) {
   const int64_t K = p.m->n_states;
   const int64_t idx = c.tree.find(c.rng.uniform() * c.tree.total());
@@ -188,24 +206,21 @@ void PairChain::reset(const PairwisePrepared& p, const SamplerConfig& cfg, const
   }
 }
 
-TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to) {
+namespace {
+
+// Writes site -> to (g of the neighbours, state, the leaves of the site's star), logging old
+// values; the tree's ancestors are left to the caller's refresh.
+double apply_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to) {
   const PairwiseModel& m = *p.m;
   const int64_t K = m.n_states;
-  TrialMove mv;
-  mv.site = site;
-  mv.from = c.x[size_t(site)];
-  mv.to = to;
-  mv.delta = c.g[size_t(site * K + to)] - c.g[size_t(site * K + mv.from)];
-  const double z = c.tree.total(), shift_before = c.shift;
-  c.saved_g.clear();
-  c.saved_leaf.clear();
+  const uint8_t from = c.x[size_t(site)];
+  const double delta = c.g[size_t(site * K + to)] - c.g[size_t(site * K + from)];
   for (int64_t e = m.indptr[site]; e < m.indptr[site + 1]; ++e) {
     const int64_t base = m.indices[e] * K;
     for (int64_t k = 0; k < K; ++k) c.saved_g.emplace_back(base + k, c.g[size_t(base + k)]);
   }
-  m.move_grad(site, mv.from, to, c.g.data());
-  note_move(c, K, site, mv.from, to);
-  c.touched.clear();
+  m.move_grad(site, from, to, c.g.data());
+  note_move(c, K, site, from, to);
   for (int64_t a = p.star_ptr[site]; a < p.star_ptr[site + 1]; ++a) {
     const int64_t s = p.star[size_t(a)];
     for (int64_t k = 0; k < K; ++k) {
@@ -215,7 +230,37 @@ TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int6
       c.touched.push_back(leaf);
     }
   }
+  return delta;
+}
+
+// Restores the logged g and leaves (or rebuilds the tree when it was rescaled).
+void restore_logged(const PairwisePrepared& p, Kind kind, PairChain& c, bool rebuilt) {
+  for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[size_t(it->first)] = it->second;
+  if (rebuilt) {  // leaves were rescaled: rebuild from the restored state
+    c.rebuild_tree(p, kind);
+    return;
+  }
+  c.touched.clear();
+  for (auto it = c.saved_leaf.rbegin(); it != c.saved_leaf.rend(); ++it) c.tree.set_leaf(it->first, it->second);
+  for (const auto& e : c.saved_leaf) c.touched.push_back(e.first);
+  std::sort(c.touched.begin(), c.touched.end());
+  c.touched.erase(std::unique(c.touched.begin(), c.touched.end()), c.touched.end());
   c.tree.refresh(c.touched);
+}
+
+}  // namespace
+
+TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to) {
+  TrialMove mv;
+  mv.site = site;
+  mv.from = c.x[size_t(site)];
+  mv.to = to;
+  const double z = c.tree.total(), shift_before = c.shift;
+  c.saved_g.clear();
+  c.saved_leaf.clear();
+  c.touched.clear();
+  mv.delta = apply_move(p, kind, c, site, to);
+  c.tree.refresh(c.touched);  // the star's leaves are ascending
   if (tree_unsafe(c.tree)) {
     c.rebuild_tree(p, kind);
     mv.rebuilt = true;
@@ -226,17 +271,66 @@ TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int6
   return mv;
 }
 
+void pair_try_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const std::vector<int64_t>& draws,
+                    TrialMoves& mv) {
+  const int64_t K = p.m->n_states;
+  mv.sites.clear();
+  mv.from.clear();
+  mv.to.clear();
+  mv.delta = 0.0;
+  mv.rebuilt = false;
+  mv.consistent = true;
+  // distinct sites with their drawn state; a site drawn with two different states: stay
+  for (int64_t a : draws) {
+    const int64_t site = a / K;
+    const uint8_t to = uint8_t(a % K);
+    const auto at = std::find(mv.sites.begin(), mv.sites.end(), site);
+    if (at == mv.sites.end()) {
+      mv.sites.push_back(site);
+      mv.to.push_back(to);
+    } else if (mv.to[size_t(at - mv.sites.begin())] != to) {
+      mv.consistent = false;
+      mv.log_ratio = -std::numeric_limits<double>::infinity();
+      return;
+    }
+  }
+  const double z = c.tree.total();
+  double log_fwd = 0.0;
+  for (int64_t a : draws) log_fwd += std::log(c.tree.leaf(a) / z);
+  c.saved_g.clear();
+  c.saved_leaf.clear();
+  c.touched.clear();
+  for (size_t n = 0; n < mv.sites.size(); ++n) {
+    mv.from.push_back(c.x[size_t(mv.sites[n])]);
+    mv.delta += apply_move(p, kind, c, mv.sites[n], mv.to[n]);
+  }
+  std::sort(c.touched.begin(), c.touched.end());
+  c.touched.erase(std::unique(c.touched.begin(), c.touched.end()), c.touched.end());
+  c.tree.refresh(c.touched);
+  if (tree_unsafe(c.tree)) {
+    c.rebuild_tree(p, kind);
+    mv.rebuilt = true;
+  }
+  // leaf / total ratios do not depend on the shift, so a rebuild in between is harmless
+  const double z_new = c.tree.total();
+  double log_rev = 0.0;
+  for (int64_t a : draws) {
+    const int64_t site = a / K;
+    const size_t n = size_t(std::find(mv.sites.begin(), mv.sites.end(), site) - mv.sites.begin());
+    log_rev += std::log(c.tree.leaf(site * K + mv.from[n]) / z_new);
+  }
+  mv.log_ratio = mv.delta + log_rev - log_fwd;
+}
+
+void pair_undo_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMoves& mv) {
+  if (!mv.consistent) return;
+  for (size_t n = mv.sites.size(); n-- > 0;) note_move(c, p.m->n_states, mv.sites[n], mv.to[n], mv.from[n]);
+  restore_logged(p, kind, c, mv.rebuilt);
+}
+
 void pair_undo_move(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMove& mv) {
   note_move(c, p.m->n_states, mv.site, mv.to, mv.from);
-  for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[size_t(it->first)] = it->second;
-  if (mv.rebuilt) {  // leaves were rescaled: rebuild from the restored state
-    c.rebuild_tree(p, kind);
-    return;
-  }
-  c.touched.clear();
-  for (auto it = c.saved_leaf.rbegin(); it != c.saved_leaf.rend(); ++it) c.tree.set_leaf(it->first, it->second);
-  for (const auto& e : c.saved_leaf) c.touched.push_back(e.first);  // ascending already
-  c.tree.refresh(c.touched);
+  restore_logged(p, kind, c, mv.rebuilt);
 }
 
 void pair_site_conditional(const PairwisePrepared& p, const PairChain& c, int64_t i, double* prob) {
@@ -289,7 +383,8 @@ void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c
     case Kind::LbBarker:
     case Kind::LbMax:
     case Kind::LbMin:
-      tree_step(p, cfg.kind, c);
+      if (cfg.n_flips > 1) tree_multi_step(p, cfg.kind, cfg.n_flips, c);
+      else tree_step(p, cfg.kind, c);
       break;
     case Kind::GibbsSystematic:
     case Kind::GibbsRandom:

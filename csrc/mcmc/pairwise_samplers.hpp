@@ -45,6 +45,14 @@ inline bool pair_uses_tree(Kind kind) {
          kind == Kind::LbMin;
 }
 
+/// A multi-move trial (GWG with n_flips > 1; see pair_try_moves).
+struct TrialMoves {
+  std::vector<int64_t> sites;     // distinct moved sites, in draw order
+  std::vector<uint8_t> from, to;
+  double delta = 0.0, log_ratio = 0.0;
+  bool rebuilt = false, consistent = true;
+};
+
 struct PairChain {
   std::vector<uint8_t> x, ref;  // state, Hamming reference
   std::vector<double> g;        // gradient table (D x K), tree kinds only
@@ -66,6 +74,8 @@ struct PairChain {
   std::vector<std::pair<int64_t, double>> saved_g, saved_leaf;
   std::vector<int64_t> touched;
   std::vector<double> row, key;  // scratch (K and ball-sized)
+  std::vector<int64_t> draws;
+  TrialMoves multi;
 
   void reset(const PairwisePrepared& p, const SamplerConfig& cfg, const uint8_t* x0, const uint8_t* ref0);
   /// Recomputes every leaf with shift = the largest log weight.
@@ -86,6 +96,17 @@ struct TrialMove {
 /// (the transition-row test hook calls them for every move).
 TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to);
 void pair_undo_move(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMove& mv);
+
+/// GWG with n_flips > 1: the draws are n (site, state) moves i.i.d. from the proposal at x
+/// (leaves a = site K + state). A site drawn twice with different states makes the proposal
+/// a stay (draws are kept only when consistent, so draws <-> reverse draws is a bijection);
+/// otherwise every drawn site moves once and the reverse draws are the same sites back to
+/// their states in x, under the proposal at y. pair_try_moves writes the moves and returns
+/// log [exp(delta) q(reverse draws | y) / q(draws | x)] (-inf: inconsistent, nothing written);
+/// pair_undo_moves restores the chain exactly.
+void pair_try_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const std::vector<int64_t>& draws,
+                    TrialMoves& mv);
+void pair_undo_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMoves& mv);
 
 /// Gibbs: the conditional of site i (K probabilities into c.row, summing to 1).
 void pair_site_conditional(const PairwisePrepared& p, const PairChain& c, int64_t i, double* prob);
