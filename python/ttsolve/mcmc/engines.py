@@ -56,7 +56,7 @@ def _quadratic(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) ->
 
 
 def _rbm(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
-    out = _core.mcmc.rbm_sample(*backend.arrays, kernel.kind, kernel.n_flips, *_schedule(run))
+    out = _core.mcmc.rbm_sample(*backend.arrays, kernel.kind, kernel.n_flips, dict(kernel.params), *_schedule(run))
     return SampleResult.from_compiled(out, run.record)
 
 
@@ -66,7 +66,7 @@ def _numpy(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> Sam
 
 
 register_engine("quadratic", _quadratic)  # compiled: csrc/mcmc/quadratic_run.cpp
-register_engine("rbm", _rbm)              # compiled: csrc/mcmc/rbm_run.cpp (chains batched into GEMMs)
+register_engine("rbm", _rbm)              # compiled: csrc/mcmc/rbm_*.cpp (gwg: chains batched into GEMMs)
 register_engine("user", _numpy)           # Python callables, batched numpy
 
 
