@@ -21,18 +21,18 @@ namespace ttsolve::mcmc {
 //   python      the step is written in Python (numpy engine), not compiled
 #define TTSOLVE_MCMC_KINDS(X)                                                                             \
   X(Gwg, "gwg", "gwg", "", "", "quadratic rbm user", true, "", false)                                     \
-  X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic rbm", false, "", false)                \
-  X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic rbm", false, "", false)    \
+  X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic rbm user", false, "", false)                \
+  X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic rbm user", false, "", false)    \
   X(BlockGibbs, "block_gibbs", "block_gibbs", "", "", "rbm", false, "", true)                             \
-  X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic rbm", false, "block_size=4", false)       \
-  X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic rbm", false, "", false)            \
-  X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic rbm",     \
+  X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic rbm user", false, "block_size=4", false)       \
+  X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic rbm user", false, "", false)            \
+  X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic rbm user",     \
     false, "", false)                                                                                     \
-  X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic rbm", false, "", false) \
-  X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic rbm", false, \
+  X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic rbm user", false, "", false) \
+  X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic rbm user", false, \
     "", false)                                                                                            \
-  X(LbMax, "locally_balanced_max", "locally_balanced", "weight", "max", "quadratic rbm", false, "", false)    \
-  X(LbMin, "locally_balanced_min", "locally_balanced", "weight", "min", "quadratic rbm", false, "", false)
+  X(LbMax, "locally_balanced_max", "locally_balanced", "weight", "max", "quadratic rbm user", false, "", false)    \
+  X(LbMin, "locally_balanced_min", "locally_balanced", "weight", "min", "quadratic rbm user", false, "", false)
 
 enum class Kind {
 #define TTSOLVE_KIND_ENUM(kind, ...) kind,

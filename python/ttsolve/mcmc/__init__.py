@@ -2,10 +2,11 @@
 
 from . import diagnostics
 from .diagnostics import *  # noqa: F401,F403
+from .custom import CustomModel
 from .models import RBM, BinaryQuadratic, FactorialHMM, IsingLattice, UserModel
 from .kernels import SAMPLERS
 from .result import SampleResult
 from .samplers import sample
 
 __all__: list[str] = ["diagnostics", *diagnostics.__all__, "IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM",
-                      "UserModel", "SAMPLERS", "SampleResult", "sample"]
+                      "UserModel", "CustomModel", "SAMPLERS", "SampleResult", "sample"]

@@ -62,12 +62,12 @@ def _rbm(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> Sampl
 
 def _numpy(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
     return sample_numpy(model, kernel.kind, run.n_chains, run.n_steps, run.burn_in, run.thin, run.seed,
-                        run.init, run.record, run.reference, kernel.n_flips, run.callback)
+                        run.init, run.record, run.reference, kernel.n_flips, run.callback, dict(kernel.params))
 
 
 register_engine("quadratic", _quadratic)  # compiled: csrc/mcmc/quadratic_run.cpp
 register_engine("rbm", _rbm)              # compiled: csrc/mcmc/rbm_*.cpp (gwg: chains batched into GEMMs)
-register_engine("user", _numpy)           # Python callables, batched numpy
+register_engine("user", _numpy)           # Python callables, batched numpy (numpy_kernels.py)
 
 
 def engine_for(backend: Backend, kernel: Kernel) -> Engine:
