@@ -35,18 +35,18 @@ namespace ttsolve::mcmc {
 
 #define TTSOLVE_MCMC_KINDS(X)                                                                             \
   X(Gwg, "gwg", "gwg", "", "", "quadratic rbm user pairwise", true, "", false)                                     \
-  X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic pairwise", false, "", false)                \
-  X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic pairwise", false, "", false)    \
+  X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic rbm user pairwise", false, "", false)                \
+  X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic rbm user pairwise", false, "", false)    \
   X(BlockGibbs, "block_gibbs", "block_gibbs", "", "", "rbm", false, "", true)                             \
-  X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic pairwise", false, "block_size=4", false)       \
-  X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic pairwise", false, "", false)            \
-  X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic pairwise",     \
+  X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic rbm user pairwise", false, "block_size=4", false)       \
+  X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic rbm user pairwise", false, "", false)            \
+  X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic rbm user pairwise",     \
     false, "", false)                                                                                     \
-  X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic pairwise", false, "", false) \
-  X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic pairwise", false, \
+  X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic rbm user pairwise", false, "", false) \
+  X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic rbm user pairwise", false, \
     "", false)                                                                                            \
-  X(LbMax, "locally_balanced_max", "locally_balanced", "weight", "max", "quadratic pairwise", false, "", false)    \
-  X(LbMin, "locally_balanced_min", "locally_balanced", "weight", "min", "quadratic pairwise", false, "", false)    \
+  X(LbMax, "locally_balanced_max", "locally_balanced", "weight", "max", "quadratic rbm user pairwise", false, "", false)    \
+  X(LbMin, "locally_balanced_min", "locally_balanced", "weight", "min", "quadratic rbm user pairwise", false, "", false)    \
   TTSOLVE_MCMC_GRADIENT_KINDS(X)
 
 enum class Kind {

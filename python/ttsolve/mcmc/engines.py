@@ -65,14 +65,15 @@ def _pairwise(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> 
 
 
 def _rbm(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
-    out = _core.mcmc.rbm_sample(*backend.arrays, kernel.kind, kernel.n_flips, *_schedule(run),
+    out = _core.mcmc.rbm_sample(*backend.arrays, kernel.kind, kernel.n_flips, dict(kernel.params), *_schedule(run),
                                 statistic=run.statistic)
     return SampleResult.from_compiled(out, run.record)
 
 
 def _numpy(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
     return sample_numpy(model, kernel.kind, run.n_chains, run.n_steps, run.burn_in, run.thin, run.seed,
-                        run.init, run.record, run.reference, kernel.n_flips, run.callback, run.statistic)
+                        run.init, run.record, run.reference, kernel.n_flips, run.callback, run.statistic,
+                        dict(kernel.params))
 
 
 # The multi-coordinate gradient kinds (dmala, dula, pas, dlmc, gwg_multi) run on one compiled
@@ -93,8 +94,8 @@ def _gradient(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> 
 
 
 register_engine("quadratic", _quadratic)  # compiled: csrc/mcmc/quadratic_run.cpp
-register_engine("rbm", _rbm)              # compiled: csrc/mcmc/rbm_run.cpp (chains batched into GEMMs)
-register_engine("user", _numpy)           # Python callables, batched numpy
+register_engine("rbm", _rbm)              # compiled: csrc/mcmc/rbm_*.cpp (gwg: chains batched into GEMMs)
+register_engine("user", _numpy)           # Python callables, batched numpy (numpy_kernels.py)
 register_engine("pairwise", _pairwise)    # compiled: csrc/mcmc/pairwise_run.cpp (categorical single-site kinds)
 
 
