@@ -11,14 +11,17 @@
 #include <vector>
 
 #include "bindings/glue.hpp"
+#include "bindings/mcmc_sample.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/drive.hpp"
 #include "mcmc/pairwise_run.hpp"
 #include "mcmc/quadratic_run.hpp"
 #include "mcmc/rbm_run.hpp"
 #include "testing/pairwise_transition_rows.hpp"
+#include "mcmc/rbm_site_run.hpp"
 #include "testing/quadratic_incremental_check.hpp"
 #include "testing/quadratic_transition_rows.hpp"
+#include "testing/rbm_transition_rows.hpp"
 
 namespace ttsolve::bindings {
 using namespace ttsolve::mcmc;
@@ -79,8 +82,11 @@ py::list sampler_table() {
   return rows;
 }
 
+}  // namespace
+
 /// Allocates the records asked for, runs `run` through mcmc::drive with the GIL released
-/// between Python callbacks, and returns the records, the outcome and the final states.
+/// between Python callbacks, and returns the records, the outcome and the final states
+/// (declared in bindings/mcmc_sample.hpp for the other mcmc registration files).
 /// reference: None, (dim,) shared or (n_chains, dim) one row per chain; statistic: None or
 /// the (dim, n_states) weights of the "statistic" record.
 py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
@@ -161,6 +167,8 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   return out;
 }
 
+namespace {
+
 py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& weights,
                      const DArray& bias, const std::string& kind, int64_t n_flips, int64_t block_size,
                      const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
@@ -185,23 +193,55 @@ py::dict pair_sample(const IArray& indptr, const IArray& indices, const DArray& 
                     statistic);
 }
 
-py::dict rbm_sample(const DArray& W, const DArray& b, const DArray& c, const std::string& kind,
-                    int64_t n_flips, const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
-                    uint64_t seed, const std::vector<std::string>& record, py::object reference,
-                    py::object callback, double chunk_seconds, py::object statistic) {
+RbmModel make_rbm(const DArray& W, const DArray& b, const DArray& c) {
   require_ndim(W, 2, "W");
-  RbmRun run;
-  run.model.n_hidden = W.shape(0);
-  run.model.dim = W.shape(1);
-  run.model.W.assign(W.data(), W.data() + W.size());
-  run.model.b.assign(b.data(), b.data() + b.size());
-  run.model.c.assign(c.data(), c.data() + c.size());
-  run.model.validate();
-  run.kind = kind_from_name(kind);
-  run.n_flips = n_flips;
+  RbmModel m;
+  m.n_hidden = W.shape(0);
+  m.dim = W.shape(1);
+  m.W.assign(W.data(), W.data() + W.size());
+  m.b.assign(b.data(), b.data() + b.size());
+  m.c.assign(c.data(), c.data() + c.size());
+  m.validate();
+  return m;
+}
+
+/// Integer parameter `name` of the kernel (params from the sampler table), or `fallback`.
+int64_t int_param(const py::dict& params, const char* name, int64_t fallback) {
+  return params.contains(name) ? params[name].cast<int64_t>() : fallback;
+}
+
+py::dict rbm_sample(const DArray& W, const DArray& b, const DArray& c, const std::string& kind,
+                    int64_t n_flips, const py::dict& params, const U8Array& init, int64_t n_steps,
+                    int64_t burn_in, int64_t thin, uint64_t seed, const std::vector<std::string>& record,
+                    py::object reference, py::object callback, double chunk_seconds, py::object statistic) {
+  const Kind k = kind_from_name(kind);
   if (n_flips < 1) throw py::value_error("n_flips must be >= 1");
+  if (n_flips > 1 && !kind_row(k).multi_flip) throw py::value_error("n_flips > 1 is not available for " + kind);
+  if (k == Kind::Gwg) {
+    RbmRun run;
+    run.model = make_rbm(W, b, c);
+    run.n_flips = n_flips;
+    return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
+                      statistic);
+  }
+  if (!rbm_site_kind(k)) throw py::value_error("sampler kind '" + kind + "' has no compiled RBM engine");
+  RbmSiteRun run;
+  run.model = make_rbm(W, b, c);
+  run.kind = k;
+  run.block_size = std::min(int_param(params, "block_size", 1), run.model.dim);
   return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                    statistic);
+                      statistic);
+}
+
+py::array_t<double> rbm_transition_row(const DArray& W, const DArray& b, const DArray& c,
+                                       const std::string& kind, int64_t block_size, const U8Array& x,
+                                       int64_t site) {
+  const RbmModel m = make_rbm(W, b, c);
+  if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
+  if (block_size < 1 || block_size > m.dim) throw py::value_error("block_size must be in [1, dim]");
+  std::vector<double> row = testing::rbm_transition_row(m, kind_from_name(kind), block_size, x.data(), site);
+  const py::ssize_t n = py::ssize_t(row.size());
+  return move_to_numpy(std::move(row), {n});
 }
 
 py::array_t<double> quad_transition_row(const IArray& indptr, const IArray& indices,
@@ -258,8 +298,8 @@ void register_mcmc(py::module_& m, py::module_& testing) {
         py::arg("callback"), py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
         "Multi-chain sampling on a categorical pairwise model (use ttsolve.mcmc.sample).");
   m.def("rbm_sample", &rbm_sample, py::arg("W"), py::arg("b"), py::arg("c"), py::arg("kind"),
-        py::arg("n_flips"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"),
-        py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
+        py::arg("n_flips"), py::arg("params"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"),
+        py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
         py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
         "Multi-chain sampling on an RBM (use ttsolve.mcmc.sample).");
   testing.def("mcmc_quad_transition_row", &quad_transition_row, py::arg("indptr"), py::arg("indices"),
@@ -272,6 +312,9 @@ void register_mcmc(py::module_& m, py::module_& testing) {
   testing.def("mcmc_quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("x"), py::arg("n_steps"),
               py::arg("seed"), "Gaps between incremental and recomputed chain state (tests).");
+  testing.def("mcmc_rbm_transition_row", &rbm_transition_row, py::arg("W"), py::arg("b"), py::arg("c"),
+              py::arg("kind"), py::arg("block_size"), py::arg("x"), py::arg("site") = 0,
+              "Exact one-step transition row of a single-site RBM kernel (tests, dim <= 16).");
 }
 
 }  // namespace ttsolve::bindings

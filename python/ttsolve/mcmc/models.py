@@ -15,10 +15,11 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .custom import CustomModel, callback_output, checked_call
 from .kernels import Backend
 from .._validation import as_real_array, check_int, check_real, is_int
 
-__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel"]
+__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel", "CustomModel", "callback_output"]
 
 
 def _as_states(X: Any, dim: int, n_states: int = 2) -> np.ndarray:
@@ -200,61 +201,47 @@ class RBM:
         return (rng.random(pv.shape) < pv).astype(np.float64)
 
 
-class UserModel:
-    """A model given by Python callables (batched numpy path: slower than compiled models).
+class UserModel(CustomModel):
+    """A binary model given by Python callables: the K = 2 case of :class:`CustomModel`
+    with the binary calling convention (batched numpy path: slower than compiled models).
 
     Parameters
     ----------
     dim : int
     log_prob : callable (K, D) float 0/1 array -> (K,)
-    grad : callable (K, D) -> (K, D), gradient of log_prob's continuous extension (for GWG)
+    grad : callable (K, D) -> (K, D), gradient of log_prob's continuous extension (for gwg
+        and the other gradient samplers; the one-hot gradient is [0, grad])
 
     The callables' outputs are checked on every call: a wrong shape (a scalar included), a
     non-real dtype (complex, object) or NaN/inf (e.g. an overflow) raises a ValueError naming
     the callback and, during sampling, the step.
     """
 
-    n_states = 2
-
     def __init__(self, dim: int, log_prob: Callable[[np.ndarray], np.ndarray],
                  grad: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         dim = check_int(dim, "dim", 1)
         if not callable(log_prob) or (grad is not None and not callable(grad)):
             raise TypeError("log_prob and grad must be callable")
-        self.dim, self._log_prob, self._grad = dim, log_prob, grad
-
-    def mcmc_backend(self) -> Backend:
-        """The batched numpy engine (Python callables)."""
-        return Backend("user", (), self.n_states)
+        super().__init__(2, log_prob, grad, dim=dim)
 
     def log_prob(self, X: Any, *, step: int | None = None) -> np.ndarray:
         """log_prob's output for a (K, D) batch, checked; ``step`` only names the MCMC step in errors."""
         X = _as_states(X, self.dim)
-        return callback_output(self._log_prob(X), "log_prob", X.shape[:1], step)
+        return checked_call(self._log_prob, X, "log_prob", X.shape[:1], step, require_array=False)
 
     def grad(self, X: Any, *, step: int | None = None) -> np.ndarray:
         """grad's output for a (K, D) batch, checked; ``step`` only names the MCMC step in errors."""
         if self._grad is None:
             raise ValueError("this UserModel has no grad callable (needed by gwg)")
         X = _as_states(X, self.dim)
-        return callback_output(self._grad(X), "grad", X.shape, step)
+        return checked_call(self._grad, X, "grad", X.shape, step, require_array=False)
 
+    def evaluate_log_prob(self, X: np.ndarray, step: int | None) -> np.ndarray:
+        return self.log_prob(X, step=step)
 
-def callback_output(value: Any, callback: str, shape: tuple[int, ...], step: int | None = None) -> np.ndarray:
-    """A model callback's output as a float64 array of ``shape``: ValueError naming the
-    callback (and the step, when sampling) for a wrong shape, a non-real dtype or NaN/inf.
-    One vectorised pass, cheap beside the callback itself."""
-    where = "" if step is None else f" at step {step}" + (" (the initial states)" if step == 0 else "")
-    a = np.asarray(value)
-    if a.dtype.kind not in "fiu":
-        raise ValueError(f"{callback} returned dtype {a.dtype}{where}; it must return a real array")
-    if a.shape != tuple(shape):
-        raise ValueError(f"{callback} returned shape {a.shape}{where}; it must return shape {tuple(shape)}")
-    a = a.astype(np.float64, copy=False)
-    if not np.isfinite(a).all():
-        bad = int(np.flatnonzero((~np.isfinite(a)).reshape(a.shape[0], -1).any(1))[0])
-        raise ValueError(f"{callback} returned NaN or inf{where} (chain/row {bad}); check it for overflow")
-    return a
+    def evaluate_grad(self, X: np.ndarray, step: int | None) -> np.ndarray:
+        g = self.grad(X, step=step)
+        return np.stack([np.zeros_like(g), g], axis=-1)
 
 
 class FactorialHMM(BinaryQuadratic):
