@@ -128,9 +128,9 @@ def test_bad_hook_input():
     m = Categorical(np.zeros((3, 2)))
     with pytest.raises(ValueError, match="x states"):
         _core._testing.mcmc_pair_transition_row(*m.mcmc_backend().arrays, "gwg", 1, np.array([0, 2, 0], np.uint8), 0)
-    with pytest.raises(ValueError, match="does not run on pairwise"):
-        _core._testing.mcmc_pair_transition_row(*m.mcmc_backend().arrays, "block_gibbs", 1,
-                                                np.zeros(3, np.uint8), 0)
+    for kind in ("block_gibbs", "dmala"):
+        with pytest.raises(ValueError, match="does not run on the pairwise single-site engine"):
+            _core._testing.mcmc_pair_transition_row(*m.mcmc_backend().arrays, kind, 1, np.zeros(3, np.uint8), 0)
 
 
 def multi_move_gwg_reference(ref, n_flips):

@@ -7,9 +7,9 @@ namespace ttsolve::mcmc {
 
 void check_pairwise_config(const SamplerConfig& cfg, int64_t dim) {
   cfg.validate(dim);
-  if (!kind_supports(cfg.kind, "pairwise") || kind_row(cfg.kind).python)
+  if (!kind_supports(cfg.kind, "pairwise") || kind_row(cfg.kind).python || !pair_has_step(cfg.kind))
     throw std::invalid_argument(std::string("sampler kind '") + kind_row(cfg.kind).kernel +
-                                "' does not run on pairwise (categorical) models");
+                                "' does not run on the pairwise single-site engine");
 }
 
 void PairRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {

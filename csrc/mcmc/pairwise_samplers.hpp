@@ -53,6 +53,13 @@ struct TrialMoves {
   bool rebuilt = false, consistent = true;
 };
 
+/// True for the kinds pair_step implements (the single-site rows of the "pairwise" family;
+/// the multi-coordinate kinds of that family run on the gradient engine).
+inline bool pair_has_step(Kind kind) {
+  return pair_uses_tree(kind) || kind == Kind::GibbsRandom || kind == Kind::GibbsSystematic ||
+         kind == Kind::RandomWalk || kind == Kind::RandomWalkSystematic || kind == Kind::HammingBall;
+}
+
 struct PairChain {
   std::vector<uint8_t> x, ref;  // state, Hamming reference
   std::vector<double> g;        // gradient table (D x K), tree kinds only
