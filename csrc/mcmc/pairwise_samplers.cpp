@@ -25,6 +25,22 @@ void PairwisePrepared::prepare(const PairwiseModel& model) {
     star.erase(std::unique(star.begin() + long(begin), star.end()), star.end());
     star_ptr[i + 1] = int64_t(star.size());
   }
+  exp_half.resize(model.blocks.size());
+  exp_mhalf.resize(model.blocks.size());
+  for (size_t a = 0; a < model.blocks.size(); ++a) {
+    exp_half[a] = std::exp(0.5 * model.blocks[a]);
+    exp_mhalf[a] = std::exp(-0.5 * model.blocks[a]);
+  }
+  simple = true;
+  star_entry.assign(star.size(), -1);
+  for (int64_t i = 0; i < D && simple; ++i) {
+    if (star_ptr[i + 1] - star_ptr[i] != 1 + model.indptr[i + 1] - model.indptr[i]) simple = false;  // duplicates
+    for (int64_t a = star_ptr[i]; a < star_ptr[i + 1] && simple; ++a) {
+      if (star[size_t(a)] == i) continue;
+      for (int64_t e = model.indptr[i]; e < model.indptr[i + 1]; ++e)
+        if (model.indices[e] == star[size_t(a)]) star_entry[size_t(a)] = e;
+    }
+  }
 }
 
 void PairwisePrepared::grad_row(const uint8_t* x, int64_t i, double* out) const {
@@ -181,6 +197,7 @@ void PairChain::rebuild_tree(const PairwisePrepared& p, Kind kind) {
       if (k != x[size_t(s)]) mx = std::max(mx, log_weight(kind, g[size_t(s * K + k)] - gx));
   }
   shift = mx;
+  exp_mshift = std::exp(-shift);
   tree.build(D * K, [&](int64_t idx) { return leaf_value(kind, *this, K, idx / K, idx % K); });
 }
 
@@ -219,8 +236,36 @@ double apply_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t si
     const int64_t base = m.indices[e] * K;
     for (int64_t k = 0; k < K; ++k) c.saved_g.emplace_back(base + k, c.g[size_t(base + k)]);
   }
+  const double w_to = c.tree.leaf(site * K + to);
   m.move_grad(site, from, to, c.g.data());
   note_move(c, K, site, from, to);
+  if (sqrt_weights(kind) && p.simple && w_to > 1e-150 && c.exp_mshift < 1e150 && c.exp_mshift > 1e-150) {
+    // exp(d / 2 - shift) leaves change by factors: the site's own by exp(-d[site, to] / 2),
+    // neighbour j's by exp((dJ[k] - dJ[x_j]) / 2) with dJ = J_ij[to, .] - J_ij[from, .]
+    const double self = c.exp_mshift / w_to;
+    const int64_t KK = K * K;
+    for (int64_t a = p.star_ptr[site]; a < p.star_ptr[site + 1]; ++a) {
+      const int64_t s = p.star[size_t(a)], e = p.star_entry[size_t(a)];
+      const uint8_t xs = c.x[size_t(s)];
+      const double* Et = e >= 0 ? &p.exp_half[size_t(e * KK + to * K)] : nullptr;
+      const double* Ef = e >= 0 ? &p.exp_mhalf[size_t(e * KK + from * K)] : nullptr;
+      const double common = e >= 0 ? p.exp_half[size_t(e * KK + from * K + xs)] *
+                                         p.exp_mhalf[size_t(e * KK + to * K + xs)]
+                                   : 0.0;
+      for (int64_t k = 0; k < K; ++k) {
+        const int64_t leaf = s * K + k;
+        const double old = c.tree.leaf(leaf);
+        c.saved_leaf.emplace_back(leaf, old);
+        double w;
+        if (k == xs) w = 0.0;
+        else if (e < 0) w = k == from ? c.exp_mshift * self : old * self;
+        else w = old > 1e-250 ? old * (Et[k] * Ef[k] * common) : leaf_value(kind, c, K, s, k);
+        c.tree.set_leaf(leaf, w);
+        c.touched.push_back(leaf);
+      }
+    }
+    return delta;
+  }
   for (int64_t a = p.star_ptr[site]; a < p.star_ptr[site + 1]; ++a) {
     const int64_t s = p.star[size_t(a)];
     for (int64_t k = 0; k < K; ++k) {

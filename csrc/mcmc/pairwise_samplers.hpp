@@ -33,6 +33,12 @@ struct PairwisePrepared {
   const PairwiseModel* m = nullptr;
   std::vector<double> blocks_t;          // blocks_t[e] = J_ij^T: row x_j gives J_ij[., x_j] contiguously
   std::vector<int64_t> star_ptr, star;   // sorted, distinct sites of {i} U N(i) (leaves a move at i touches)
+  // sqrt weights (gwg, locally balanced sqrt) change multiplicatively under a move: per CSR
+  // entry exp(+-J_ij / 2), and per star element its CSR entry (-1: the site itself). Only
+  // used when no row lists a neighbour twice (simple).
+  std::vector<double> exp_half, exp_mhalf;
+  std::vector<int64_t> star_entry;
+  bool simple = false;
 
   void prepare(const PairwiseModel& model);
   /// g[i, .] at x from the neighbours' states (K values into out).
@@ -64,7 +70,7 @@ struct PairChain {
   std::vector<uint8_t> x, ref;  // state, Hamming reference
   std::vector<double> g;        // gradient table (D x K), tree kinds only
   SumTree tree;
-  double shift = 0.0;
+  double shift = 0.0, exp_mshift = 1.0;  // exp(-shift)
   double f = 0.0;
   int64_t hamming = 0, ones = 0;  // Hamming distance to ref, sum_i x_i (magnetization of K = 2)
   uint64_t steps = 0, accepted = 0;
