@@ -348,3 +348,19 @@ def test_tree_rebuilds_keep_the_acceptance_exact(sampler, opts):
     np.testing.assert_allclose(r.statistic("energy"), 300.0 * D * (D - 1) / 2)
     row = _core._testing.mcmc_pair_transition_row(*model.mcmc_backend().arrays, "gwg", 1, np.zeros(D, np.uint8), 0)
     assert row[0] == 1.0
+
+
+@pytest.mark.parametrize("kind,n_flips", [("gwg", 1), ("gwg", 2), ("locally_balanced_sqrt", 1),
+                                          ("locally_balanced_barker", 1), ("locally_balanced_max", 1),
+                                          ("locally_balanced_min", 1), ("gibbs_random", 1), ("random_walk", 1),
+                                          ("hamming_ball", 1)])
+def test_incremental_state_matches_recomputed(kind, n_flips):
+    # gradient table, leaves (multiplicative for sqrt weights) and f after many accepted moves,
+    # before the periodic recomputation (at 64 D steps)
+    rng = np.random.default_rng(5)
+    bias = rng.normal(scale=0.7, size=(64, 4))
+    model = PottsLattice((8, 8), 4, 0.6, bias=bias)
+    x = rng.integers(0, 4, 64).astype(np.uint8)
+    out = _core._testing.mcmc_pair_incremental_check(*model.mcmc_backend().arrays, kind, x, 4000, 3, n_flips)
+    assert out["accepted"] > 500
+    assert out["field_gap"] < 1e-11 and out["weight_gap"] < 1e-11 and out["energy_gap"] < 1e-9

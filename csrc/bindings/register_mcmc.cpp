@@ -17,6 +17,7 @@
 #include "mcmc/pairwise_run.hpp"
 #include "mcmc/quadratic_run.hpp"
 #include "mcmc/rbm_run.hpp"
+#include "testing/pairwise_incremental_check.hpp"
 #include "testing/pairwise_transition_rows.hpp"
 #include "mcmc/rbm_site_run.hpp"
 #include "testing/quadratic_incremental_check.hpp"
@@ -267,6 +268,21 @@ py::array_t<double> pair_transition_row(const IArray& indptr, const IArray& indi
   return move_to_numpy(std::move(row), {n});
 }
 
+py::dict pair_incremental_check(const IArray& indptr, const IArray& indices, const DArray& blocks,
+                                const DArray& bias, const std::string& kind, const U8Array& x, int64_t n_steps,
+                                uint64_t seed, int64_t n_flips) {
+  const PairwiseModel m = make_pairwise(indptr, indices, blocks, bias);
+  const SamplerConfig cfg = make_config(kind, n_flips, 1, m.dim);
+  if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
+  const testing::IncrementalGaps gaps = testing::pair_incremental_gaps(m, cfg, x.data(), n_steps, seed);
+  py::dict out;
+  out["field_gap"] = gaps.field_gap;
+  out["weight_gap"] = gaps.weight_gap;
+  out["energy_gap"] = gaps.energy_gap;
+  out["accepted"] = gaps.accepted;
+  return out;
+}
+
 py::dict quad_incremental_check(const IArray& indptr, const IArray& indices, const DArray& weights,
                                 const DArray& bias, const std::string& kind, const U8Array& x,
                                 int64_t n_steps, uint64_t seed) {
@@ -309,6 +325,9 @@ void register_mcmc(py::module_& m, py::module_& testing) {
   testing.def("mcmc_pair_transition_row", &pair_transition_row, py::arg("indptr"), py::arg("indices"),
               py::arg("blocks"), py::arg("bias"), py::arg("kind"), py::arg("block_size"), py::arg("x"),
               py::arg("site") = 0, py::arg("n_flips") = 1, "Exact one-step transition row of a pairwise kernel (tests, K^D <= 2^20).");
+  testing.def("mcmc_pair_incremental_check", &pair_incremental_check, py::arg("indptr"), py::arg("indices"),
+              py::arg("blocks"), py::arg("bias"), py::arg("kind"), py::arg("x"), py::arg("n_steps"), py::arg("seed"),
+              py::arg("n_flips") = 1, "Gaps between incremental and recomputed pairwise chain state (tests).");
   testing.def("mcmc_quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("x"), py::arg("n_steps"),
               py::arg("seed"), "Gaps between incremental and recomputed chain state (tests).");

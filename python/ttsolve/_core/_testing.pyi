@@ -34,6 +34,9 @@ def mcmc_quad_transition_row(indptr: npt.ArrayLike, indices: npt.ArrayLike, weig
 def mcmc_pair_transition_row(indptr: npt.ArrayLike, indices: npt.ArrayLike, blocks: npt.ArrayLike,
                              bias: npt.ArrayLike, kind: str, block_size: int, x: npt.ArrayLike,
                              site: int = ..., n_flips: int = ...) -> _F: ...
+def mcmc_pair_incremental_check(indptr: npt.ArrayLike, indices: npt.ArrayLike, blocks: npt.ArrayLike,
+                                bias: npt.ArrayLike, kind: str, x: npt.ArrayLike, n_steps: int, seed: int,
+                                n_flips: int = ...) -> dict[str, Any]: ...
 def mcmc_quad_incremental_check(indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike,
                                 bias: npt.ArrayLike, kind: str, x: npt.ArrayLike, n_steps: int,
                                 seed: int) -> dict[str, Any]: ...
