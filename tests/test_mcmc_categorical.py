@@ -364,3 +364,27 @@ def test_incremental_state_matches_recomputed(kind, n_flips):
     out = _core._testing.mcmc_pair_incremental_check(*model.mcmc_backend().arrays, kind, x, 4000, 3, n_flips)
     assert out["accepted"] > 500
     assert out["field_gap"] < 1e-11 and out["weight_gap"] < 1e-11 and out["energy_gap"] < 1e-9
+
+
+@pytest.mark.parametrize("sampler,opts,kind,n_flips", [
+    ("gwg", {}, "gwg", 1), ("gwg", {"n_flips": 2}, "gwg", 2),
+    ("locally_balanced", {"weight": "barker"}, "locally_balanced_barker", 1),
+    ("locally_balanced", {"weight": "max"}, "locally_balanced_max", 1),
+    ("locally_balanced", {"weight": "min"}, "locally_balanced_min", 1),
+    ("gibbs", {"scan": "random"}, "gibbs_random", 1), ("gibbs", {"scan": "systematic"}, "gibbs_systematic", 1),
+    ("random_walk", {}, "random_walk", 1), ("random_walk", {"scan": "systematic"}, "random_walk_systematic", 1),
+    ("hamming_ball", {"block_size": 2}, "hamming_ball", 1)])
+def test_one_step_empirical_matches_the_transition_row(sampler, opts, kind, n_flips):
+    # the sampler's actual draws (tree search, conditional draws, Gumbel-max) follow the row
+    # the hook builds from the same kernel's proposal and acceptance
+    rng = np.random.default_rng(12)
+    J, b = _random_potts(rng, 4, 3, 0.8)
+    model = Potts(J, b)
+    x = np.array([2, 0, 1, 1], dtype=np.uint8)
+    row = _core._testing.mcmc_pair_transition_row(*model.mcmc_backend().arrays, kind,
+                                                  opts.get("block_size", 1), x, 0, n_flips)
+    n = 40000
+    r = sample(model, sampler, n, 1, init=x, seed=9, **opts)
+    freq = np.bincount(rm.state_index(r.samples[:, 0].astype(int), 3), minlength=row.size) / n
+    assert (np.abs(freq - row) <= 5 * np.sqrt(row * (1 - row) / n) + 1e-12).all()
+    assert np.count_nonzero(row) >= 3  # the row has mass to compare
