@@ -71,6 +71,10 @@ class Run {
   /// Global index of chain 0: chain c draws from Philox stream (seed, first_chain + c), so a
   /// shard of chains [first_chain, first_chain + n) reproduces those chains of a whole run.
   uint64_t first_chain = 0;
+  /// Chains of the whole run this one is a shard of (0: this run is the whole run). Engines
+  /// that batch chains (RBM blocks) lay their blocks out on the whole run's chains, so a shard
+  /// whose range is a union of those blocks reproduces them bit for bit.
+  int64_t n_chains_total = 0;
   virtual int64_t dim() const = 0;
   /// Validates model and options, then starts chain c from row c of init (n_chains x dim)
   /// with Philox stream (seed, first_chain + c); reference (dim,) or null (all zeros) for the Hamming

@@ -8,10 +8,12 @@ def quad_sample(
     indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike, bias: npt.ArrayLike, kind: str,
     n_flips: int, block_size: int, init: npt.ArrayLike, n_steps: int, burn_in: int, thin: int, seed: int,
     record: Sequence[str], reference: npt.ArrayLike | None, callback: Callable[[int, int], Any] | None,
-    chunk_seconds: float = ...,
+    chunk_seconds: float = ..., first_chain: int = ..., n_chains_total: int = ...,
 ) -> dict[str, Any]: ...
 def rbm_sample(
     W: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, kind: str, n_flips: int, init: npt.ArrayLike, n_steps: int,
     burn_in: int, thin: int, seed: int, record: Sequence[str], reference: npt.ArrayLike | None,
-    callback: Callable[[int, int], Any] | None, chunk_seconds: float = ...,
+    callback: Callable[[int, int], Any] | None, chunk_seconds: float = ..., first_chain: int = ...,
+    n_chains_total: int = ...,
 ) -> dict[str, Any]: ...
+def rbm_block_bounds(n_chains: int) -> list[int]: ...  # shards of an RBM run start and end on these

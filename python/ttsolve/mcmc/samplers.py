@@ -49,7 +49,8 @@ def _record_list(record: Any) -> list[str]:
 def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int = 0, thin: int = 1,
            seed: Any = 0, init: Any = None, record: Any = "samples", reference: Any = None,
            n_flips: int = 1, callback: Callable[[int, int], None] | None = None,
-           progress: bool = False, **sampler_options: Any) -> SampleResult:
+           progress: bool = False, client: Any = None, n_shards: int | None = None,
+           **sampler_options: Any) -> SampleResult:
     """Run ``n_chains`` independent chains of ``sampler`` on ``model``.
 
     Parameters
@@ -73,6 +74,14 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         Called between chunks of steps (about 0.1 s each).
     progress : bool
         Show a text progress bar on stderr.
+    client : dask.distributed.Client, optional
+        Run the chains in shards on the cluster's workers (``pip install "ttsolve[distributed]"``;
+        docs/distributed.md). The result is identical bit for bit to the local run with the same
+        seed, for any number of workers and shards. Compiled engines only (ValueError for user
+        models and Python-stepped kinds, whose chains share one generator).
+    n_shards : int, optional
+        Shards of consecutive chains (default: the cluster's thread count). Without ``client``
+        the shards run one after the other in this process (same answer).
     **sampler_options
         gibbs: ``scan`` ("systematic" or "random"); locally_balanced: ``weight`` ("sqrt",
         "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``.
@@ -108,6 +117,10 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         ref = ref.astype(np.uint8)
     run = RunRequest(n_chains, n_steps, burn_in, thin, seed_int, init, names, ref,
                      _progress_callback(callback, progress))
+    if client is not None or n_shards is not None:
+        from ..distributed.mcmc import sample_sharded
+
+        return sample_sharded(client, n_shards, model, backend, kernel, run)
     return engine_for(backend, kernel)(model, backend, kernel, run)
 
 
