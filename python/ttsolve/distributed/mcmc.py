@@ -52,6 +52,10 @@ def run_shard(model: Any, kernel: Kernel, run: RunRequest) -> SampleResult:
     return engine_for(backend, kernel)(model, backend, kernel, run)
 
 
+def _identity(x: Any) -> Any:
+    return x
+
+
 def _shard_requests(run: RunRequest, bounds: list[int]) -> list[RunRequest]:
     return [dataclasses.replace(run, init=np.ascontiguousarray(run.init[a:b]), first_chain=a,
                                 n_chains=b - a, n_chains_total=run.n_chains, callback=None)
@@ -119,7 +123,9 @@ def _gather(client: Any, model: Any, kernel: Kernel, requests: list[RunRequest],
             bounds: list[int], info: dict[str, Any]) -> list[SampleResult]:
     distributed = require_distributed()
     info["bytes_to_workers"] += len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    model_future = client.scatter(model, hash=True)  # sent once per worker that needs it
+    # A task holding the model, not client.scatter: scattered data lost with its worker cannot
+    # be recomputed, a task can (the model travels once to the scheduler, then to each worker).
+    model_future = client.submit(_identity, model, pure=True)
     futures = [client.submit(run_shard, model_future, kernel, r, pure=True) for r in requests]
     index = {f.key: i for i, f in enumerate(futures)}
     finished: dict[int, SampleResult] = {}
