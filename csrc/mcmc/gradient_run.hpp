@@ -224,7 +224,7 @@ class GradientRun final : public Run {
     if (pas && ch.cfg.uniform_length) L = 1 + int64_t(ch.rng.below(uint64_t(L)));
     double mx = -INFINITY;
     for (int64_t i = 0; i < D; ++i) mx = std::max(mx, ch.lw[size_t(i)]);
-    ch.tree.build(D, [&](int64_t i) { return fast_exp(ch.lw[size_t(i)] - mx); });
+    ch.tree.build(D, [&](int64_t i) { return std::exp(ch.lw[size_t(i)] - mx); });
     ch.order.clear();
     ch.counts.clear();
     for (int64_t n = 0; n < L; ++n) {
@@ -260,7 +260,7 @@ class GradientRun final : public Run {
       int64_t k = 1 - ch.x[size_t(i)];
       if (K > 2) {
         double p[256];
-        for (int64_t s = 0; s < K; ++s) p[s] = fast_exp(lv[s]);  // 0 at x_i (log -inf)
+        for (int64_t s = 0; s < K; ++s) p[s] = std::exp(lv[s]);  // 0 at x_i (log -inf)
         k = draw_from(p, K, ch.rng.uniform());
       }
       ch.y[size_t(i)] = uint8_t(k);
