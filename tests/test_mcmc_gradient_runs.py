@@ -209,3 +209,26 @@ def test_categorical_models_of_the_pairwise_family(kind, options):
     marg = np.stack([np.array([pi[S[:, i] == k].sum() for k in range(3)]) for i in range(6)])
     res = sample(lattice, kind, n_chains=6, n_steps=2000, burn_in=300, seed=2, **options)
     _marginals_within_ess_bounds(res, marg, 3)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("kind,options,n_flips", [("dmala", {"step_size": 0.8}, 1), ("dula", {"step_size": 0.8}, 1),
+                                                  ("pas", {"path_length": 2}, 1), ("dlmc", {"t": 0.4}, 1),
+                                                  ("gwg_multi", {}, 2)])
+def test_one_step_moves_follow_the_oracle_rows(K, kind, options, n_flips):
+    """From every state, many chains take one step: the empirical moves match the rows of the
+    transition matrix the exactness tests check (the sampler draws what the oracle claims)."""
+    from gradient_helpers import pairwise_arrays
+
+    D, n = 3, 20000
+    J, b = random_pairwise(np.random.default_rng(K), D, K, coupling=0.8)
+    model = DensePairwise(J, b)
+    T = np.clip(tts._core._testing.mcmc_gradient_transitions_pairwise(*pairwise_arrays(J, b), K, kind, n_flips,
+                                                                      options), 0.0, 1.0)
+    S = dm.all_states(D, K)
+    res = sample(model, kind, n_chains=len(S) * n, n_steps=1, init=np.repeat(S, n, axis=0), seed=1, record=[],
+                 n_flips=n_flips, **options)
+    idx = dm.state_index(res.final_state.astype(int), K).reshape(len(S), n)
+    for x in range(len(S)):
+        freq = np.bincount(idx[x], minlength=len(S)) / n
+        assert np.all(np.abs(freq - T[x]) < 5 * np.sqrt(T[x] * (1 - T[x]) / n) + 2e-4), x
