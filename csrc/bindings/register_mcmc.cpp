@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bindings/glue.hpp"
+#include "bindings/mcmc_sample.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/drive.hpp"
 #include "mcmc/quadratic_run.hpp"
@@ -63,8 +64,11 @@ py::list sampler_table() {
   return rows;
 }
 
+}  // namespace
+
 /// Allocates the records asked for, runs `run` through mcmc::drive with the GIL released
-/// between Python callbacks, and returns the records, the outcome and the final states.
+/// between Python callbacks, and returns the records, the outcome and the final states
+/// (declared in bindings/mcmc_sample.hpp for the other mcmc registration files).
 py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
                     uint64_t seed, const std::vector<std::string>& record, py::object reference,
                     py::object callback, double chunk_seconds) {
@@ -123,6 +127,8 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   out["final_state"] = final_state;
   return out;
 }
+
+namespace {
 
 py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& weights,
                      const DArray& bias, const std::string& kind, int64_t n_flips, int64_t block_size,

@@ -1,11 +1,13 @@
 #include "mcmc/quadratic_run.hpp"
 
+#include "mcmc/gradient_kernels.hpp"
+
 namespace ttsolve::mcmc {
 
 void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
   config.validate(model.dim);
-  if (!kind_supports(config.kind, "quadratic") || kind_row(config.kind).python)
+  if (!kind_supports(config.kind, "quadratic") || kind_row(config.kind).python || is_gradient_kind(config.kind))
     throw std::invalid_argument(std::string("sampler kind '") + kind_row(config.kind).kernel +
                                 "' does not run on quadratic models");
   model.prepare();

@@ -18,7 +18,7 @@ from .kernels import Backend, Kernel
 from .numpy_path import sample_numpy
 from .result import SampleResult
 
-__all__ = ["RunRequest", "Engine", "ENGINES", "register_engine", "engine_for"]
+__all__ = ["RunRequest", "Engine", "ENGINES", "GRADIENT_KINDS", "register_engine", "engine_for"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,22 @@ def _numpy(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> Sam
                         run.init, run.record, run.reference, kernel.n_flips, run.callback, dict(kernel.params))
 
 
+# The multi-coordinate gradient kinds (dmala, dula, pas, dlmc, gwg_multi) run on one compiled
+# engine for every family it takes (csrc/mcmc/gradient_run.hpp); binary quadratic models are
+# converted there exactly to K = 2 pairwise models.
+GRADIENT_KINDS: frozenset[str] = frozenset(_core.mcmc.gradient_kinds())
+GRADIENT_FAMILIES = ("quadratic", "pairwise", "rbm")  # rbm: csrc/mcmc/rbm_gradient.hpp
+_ADAPTED_NAME = {"dmala": "step_size", "dula": "step_size", "dlmc": "t", "pas": "path_length", "gwg_multi": "n_flips"}
+
+
+def _gradient(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> SampleResult:
+    out = _core.mcmc.gradient_sample(backend.family, tuple(backend.arrays), backend.n_states, kernel.kind,
+                                     kernel.n_flips, dict(kernel.params), *_schedule(run))
+    res = SampleResult.from_compiled(out, run.record)
+    res.info["adapted"] = {_ADAPTED_NAME[kernel.kind]: np.asarray(out["adapted"])}
+    return res
+
+
 register_engine("quadratic", _quadratic)  # compiled: csrc/mcmc/quadratic_run.cpp
 register_engine("rbm", _rbm)              # compiled: csrc/mcmc/rbm_*.cpp (gwg: chains batched into GEMMs)
 register_engine("user", _numpy)           # Python callables, batched numpy (numpy_kernels.py)
@@ -72,6 +88,8 @@ register_engine("user", _numpy)           # Python callables, batched numpy (num
 
 def engine_for(backend: Backend, kernel: Kernel) -> Engine:
     """The engine that runs ``kernel`` on a model with ``backend``."""
+    if kernel.kind in GRADIENT_KINDS and backend.family in GRADIENT_FAMILIES:
+        return _gradient
     if kernel.row.python or backend.family not in ENGINES:
         return _numpy
     return ENGINES[backend.family]
