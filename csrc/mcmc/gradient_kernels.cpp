@@ -11,7 +11,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-inline double log_sigmoid(double z) { return z >= 0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z)); }
+inline double log_sigmoid(double z) { return balance_log(Balance::Barker, z); }
 
 double parse_positive(const std::string& name, const std::string& value) {
   size_t used = 0;
@@ -72,15 +72,6 @@ void jacobi_eigh(int64_t n, double* A, double* V, double* w) {
 }
 
 }  // namespace
-
-double balance_log(Balance b, double d) {
-  switch (b) {
-    case Balance::Barker: return log_sigmoid(d);
-    case Balance::Max: return std::max(d, 0.0);
-    case Balance::Min: return std::min(d, 0.0);
-    default: return 0.5 * d;
-  }
-}
 
 bool is_gradient_kind(Kind kind) {
   return kind == Kind::Dmala || kind == Kind::Dula || kind == Kind::Pas || kind == Kind::Dlmc ||
@@ -166,12 +157,14 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
       for (int64_t i = 0; i < D; ++i) {
         const int64_t a = x[i];
         const double d = g[2 * i + 1 - a] - g[2 * i + a];
-        const double rate = std::exp(std::min(700.0, balance_log(bal, d))) + std::exp(std::min(700.0, balance_log(bal, -d)));
-        const double e = -std::expm1(-t * rate);  // 1 - exp(-t (r_out + r_in)) in (0, 1]
-        // stay: 1 - s e = (1 - s) + s (1 - e), without cancellation
-        const double s = std::exp(log_sigmoid(d)), sc = std::exp(log_sigmoid(-d));
-        prob[2 * i + a] = sc + s * std::exp(-t * rate);
-        prob[2 * i + 1 - a] = s * e;
+        // E = e^{-|d|}: sigmoid(d) and sigmoid(-d) without cancellation; total rate
+        // w(e^d) + w(e^-d) = w(e^d) (1 + e^-d) (w(t) = t w(1/t)) = e^{b(d) + max(-d, 0)} (1 + E)
+        const double E = std::exp(-std::abs(d)), inv = 1.0 / (1.0 + E);
+        const double s = d >= 0 ? inv : E * inv, sc = d >= 0 ? E * inv : inv;
+        const double rate = std::exp(std::min(700.0, balance_log(bal, d) + std::max(-d, 0.0))) * (1.0 + E);
+        const double em = std::expm1(-t * rate);  // exp(-t rate) - 1 in (-1, 0]
+        prob[2 * i + a] = sc + s * (1.0 + em);       // stay: (1 - s) + s e^{-t rate}
+        prob[2 * i + 1 - a] = -s * em;
       }
       return;
     }
@@ -230,8 +223,12 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
       mx = std::max(mx, li[k]);
     }
     double z = 0.0;
-    for (int64_t k = 0; k < K; ++k) z += std::exp(li[k] - mx);
-    for (int64_t k = 0; k < K; ++k) li[k] = std::exp(li[k] - mx) / z;
+    for (int64_t k = 0; k < K; ++k) {
+      li[k] = std::exp(li[k] - mx);
+      z += li[k];
+    }
+    const double inv = 1.0 / z;
+    for (int64_t k = 0; k < K; ++k) li[k] *= inv;
   }
 }
 

@@ -19,6 +19,7 @@
 // Path kinds (pas, gwg_multi): site weights w_i = sum_{k != x_i} exp(b(d[i, k])) and, within
 // a site, v[i, k] = exp(b(d[i, k])) / w_i over k != x_i.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,7 +32,15 @@ enum class Balance { Sqrt, Barker, Max, Min };
 enum class DlmcSolver { Expm, Interpolate };
 
 /// log w(e^d) of the balancing function.
-double balance_log(Balance b, double d);
+inline double balance_log(Balance b, double d) {
+  switch (b) {
+    case Balance::Barker:  // log sigmoid(d)
+      return d >= 0 ? -std::log1p(std::exp(-d)) : d - std::log1p(std::exp(d));
+    case Balance::Max: return d > 0.0 ? d : 0.0;
+    case Balance::Min: return d < 0.0 ? d : 0.0;
+    default: return 0.5 * d;
+  }
+}
 
 struct GradientConfig {
   Kind kind = Kind::Dmala;

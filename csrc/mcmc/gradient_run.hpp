@@ -260,7 +260,7 @@ class GradientRun final : public Run {
       int64_t k = 1 - ch.x[size_t(i)];
       if (K > 2) {
         double p[256];
-        for (int64_t s = 0; s < K; ++s) p[s] = std::exp(lv[s]);  // exp(-inf) = 0 at x_i
+        for (int64_t s = 0; s < K; ++s) p[s] = std::exp(lv[s]);  // 0 at x_i (log -inf)
         k = draw_from(p, K, ch.rng.uniform());
       }
       ch.y[size_t(i)] = uint8_t(k);

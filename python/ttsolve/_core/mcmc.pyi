@@ -15,3 +15,9 @@ def rbm_sample(
     init: npt.ArrayLike, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
     reference: npt.ArrayLike | None, callback: Callable[[int, int], Any] | None, chunk_seconds: float = ...,
 ) -> dict[str, Any]: ...
+def gradient_kinds() -> list[str]: ...  # kinds of csrc/mcmc/gradient_run.hpp
+def gradient_sample(
+    family: str, arrays: tuple[Any, ...], n_states: int, kind: str, n_flips: int, options: dict[str, Any],
+    init: npt.ArrayLike, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
+    reference: npt.ArrayLike | None, callback: Callable[[int, int], Any] | None, chunk_seconds: float = ...,
+) -> dict[str, Any]: ...

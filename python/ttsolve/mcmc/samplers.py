@@ -56,7 +56,8 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     ----------
     model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM or UserModel
     sampler : one of ``SAMPLERS``
-        ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced";
+        ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced",
+        and the multi-coordinate "dmala", "dula", "pas", "dlmc", "gwg_multi";
         which run on which model: :func:`ttsolve.mcmc.kernels.samplers_for`). One step = one proposal (single-site kernels: one site; block_gibbs: one sweep).
     n_chains : int >= 1
     n_steps : int >= 0
@@ -75,7 +76,12 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         Show a text progress bar on stderr.
     **sampler_options
         gibbs: ``scan`` ("systematic" or "random"); locally_balanced: ``weight`` ("sqrt",
-        "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``.
+        "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``. dmala / dula:
+        ``step_size``; pas: ``path_length``, ``length`` ("fixed", "uniform"); dlmc: ``t``,
+        ``solver`` ("expm", "interpolate"); all five multi-coordinate samplers: ``weight``
+        (balancing function), ``adaptive`` (adapt the scale during burn-in, then freeze it;
+        the values are in ``result.info["adapted"]``) and ``target_acceptance`` (0.574);
+        see docs/mcmc.md.
 
     Returns
     -------
