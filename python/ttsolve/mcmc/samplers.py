@@ -54,7 +54,15 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
 
     Parameters
     ----------
-    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM or UserModel
+    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, CustomModel or UserModel
+        RBMs run every sampler compiled except block_gibbs (numpy): gwg, gibbs, random_walk,
+        hamming_ball, locally_balanced (exact flip differences from the hidden
+        pre-activations), dmala / dula / dlmc (chains batched into GEMMs), pas, gwg_multi.
+        :class:`~ttsolve.mcmc.CustomModel` (categorical, Python callables ``log_prob(X)`` ->
+        (n,) and ``grad(X)`` -> (n, D, K) on (n, D) integer batches, one call per step for the
+        whole batch) runs gwg, locally_balanced, gibbs, random_walk, hamming_ball, dmala, dula,
+        pas and dlmc on the batched numpy engine (docs/mcmc.md "User models" lists the batch
+        each sampler evaluates); callback errors name the callback and the step.
     sampler : one of ``SAMPLERS``
         ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced",
         and the multi-coordinate "dmala", "dula", "pas", "dlmc", "gwg_multi";
@@ -64,7 +72,7 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         Steps kept after ``burn_in`` extra discarded steps; every ``thin``-th is recorded
         (n_kept = n_steps // thin).
     seed : int or numpy Generator
-    init : (n_chains, D) or (D,) 0/1 array, optional (default uniform random bits)
+    init : (n_chains, D) or (D,) array of states 0..K-1, optional (default uniform random states)
     record : str or list of str
         Any of "samples", "energy" (f), "magnetization" (mean of 2x - 1), "hamming"
         (distance to ``reference``, default all zeros).
