@@ -48,7 +48,7 @@ def test_unknown_pairs_name_the_supported_samplers():
         sample(IsingLattice((3, 3), 0.1), "block_gibbs", 2, 10)
     user = UserModel(4, lambda X: X.sum(1), lambda X: np.ones_like(X))
     with pytest.raises(ValueError, match="samplers for user models: gwg, gibbs, hamming_ball, random_walk, "
-                                         "locally_balanced$"):
+                                         "locally_balanced, dmala, dula, pas, dlmc$"):
         sample(user, "block_gibbs", 2, 10)
     with pytest.raises(TypeError, match="block_size"):
         sample(IsingLattice((3, 3), 0.1), "gwg", 2, 10, block_size=2)

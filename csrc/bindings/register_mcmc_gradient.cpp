@@ -11,6 +11,8 @@
 #include "bindings/mcmc_sample.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/gradient_run.hpp"
+#include "mcmc/rbm_gradient.hpp"
+#include "mcmc/rbm_gradient_run.hpp"
 #include "testing/gradient_transitions.hpp"
 
 namespace ttsolve::bindings {
@@ -54,6 +56,22 @@ PairwiseModel family_model(const std::string& family, const py::tuple& arrays, i
   return m;
 }
 
+RbmModel rbm_model(const py::tuple& arrays) {
+  require(arrays.size() == 3, "RBM backend arrays must be (W, b, c)");
+  const DArray W = as_array<double>(arrays[0], "W"), b = as_array<double>(arrays[1], "b");
+  const DArray c = as_array<double>(arrays[2], "c");
+  require_ndim(W, 2, "W");
+  RbmModel m;
+  m.n_hidden = W.shape(0);
+  m.dim = W.shape(1);
+  m.W.assign(W.data(), W.data() + W.size());
+  m.b.assign(b.data(), b.data() + b.size());
+  m.c.assign(c.data(), c.data() + c.size());
+  m.validate();
+  m.prepare();
+  return m;
+}
+
 std::string option_text(const py::handle& value) {
   if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "true" : "false";
   return py::str(value).cast<std::string>();
@@ -81,17 +99,30 @@ py::dict gradient_sample(const std::string& family, const py::tuple& arrays, int
                          const std::vector<std::string>& record, py::object reference, py::object callback,
                          double chunk_seconds, py::object statistic, int64_t first_chain,
                          int64_t n_chains_total) {
+  auto go = [&](auto& run, int64_t K) {
+    run.config = make_config(kind, n_flips, options);
+    run.config.validate(run.dim(), K);
+    py::dict out = sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
+                              statistic, first_chain, n_chains_total);
+    const int64_t n_chains = init.shape(0);
+    py::array_t<double> adapted(n_chains);
+    for (int64_t c = 0; c < n_chains; ++c) adapted.mutable_data()[c] = run.adapted(c);
+    out["adapted"] = adapted;
+    return out;
+  };
+  if (family == "rbm" && make_config(kind, n_flips, options).factorised()) {  // mcmc/rbm_gradient_run.hpp
+    RbmGradientRun run;
+    run.model = rbm_model(arrays);
+    return go(run, 2);
+  }
+  if (family == "rbm") {  // path kinds: arrays (W, b, c) as mcmc/rbm_gradient.hpp
+    GradientRun<RbmGradModel> run;
+    run.model = RbmGradModel(rbm_model(arrays));
+    return go(run, 2);
+  }
   GradientRun<PairwiseModel> run;
   run.model = family_model(family, arrays, n_states);
-  run.config = make_config(kind, n_flips, options);
-  run.config.validate(run.model.dim, run.model.n_states);
-  py::dict out = sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                            statistic, first_chain, n_chains_total);
-  const int64_t n_chains = init.shape(0);
-  py::array_t<double> adapted(n_chains);
-  for (int64_t c = 0; c < n_chains; ++c) adapted.mutable_data()[c] = run.adapted(c);
-  out["adapted"] = adapted;
-  return out;
+  return go(run, run.model.n_states);
 }
 
 py::array_t<double> to_matrix(std::vector<double>&& T) {

@@ -99,7 +99,7 @@ def _numpy(model: Any, backend: Backend, kernel: Kernel, run: RunRequest) -> Sam
 # engine for every family it takes (csrc/mcmc/gradient_run.hpp); binary quadratic models are
 # converted there exactly to K = 2 pairwise models.
 GRADIENT_KINDS: frozenset[str] = frozenset(_core.mcmc.gradient_kinds())
-GRADIENT_FAMILIES = ("quadratic", "pairwise")
+GRADIENT_FAMILIES = ("quadratic", "pairwise", "rbm")  # rbm: csrc/mcmc/rbm_gradient.hpp
 _ADAPTED_NAME = {"dmala": "step_size", "dula": "step_size", "dlmc": "t", "pas": "path_length", "gwg_multi": "n_flips"}
 
 

@@ -19,7 +19,7 @@ from .custom import CustomModel, callback_output, checked_call
 from .kernels import Backend
 from .._validation import as_real_array, check_int, check_real, is_int
 
-__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel", "CustomModel", "callback_output"]
+__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel", "callback_output"]
 
 
 def _as_states(X: Any, dim: int, n_states: int = 2) -> np.ndarray:

@@ -82,8 +82,16 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
 
     Parameters
     ----------
-    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, UserModel, or a categorical
+    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, CustomModel, UserModel, or a categorical
         Potts, PottsLattice, Categorical or Bernoulli
+        RBMs run every sampler compiled except block_gibbs (numpy): gwg, gibbs, random_walk,
+        hamming_ball, locally_balanced (exact flip differences from the hidden
+        pre-activations), dmala / dula / dlmc (chains batched into GEMMs), pas, gwg_multi.
+        :class:`~ttsolve.mcmc.CustomModel` (categorical, Python callables ``log_prob(X)`` ->
+        (n,) and ``grad(X)`` -> (n, D, K) on (n, D) integer batches, one call per step for the
+        whole batch) runs gwg, locally_balanced, gibbs, random_walk, hamming_ball, dmala, dula,
+        pas and dlmc on the batched numpy engine (docs/mcmc.md "User models" lists the batch
+        each sampler evaluates); callback errors name the callback and the step.
     sampler : one of ``SAMPLERS``
         ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced",
         and the multi-coordinate "dmala", "dula", "pas", "dlmc", "gwg_multi";
