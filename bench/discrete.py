@@ -61,15 +61,17 @@ TTSOLVE_FOR = {
     "hammingball": ([("hamming_ball", {"block_size": 10})], False,
                     "block of 10, radius 1 (DISCS: systematic blocks and its radius logits; ttsolve: random "
                     "blocks, exact auxiliary-variable radius)"),
-    "gwg": ([("gwg", {"adaptive": True}), ("gwg", {})], None,
-            "binary DISCS: number of flips adapted all run long; categorical DISCS and ttsolve gwg: one move"),
+    "gwg": ([("gwg_multi", {"adaptive": True}), ("gwg", {"adaptive": True}), ("gwg", {})], None,
+            "binary DISCS: number of flips adapted all run long (ttsolve gwg_multi adaptive: during burn-in, then "
+            "frozen); categorical DISCS and ttsolve gwg: one move"),
     "locallybalanced": ([("locally_balanced", {"weight": "sqrt"})], True,
                         "same proposal (SQRT), MH-corrected on both sides (torch peer with --mh)"),
     "dmala": ([("dmala", {"adaptive": True}), ("dmala", {"step_size": 0.2})], False,
               "same proposal; step size adapted (DISCS: all run long; ttsolve: burn-in, then frozen)"),
     "path_auxiliary": ([("pas", {"adaptive": True}), ("pas", {})], False,
                        "same proposal; path length adapted (DISCS: all run long; ttsolve: burn-in, then frozen)"),
-    "dlmc": ([("dlmc", {"adaptive": True}), ("dlmc", {})], False,
+    "dlmc": ([("dlmc", {"adaptive": True, "solver": "interpolate"}), ("dlmc", {"adaptive": True}), ("dlmc", {})],
+             False,
              "same proposal; step size adapted (DISCS: all run long; ttsolve: burn-in, then frozen)"),
 }
 MIN_ESS = 20.0  # per-chain ESS below this: the trace is too short for its ESS to mean much
@@ -174,6 +176,36 @@ def run_peer(model_name, discs_sampler, spec, x_init, x_ref, n_chains, seconds, 
     return out
 
 
+# ----------------------------------------------------------------------------- floors
+
+
+def measure_floors(n_chains=100, repeats=5):
+    """Machine floors for the cost model (bench/README.md), measured in this run:
+
+    * ``gemm_gflops``: float64 GEMM (n_chains x 784) @ (784 x 500) through numpy (the
+      scipy-openblas that ttsolve calls): an RBM step that needs one full (V x H) product per
+      chain cannot beat gemm_gflops / (2 V H) chain-steps/s, on either side;
+    * ``uniform_exp_ns``: ns per element of one uniform draw + one exp (numpy, float64): a
+      multi-coordinate step (every one of the D K coordinates draws and weighs a move) cannot
+      beat 1 / (uniform_exp_ns D K) chain-steps/s in code that does this per element.
+    """
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n_chains, 784)), rng.random((784, 500))
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(20):
+            a @ b
+        best = min(best, (time.perf_counter() - t0) / 20)
+    n = 1 << 20
+    best_u = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.exp(rng.random(n))
+        best_u = min(best_u, (time.perf_counter() - t0) / n)
+    return {"gemm_gflops": 2 * n_chains * 784 * 500 / best / 1e9, "uniform_exp_ns": best_u * 1e9, "load": _load()}
+
+
 # ----------------------------------------------------------------------------- the run
 
 
@@ -270,7 +302,13 @@ def _side(row, side, *keys):
 def markdown(result):
     lines = [f"Run {result['start']} - {result['end']} UTC, {result['chains']} chains, --seconds "
              f"{result['seconds']}, load (1 min) {result['load_start']} at start, {result['load_end']} at end; "
-             f"{result['versions']}.", ""]
+             f"{result['versions']}, ttsolve threads {result.get('threads')}.", ""]
+    for key in ("floors_start", "floors_end"):
+        if key in result:
+            f = result[key]
+            lines.append(f"Floor probe ({key.split('_')[1]}, load {f['load']}): float64 GEMM 100x784 @ 784x500 "
+                         f"{f['gemm_gflops']:.3g} GFLOP/s; numpy uniform + exp {f['uniform_exp_ns']:.3g} ns/element.")
+    lines.append("")
     lines += ["Models (ttsolve model built from DISCS's parameters; max |difference of log_prob differences| "
               "vs DISCS's forward in float64):", ""]
     for m in result["models"]:
@@ -319,6 +357,17 @@ def markdown(result):
                 f"{pair('acceptance')} | {_side(r, 'peer', 'steps') or '-'} | "
                 f"{r['load_before']}-{r['load_after']}{' | ' + err if err else ''} |".replace(" | |", " |"))
         lines.append("")
+    # ESS-per-step ordering per model (Hamming statistic), ttsolve's long traces and DISCS's
+    lines += ["ESS per step ordering (Hamming statistic, best first; '*' = per-chain ESS below "
+              f"{MIN_ESS:g}, unreliable):", ""]
+    for m in result["models"]:
+        rows = [r for r in result["rows"] if r["model"] == m["model"]]
+        for side, label in (("ttsolve", "ttsolve"), ("peer", "DISCS")):
+            ranked = sorted((r for r in rows if r.get(side)), key=lambda r: -r[side]["hamming"]["ess_per_step"])
+            if ranked:
+                lines.append(f"- {m['model']}, {label}: " + " > ".join(
+                    r["sampler"] + ("" if r[side]["hamming"]["reliable"] else "*") for r in ranked))
+    lines.append("")
     # compact matrix of chain-steps/s ratios
     samplers = [s for s in DISCS_SAMPLERS if any(r["sampler"] == s for r in result["rows"])]
     lines += ["ttsolve / DISCS chain-steps/s (same model, same chains; '-' = ttsolve has no such sampler yet or "
@@ -435,6 +484,8 @@ def main(argv=None):
                   seconds=args.seconds, seed=args.seed, versions=_versions(), threads=ttsolve.config()["threads"],
                   command=" ".join(["python", "bench/discrete.py"] + (argv if argv is not None else sys.argv[1:])),
                   models=[], rows=[])
+    result["floors_start"] = measure_floors(args.chains)
+    print("floors:", result["floors_start"], flush=True)
     order = 0
     print(f"{'model':20s} {'sampler':16s} {'ttsolve':22s} {'DISCS c-s/s':>11s} {'ttsolve':>9s} {'ratio':>7s} "
           f"{'ESS/s H peer':>12s} {'ours':>9s}  load", flush=True)
@@ -462,6 +513,7 @@ def main(argv=None):
                   f"{_g(_side(row, 'ttsolve', 'hamming', 'ess_per_s')):>9s}  "
                   f"{row['load_before']}-{row['load_after']} "
                   f"{row.get('peer_error', '')} {row.get('ttsolve_error', '')}", flush=True)
+    result["floors_end"] = measure_floors(args.chains)
     result["end"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     result["load_end"] = _load()
     print("\n" + markdown(result))
