@@ -2,8 +2,9 @@
 sampler, pseudo-likelihood (the standard baseline), and training sets from known models.
 
 ``fit_pcd`` keeps ``n_chains`` persistent chains. Each update advances them by
-``steps_per_update`` steps of the chosen sampler at the current parameters (``sample`` with
-``init=`` the previous final state and a per-update seed derived from ``seed``), then moves the
+``steps_per_update`` steps of the chosen sampler at the current parameters (one compiled run
+kept across updates for the quadratic families, else ``sample`` with ``init=`` the previous
+final state and a per-update seed derived from ``seed``: :mod:`ttsolve.mcmc.learn_chains`), then moves the
 parameters along data moments minus chain moments (the log-likelihood gradient with the model
 expectation estimated by the chains), minus the penalty gradient. The objective is
 
@@ -26,6 +27,7 @@ import scipy.optimize
 from .._progress import TextProgress
 from .._validation import as_seed, check_int, check_real
 from .diagnostics import ess, rhat
+from .learn_chains import make_chains
 from .learn_families import FAMILIES, Ising, make_family
 from . import sample  # the package-level entry point (survives the samplers re-layout)
 
@@ -104,17 +106,13 @@ class _SGD:
         return {k: lr * g for k, g in grads.items()}
 
 
-def _update_seed(seed: int, t: int) -> int:
-    return int(np.random.SeedSequence([seed, t]).generate_state(1, np.uint64)[0] >> 1)
-
-
 def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 100, steps_per_update: int = 10,
             n_updates: int = 1000, learning_rate: Any = 0.01, optimizer: str = "adam", l1: float = 0.0,
             l2: float = 0.0, batch_size: int | None = None, seed: Any = 0, validation: Any = None,
             pl_every: int | None = None, structure: Any = None, n_hidden: int | None = None,
             learn_bias: bool = True, init_chains: Any = None,
             callback: Callable[[int, dict, dict], Any] | None = None, progress: bool = False,
-            **sampler_options: Any) -> tuple[Any, FitHistory]:
+            persistent_chains: bool = True, **sampler_options: Any) -> tuple[Any, FitHistory]:
     """Fit a binary energy model to ``data`` by persistent contrastive divergence.
 
     Parameters
@@ -141,6 +139,10 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
     init_chains : (n_chains, D) 0/1 start of the chains (default uniform random bits)
     callback : callable(update, params, row) after every update; returning True stops the fit
     progress : text progress on stderr
+    persistent_chains : True (default) keeps one compiled run across updates for the Ising and
+        binary-quadratic families on the quadratic engine's samplers (couplings rewritten in
+        place, chain streams and scan positions kept: ttsolve.mcmc.learn_chains); False, and
+        every other family or sampler, calls ``sample`` once per update from the last states
 
     Returns
     -------
@@ -172,15 +174,17 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
             raise ValueError(f"init_chains must have {n_chains} rows, got {chains.shape[0]}")
     opt = _Adam(family.params) if optimizer == "adam" else _SGD()
     fixed_data_stats = family.statistics(X) if batch is None and family.data_statistics_fixed() else None
+    persistent = make_chains(family, sampler, sampler_options, chains, seed_int, persistent_chains)
     rows: dict[str, list] = {k: [] for k in _HISTORY_FIELDS}
     order, cursor, elapsed, interrupted = rng.permutation(len(X)), 0, 0.0, False
     bar = TextProgress(n_updates, "fit_pcd") if progress else None
     for t in range(n_updates):
         t0 = time.perf_counter()
         lr = schedule(t)
-        res = sample(family.model(), sampler, n_chains, steps_per_update, seed=_update_seed(seed_int, t),
-                     init=chains, record=[], **sampler_options)
-        chains = res.final_state
+        acceptance = persistent.update(t, steps_per_update)
+        if persistent.interrupted:
+            interrupted = True
+            break
         if fixed_data_stats is not None:
             data_stats = fixed_data_stats
         else:
@@ -192,7 +196,7 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
                 rows_t = X[order[cursor:cursor + batch]]
                 cursor += batch
             data_stats = family.statistics(rows_t)
-        grads = family.gradient(data_stats, family.statistics(chains))
+        grads = family.gradient(data_stats, persistent.statistics())
         for k, g in family.penalty_gradient(l1, l2).items():
             grads[k] = grads[k] + g
         step = opt.step(grads, lr)
@@ -203,18 +207,18 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
         row = {"update": t + 1, "param_change": float(np.sqrt(sum(float((s * s).sum()) for s in step.values()))),
                "pl_train": family.pseudo_log_likelihood(X)[0] if evaluate else np.nan,
                "pl_valid": family.pseudo_log_likelihood(V)[0] if evaluate and V is not None else np.nan,
-               "acceptance": float(res.acceptance.mean()), "seconds": elapsed, "learning_rate": lr}
+               "acceptance": acceptance, "seconds": elapsed, "learning_rate": lr}
         for k in _HISTORY_FIELDS:
             rows[k].append(row[k])
         if bar is not None:
             bar.update()
-        if res.interrupted or (callback is not None and callback(t + 1, family.params, row) is True):
+        if callback is not None and callback(t + 1, family.params, row) is True:
             interrupted = True
             break
     if bar is not None:
         bar.close()
     history = FitHistory(*(np.asarray(rows[k], dtype=float) for k in _HISTORY_FIELDS),
-                         params={k: v.copy() for k, v in family.params.items()}, final_state=chains,
+                         params={k: v.copy() for k, v in family.params.items()}, final_state=persistent.states(),
                          interrupted=interrupted)
     history.update = history.update.astype(np.int64)
     return family.model(), history

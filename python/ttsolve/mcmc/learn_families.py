@@ -76,6 +76,18 @@ class _Quadratic:
         self.dim, self.mask, self.learn_bias = D, mask, learn_bias
         J = np.zeros((D, D)) if J is None else np.where(mask, J, 0.0)
         self.params = {"J": J, self.bias_name: np.zeros(D) if bias is None else np.array(bias, dtype=float)}
+        pattern = sp.csr_matrix(mask.astype(np.float64))
+        pattern.sort_indices()
+        self.indptr, self.indices = pattern.indptr.astype(np.int64), pattern.indices.astype(np.int64)
+        self._flat = np.repeat(np.arange(D), np.diff(self.indptr)) * D + self.indices  # CSR order in J.ravel()
+
+    def spin_form(self) -> tuple[np.ndarray, np.ndarray]:
+        """(couplings on the mask's CSR pattern, bias) of f in spin form s^T W s + h . s."""
+        J, bias = self.params["J"], self.params[self.bias_name]
+        if self.spins:
+            return J.ravel()[self._flat], np.ascontiguousarray(bias, dtype=np.float64)
+        # x = (s + 1) / 2 with J's diagonal at 0: W = J / 4, h = (b + rowsum(J)) / 2.
+        return 0.25 * J.ravel()[self._flat], 0.5 * (bias + J.sum(1))
 
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _core.learn.binary_moments(X, self.spins)
