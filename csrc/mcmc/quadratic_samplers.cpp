@@ -322,6 +322,12 @@ void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
       break;
     case Kind::BlockGibbs:  // a Python step (numpy engine); QuadRun::start refuses it
       break;
+    case Kind::Dmala:  // gradient kinds: the gradient engine (mcmc/gradient_run.hpp) runs them
+    case Kind::Dula:
+    case Kind::Pas:
+    case Kind::Dlmc:
+    case Kind::GwgMulti:
+      break;
   }
   ++c.steps;
 }

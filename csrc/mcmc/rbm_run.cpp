@@ -100,7 +100,7 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
     ch.rng = Philox(seed, first_chain + uint64_t(k));
     ch.x.assign(init + k * D, init + (k + 1) * D);
     ch.ref.assign(size_t(D), 0);
-    if (reference) ch.ref.assign(reference, reference + D);
+    if (const uint8_t* r = reference_row(reference, k)) ch.ref.assign(r, r + D);
     ch.A.resize(size_t(H));
     ch.A_new.resize(size_t(H));
     for (auto* v : {&ch.half, &ch.half_new, &ch.cdf, &ch.cdf_new}) v->resize(size_t(D));

@@ -133,7 +133,7 @@ def _blas_limit() -> Any:
 
 def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: int, thin: int,
                  seed: int, init: np.ndarray, names: list[str], ref: np.ndarray | None, n_flips: int,
-                 callback: Any) -> SampleResult:
+                 callback: Any, statistic: np.ndarray | None = None) -> SampleResult:
     """Runs ``kernel`` ("gwg" or "block_gibbs", checked against the model by
     :func:`ttsolve.mcmc.kernels.resolve`) on all chains at once."""
     rng = np.random.default_rng([seed, 0x6A6])
@@ -141,7 +141,8 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
     D = model.dim
     n_kept = n_steps // thin
     samples = np.zeros((n_chains, n_kept, D), dtype=np.uint8) if "samples" in names else None
-    stats = {n: np.full((n_chains, n_kept), np.nan) for n in names if n != "samples"}
+    stats = {n: np.full((n_chains, n_kept), np.nan) for n in names if n not in ("samples", "counts")}
+    counts = np.zeros((n_chains, D, 2), dtype=np.int64) if "counts" in names else None
     reference = np.zeros(D) if ref is None else ref.astype(np.float64)
     state = None
     if kernel == "gwg":
@@ -171,6 +172,11 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
                         stats["magnetization"][:, kept] = (2.0 * X - 1.0).mean(1)
                     if "hamming" in stats:
                         stats["hamming"][:, kept] = np.abs(X - reference).sum(1)
+                    if counts is not None:
+                        counts[:, :, 1] += X.astype(np.int64)
+                        counts[:, :, 0] += 1 - X.astype(np.int64)
+                    if "statistic" in stats:
+                        stats["statistic"][:, kept] = statistic[:, 0].sum() + X @ (statistic[:, 1] - statistic[:, 0])
                     kept += 1
                 if callback is not None and time.perf_counter() - last_report > 0.1:
                     callback(done, total)
@@ -183,4 +189,4 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
     Xu = X.astype(np.uint8)
     return SampleResult(None if samples is None else samples[:, :kept],
                         {n: a[:, :kept] for n, a in stats.items()}, accepted / max(done, 1),
-                        model.log_prob(Xu), Xu, seconds, interrupted, {"steps_done": done})
+                        model.log_prob(Xu), Xu, seconds, interrupted, {"steps_done": done}, counts)
