@@ -11,6 +11,7 @@
 #include "bindings/register.hpp"
 #include "learn/moments.hpp"
 #include "learn/pcd_chains.hpp"
+#include "learn/potts.hpp"
 #include "mcmc/kinds.hpp"
 
 namespace ttsolve::bindings {
@@ -58,6 +59,39 @@ py::tuple binary_pseudo_loglik(const U8Array& X, const DArray& J, const DArray& 
   double *g = G.mutable_data(), *g_b = gb.mutable_data();
   const double value = run_released([&](Interrupt*) {
     return learn::binary_pseudo_loglik(X.data(), n, D, J.data(), b.data(), spins, l2, l2_bias, g, g_b);
+  });
+  return py::make_tuple(value, G, gb);
+}
+
+/// (n, D) of a non-empty 2-D array of states 0..K-1 (K >= 2).
+std::pair<int64_t, int64_t> state_shape(const U8Array& X, int64_t K, const char* name) {
+  if (K < 2 || K > 255) throw py::value_error("n_states must be in [2, 255]");
+  require_ndim(X, 2, name);
+  const int64_t n = X.shape(0), D = X.shape(1);
+  if (n < 1 || D < 1) throw py::value_error(std::string(name) + " must have at least one row and column");
+  const uint8_t* x = X.data();
+  for (int64_t k = 0; k < n * D; ++k)
+    if (x[k] >= K) throw py::value_error(std::string(name) + " must contain only states 0..n_states-1");
+  return {n, D};
+}
+
+py::tuple potts_moments(const U8Array& X, int64_t K) {
+  const auto [n, D] = state_shape(X, K, "X");
+  py::array_t<double> mean({D, K}), pair({D, D, K, K});
+  double *m = mean.mutable_data(), *p = pair.mutable_data();
+  run_released([&](Interrupt*) { learn::potts_moments(X.data(), n, D, K, m, p); });
+  return py::make_tuple(mean, pair);
+}
+
+py::tuple potts_pseudo_loglik(const U8Array& X, int64_t K, const DArray& J, const DArray& b, double l2,
+                              double l2_bias) {
+  const auto [n, D] = state_shape(X, K, "X");
+  require_shape(J, {D, D, K, K}, "J");
+  require_shape(b, {D, K}, "b");
+  py::array_t<double> G({D, D, K, K}), gb({D, K});
+  double *g = G.mutable_data(), *g_b = gb.mutable_data();
+  const double value = run_released([&](Interrupt*) {
+    return learn::potts_pseudo_loglik(X.data(), n, D, K, J.data(), b.data(), l2, l2_bias, g, g_b);
   });
   return py::make_tuple(value, G, gb);
 }
@@ -114,6 +148,11 @@ void register_learn(py::module_& sub, py::module_& /*testing: no hooks yet*/) {
   sub.def("binary_pseudo_loglik", &binary_pseudo_loglik, py::arg("X"), py::arg("J"), py::arg("b"),
           py::arg("spins"), py::arg("l2"), py::arg("l2_bias"),
           "(penalised mean pseudo-log-likelihood, dJ (D, D), db (D,)) of a binary quadratic model");
+  sub.def("potts_moments", &potts_moments, py::arg("X"), py::arg("n_states"),
+          "(P[x_i = a] (D, K), P[x_i = a, x_j = c] (D, D, K, K)) over the rows of X");
+  sub.def("potts_pseudo_loglik", &potts_pseudo_loglik, py::arg("X"), py::arg("n_states"), py::arg("J"),
+          py::arg("b"), py::arg("l2"), py::arg("l2_bias"),
+          "(penalised mean pseudo-log-likelihood, dJ (D, D, K, K), db (D, K)) of a Potts model");
   py::class_<learn::QuadPcdChains>(sub, "QuadPcdChains",
                                    "Persistent PCD chains on a fixed spin-quadratic CSR pattern (fit_pcd)")
       .def(py::init(&make_quad_chains), py::arg("indptr"), py::arg("indices"), py::arg("weights"),

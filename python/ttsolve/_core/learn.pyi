@@ -9,6 +9,8 @@ _F = npt.NDArray[np.float64]
 def binary_moments(X: Any, spins: bool) -> tuple[_F, _F]: ...  # (mean (D,), second moment (D, D))
 def rbm_moments(V: Any, W: Any, c: Any) -> tuple[_F, _F, _F]: ...  # (E[v], E[sigma], E[sigma v^T])
 def binary_pseudo_loglik(X: Any, J: Any, b: Any, spins: bool, l2: float, l2_bias: float) -> tuple[float, _F, _F]: ...
+def potts_moments(X: Any, n_states: int) -> tuple[_F, _F]: ...  # (marginals (D, K), pairs (D, D, K, K))
+def potts_pseudo_loglik(X: Any, n_states: int, J: Any, b: Any, l2: float, l2_bias: float) -> tuple[float, _F, _F]: ...
 
 class QuadPcdChains:  # persistent PCD chains on a fixed spin-quadratic CSR pattern
     def __init__(self, indptr: Any, indices: Any, weights: Any, bias: Any, kind: str, n_flips: int,

@@ -28,7 +28,8 @@ from .._progress import TextProgress
 from .._validation import as_seed, check_int, check_real
 from .diagnostics import ess, rhat
 from .learn_chains import make_chains
-from .learn_families import FAMILIES, Ising, make_family
+from .models import as_states
+from .learn_families import FAMILIES, Ising, RBMFamily, make_family
 from . import sample  # the package-level entry point (survives the samplers re-layout)
 
 __all__ = ["fit_pcd", "fit_pseudolikelihood", "sample_training_set", "FitHistory", "Ising", "FAMILIES",
@@ -60,19 +61,19 @@ class FitHistory:
     interrupted: bool = False
 
 
-def _as_binary_data(data: Any, name: str, dim: int | None = None) -> np.ndarray:
-    arr = np.asarray(data)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be a numeric 0/1 array")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D (n, D) array, got {arr.ndim}-D")
-    if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise ValueError(f"{name} must have at least one row and one column, got shape {arr.shape}")
-    if dim is not None and arr.shape[1] != dim:
-        raise ValueError(f"{name} must have {dim} columns, got {arr.shape[1]}")
-    if not np.isin(arr, (0, 1)).all():
-        raise ValueError(f"{name} must contain only 0/1 values")
-    return np.ascontiguousarray(arr, dtype=np.uint8)
+def _as_binary_data(data: Any, name: str, dim: int | None = None, n_states: int = 2) -> np.ndarray:
+    return as_states(data, name, n_states, dim, min_rows=1)
+
+
+def _n_states(model_family: Any, n_states: Any) -> int:
+    """States per site: n_states >= 2 for the Potts family (required), 2 for the binary ones."""
+    if isinstance(model_family, str) and model_family == "potts":
+        if n_states is None:
+            raise ValueError("model_family='potts' needs n_states=K (states 0..K-1 per site)")
+        return check_int(n_states, "n_states", 2)
+    if n_states not in (None, 2):
+        raise ValueError(f"n_states applies to model_family='potts' only (binary families have 2), got {n_states!r}")
+    return 2
 
 
 def _learning_rate(learning_rate: Any) -> Callable[[int], float]:
@@ -112,7 +113,8 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
             pl_every: int | None = None, structure: Any = None, n_hidden: int | None = None,
             learn_bias: bool = True, init_chains: Any = None,
             callback: Callable[[int, dict, dict], Any] | None = None, progress: bool = False,
-            persistent_chains: bool = True, **sampler_options: Any) -> tuple[Any, FitHistory]:
+            persistent_chains: bool = True, n_states: int | None = None,
+            **sampler_options: Any) -> tuple[Any, FitHistory]:
     """Fit a binary energy model to ``data`` by persistent contrastive divergence.
 
     Parameters
@@ -149,9 +151,10 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
     (model, FitHistory)
         The fitted ttsolve model (Ising, BinaryQuadratic or RBM) and the per-update history.
     """
-    X = _as_binary_data(data, "data")
+    K = _n_states(model_family, n_states)
+    X = _as_binary_data(data, "data", None, K)
     D = X.shape[1]
-    V = None if validation is None else _as_binary_data(validation, "validation", D)
+    V = None if validation is None else _as_binary_data(validation, "validation", D, K)
     n_chains = check_int(n_chains, "n_chains", 1)
     steps_per_update = check_int(steps_per_update, "steps_per_update", 1)
     n_updates = check_int(n_updates, "n_updates", 0)
@@ -164,12 +167,12 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable")
     seed_int = as_seed(seed)
-    family = make_family(model_family, X, structure, n_hidden, learn_bias, seed_int)
+    family = make_family(model_family, X, structure, n_hidden, learn_bias, seed_int, K)
     rng = np.random.default_rng([seed_int, 0xDA7A])
     if init_chains is None:
-        chains = rng.integers(0, 2, size=(n_chains, D), dtype=np.uint8)
+        chains = rng.integers(0, K, size=(n_chains, D), dtype=np.uint8)
     else:
-        chains = _as_binary_data(init_chains, "init_chains", D)
+        chains = _as_binary_data(init_chains, "init_chains", D, K)
         if chains.shape[0] != n_chains:
             raise ValueError(f"init_chains must have {n_chains} rows, got {chains.shape[0]}")
     opt = _Adam(family.params) if optimizer == "adam" else _SGD()
@@ -225,23 +228,34 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
 
 
 def pseudo_log_likelihood(model_family: Any, data: Any, params: dict[str, np.ndarray], l2: float = 0.0,
-                          l2_bias: float = 0.0) -> tuple[float, dict[str, np.ndarray]]:
-    """Penalised mean pseudo-log-likelihood of ``data`` and its entrywise gradient (binary
-    quadratic families, compiled): ``params`` has J and h (Ising) or J and b (binary quadratic)."""
-    X = _as_binary_data(data, "data")
-    family = make_family(model_family, X, None, None, True, 0)
-    if not hasattr(family, "spins"):
-        raise ValueError("pseudo_log_likelihood supports the Ising and binary quadratic families")
-    family.params = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in params.items()}
+                          l2_bias: float = 0.0, n_states: int | None = None) -> tuple[float, dict[str, np.ndarray]]:
+    """Penalised mean pseudo-log-likelihood of ``data`` and its entrywise gradient (compiled):
+    ``params`` has J and h (Ising), J and b (binary quadratic) or J (D, D, K, K) and b (D, K)
+    (Potts, ``n_states=K``; the convention of :class:`ttsolve.mcmc.learn_families.PottsFamily`)."""
+    K = _n_states(model_family, n_states)
+    X = _as_binary_data(data, "data", None, K)
+    family = make_family(model_family, X, None, None, True, 0, K)
+    if not hasattr(family, "pseudo_log_likelihood") or isinstance(family, RBMFamily):
+        raise ValueError("pseudo_log_likelihood supports the Ising, binary quadratic and Potts families")
+    bias_name = getattr(family, "bias_name", "b")
+    for k, v in family.params.items():
+        if k not in params:
+            raise ValueError(f"params must have {sorted(family.params)}, missing {k!r}")
+        arr = np.ascontiguousarray(params[k], dtype=np.float64)
+        if arr.shape != v.shape:
+            raise ValueError(f"params[{k!r}] must have shape {v.shape}, got {arr.shape}")
+        family.params[k] = arr
     value, dJ, db = family.pseudo_log_likelihood(X, check_real(l2, "l2", 0.0),
                                                  check_real(l2_bias, "l2_bias", 0.0))
-    return float(value), {"J": dJ, family.bias_name: db}
+    return float(value), {"J": dJ, bias_name: db}
 
 
 def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias: float = 0.0,
                          structure: Any = None, learn_bias: bool = True, max_iter: int = 2000,
-                         gtol: float = 1e-8) -> tuple[Any, dict[str, Any]]:
-    """Maximum pseudo-likelihood fit (L-BFGS) of an Ising or binary quadratic model.
+                         gtol: float = 1e-8, n_states: int | None = None) -> tuple[Any, dict[str, Any]]:
+    """Maximum pseudo-likelihood fit (L-BFGS) of an Ising, binary quadratic or Potts model
+    (``model_family="potts"``, ``n_states=K``: J (D, D, K, K), b (D, K), the PottsFamily convention;
+    the standard protein-family baseline with its l2 penalty).
 
     Maximises ``mean_rows sum_i log p(x_i | x_-i) - l2 ||J||_F^2 - l2_bias ||bias||^2`` over the
     couplings within ``structure`` (J's diagonal at 0) and the bias. Returns (model, info) with
@@ -249,30 +263,35 @@ def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias
     parameters), ``n_iter``,
     ``success``, ``seconds`` and the ``params``.
     """
-    X = _as_binary_data(data, "data")
+    K = _n_states(model_family, n_states)
+    X = _as_binary_data(data, "data", None, K)
     D = X.shape[1]
     l2, l2_bias = check_real(l2, "l2", 0.0), check_real(l2_bias, "l2_bias", 0.0)
     max_iter = check_int(max_iter, "max_iter", 1)
-    family = make_family(model_family, X, structure, None, learn_bias, 0)
-    if not hasattr(family, "spins"):
-        raise ValueError("fit_pseudolikelihood supports the Ising and binary quadratic families (not the RBM)")
+    family = make_family(model_family, X, structure, None, learn_bias, 0, K)
+    if isinstance(family, RBMFamily):
+        raise ValueError("fit_pseudolikelihood supports the Ising, binary quadratic and Potts families (not the RBM)")
     iu, ju = np.nonzero(np.triu(family.mask, 1))
-    bias_name = family.bias_name
+    bias_name = getattr(family, "bias_name", "b")
     bias0 = family.params[bias_name].copy()
-    n_pairs = iu.size
+    block = family.params["J"].shape[2:]  # () binary, (K, K) Potts
+    n_pair = iu.size * int(np.prod(block))
 
     def unpack(theta: np.ndarray) -> None:
-        J = np.zeros((D, D))
-        J[iu, ju] = J[ju, iu] = theta[:n_pairs]
-        family.params = {"J": J, bias_name: theta[n_pairs:] if learn_bias else bias0}
+        J = np.zeros(family.params["J"].shape)
+        B = theta[:n_pair].reshape((iu.size,) + block)
+        J[iu, ju] = B
+        J[ju, iu] = B.transpose(0, 2, 1) if block else B  # J[j, i] = J[i, j]^T
+        family.params = {"J": J, bias_name: theta[n_pair:].reshape(bias0.shape) if learn_bias else bias0}
 
     def negative(theta: np.ndarray) -> tuple[float, np.ndarray]:
         unpack(theta)
         value, dJ, db = family.pseudo_log_likelihood(X, l2, l2_bias)
-        grad = 2.0 * dJ[iu, ju]  # J[i, j] = J[j, i] = theta: both entries move
-        return -value, -(np.concatenate([grad, db]) if learn_bias else grad)
+        # Both J[i, j] and J[j, i] move with a free pair block.
+        grad = (dJ[iu, ju] + (dJ[ju, iu].transpose(0, 2, 1) if block else dJ[ju, iu])).ravel()
+        return -value, -(np.concatenate([grad, db.ravel()]) if learn_bias else grad)
 
-    theta0 = np.concatenate([family.params["J"][iu, ju], bias0 if learn_bias else []])
+    theta0 = np.concatenate([family.params["J"][iu, ju].ravel(), bias0.ravel() if learn_bias else []])
     t0 = time.perf_counter()
     res = scipy.optimize.minimize(negative, theta0, jac=True, method="L-BFGS-B",
                                   options={"maxiter": max_iter, "gtol": float(gtol), "ftol": 1e-13})
