@@ -147,6 +147,7 @@ def coverage(cases=COVERAGE_CASES, seeds=range(5), replicas=2, coarse_factor=2):
             print(f"| {label} | {sol.settings['scheme']} | {s} | {err / a:.2e} | {est.time_discretisation / a:.2e} | "
                   f"{est.statistical / a:.2e} | {est.bound / a:.2e} | {'yes' if ok else 'NO'} | {rich / a:.2e} | "
                   f"{cost:.0f} |", flush=True)
+            print(f"  values: fine {list(est.replica_values)} coarse {list(est.coarse_values)}", flush=True)
         mine = [r for r in rows if r["problem"] == label]
         ef = np.mean([np.mean(r["fine"]) for r in mine]) - ref
         ec = np.mean([np.mean(r["coarse"]) for r in mine]) - ref
@@ -167,6 +168,11 @@ if __name__ == "__main__":
         del argv[i:i + 2]
     quick = "--quick" in argv
     argv = [a for a in argv if a != "--quick"]
+    seeds = range(5)
+    if "--seeds" in argv:  # --seeds 3,4: the coverage seeds (default 0..4; --quick 0..2)
+        i = argv.index("--seeds")
+        seeds = [int(x) for x in argv[i + 1].split(",")]
+        del argv[i:i + 2]
     only = None
     if "--only" in argv:  # --only SUBSTRING: the coverage cases whose label contains it (repeatable)
         only = []
@@ -184,7 +190,7 @@ if __name__ == "__main__":
             cases = QUICK_COVERAGE_CASES if quick else COVERAGE_CASES
             if only:
                 cases = [c for c in cases if any(o in c[0] for o in only)]
-            out["coverage"] = coverage(cases, seeds=range(3)) if quick else coverage(cases)
+            out["coverage"] = coverage(cases, seeds=range(3)) if quick else coverage(cases, seeds=seeds)
         else:
             raise SystemExit(f"unknown section {section!r}; choose order, schemes, coverage")
     if json_path:

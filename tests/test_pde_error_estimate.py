@@ -137,9 +137,10 @@ def test_scheme_choice_and_reason(bond):
     assert "error estimate: not computed" in sol.report()
     with pytest.raises(ValueError, match="scheme"):
         solve(bond, scheme="crank", n_steps=4, n_samples=100)
-    for name in ("hjb", "doublewell", "doublewell-interacting", "cir", "unboundedsin"):
+    for name in ("hjb", "doublewell", "doublewell-interacting", "cir", "unboundedsin", "cir-affine"):
         # every built-in keeps its tested scheme (the user rule must not change them)
-        assert get_problem(name, dim=2).defaults["scheme"] == ("trapezoidal" if name == "unboundedsin" else "implicit")
+        tested = "trapezoidal" if name in ("unboundedsin", "cir-affine") else "implicit"
+        assert get_problem(name, dim=2).defaults["scheme"] == tested
 
 
 def test_cli_prints_the_estimate_beside_the_reference(capsys):
@@ -147,7 +148,7 @@ def test_cli_prints_the_estimate_beside_the_reference(capsys):
                  "--replicas", "1"]) == 0
     out = capsys.readouterr().out
     assert "reference      =" in out and "error estimate = +-" in out and "Richardson     =" in out
-    assert "scheme         = implicit (the tested default" in out
+    assert "scheme         = trapezoidal (the tested default" in out
     assert main(["solve", "cir-affine", "--dim", "2", "--n-steps", "6", "--n-samples", "200"]) == 0
     assert "error estimate" not in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
