@@ -54,7 +54,7 @@ def ising_run(n_steps, repeats, record):
     tts.set_num_threads(2)
     load0 = os.getloadavg()[0]
     t_local, t_dist, ratios = [], [], []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         sample(model, "gwg", **{**kw, "n_steps": 10}, client=client)  # warm up the workers (imports)
         for _ in range(repeats):
@@ -92,7 +92,7 @@ def reduction_rounds(n_workers, size, rows_per_worker, rounds):
 
     load0 = os.getloadavg()[0]
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         workers = list(client.nthreads())
         shards = [client.submit(_shard_data, i, rows_per_worker, size, workers=[w], pure=False)
                   for i, w in enumerate(workers)]
@@ -121,7 +121,7 @@ def task_overhead(n_workers, n_tasks, repeats):
     kw = dict(n_chains=n_tasks, n_steps=1, record="energy", seed=0)
     load0 = os.getloadavg()[0]
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         sample(model, "gwg", client=client, n_shards=n_tasks, **kw)  # warm up
         t, res = _median_time(lambda: sample(model, "gwg", client=client, n_shards=n_tasks, **kw), repeats)
     return {"case": f"{n_workers} workers x 1 thread on {os.cpu_count()} cores", "tasks": n_tasks,
