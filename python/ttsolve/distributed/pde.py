@@ -177,8 +177,9 @@ def _prepare(shard, problem, scheme, n, dt, N, model_next, shift_next, settings,
     return _StepData(out, scale)
 
 
-def _scale_of(step):
-    return step.scale
+def _summary(step, column, powers, extra):
+    """max |V_{n+1}| and the column sums of squares of the closed-form design (one round)."""
+    return step.scale, _design_sums(step, column, powers, extra)
 
 
 def _target(problem, scheme, n, dt, model, data):
@@ -359,12 +360,14 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
             nxt = n + 1 < N
             steps = rounds.map(_prepare, shards, problem_at, scheme, n, dt, N, models[n + 1] if nxt else None,
                                shifts[n + 1] if nxt else 0.0, settings, step_seed)
-            scale = max([1.0] + rounds.gather(_scale_of, steps))
+            summary = rounds.gather(_summary, steps, column, powers, extra)
+            scale = max([1.0] + [p[0] for p in summary])
+            colsum = _sum_in_order([p[1] for p in summary])
             if n == 0:
                 model, shift, diag = _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K)
             else:
                 model, shift, diag = _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv,
-                                               column, powers, extra, scale, threshold, bases)
+                                               column, powers, extra, scale, threshold, bases, colsum)
             diag.time = time.perf_counter() - t0
             models[n], shifts[n], diags[n] = model, shift, diag
             del steps
@@ -406,12 +409,11 @@ def _closed_form(Rs, colscale, reg, K, m1):
 
 
 def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, column, powers, extra, scale,
-              threshold, bases):
+              threshold, bases, colsum):
     from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
 
     d, problem_at = problem.dim, rounds.problem_at
     init = solution.models[n + 1] if n + 1 < solution.n_steps else None
-    colsum = _sum_in_order(rounds.gather(_design_sums, steps, column, powers, extra))
     colscale = np.maximum(np.sqrt(colsum / K), 1e-300)
     m1 = colscale.size
 
