@@ -20,6 +20,7 @@ RUNS = {
     "gwg": {}, "gibbs": {"scan": "random"}, "gibbs_systematic": {"scan": "systematic"},
     "random_walk": {}, "hamming_ball": {"block_size": 4},
     **{f"locally_balanced_{w}": {"weight": w} for w in ("sqrt", "barker", "max", "min")},
+    "dmala": {"step_size": 0.2}, "dula": {"step_size": 0.2}, "pas": {"path_length": 4}, "dlmc": {"t": 0.2},
 }
 
 

@@ -148,6 +148,20 @@ def test_gradient_kinds_long_run_marginals(kind, params):
         assert (np.abs(ind.mean((0, 1)) - truth[:, k]) < 5 * sd + 2e-3).all()
 
 
+@pytest.mark.parametrize("sampler,opts", [("dmala", {"step_size": 0.6}), ("dula", {"step_size": 0.6}),
+                                          ("dlmc", {"t": 0.5, "solver": "interpolate"}),
+                                          ("pas", {"path_length": 2, "length": "uniform"})])
+def test_gradient_samplers_through_sample(sampler, opts):
+    model = _potts(D=5, K=3, scale=0.5, seed=8)
+    r = sample(_custom(model), sampler, 8, 50, seed=3, record=["samples", "energy"], **opts)
+    np.testing.assert_allclose(r.statistic("energy").ravel(), model.log_prob(r.samples.reshape(-1, 5)), atol=1e-12)
+    assert r.acceptance.mean() > 0
+    again = sample(_custom(model), sampler, 8, 50, seed=3, record=["samples"], **opts)
+    np.testing.assert_array_equal(r.samples, again.samples)
+    with pytest.raises(ValueError, match="adaptive=True is not available on user models"):
+        sample(_custom(model), sampler, 2, 5, adaptive=True)
+
+
 # ---- the binary UserModel is the K = 2 case ---------------------------------------------
 def _binary_pair(D=8, seed=6):
     rng = np.random.default_rng(seed)

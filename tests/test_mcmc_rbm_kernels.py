@@ -174,3 +174,58 @@ def test_rbm_sampler_list_and_bad_options():
                                                np.zeros(6, np.uint8))
     with pytest.raises(ValueError, match="no RBM transition row"):
         _core._testing.mcmc_rbm_transition_row(model.W, model.b, model.c, "gwg", 1, np.zeros(6, np.uint8))
+
+
+# ---- multi-coordinate gradient kinds on RBMs (rbm_gradient_run.cpp, GradientRun<RbmGradModel>) ----
+GRADIENT = [("dmala", {"step_size": 0.7}, lambda m: dk.dmala(m, 0.7)),
+            ("dmala", {"step_size": 2.0, "weight": "barker"}, lambda m: dk.dmala(m, 2.0, "barker")),
+            ("dula", {"step_size": 0.7}, lambda m: dk.dula(m, 0.7)),
+            ("dlmc", {"t": 0.8}, lambda m: dk.dlmc(m, 0.8)),
+            ("pas", {"path_length": 2}, lambda m: dk.pas(m, 2))]
+
+
+@pytest.mark.parametrize("sampler,opts,reference", GRADIENT, ids=[f"{s}-{sorted(o.items())}" for s, o, _ in GRADIENT])
+def test_gradient_kinds_one_step_law_equals_the_reference_row(sampler, opts, reference):
+    # 40000 chains from one state, one step: the next state's law against the reference row.
+    model = _rbm(D=4, H=3, scale=0.8, seed=2)
+    T = reference(_reference(model))
+    S = dm.all_states(4, 2).astype(np.uint8)
+    n = 40000
+    for x in (5, 12):
+        r = sample(model, sampler, n, 1, init=S[x], seed=x, **opts)
+        freq = np.bincount(dm.state_index(r.samples[:, 0].astype(int), 2), minlength=16) / n
+        assert (np.abs(freq - T[x]) <= 5 * np.sqrt(T[x] * (1 - T[x]) / n) + 2e-4).all(), (sampler, x)
+
+
+@pytest.mark.parametrize("sampler,opts", [("dmala", {"step_size": 0.5}), ("dlmc", {"t": 0.5}),
+                                          ("pas", {"path_length": 2}), ("gwg_multi", {"n_flips": 2}),
+                                          ("dmala", {"adaptive": True})])
+def test_gradient_kinds_marginals_match_enumeration(sampler, opts):
+    model = _rbm(D=10, H=4, scale=0.6, seed=1)
+    truth = exact_marginals(model)
+    r = sample(model, sampler, 16, 3000, burn_in=300, seed=2, record=["samples", "energy"], **opts)
+    x = r.samples.astype(float)
+    sd = np.sqrt(truth * (1 - truth) / np.maximum(ess(x), 50.0))
+    assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()
+    np.testing.assert_allclose(r.statistic("energy").ravel(), model.log_prob(r.samples.reshape(-1, 10)), atol=1e-9)
+    if opts.get("adaptive"):
+        alpha = r.info["adapted"]["step_size"]
+        assert alpha.shape == (16,) and (alpha != 0.5).all()
+
+
+@pytest.mark.parametrize("sampler,opts", [("dmala", {"step_size": 0.3}), ("pas", {"path_length": 3}),
+                                          ("dlmc", {"t": 0.3})])
+def test_gradient_kinds_thread_count_invariant(sampler, opts):
+    model = _rbm(D=60, H=30, scale=0.2, seed=6)
+    runs = []
+    old = get_num_threads()
+    try:
+        for n in (1, 2, 1):
+            set_num_threads(n)
+            runs.append(sample(model, sampler, 53, 150, seed=11, record=["samples", "energy"], **opts))
+    finally:
+        set_num_threads(old)
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0].samples, other.samples)
+        np.testing.assert_array_equal(runs[0].statistic("energy"), other.statistic("energy"))
+    assert runs[0].acceptance.min() > 0

@@ -92,12 +92,18 @@ py::list sampler_table() {
 /// the (dim, n_states) weights of the "statistic" record.
 py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
                     uint64_t seed, const std::vector<std::string>& record, py::object reference,
-                    py::object callback, double chunk_seconds, py::object statistic) {
+                    py::object callback, double chunk_seconds, py::object statistic, int64_t first_chain,
+                    int64_t n_chains_total) {
   const int64_t D = run.dim(), K = run.n_states();
   require_ndim(init, 2, "init");
   if (init.shape(1) != D) throw py::value_error("init must have shape (n_chains, dim)");
   const int64_t n_chains = init.shape(0);
   if (n_chains < 1) throw py::value_error("n_chains must be >= 1");
+  if (first_chain < 0) throw py::value_error("first_chain must be >= 0");
+  if (n_chains_total < 0 || (n_chains_total > 0 && first_chain + n_chains > n_chains_total))
+    throw py::value_error("n_chains_total must be 0 (this run is the whole run) or >= first_chain + n_chains");
+  run.first_chain = uint64_t(first_chain);
+  run.n_chains_total = n_chains_total;
   Recording rec = Recording::plan(D, n_steps, burn_in, thin);
   rec.n_states = K;
   Optional<uint8_t> ref;  // None: null
@@ -174,24 +180,24 @@ py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& 
                      const DArray& bias, const std::string& kind, int64_t n_flips, int64_t block_size,
                      const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
                      const std::vector<std::string>& record, py::object reference, py::object callback,
-                     double chunk_seconds, py::object statistic) {
+                     double chunk_seconds, py::object statistic, int64_t first_chain, int64_t n_chains_total) {
   QuadRun run;
   run.model = make_model(indptr, indices, weights, bias);
   run.config = make_config(kind, n_flips, block_size, run.model.dim);
   return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                    statistic);
+                    statistic, first_chain, n_chains_total);
 }
 
 py::dict pair_sample(const IArray& indptr, const IArray& indices, const DArray& blocks, const DArray& bias,
                      const std::string& kind, int64_t n_flips, int64_t block_size, const U8Array& init,
                      int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
                      const std::vector<std::string>& record, py::object reference, py::object callback,
-                     double chunk_seconds, py::object statistic) {
+                     double chunk_seconds, py::object statistic, int64_t first_chain, int64_t n_chains_total) {
   PairRun run;
   run.model = make_pairwise(indptr, indices, blocks, bias);
   run.config = make_config(kind, n_flips, block_size, run.model.dim);
   return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                    statistic);
+                    statistic, first_chain, n_chains_total);
 }
 
 RbmModel make_rbm(const DArray& W, const DArray& b, const DArray& c) {
@@ -214,7 +220,8 @@ int64_t int_param(const py::dict& params, const char* name, int64_t fallback) {
 py::dict rbm_sample(const DArray& W, const DArray& b, const DArray& c, const std::string& kind,
                     int64_t n_flips, const py::dict& params, const U8Array& init, int64_t n_steps,
                     int64_t burn_in, int64_t thin, uint64_t seed, const std::vector<std::string>& record,
-                    py::object reference, py::object callback, double chunk_seconds, py::object statistic) {
+                    py::object reference, py::object callback, double chunk_seconds, py::object statistic,
+                    int64_t first_chain, int64_t n_chains_total) {
   const Kind k = kind_from_name(kind);
   if (n_flips < 1) throw py::value_error("n_flips must be >= 1");
   if (n_flips > 1 && !kind_row(k).multi_flip) throw py::value_error("n_flips > 1 is not available for " + kind);
@@ -223,7 +230,7 @@ py::dict rbm_sample(const DArray& W, const DArray& b, const DArray& c, const std
     run.model = make_rbm(W, b, c);
     run.n_flips = n_flips;
     return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                      statistic);
+                      statistic, first_chain, n_chains_total);
   }
   if (!rbm_site_kind(k)) throw py::value_error("sampler kind '" + kind + "' has no compiled RBM engine");
   RbmSiteRun run;
@@ -231,7 +238,7 @@ py::dict rbm_sample(const DArray& W, const DArray& b, const DArray& c, const std
   run.kind = k;
   run.block_size = std::min(int_param(params, "block_size", 1), run.model.dim);
   return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                      statistic);
+                      statistic, first_chain, n_chains_total);
 }
 
 py::array_t<double> rbm_transition_row(const DArray& W, const DArray& b, const DArray& c,
@@ -307,17 +314,23 @@ void register_mcmc(py::module_& m, py::module_& testing) {
         py::arg("bias"), py::arg("kind"), py::arg("n_flips"), py::arg("block_size"), py::arg("init"),
         py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"),
         py::arg("reference"), py::arg("callback"), py::arg("chunk_seconds") = 0.1,
-        py::arg("statistic") = py::none(), "Multi-chain sampling on a spin-quadratic model (use ttsolve.mcmc.sample).");
+        py::arg("statistic") = py::none(), py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
+        "Multi-chain sampling on a spin-quadratic model (use ttsolve.mcmc.sample); chain c draws "
+        "from Philox(seed, first_chain + c), so a shard reproduces those chains of the whole run.");
   m.def("pair_sample", &pair_sample, py::arg("indptr"), py::arg("indices"), py::arg("blocks"), py::arg("bias"),
         py::arg("kind"), py::arg("n_flips"), py::arg("block_size"), py::arg("init"), py::arg("n_steps"),
         py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"),
         py::arg("callback"), py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
+        py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
         "Multi-chain sampling on a categorical pairwise model (use ttsolve.mcmc.sample).");
   m.def("rbm_sample", &rbm_sample, py::arg("W"), py::arg("b"), py::arg("c"), py::arg("kind"),
         py::arg("n_flips"), py::arg("params"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"),
         py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
-        py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
-        "Multi-chain sampling on an RBM (use ttsolve.mcmc.sample).");
+        py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(), py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
+        "Multi-chain sampling on an RBM (use ttsolve.mcmc.sample); gwg shards must be aligned on "
+        "rbm_block_bounds(n_chains_total).");
+  m.def("rbm_block_bounds", &rbm_block_bounds, py::arg("n_chains"),
+        "Chain-block boundaries of an RBM run of n_chains chains (shards of it start and end on them).");
   testing.def("mcmc_quad_transition_row", &quad_transition_row, py::arg("indptr"), py::arg("indices"),
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("n_flips"),
               py::arg("block_size"), py::arg("x"), py::arg("site") = 0,

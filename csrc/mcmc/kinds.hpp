@@ -23,15 +23,15 @@ namespace ttsolve::mcmc {
 // Params: "a|b|c" is a choice (first = default), true/false a flag, other numbers > 0.
 #define TTSOLVE_GRADIENT_COMMON "weight=sqrt|barker|max|min adaptive=false target_acceptance=0.574"
 #define TTSOLVE_MCMC_GRADIENT_KINDS(X)                                                                   \
-  X(Dmala, "dmala", "dmala", "", "", "quadratic pairwise", false, "step_size=0.5 " TTSOLVE_GRADIENT_COMMON, \
+  X(Dmala, "dmala", "dmala", "", "", "quadratic pairwise rbm user", false, "step_size=0.5 " TTSOLVE_GRADIENT_COMMON, \
     false)                                                                                                \
-  X(Dula, "dula", "dula", "", "", "quadratic pairwise", false, "step_size=0.5 " TTSOLVE_GRADIENT_COMMON,   \
+  X(Dula, "dula", "dula", "", "", "quadratic pairwise rbm user", false, "step_size=0.5 " TTSOLVE_GRADIENT_COMMON,   \
     false)                                                                                                \
-  X(Pas, "pas", "pas", "", "", "quadratic pairwise", false,                                               \
+  X(Pas, "pas", "pas", "", "", "quadratic pairwise rbm user", false,                                               \
     "path_length=1 length=fixed|uniform " TTSOLVE_GRADIENT_COMMON, false)                                 \
-  X(Dlmc, "dlmc", "dlmc", "", "", "quadratic pairwise", false,                                            \
+  X(Dlmc, "dlmc", "dlmc", "", "", "quadratic pairwise rbm user", false,                                            \
     "t=1.0 solver=expm|interpolate " TTSOLVE_GRADIENT_COMMON, false)                                      \
-  X(GwgMulti, "gwg_multi", "gwg_multi", "", "", "quadratic pairwise", true, TTSOLVE_GRADIENT_COMMON, false)
+  X(GwgMulti, "gwg_multi", "gwg_multi", "", "", "quadratic pairwise rbm", true, TTSOLVE_GRADIENT_COMMON, false)
 
 #define TTSOLVE_MCMC_KINDS(X)                                                                             \
   X(Gwg, "gwg", "gwg", "", "", "quadratic rbm user pairwise", true, "", false)                                     \

@@ -1,5 +1,7 @@
 #include "mcmc/pairwise_run.hpp"
 
+#include "mcmc/gradient_kernels.hpp"
+
 #include <stdexcept>
 #include <string>
 

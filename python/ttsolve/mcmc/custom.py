@@ -47,7 +47,7 @@ def callback_output(value: Any, callback: str, shape: tuple[int, ...], step: int
 def checked_call(fn: Callable[[np.ndarray], Any], X: np.ndarray, name: str, shape: tuple[int, ...],
                  step: int | None, require_array: bool = True) -> np.ndarray:
     """``fn(X)`` checked: TypeError if it is not a numpy array (``require_array``), else as
-    :func:`ttsolve.mcmc.models.callback_output`; exceptions from ``fn`` get a note naming it."""
+    :func:`callback_output`; exceptions from ``fn`` get a note naming it."""
     where = "" if step is None else f" at step {step}" + (" (the initial states)" if step == 0 else "")
     try:
         out = fn(X)
@@ -75,15 +75,28 @@ class CustomModel:
     dim : int >= 1
         D, the number of sites (keyword).
 
-    Samplers (``ttsolve.mcmc.kernels.samplers_for("user")``): gwg, locally_balanced,
-    gibbs, random_walk, hamming_ball need only ``log_prob`` except gwg; dmala, dula, pas and
-    dlmc need ``grad`` too. Example::
+    Notes
+    -----
+    Samplers (``ttsolve.mcmc.kernels.samplers_for("user")``): locally_balanced, gibbs,
+    random_walk and hamming_ball need only ``log_prob``; gwg, dmala, dula, pas and dlmc need
+    ``grad`` too. Each step calls each callable once on one batch (docs/mcmc.md lists the
+    batch of every sampler).
 
-        rng = np.random.default_rng(0)
-        logits = rng.normal(size=(20, 4))             # independent sites, K = 4
-        model = CustomModel(4, lambda X: np.take_along_axis(logits[None], X[..., None], 2)[..., 0].sum(1),
-                            lambda X: np.broadcast_to(logits, X.shape + (4,)).copy(), dim=20)
-        res = sample(model, "gwg", n_chains=16, n_steps=1000, seed=0)
+    Examples
+    --------
+    Independent sites with K = 4 (DISCS's categorical model):
+
+    >>> import numpy as np
+    >>> from ttsolve.mcmc import CustomModel, sample
+    >>> logits = np.random.default_rng(0).normal(size=(20, 4))
+    >>> def log_prob(X):
+    ...     return np.take_along_axis(logits[None], X[..., None], 2)[..., 0].sum(1)
+    >>> def grad(X):
+    ...     return np.broadcast_to(logits, X.shape + (4,)).copy()
+    >>> model = CustomModel(4, log_prob, grad, dim=20)
+    >>> res = sample(model, "gwg", n_chains=16, n_steps=1000, seed=0)
+    >>> res.samples.shape
+    (16, 1000, 20)
     """
 
     def __init__(self, n_states: int, log_prob: Callable[[np.ndarray], np.ndarray],
