@@ -42,8 +42,7 @@ def test_resolve_options_and_defaults(sampler, options, kernel):
 
 
 def test_unknown_pairs_name_the_supported_samplers():
-    gradient = {"dmala", "dula", "pas", "dlmc", "gwg_multi"}  # RBM gradient kinds: not merged yet
-    assert set(kernels.samplers_for("rbm")) == set(SAMPLERS) - gradient
+    assert set(kernels.samplers_for("rbm")) == set(SAMPLERS)  # every sampler runs on RBMs
     with pytest.raises(ValueError, match="samplers for quadratic models: gwg, gibbs, hamming_ball"):
         sample(IsingLattice((3, 3), 0.1), "block_gibbs", 2, 10)
     user = UserModel(4, lambda X: X.sum(1), lambda X: np.ones_like(X))
