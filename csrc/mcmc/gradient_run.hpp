@@ -59,6 +59,11 @@ struct GradChain {
   uint64_t steps = 0, accepted = 0;
   std::vector<int64_t> order, counts;
   SumTree tree;
+  // incremental factorised steps: moved sites with their old states, touched sites (moved
+  // and neighbours) with their saved gradient and table rows
+  std::vector<int64_t> moved, touched;
+  std::vector<uint8_t> old_state;
+  std::vector<double> saved_g, saved_tab;
 };
 
 /// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
@@ -198,7 +203,127 @@ class GradientRun final : public Run {
 
   double step(GradChain& ch) const {
     ++ch.steps;
-    return ch.cfg.factorised() ? factorised_step(ch) : path_step(ch);
+    if (!ch.cfg.factorised()) return path_step(ch);
+    if constexpr (incremental_model<Model>::value) {
+      const double a = incremental_step(ch);
+      if (ch.steps % kRefresh == 0) refresh(ch);
+      return a;
+    } else {
+      return factorised_step(ch);
+    }
+  }
+
+  // Incrementally kept gradients, f and tables are recomputed every kRefresh steps of a chain
+  // (bounds the rounding drift; the same steps for any thread count).
+  static constexpr uint64_t kRefresh = 256;
+  void refresh(GradChain& ch) const {
+    ch.f = value_and_grad(model, ch.x.data(), ch.g.data());
+    tables(ch, ch.x.data(), ch.g.data(), ch.tab.data(), ch.lw.data());
+  }
+
+  // Factorised step on an incremental model: only the moved sites and their neighbours change
+  // gradient rows and tables, and every other site's factor is the same in q(y | x) and
+  // q(x | y) (it stays, under the same table), so the MH ratio runs over the touched sites.
+  double incremental_step(GradChain& ch) const {
+    const int64_t D = model.dim, K = model.n_states;
+    ch.moved.clear();
+    ch.old_state.clear();
+    if (K == 2) {
+      for (int64_t i = 0; i < D; ++i) {
+        const uint8_t a = ch.x[size_t(i)];
+        if (bernoulli(ch.rng, ch.tab[size_t(2 * i + 1 - a)])) {
+          ch.moved.push_back(i);
+          ch.y[size_t(i)] = uint8_t(1 - a);
+        }
+      }
+    } else {
+      for (int64_t i = 0; i < D; ++i) {  // stay with probability p[x_i]; else one of the others
+        const double* p = ch.tab.data() + i * K;
+        const uint8_t a = ch.x[size_t(i)];
+        if (bernoulli(ch.rng, p[a])) continue;
+        double rest = 0.0;
+        for (int64_t k = 0; k < K; ++k) rest += k == a ? 0.0 : p[k];
+        double u = ch.rng.uniform() * rest, c = 0.0;
+        int64_t pick = -1;
+        for (int64_t k = 0; k < K; ++k) {
+          if (k == a || p[k] <= 0.0) continue;
+          c += p[k];
+          pick = k;
+          if (u < c) break;
+        }
+        if (pick < 0) continue;  // p[a] == 1 up to rounding: stay
+        ch.moved.push_back(i);
+        ch.y[size_t(i)] = uint8_t(pick);
+      }
+    }
+    ch.f_y = ch.f;
+    if (ch.moved.empty()) {  // y = x: accepted, nothing changes
+      ++ch.accepted;
+      return 1.0;
+    }
+    // touched sites, their saved rows and their forward factors q_i(y_i | x)
+    ch.touched.clear();
+    auto touch = [&](int64_t j) {
+      if (!ch.mark[size_t(j)]) {
+        ch.mark[size_t(j)] = 1;
+        ch.touched.push_back(j);
+      }
+    };
+    for (int64_t i : ch.moved) {
+      touch(i);
+      for (int64_t e = model.indptr[size_t(i)]; e < model.indptr[size_t(i + 1)]; ++e) touch(model.indices[size_t(e)]);
+    }
+    const size_t n_touched = ch.touched.size();
+    ch.saved_g.resize(n_touched * size_t(K));
+    ch.saved_tab.resize(n_touched * size_t(K));
+    LogProduct fwd, rev;
+    for (size_t t = 0; t < n_touched; ++t) {
+      const int64_t j = ch.touched[t];
+      ch.mark[size_t(j)] = 0;
+      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+    }
+    for (int64_t i : ch.moved) ch.mark[size_t(i)] = 1;  // mark = moved, for the factors below
+    for (int64_t j : ch.touched) fwd.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
+    // apply the moves one by one: f changes by g[i, c] - g[i, a] under the current g
+    double df = 0.0;
+    for (int64_t i : ch.moved) {
+      const uint8_t a = ch.x[size_t(i)], c = ch.y[size_t(i)];
+      df += ch.g[size_t(i * K + c)] - ch.g[size_t(i * K + a)];
+      model.move_grad(i, a, c, ch.g.data());
+      ch.old_state.push_back(a);
+      ch.x[size_t(i)] = c;
+    }
+    // tables at y on the touched sites, reverse factors q_i(x_i | y)
+    for (int64_t j : ch.touched)
+      factorised_table(ch.cfg, 1, K, ch.x.data() + j, ch.g.data() + j * K, ch.tab.data() + j * K);
+    for (size_t t = 0; t < ch.moved.size(); ++t) ch.y[size_t(ch.moved[t])] = ch.old_state[t];  // y := old x there
+    for (int64_t j : ch.touched) rev.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
+    for (int64_t i : ch.moved) ch.mark[size_t(i)] = 0;
+    ch.f_y = ch.f + df;
+    double log_acc = df + rev.value() - fwd.value();
+    if (std::isnan(log_acc)) log_acc = -INFINITY;
+    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
+    const bool ok = ch.cfg.kind == Kind::Dula ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < a);
+    if (ok) {
+      for (size_t t = 0; t < ch.moved.size(); ++t) {
+        const int64_t i = ch.moved[t];
+        const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
+        ch.spin_sum += (now == 1 ? 1 : -1) - (was == 1 ? 1 : -1);
+        ch.hamming += int64_t(now != ch.ref[size_t(i)]) - int64_t(was != ch.ref[size_t(i)]);
+        ch.y[size_t(i)] = now;  // keep y == x off the next proposal's moved sites
+      }
+      ch.f = ch.f_y;
+      ++ch.accepted;
+    } else {
+      for (size_t t = 0; t < ch.moved.size(); ++t) ch.x[size_t(ch.moved[t])] = ch.old_state[t];
+      for (size_t t = 0; t < n_touched; ++t) {
+        const int64_t j = ch.touched[t];
+        std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+        std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+      }
+    }
+    return a;
   }
 
   double factorised_step(GradChain& ch) const {
