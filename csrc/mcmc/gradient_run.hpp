@@ -63,7 +63,9 @@ struct GradChain {
   // and neighbours) with their saved gradient and table rows
   std::vector<int64_t> moved, touched;
   std::vector<uint8_t> old_state;
-  std::vector<double> saved_g, saved_tab;
+  std::vector<double> saved_g, saved_tab, saved_lw;
+  std::vector<std::pair<int64_t, double>> saved_leaf, rev_leaf;  // path kinds: leaves to restore
+  double shift = 0.0;                                             // path kinds: tree leaves exp(lw - shift)
 };
 
 /// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
@@ -128,6 +130,7 @@ class GradientRun final : public Run {
       ch.f = value_and_grad(model, ch.x.data(), ch.g.data());
       if (!std::isfinite(ch.f)) throw std::invalid_argument("f(init) is not finite");
       tables(ch, ch.x.data(), ch.g.data(), ch.tab.data(), ch.lw.data());
+      if (config.path()) build_tree(ch);
       for (size_t i = 0; i < D; ++i) {
         ch.spin_sum += 2 * int64_t(ch.x[i] == 1) - 1;
         ch.hamming += ch.x[i] != ch.ref[i];
@@ -203,13 +206,17 @@ class GradientRun final : public Run {
 
   double step(GradChain& ch) const {
     ++ch.steps;
-    if (!ch.cfg.factorised()) return path_step(ch);
     if constexpr (incremental_model<Model>::value) {
+      if (!ch.cfg.factorised()) {
+        const double a = incremental_path_step(ch);
+        if (ch.steps % kRefresh == 0) refresh(ch);
+        return a;
+      }
       const double a = incremental_step(ch);
       if (ch.steps % kRefresh == 0) refresh(ch);
       return a;
     } else {
-      return factorised_step(ch);
+      return ch.cfg.factorised() ? factorised_step(ch) : path_step(ch);
     }
   }
 
@@ -219,6 +226,164 @@ class GradientRun final : public Run {
   void refresh(GradChain& ch) const {
     ch.f = value_and_grad(model, ch.x.data(), ch.g.data());
     tables(ch, ch.x.data(), ch.g.data(), ch.tab.data(), ch.lw.data());
+    if (ch.cfg.path()) build_tree(ch);
+  }
+
+  // Path kinds on incremental models keep the sum tree of site weights exp(lw - shift).
+  void build_tree(GradChain& ch) const {
+    double mx = -INFINITY;
+    for (double v : ch.lw) mx = std::max(mx, v);
+    ch.shift = mx;
+    ch.tree.build(model.dim, [&](int64_t i) { return std::exp(ch.lw[size_t(i)] - mx); });
+  }
+
+  // PAS / multi-flip GWG on an incremental model: the path is drawn from the kept tree, only
+  // the path sites and their neighbours change gradient rows, tables and leaves, and the
+  // reverse path's probability is read from the tree at y (totals are sums of the remaining
+  // leaves, so no cancellation). O(L (degree + 1) (K + log D)) per step.
+  double incremental_path_step(GradChain& ch) const {
+    const int64_t D = model.dim, K = model.n_states;
+    const bool pas = ch.cfg.kind == Kind::Pas;
+    int64_t L = ch.cfg.path_length;
+    if (pas && ch.cfg.uniform_length) L = 1 + int64_t(ch.rng.below(uint64_t(L)));
+    ch.order.clear();
+    ch.counts.clear();
+    ch.saved_leaf.clear();
+    if (!(ch.tree.total() > 1e-250 && ch.tree.total() < 1e250)) build_tree(ch);  // shift drifted
+    double log_fwd = 0.0;
+    for (int64_t n = 0; n < L; ++n) {
+      const double total = ch.tree.total();
+      if (!(total > 0.0)) break;
+      int64_t i = ch.tree.find(ch.rng.uniform() * total);
+      if (ch.tree.leaf(i) <= 0.0) {  // round-off at a boundary: nearest live leaf
+        int64_t j = i;
+        while (j > 0 && ch.tree.leaf(j) <= 0.0) --j;
+        if (ch.tree.leaf(j) <= 0.0) {
+          j = i;
+          while (j + 1 < D && ch.tree.leaf(j) <= 0.0) ++j;
+        }
+        i = j;
+      }
+      if (pas) {
+        log_fwd += std::log(ch.tree.leaf(i) / total);
+        ch.saved_leaf.emplace_back(i, ch.tree.leaf(i));
+        ch.order.push_back(i);
+        ch.tree.update(i, 0.0);
+      } else if (ch.mark[size_t(i)]) {
+        ++ch.counts[size_t(std::find(ch.order.begin(), ch.order.end(), i) - ch.order.begin())];
+      } else {
+        ch.mark[size_t(i)] = 1;
+        ch.order.push_back(i);
+        ch.counts.push_back(1);
+      }
+    }
+    if (!pas) {
+      const double total = ch.tree.total();
+      for (size_t j = 0; j < ch.order.size(); ++j) {
+        ch.mark[size_t(ch.order[j])] = 0;
+        log_fwd += double(ch.counts[j]) * std::log(ch.tree.leaf(ch.order[j]) / total);
+      }
+    }
+    // new states, then touched sites with their saved rows
+    ch.touched.clear();
+    auto touch = [&](int64_t j) {
+      if (!ch.mark[size_t(j)]) {
+        ch.mark[size_t(j)] = 1;
+        ch.touched.push_back(j);
+      }
+    };
+    for (int64_t i : ch.order) {
+      touch(i);
+      for (int64_t e = model.indptr[size_t(i)]; e < model.indptr[size_t(i + 1)]; ++e) touch(model.indices[size_t(e)]);
+    }
+    for (int64_t j : ch.touched) ch.mark[size_t(j)] = 0;
+    for (int64_t i : ch.order) ch.mark[size_t(i)] = 1;  // PAS path leaves are saved already
+    const size_t n_touched = ch.touched.size();
+    ch.saved_g.resize(n_touched * size_t(K));
+    ch.saved_tab.resize(n_touched * size_t(K));
+    ch.saved_lw.resize(n_touched);
+    for (size_t t = 0; t < n_touched; ++t) {
+      const int64_t j = ch.touched[t];
+      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+      ch.saved_lw[t] = ch.lw[size_t(j)];
+      if (!(pas && ch.mark[size_t(j)])) ch.saved_leaf.emplace_back(j, ch.tree.leaf(j));
+    }
+    for (int64_t i : ch.order) ch.mark[size_t(i)] = 0;
+    ch.old_state.clear();
+    double df = 0.0;
+    for (int64_t i : ch.order) {
+      const double* lv = ch.tab.data() + i * K;
+      const uint8_t a = ch.x[size_t(i)];
+      int64_t c = 1 - a;
+      if (K > 2) {
+        double p[256];
+        for (int64_t s = 0; s < K; ++s) p[s] = std::exp(lv[s]);  // 0 at x_i (log -inf)
+        c = draw_from(p, K, ch.rng.uniform());
+      }
+      log_fwd += lv[c];
+      df += ch.g[size_t(i * K + c)] - ch.g[size_t(i * K + a)];
+      model.move_grad(i, a, uint8_t(c), ch.g.data());
+      ch.old_state.push_back(a);
+      ch.x[size_t(i)] = uint8_t(c);
+    }
+    // tables and leaves at y on the touched sites
+    bool rebuilt = false;
+    for (int64_t j : ch.touched) {
+      path_tables(ch.cfg, 1, K, ch.x.data() + j, ch.g.data() + j * K, ch.lw.data() + j, ch.tab.data() + j * K);
+      if (ch.lw[size_t(j)] - ch.shift > 600.0) rebuilt = true;
+    }
+    if (rebuilt) {
+      build_tree(ch);
+    } else {
+      for (int64_t j : ch.touched) ch.tree.update(j, std::exp(ch.lw[size_t(j)] - ch.shift));
+    }
+    // reverse: the same sites (PAS: in reverse order) back to the old states, at y
+    double log_rev = 0.0;
+    if (pas) {
+      ch.rev_leaf.clear();
+      for (auto it = ch.order.rbegin(); it != ch.order.rend(); ++it) {
+        const double total = ch.tree.total();
+        log_rev += std::log(ch.tree.leaf(*it) / total);
+        ch.rev_leaf.emplace_back(*it, ch.tree.leaf(*it));
+        ch.tree.update(*it, 0.0);
+      }
+      for (const auto& e : ch.rev_leaf) ch.tree.update(e.first, e.second);
+    } else {
+      const double total = ch.tree.total();
+      for (size_t j = 0; j < ch.order.size(); ++j)
+        log_rev += double(ch.counts[j]) * std::log(ch.tree.leaf(ch.order[j]) / total);
+    }
+    for (size_t j = 0; j < ch.order.size(); ++j)
+      log_rev += ch.tab[size_t(ch.order[j] * K + ch.old_state[j])];
+    ch.f_y = ch.f + df;
+    double log_acc = df + log_rev - log_fwd;
+    if (std::isnan(log_acc)) log_acc = -INFINITY;
+    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
+    if (log_acc >= 0.0 || ch.rng.uniform() < a) {
+      for (size_t t = 0; t < ch.order.size(); ++t) {
+        const int64_t i = ch.order[t];
+        const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
+        ch.spin_sum += (now == 1 ? 1 : -1) - (was == 1 ? 1 : -1);
+        ch.hamming += int64_t(now != ch.ref[size_t(i)]) - int64_t(was != ch.ref[size_t(i)]);
+      }
+      ch.f = ch.f_y;
+      ++ch.accepted;
+      return a;
+    }
+    for (size_t t = 0; t < ch.order.size(); ++t) ch.x[size_t(ch.order[t])] = ch.old_state[t];
+    for (size_t t = 0; t < n_touched; ++t) {
+      const int64_t j = ch.touched[t];
+      std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+      std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+      ch.lw[size_t(j)] = ch.saved_lw[t];
+    }
+    if (rebuilt) {
+      build_tree(ch);
+    } else {
+      for (auto it = ch.saved_leaf.rbegin(); it != ch.saved_leaf.rend(); ++it) ch.tree.update(it->first, it->second);
+    }
+    return a;
   }
 
   // Factorised step on an incremental model: only the moved sites and their neighbours change
