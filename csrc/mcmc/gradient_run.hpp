@@ -7,10 +7,13 @@
 //   2. f(y) and the gradient table at y (value_and_grad), the proposal tables at y;
 //   3. MH: accept with min(1, exp(f(y) - f(x)) q(x | y) / q(y | x)) (DULA: always).
 //
-// Cost per chain-step: one gradient evaluation (O(nnz K) for PairwiseModel) and one
-// proposal table (O(D K) transcendental functions; DLMC expm O(D K^3)); memory 2 D K
-// doubles per chain. Chains run in parallel, each with its own Philox stream (seed,
-// first_chain + c): output does not depend on the thread count.
+// Cost per chain-step on a generic model: one gradient evaluation and one proposal table
+// (O(D K) transcendental functions; DLMC expm O(D K^3)). On incremental models
+// (incremental_model<Model>, e.g. PairwiseModel) only the moved sites and their neighbours
+// are updated: factorised kinds O(D) draws + O(moved (deg + 1) K), path kinds
+// O(L (deg + 1) (K + log D)); a full refresh every kRefresh steps bounds rounding drift.
+// Memory 2 D K doubles per chain. Chains run in parallel, each with its own Philox stream
+// (seed, first_chain + c): output does not depend on the thread count.
 //
 // Adaptive (config.adaptive): during burn-in each chain moves theta = log of its scale
 // (DMALA/DULA step size, DLMC t, PAS path length, GWG number of flips) by

@@ -1,5 +1,5 @@
 # ttsolve._core._testing: test hooks only (some change global state, e.g. gram_simd).
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,12 @@ def mcmc_pair_transition_row(indptr: npt.ArrayLike, indices: npt.ArrayLike, bloc
 def mcmc_quad_incremental_check(indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike,
                                 bias: npt.ArrayLike, kind: str, x: npt.ArrayLike, n_steps: int,
                                 seed: int) -> dict[str, Any]: ...
+def mcmc_gradient_sample_generic(
+    family: str, arrays: tuple[Any, ...], n_states: int, kind: str, n_flips: int, options: dict[str, Any],
+    init: npt.ArrayLike, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
+    reference: npt.ArrayLike | None, callback: Callable[[int, int], Any] | None, chunk_seconds: float = ...,
+    statistic: npt.ArrayLike | None = ...,
+) -> dict[str, Any]: ...
 def mcmc_gradient_transitions_pairwise(indptr: npt.ArrayLike, indices: npt.ArrayLike, blocks: npt.ArrayLike,
                                        bias: npt.ArrayLike, n_states: int, kind: str, n_flips: int,
                                        options: dict[str, Any]) -> _F: ...
