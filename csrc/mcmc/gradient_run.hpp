@@ -74,13 +74,12 @@ struct GradChain {
 /// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
 /// usually from 32 random bits: the next 32 are drawn only when the first ones tie with p's.
 inline bool bernoulli(Philox& rng, double p) {
-  const double scaled = p * 4294967296.0;  // exact (power of two)
-  const double whole = std::floor(scaled);
+  const double scaled = p * 4294967296.0;  // exact (power of two), in [0, 2^32]
+  const uint64_t w = uint64_t(scaled);      // floor (non-negative)
   const uint32_t u = rng.next_u32();
-  if (whole >= 4294967296.0) return true;
-  const uint32_t w = uint32_t(whole);
+  if (w >= 4294967296ull) return true;
   if (u != w) return u < w;
-  return double(rng.next_u32()) < (scaled - whole) * 4294967296.0;
+  return double(rng.next_u32()) < (scaled - double(w)) * 4294967296.0;
 }
 
 /// Draws k from the probabilities p[0..K) with one uniform (last positive one on round-off).
