@@ -2,7 +2,10 @@
 gwg_multi) on the DISCS classical models, 100 chains: wall-clock rate and rate per CPU-second
 of this process (the latter is less sensitive to other load on a shared machine).
 
-    python bench/gradient_speed.py [--threads T] [--steps N] [--models a,b] [--samplers a,b]
+    python bench/gradient_speed.py [--threads T] [--steps N] [--models a,b] [--samplers a,b] [--tuned]
+
+--tuned first adapts the scale toward acceptance 0.574 (300 burn-in steps, adaptive=True) and
+times the fixed kernel at the median adapted value (dmala/dula step_size, dlmc t).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--samplers", default=",".join(OPTIONS))
+    ap.add_argument("--tuned", action="store_true")
     args = ap.parse_args()
     tts.set_num_threads(args.threads)
     print(f"threads {args.threads}, 1-minute load {os.getloadavg()[0]:.1f}")
@@ -43,12 +47,23 @@ def main() -> None:
             opts = dict(OPTIONS[s])
             if s == "dlmc" and model.n_states > 2:
                 opts["solver"] = "interpolate"  # DISCS's categorical DLMC solver
+            scale = {"dmala": "step_size", "dula": "step_size", "dlmc": "t"}.get(s)
+            if args.tuned and scale:
+                pre = sample(model, s, n_chains=100, n_steps=0, burn_in=300, record=[], seed=1, adaptive=True,
+                             **opts)
+                opts[scale] = float(np.median(pre.info["adapted"][scale]))
             cpu = time.process_time()
             res = sample(model, s, n_chains=100, n_steps=args.steps, record=["energy"], seed=0, **opts)
+            scale = {"dmala": "step_size", "dula": "step_size", "dlmc": "t"}.get(s)
+            if args.tuned and scale:
+                pre = sample(model, s, n_chains=100, n_steps=0, burn_in=300, record=[], seed=1, adaptive=True,
+                             **opts)
+                opts[scale] = float(np.median(pre.info["adapted"][scale]))
             cpu = time.process_time() - cpu
             steps = 100 * args.steps
-            print(f"{name:20s} {s:10s} {steps / res.seconds:14.3g} {steps / cpu:10.3g} {res.acceptance.mean():10.2f}",
-                  flush=True)
+            tuned = f"  ({scale}={opts[scale]:.3g})" if args.tuned and scale else ""
+            print(f"{name:20s} {s:10s} {steps / res.seconds:14.3g} {steps / cpu:10.3g} {res.acceptance.mean():10.2f}"
+                  + tuned, flush=True)
 
 
 if __name__ == "__main__":

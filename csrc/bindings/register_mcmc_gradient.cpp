@@ -5,6 +5,8 @@
 #include <pybind11/stl.h>
 
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bindings/glue.hpp"
@@ -93,6 +95,29 @@ py::list gradient_kinds() {
   return out;
 }
 
+/// A PairwiseModel seen only through the generic model concept (no incremental updates): the
+/// engine's template path, as other models (RBM, user) take it; a test hook runs it.
+struct GenericPairwise {
+  PairwiseModel m;
+  int64_t dim = 0, n_states = 0;
+  double log_prob(const uint8_t* x) const { return m.log_prob(x); }
+  void grad(const uint8_t* x, double* g) const { m.grad(x, g); }
+};
+
+template <class Model>
+Model wrap(PairwiseModel&& m) {
+  if constexpr (std::is_same_v<Model, PairwiseModel>) {
+    return std::move(m);
+  } else {
+    GenericPairwise w;
+    w.dim = m.dim;
+    w.n_states = m.n_states;
+    w.m = std::move(m);
+    return w;
+  }
+}
+
+template <class Model>
 py::dict gradient_sample(const std::string& family, const py::tuple& arrays, int64_t n_states,
                          const std::string& kind, int64_t n_flips, const py::dict& options, const U8Array& init,
                          int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
@@ -110,18 +135,20 @@ py::dict gradient_sample(const std::string& family, const py::tuple& arrays, int
     out["adapted"] = adapted;
     return out;
   };
-  if (family == "rbm" && make_config(kind, n_flips, options).factorised()) {  // mcmc/rbm_gradient_run.hpp
-    RbmGradientRun run;
-    run.model = rbm_model(arrays);
-    return go(run, 2);
+  if constexpr (std::is_same_v<Model, PairwiseModel>) {
+    if (family == "rbm" && make_config(kind, n_flips, options).factorised()) {  // mcmc/rbm_gradient_run.hpp
+      RbmGradientRun run;
+      run.model = rbm_model(arrays);
+      return go(run, 2);
+    }
+    if (family == "rbm") {  // path kinds: arrays (W, b, c) as mcmc/rbm_gradient.hpp
+      GradientRun<RbmGradModel> run;
+      run.model = RbmGradModel(rbm_model(arrays));
+      return go(run, 2);
+    }
   }
-  if (family == "rbm") {  // path kinds: arrays (W, b, c) as mcmc/rbm_gradient.hpp
-    GradientRun<RbmGradModel> run;
-    run.model = RbmGradModel(rbm_model(arrays));
-    return go(run, 2);
-  }
-  GradientRun<PairwiseModel> run;
-  run.model = family_model(family, arrays, n_states);
+  GradientRun<Model> run;
+  run.model = wrap<Model>(family_model(family, arrays, n_states));
   return go(run, run.model.n_states);
 }
 
@@ -156,12 +183,18 @@ py::array_t<double> transitions_onehot(const DArray& A, const DArray& b, int64_t
 
 void register_mcmc_gradient(py::module_& m, py::module_& testing) {
   m.def("gradient_kinds", &gradient_kinds, "Kernel names the gradient engine runs (csrc/mcmc/gradient_run.hpp).");
-  m.def("gradient_sample", &gradient_sample, py::arg("family"), py::arg("arrays"), py::arg("n_states"),
+  m.def("gradient_sample", &gradient_sample<PairwiseModel>, py::arg("family"), py::arg("arrays"), py::arg("n_states"),
         py::arg("kind"), py::arg("n_flips"), py::arg("options"), py::arg("init"), py::arg("n_steps"),
         py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"),
         py::arg("callback"), py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
         py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
         "Multi-chain DMALA / DULA / PAS / DLMC / multi-flip GWG (use ttsolve.mcmc.sample).");
+  testing.def("mcmc_gradient_sample_generic", &gradient_sample<GenericPairwise>, py::arg("family"), py::arg("arrays"),
+              py::arg("n_states"), py::arg("kind"), py::arg("n_flips"), py::arg("options"), py::arg("init"),
+              py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"),
+              py::arg("reference"), py::arg("callback"), py::arg("chunk_seconds") = 0.1,
+              py::arg("statistic") = py::none(), py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
+              "gradient_sample through the engine's generic (non-incremental) model path (tests).");
   testing.def("mcmc_gradient_transitions_pairwise", &transitions_pairwise, py::arg("indptr"), py::arg("indices"),
               py::arg("blocks"), py::arg("bias"), py::arg("n_states"), py::arg("kind"), py::arg("n_flips"),
               py::arg("options"), "Exact transition matrix of a gradient kernel on a pairwise model (tests).");

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "mcmc/pairwise_model.hpp"
 #include "mcmc/quadratic_model.hpp"
@@ -22,6 +23,15 @@ double value_and_grad(const Model& m, const uint8_t* x, double* g) {
 
 /// PairwiseModel: f = 1/2 sum_i (b[i, x_i] + g[i, x_i]) from the gradient, one pass.
 double value_and_grad(const PairwiseModel& m, const uint8_t* x, double* g);
+
+/// Models whose gradient table can follow single-site moves (move_grad) and whose f changes
+/// by g[i, c] - g[i, a] when site i moves a -> c (linear in each site's one-hot vector): the
+/// factorised kinds then update only the sites a step touches (the moved sites and their
+/// neighbours) instead of recomputing every table.
+template <class Model>
+struct incremental_model : std::false_type {};
+template <>
+struct incremental_model<PairwiseModel> : std::true_type {};
 
 /// The K = 2 pairwise model with exactly the same f as the spin form s^T W s + h . s
 /// (s = 2x - 1): J_ij[a, b] = 2 W_ij s(a) s(b), b[i, a] = h_i s(a), s(a) = 2a - 1.

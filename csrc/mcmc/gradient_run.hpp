@@ -7,10 +7,13 @@
 //   2. f(y) and the gradient table at y (value_and_grad), the proposal tables at y;
 //   3. MH: accept with min(1, exp(f(y) - f(x)) q(x | y) / q(y | x)) (DULA: always).
 //
-// Cost per chain-step: one gradient evaluation (O(nnz K) for PairwiseModel) and one
-// proposal table (O(D K) transcendental functions; DLMC expm O(D K^3)); memory 2 D K
-// doubles per chain. Chains run in parallel, each with its own Philox stream (seed,
-// first_chain + c): output does not depend on the thread count.
+// Cost per chain-step on a generic model: one gradient evaluation and one proposal table
+// (O(D K) transcendental functions; DLMC expm O(D K^3)). On incremental models
+// (incremental_model<Model>, e.g. PairwiseModel) only the moved sites and their neighbours
+// are updated: factorised kinds O(D) draws + O(moved (deg + 1) K), path kinds
+// O(L (deg + 1) (K + log D)); a full refresh every kRefresh steps bounds rounding drift.
+// Memory 2 D K doubles per chain. Chains run in parallel, each with its own Philox stream
+// (seed, first_chain + c): output does not depend on the thread count.
 //
 // Adaptive (config.adaptive): during burn-in each chain moves theta = log of its scale
 // (DMALA/DULA step size, DLMC t, PAS path length, GWG number of flips) by
@@ -59,18 +62,24 @@ struct GradChain {
   uint64_t steps = 0, accepted = 0;
   std::vector<int64_t> order, counts;
   SumTree tree;
+  // incremental factorised steps: moved sites with their old states, touched sites (moved
+  // and neighbours) with their saved gradient and table rows
+  std::vector<int64_t> moved, touched;
+  std::vector<uint8_t> old_state;
+  std::vector<double> saved_g, saved_tab, saved_lw;
+  std::vector<std::pair<int64_t, double>> saved_leaf, rev_leaf;  // path kinds: leaves to restore
+  double shift = 0.0;                                             // path kinds: tree leaves exp(lw - shift)
 };
 
 /// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
 /// usually from 32 random bits: the next 32 are drawn only when the first ones tie with p's.
 inline bool bernoulli(Philox& rng, double p) {
-  const double scaled = p * 4294967296.0;  // exact (power of two)
-  const double whole = std::floor(scaled);
+  const double scaled = p * 4294967296.0;  // exact (power of two), in [0, 2^32]
+  const uint64_t w = uint64_t(scaled);      // floor (non-negative)
   const uint32_t u = rng.next_u32();
-  if (whole >= 4294967296.0) return true;
-  const uint32_t w = uint32_t(whole);
+  if (w >= 4294967296ull) return true;
   if (u != w) return u < w;
-  return double(rng.next_u32()) < (scaled - whole) * 4294967296.0;
+  return double(rng.next_u32()) < (scaled - double(w)) * 4294967296.0;
 }
 
 /// Draws k from the probabilities p[0..K) with one uniform (last positive one on round-off).
@@ -123,6 +132,7 @@ class GradientRun final : public Run {
       ch.f = value_and_grad(model, ch.x.data(), ch.g.data());
       if (!std::isfinite(ch.f)) throw std::invalid_argument("f(init) is not finite");
       tables(ch, ch.x.data(), ch.g.data(), ch.tab.data(), ch.lw.data());
+      if (config.path()) build_tree(ch);
       for (size_t i = 0; i < D; ++i) {
         ch.spin_sum += 2 * int64_t(ch.x[i] == 1) - 1;
         ch.hamming += ch.x[i] != ch.ref[i];
@@ -198,7 +208,289 @@ class GradientRun final : public Run {
 
   double step(GradChain& ch) const {
     ++ch.steps;
-    return ch.cfg.factorised() ? factorised_step(ch) : path_step(ch);
+    if constexpr (incremental_model<Model>::value) {
+      if (!ch.cfg.factorised()) {
+        const double a = incremental_path_step(ch);
+        if (ch.steps % kRefresh == 0) refresh(ch);
+        return a;
+      }
+      const double a = incremental_step(ch);
+      if (ch.steps % kRefresh == 0) refresh(ch);
+      return a;
+    } else {
+      return ch.cfg.factorised() ? factorised_step(ch) : path_step(ch);
+    }
+  }
+
+  // Incrementally kept gradients, f and tables are recomputed every kRefresh steps of a chain
+  // (bounds the rounding drift; the same steps for any thread count).
+  static constexpr uint64_t kRefresh = 256;
+  void refresh(GradChain& ch) const {
+    ch.f = value_and_grad(model, ch.x.data(), ch.g.data());
+    tables(ch, ch.x.data(), ch.g.data(), ch.tab.data(), ch.lw.data());
+    if (ch.cfg.path()) build_tree(ch);
+  }
+
+  // Path kinds on incremental models keep the sum tree of site weights exp(lw - shift).
+  void build_tree(GradChain& ch) const {
+    double mx = -INFINITY;
+    for (double v : ch.lw) mx = std::max(mx, v);
+    ch.shift = mx;
+    ch.tree.build(model.dim, [&](int64_t i) { return std::exp(ch.lw[size_t(i)] - mx); });
+  }
+
+  // PAS / multi-flip GWG on an incremental model: the path is drawn from the kept tree, only
+  // the path sites and their neighbours change gradient rows, tables and leaves, and the
+  // reverse path's probability is read from the tree at y (totals are sums of the remaining
+  // leaves, so no cancellation). O(L (degree + 1) (K + log D)) per step.
+  double incremental_path_step(GradChain& ch) const {
+    const int64_t D = model.dim, K = model.n_states;
+    const bool pas = ch.cfg.kind == Kind::Pas;
+    int64_t L = ch.cfg.path_length;
+    if (pas && ch.cfg.uniform_length) L = 1 + int64_t(ch.rng.below(uint64_t(L)));
+    ch.order.clear();
+    ch.counts.clear();
+    ch.saved_leaf.clear();
+    if (!(ch.tree.total() > 1e-250 && ch.tree.total() < 1e250)) build_tree(ch);  // shift drifted
+    double log_fwd = 0.0;
+    for (int64_t n = 0; n < L; ++n) {
+      const double total = ch.tree.total();
+      if (!(total > 0.0)) break;
+      int64_t i = ch.tree.find(ch.rng.uniform() * total);
+      if (ch.tree.leaf(i) <= 0.0) {  // round-off at a boundary: nearest live leaf
+        int64_t j = i;
+        while (j > 0 && ch.tree.leaf(j) <= 0.0) --j;
+        if (ch.tree.leaf(j) <= 0.0) {
+          j = i;
+          while (j + 1 < D && ch.tree.leaf(j) <= 0.0) ++j;
+        }
+        i = j;
+      }
+      if (pas) {
+        log_fwd += std::log(ch.tree.leaf(i) / total);
+        ch.saved_leaf.emplace_back(i, ch.tree.leaf(i));
+        ch.order.push_back(i);
+        ch.tree.update(i, 0.0);
+      } else if (ch.mark[size_t(i)]) {
+        ++ch.counts[size_t(std::find(ch.order.begin(), ch.order.end(), i) - ch.order.begin())];
+      } else {
+        ch.mark[size_t(i)] = 1;
+        ch.order.push_back(i);
+        ch.counts.push_back(1);
+      }
+    }
+    if (!pas) {
+      const double total = ch.tree.total();
+      for (size_t j = 0; j < ch.order.size(); ++j) {
+        ch.mark[size_t(ch.order[j])] = 0;
+        log_fwd += double(ch.counts[j]) * std::log(ch.tree.leaf(ch.order[j]) / total);
+      }
+    }
+    // new states, then touched sites with their saved rows
+    ch.touched.clear();
+    auto touch = [&](int64_t j) {
+      if (!ch.mark[size_t(j)]) {
+        ch.mark[size_t(j)] = 1;
+        ch.touched.push_back(j);
+      }
+    };
+    for (int64_t i : ch.order) {
+      touch(i);
+      for (int64_t e = model.indptr[size_t(i)]; e < model.indptr[size_t(i + 1)]; ++e) touch(model.indices[size_t(e)]);
+    }
+    for (int64_t j : ch.touched) ch.mark[size_t(j)] = 0;
+    for (int64_t i : ch.order) ch.mark[size_t(i)] = 1;  // PAS path leaves are saved already
+    const size_t n_touched = ch.touched.size();
+    ch.saved_g.resize(n_touched * size_t(K));
+    ch.saved_tab.resize(n_touched * size_t(K));
+    ch.saved_lw.resize(n_touched);
+    for (size_t t = 0; t < n_touched; ++t) {
+      const int64_t j = ch.touched[t];
+      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+      ch.saved_lw[t] = ch.lw[size_t(j)];
+      if (!(pas && ch.mark[size_t(j)])) ch.saved_leaf.emplace_back(j, ch.tree.leaf(j));
+    }
+    for (int64_t i : ch.order) ch.mark[size_t(i)] = 0;
+    ch.old_state.clear();
+    double df = 0.0;
+    for (int64_t i : ch.order) {
+      const double* lv = ch.tab.data() + i * K;
+      const uint8_t a = ch.x[size_t(i)];
+      int64_t c = 1 - a;
+      if (K > 2) {
+        double p[256];
+        for (int64_t s = 0; s < K; ++s) p[s] = std::exp(lv[s]);  // 0 at x_i (log -inf)
+        c = draw_from(p, K, ch.rng.uniform());
+      }
+      log_fwd += lv[c];
+      df += ch.g[size_t(i * K + c)] - ch.g[size_t(i * K + a)];
+      model.move_grad(i, a, uint8_t(c), ch.g.data());
+      ch.old_state.push_back(a);
+      ch.x[size_t(i)] = uint8_t(c);
+    }
+    // tables and leaves at y on the touched sites
+    bool rebuilt = false;
+    for (int64_t j : ch.touched) {
+      path_tables(ch.cfg, 1, K, ch.x.data() + j, ch.g.data() + j * K, ch.lw.data() + j, ch.tab.data() + j * K);
+      if (ch.lw[size_t(j)] - ch.shift > 600.0) rebuilt = true;
+    }
+    if (rebuilt) {
+      build_tree(ch);
+    } else {
+      for (int64_t j : ch.touched) ch.tree.update(j, std::exp(ch.lw[size_t(j)] - ch.shift));
+    }
+    // reverse: the same sites (PAS: in reverse order) back to the old states, at y
+    double log_rev = 0.0;
+    if (pas) {
+      ch.rev_leaf.clear();
+      for (auto it = ch.order.rbegin(); it != ch.order.rend(); ++it) {
+        const double total = ch.tree.total();
+        log_rev += std::log(ch.tree.leaf(*it) / total);
+        ch.rev_leaf.emplace_back(*it, ch.tree.leaf(*it));
+        ch.tree.update(*it, 0.0);
+      }
+      for (const auto& e : ch.rev_leaf) ch.tree.update(e.first, e.second);
+    } else {
+      const double total = ch.tree.total();
+      for (size_t j = 0; j < ch.order.size(); ++j)
+        log_rev += double(ch.counts[j]) * std::log(ch.tree.leaf(ch.order[j]) / total);
+    }
+    for (size_t j = 0; j < ch.order.size(); ++j)
+      log_rev += ch.tab[size_t(ch.order[j] * K + ch.old_state[j])];
+    ch.f_y = ch.f + df;
+    double log_acc = df + log_rev - log_fwd;
+    if (std::isnan(log_acc)) log_acc = -INFINITY;
+    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
+    if (log_acc >= 0.0 || ch.rng.uniform() < a) {
+      for (size_t t = 0; t < ch.order.size(); ++t) {
+        const int64_t i = ch.order[t];
+        const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
+        ch.spin_sum += (now == 1 ? 1 : -1) - (was == 1 ? 1 : -1);
+        ch.hamming += int64_t(now != ch.ref[size_t(i)]) - int64_t(was != ch.ref[size_t(i)]);
+      }
+      ch.f = ch.f_y;
+      ++ch.accepted;
+      return a;
+    }
+    for (size_t t = 0; t < ch.order.size(); ++t) ch.x[size_t(ch.order[t])] = ch.old_state[t];
+    for (size_t t = 0; t < n_touched; ++t) {
+      const int64_t j = ch.touched[t];
+      std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+      std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+      ch.lw[size_t(j)] = ch.saved_lw[t];
+    }
+    if (rebuilt) {
+      build_tree(ch);
+    } else {
+      for (auto it = ch.saved_leaf.rbegin(); it != ch.saved_leaf.rend(); ++it) ch.tree.update(it->first, it->second);
+    }
+    return a;
+  }
+
+  // Factorised step on an incremental model: only the moved sites and their neighbours change
+  // gradient rows and tables, and every other site's factor is the same in q(y | x) and
+  // q(x | y) (it stays, under the same table), so the MH ratio runs over the touched sites.
+  double incremental_step(GradChain& ch) const {
+    const int64_t D = model.dim, K = model.n_states;
+    ch.moved.clear();
+    ch.old_state.clear();
+    if (K == 2) {
+      for (int64_t i = 0; i < D; ++i) {
+        const uint8_t a = ch.x[size_t(i)];
+        if (bernoulli(ch.rng, ch.tab[size_t(2 * i + 1 - a)])) {
+          ch.moved.push_back(i);
+          ch.y[size_t(i)] = uint8_t(1 - a);
+        }
+      }
+    } else {
+      for (int64_t i = 0; i < D; ++i) {  // stay with probability p[x_i]; else one of the others
+        const double* p = ch.tab.data() + i * K;
+        const uint8_t a = ch.x[size_t(i)];
+        if (bernoulli(ch.rng, p[a])) continue;
+        double rest = 0.0;
+        for (int64_t k = 0; k < K; ++k) rest += k == a ? 0.0 : p[k];
+        double u = ch.rng.uniform() * rest, c = 0.0;
+        int64_t pick = -1;
+        for (int64_t k = 0; k < K; ++k) {
+          if (k == a || p[k] <= 0.0) continue;
+          c += p[k];
+          pick = k;
+          if (u < c) break;
+        }
+        if (pick < 0) continue;  // p[a] == 1 up to rounding: stay
+        ch.moved.push_back(i);
+        ch.y[size_t(i)] = uint8_t(pick);
+      }
+    }
+    ch.f_y = ch.f;
+    if (ch.moved.empty()) {  // y = x: accepted, nothing changes
+      ++ch.accepted;
+      return 1.0;
+    }
+    // touched sites, their saved rows and their forward factors q_i(y_i | x)
+    ch.touched.clear();
+    auto touch = [&](int64_t j) {
+      if (!ch.mark[size_t(j)]) {
+        ch.mark[size_t(j)] = 1;
+        ch.touched.push_back(j);
+      }
+    };
+    for (int64_t i : ch.moved) {
+      touch(i);
+      for (int64_t e = model.indptr[size_t(i)]; e < model.indptr[size_t(i + 1)]; ++e) touch(model.indices[size_t(e)]);
+    }
+    const size_t n_touched = ch.touched.size();
+    ch.saved_g.resize(n_touched * size_t(K));
+    ch.saved_tab.resize(n_touched * size_t(K));
+    LogProduct fwd, rev;
+    for (size_t t = 0; t < n_touched; ++t) {
+      const int64_t j = ch.touched[t];
+      ch.mark[size_t(j)] = 0;
+      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+    }
+    for (int64_t i : ch.moved) ch.mark[size_t(i)] = 1;  // mark = moved, for the factors below
+    for (int64_t j : ch.touched) fwd.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
+    // apply the moves one by one: f changes by g[i, c] - g[i, a] under the current g
+    double df = 0.0;
+    for (int64_t i : ch.moved) {
+      const uint8_t a = ch.x[size_t(i)], c = ch.y[size_t(i)];
+      df += ch.g[size_t(i * K + c)] - ch.g[size_t(i * K + a)];
+      model.move_grad(i, a, c, ch.g.data());
+      ch.old_state.push_back(a);
+      ch.x[size_t(i)] = c;
+    }
+    // tables at y on the touched sites, reverse factors q_i(x_i | y)
+    for (int64_t j : ch.touched)
+      factorised_table(ch.cfg, 1, K, ch.x.data() + j, ch.g.data() + j * K, ch.tab.data() + j * K);
+    for (size_t t = 0; t < ch.moved.size(); ++t) ch.y[size_t(ch.moved[t])] = ch.old_state[t];  // y := old x there
+    for (int64_t j : ch.touched) rev.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
+    for (int64_t i : ch.moved) ch.mark[size_t(i)] = 0;
+    ch.f_y = ch.f + df;
+    double log_acc = df + rev.value() - fwd.value();
+    if (std::isnan(log_acc)) log_acc = -INFINITY;
+    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
+    const bool ok = ch.cfg.kind == Kind::Dula ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < a);
+    if (ok) {
+      for (size_t t = 0; t < ch.moved.size(); ++t) {
+        const int64_t i = ch.moved[t];
+        const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
+        ch.spin_sum += (now == 1 ? 1 : -1) - (was == 1 ? 1 : -1);
+        ch.hamming += int64_t(now != ch.ref[size_t(i)]) - int64_t(was != ch.ref[size_t(i)]);
+        ch.y[size_t(i)] = now;  // keep y == x off the next proposal's moved sites
+      }
+      ch.f = ch.f_y;
+      ++ch.accepted;
+    } else {
+      for (size_t t = 0; t < ch.moved.size(); ++t) ch.x[size_t(ch.moved[t])] = ch.old_state[t];
+      for (size_t t = 0; t < n_touched; ++t) {
+        const int64_t j = ch.touched[t];
+        std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+        std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+      }
+    }
+    return a;
   }
 
   double factorised_step(GradChain& ch) const {

@@ -1,5 +1,5 @@
 # ttsolve._core._testing: test hooks only (some change global state, e.g. gram_simd).
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,12 @@ def mcmc_quad_incremental_check(indptr: npt.ArrayLike, indices: npt.ArrayLike, w
                                 seed: int) -> dict[str, Any]: ...
 def mcmc_rbm_transition_row(W: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, kind: str, block_size: int,
                             x: npt.ArrayLike, site: int = ...) -> _F: ...
+def mcmc_gradient_sample_generic(
+    family: str, arrays: tuple[Any, ...], n_states: int, kind: str, n_flips: int, options: dict[str, Any],
+    init: npt.ArrayLike, n_steps: int, burn_in: int, thin: int, seed: int, record: Sequence[str],
+    reference: npt.ArrayLike | None, callback: Callable[[int, int], Any] | None, chunk_seconds: float = ...,
+    statistic: npt.ArrayLike | None = ..., first_chain: int = ..., n_chains_total: int = ...,
+) -> dict[str, Any]: ...
 def mcmc_gradient_transitions_pairwise(indptr: npt.ArrayLike, indices: npt.ArrayLike, blocks: npt.ArrayLike,
                                        bias: npt.ArrayLike, n_states: int, kind: str, n_flips: int,
                                        options: dict[str, Any]) -> _F: ...
