@@ -97,11 +97,13 @@ py::dict gradient_sample(const std::string& family, const py::tuple& arrays, int
                          const std::string& kind, int64_t n_flips, const py::dict& options, const U8Array& init,
                          int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
                          const std::vector<std::string>& record, py::object reference, py::object callback,
-                         double chunk_seconds) {
+                         double chunk_seconds, py::object statistic, int64_t first_chain,
+                         int64_t n_chains_total) {
   auto go = [&](auto& run, int64_t K) {
     run.config = make_config(kind, n_flips, options);
     run.config.validate(run.dim(), K);
-    py::dict out = sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds);
+    py::dict out = sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
+                              statistic, first_chain, n_chains_total);
     const int64_t n_chains = init.shape(0);
     py::array_t<double> adapted(n_chains);
     for (int64_t c = 0; c < n_chains; ++c) adapted.mutable_data()[c] = run.adapted(c);
@@ -157,7 +159,8 @@ void register_mcmc_gradient(py::module_& m, py::module_& testing) {
   m.def("gradient_sample", &gradient_sample, py::arg("family"), py::arg("arrays"), py::arg("n_states"),
         py::arg("kind"), py::arg("n_flips"), py::arg("options"), py::arg("init"), py::arg("n_steps"),
         py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"),
-        py::arg("callback"), py::arg("chunk_seconds") = 0.1,
+        py::arg("callback"), py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
+        py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
         "Multi-chain DMALA / DULA / PAS / DLMC / multi-flip GWG (use ttsolve.mcmc.sample).");
   testing.def("mcmc_gradient_transitions_pairwise", &transitions_pairwise, py::arg("indptr"), py::arg("indices"),
               py::arg("blocks"), py::arg("bias"), py::arg("n_states"), py::arg("kind"), py::arg("n_flips"),

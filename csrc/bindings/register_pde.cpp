@@ -29,7 +29,7 @@ void register_pde(py::module_& m, py::module_& testing) {
   m.def(
       "antithetic_terminal",
       [](int kind, DArray params, uint64_t seed, uint64_t first_pair, int64_t n_pairs, DArray centre, DArray scale,
-         DArray poly) {
+         DArray poly, uint64_t first_path, int64_t n_paths_total) {
         require_ndim(centre, 2, "centre");
         const int64_t K = centre.shape(0), d = centre.shape(1);
         require(n_pairs >= 0, "n_pairs must be >= 0");
@@ -43,12 +43,13 @@ void register_pde(py::module_& m, py::module_& testing) {
         double* o = out.mutable_data();
         run_released([&](Interrupt* intr) {
           pde::antithetic_terminal(pde::Terminal(kind), params.data(), params.shape(0), seed, first_pair, n_pairs, K,
-                                   d, centre.data(), scale.data(), n_scale, poly.data(), poly.shape(0), o, intr);
+                                   d, centre.data(), scale.data(), n_scale, poly.data(), poly.shape(0), o, intr,
+                                   first_path, n_paths_total);
         });
         return out;
       },
       py::arg("kind"), py::arg("params"), py::arg("seed"), py::arg("first_pair"), py::arg("n_pairs"),
-      py::arg("centre"), py::arg("scale"), py::arg("poly"),
+      py::arg("centre"), py::arg("scale"), py::arg("poly"), py::arg("first_path") = 0, py::arg("n_paths_total") = 0,
       "(K,) sums over antithetic pairs of P(g(c +- a xi)) for a compiled terminal g (pde/antithetic_terminal.hpp).");
   testing.def(
       "pde_terminal_values",

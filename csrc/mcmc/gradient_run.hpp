@@ -81,6 +81,7 @@ class GradientRun final : public Run {
   GradientConfig config;
 
   int64_t dim() const override { return model.dim; }
+  int64_t n_states() const override { return model.n_states; }
 
   void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) override {
     config.validate(model.dim, model.n_states);
@@ -96,7 +97,7 @@ class GradientRun final : public Run {
         if (v >= model.n_states) throw std::invalid_argument("init states must be in [0, n_states)");
       ch.y = ch.x;
       ch.ref.assign(D, 0);
-      if (reference) ch.ref.assign(reference, reference + D);
+      if (const uint8_t* r = reference_row(reference, c)) ch.ref.assign(r, r + D);
       ch.mark.assign(D, 0);
       ch.g.resize(DK);
       ch.gy.resize(DK);

@@ -14,7 +14,7 @@ void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const 
   chains.assign(size_t(n_chains), QuadChain{});
   for (int64_t c = 0; c < n_chains; ++c) {
     chains[c].rng = Philox(seed, first_chain + uint64_t(c));
-    chains[c].reset(model, config, init + c * model.dim, reference);
+    chains[c].reset(model, config, init + c * model.dim, reference_row(reference, c));
   }
 }
 

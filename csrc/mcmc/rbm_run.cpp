@@ -61,6 +61,14 @@ inline int64_t draw(const std::vector<double>& cdf, double u) {
 
 }  // namespace
 
+std::vector<int64_t> rbm_block_bounds(int64_t n_chains) {
+  if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
+  const int64_t nb = std::max<int64_t>(1, (n_chains + kBlockRows / 2) / kBlockRows);
+  std::vector<int64_t> bounds(size_t(nb + 1));
+  for (int64_t k = 0; k <= nb; ++k) bounds[k] = k * n_chains / nb;
+  return bounds;
+}
+
 void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
   if (kind != Kind::Gwg)
@@ -75,20 +83,28 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
     ch.rng = Philox(seed, first_chain + uint64_t(k));
     ch.x.assign(init + k * D, init + (k + 1) * D);
     ch.ref.assign(size_t(D), 0);
-    if (reference) ch.ref.assign(reference, reference + D);
+    if (const uint8_t* r = reference_row(reference, k)) ch.ref.assign(r, r + D);
     ch.A.resize(size_t(H));
     ch.A_new.resize(size_t(H));
     for (auto* v : {&ch.half, &ch.half_new, &ch.cdf, &ch.cdf_new}) v->resize(size_t(D));
   }
-  const int64_t nb = std::max<int64_t>(1, (n_chains + kBlockRows / 2) / kBlockRows);
-  blocks_.assign(size_t(nb), Block{});
-  for (int64_t k = 0; k < nb; ++k) {
-    Block& blk = blocks_[k];
-    blk.begin = k * n_chains / nb;
-    blk.end = (k + 1) * n_chains / nb;
-    blk.S.resize(size_t((blk.end - blk.begin) * H));
-    blk.G.resize(size_t((blk.end - blk.begin) * D));
+  // The whole run's blocks intersected with this run's chains [first, first + n_chains):
+  // a shard aligned on rbm_block_bounds gets exactly the whole run's blocks (same GEMM shapes).
+  const int64_t total = n_chains_total > 0 ? n_chains_total : n_chains, first = int64_t(first_chain);
+  if (first + n_chains > total) throw std::invalid_argument("first_chain + n_chains exceeds n_chains_total");
+  blocks_.clear();
+  const std::vector<int64_t> bounds = rbm_block_bounds(total);
+  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+    const int64_t begin = std::max(bounds[k], first) - first, end = std::min(bounds[k + 1], first + n_chains) - first;
+    if (end <= begin) continue;
+    Block blk;
+    blk.begin = begin;
+    blk.end = end;
+    blk.S.resize(size_t((end - begin) * H));
+    blk.G.resize(size_t((end - begin) * D));
+    blocks_.push_back(std::move(blk));
   }
+  const int64_t nb = int64_t(blocks_.size());
   la::BlasSingleThreadScope single;
   for_each_unit(nb, [&](int64_t k) { refresh(blocks_[k]); });
 }

@@ -27,6 +27,10 @@ struct RbmChain {
   std::vector<int64_t> draws, picks;
 };
 
+/// Block boundaries b_0 = 0 < ... < b_nb = n_chains of a whole run of n_chains chains (a
+/// fixed split, independent of the thread count); shards must start and end on them.
+std::vector<int64_t> rbm_block_bounds(int64_t n_chains);
+
 struct RbmRun final : Run {
   RbmModel model;
   Kind kind = Kind::Gwg;  // gwg only (single-site kinds: rbm_site_run.hpp)

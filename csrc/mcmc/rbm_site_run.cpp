@@ -76,7 +76,7 @@ void RbmSiteRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, con
     ch.rng = Philox(seed, first_chain + uint64_t(k));
     ch.x.assign(init + k * D, init + (k + 1) * D);
     ch.ref.assign(size_t(D), 0);
-    if (reference) ch.ref.assign(reference, reference + D);
+    if (const uint8_t* r = reference_row(reference, k)) ch.ref.assign(r, r + D);
     for (auto* v : {&ch.A, &ch.sig, &ch.sbar}) v->resize(size_t(H));
     if (balanced())
       for (auto* v : {&ch.delta, &ch.lw, &ch.cdf}) v->resize(size_t(D));

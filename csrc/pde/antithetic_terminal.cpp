@@ -65,8 +65,11 @@ void check_params(Terminal kind, int64_t n_params, int64_t d) {
 void antithetic_terminal(Terminal kind, const double* params, int64_t n_params, uint64_t seed,
                          uint64_t first_pair, int64_t n_pairs, int64_t K, int64_t d, const double* centre,
                          const double* scale, int64_t n_scale, const double* poly, int64_t m, double* out,
-                         Interrupt* intr) {
+                         Interrupt* intr, uint64_t first_path, int64_t n_paths_total) {
   check_params(kind, n_params, d);
+  if (n_paths_total < 0 || (n_paths_total > 0 && int64_t(first_path) + K > n_paths_total))
+    throw std::invalid_argument("n_paths_total must be 0 or >= first_path + K");
+  const uint64_t stride = uint64_t(n_paths_total > 0 ? n_paths_total : K);
   constexpr int64_t kBlock = 256;  // paths between Ctrl-C polls
   for (int64_t start = 0; start < K; start += kBlock) {
     const int64_t stop = start + kBlock < K ? start + kBlock : K;
@@ -83,7 +86,7 @@ void antithetic_terminal(Terminal kind, const double* params, int64_t n_params, 
         const double* a = scale + (n_scale == 1 ? k : k * d);
         double sum = 0.0;
         for (int64_t j = 0; j < n_pairs; ++j) {
-          Philox rng(seed, (first_pair + uint64_t(j)) * uint64_t(K) + uint64_t(k));
+          Philox rng(seed, (first_pair + uint64_t(j)) * stride + first_path + uint64_t(k));
           fill_normal_row(rng, xi.data(), d);
           const PairValues v = terminal_pair(kind, params, c, xi.data(), a, n_scale, d);
           sum += poly_value(poly, m, v.plus) + poly_value(poly, m, v.minus);

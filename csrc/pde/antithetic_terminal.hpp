@@ -20,11 +20,13 @@ enum class Terminal : int { kLogHalfOnePlusSqNorm = 0, kScaledSqDist = 1, kCosDo
 /// (seed, (first_pair + j) K + k) read by fill_normal_row: the same normals as
 /// gaussian_rows(seed, first_pair K, n_pairs K, d). Parallel over paths, each path's sum in a
 /// fixed order, so the result does not depend on the thread count. Polls `intr` (may be null)
-/// and throws Interrupted on Ctrl-C.
+/// and throws Interrupted on Ctrl-C. A shard of paths (ttsolve.distributed): the K rows are
+/// paths [first_path, first_path + K) of n_paths_total (0: K), streams
+/// (seed, (first_pair + j) n_paths_total + first_path + k), i.e. those paths' streams of the whole set.
 void antithetic_terminal(Terminal kind, const double* params, int64_t n_params, uint64_t seed,
                          uint64_t first_pair, int64_t n_pairs, int64_t K, int64_t d, const double* centre,
                          const double* scale, int64_t n_scale, const double* poly, int64_t m, double* out,
-                         Interrupt* intr = nullptr);
+                         Interrupt* intr = nullptr, uint64_t first_path = 0, int64_t n_paths_total = 0);
 
 /// g(X) for the (K, d) rows of X (tests: the compiled g against the Python g).
 void terminal_values(Terminal kind, const double* params, int64_t n_params, int64_t K, int64_t d,

@@ -162,7 +162,8 @@ class _BinaryChains:
 
 def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: int, thin: int,
                  seed: int, init: np.ndarray, names: list[str], ref: np.ndarray | None, n_flips: int,
-                 callback: Any, params: dict[str, Any] | None = None) -> SampleResult:
+                 callback: Any, statistic: np.ndarray | None = None,
+                 params: dict[str, Any] | None = None) -> SampleResult:
     """Runs ``kernel`` (checked against the model by :func:`ttsolve.mcmc.kernels.resolve`) on
     all chains at once: any kind of :mod:`ttsolve.mcmc.numpy_kernels` on user models, "gwg" or
     "block_gibbs" on the others."""
@@ -170,8 +171,11 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
     D = model.dim
     n_kept = n_steps // thin
     samples = np.zeros((n_chains, n_kept, D), dtype=np.uint8) if "samples" in names else None
-    stats = {n: np.full((n_chains, n_kept), np.nan) for n in names if n != "samples"}
-    reference = np.zeros(D, dtype=np.int64) if ref is None else ref.astype(np.int64)
+    stats = {n: np.full((n_chains, n_kept), np.nan) for n in names if n not in ("samples", "counts")}
+    K = int(getattr(model, "n_states", 2))
+    counts = np.zeros((n_chains, D, K), dtype=np.int64) if "counts" in names else None
+    reference = np.zeros(D, dtype=np.int64) if ref is None else ref.astype(np.int64)  # (D,) or (n_chains, D)
+    sites = np.arange(D)
     user = backend_of(model).family == "user"
     chains: Any = UserChains(model, kernel, params or {}, init, n_flips) if user else \
         _BinaryChains(model, kernel, init, n_flips)
@@ -193,6 +197,10 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
                         stats["magnetization"][:, kept] = (2.0 * X - 1.0).mean(1)
                     if "hamming" in stats:
                         stats["hamming"][:, kept] = (X != reference).sum(1)
+                    if counts is not None:
+                        np.add.at(counts, (np.arange(n_chains)[:, None], sites[None, :], X.astype(np.int64)), 1)
+                    if "statistic" in stats:
+                        stats["statistic"][:, kept] = statistic[sites[None, :], X.astype(np.int64)].sum(1)
                     kept += 1
                 if callback is not None and time.perf_counter() - last_report > 0.1:
                     callback(done, total)
@@ -206,4 +214,4 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
     final = np.asarray(chains.f, dtype=np.float64) if user else model.log_prob(Xu)
     return SampleResult(None if samples is None else samples[:, :kept],
                         {n: a[:, :kept] for n, a in stats.items()}, accepted / max(done, 1),
-                        final, Xu, seconds, interrupted, {"steps_done": done})
+                        final, Xu, seconds, interrupted, {"steps_done": done}, counts)
