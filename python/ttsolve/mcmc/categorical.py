@@ -225,7 +225,7 @@ class PottsLattice(PairwiseCategorical):
     n_states : int >= 2
     coupling : float
         Reward for each neighbouring pair in the same state (J_ij = coupling * I_K).
-    bias : float or array_like broadcastable to (D, K), or of shape (*shape, K)
+    bias : float or array_like broadcastable to (D, K), or of shape ``(*shape, K)``
     periodic : bool
         Wrap-around neighbours (a side of length 2 couples its two sites once; a side of 1
         has no neighbours along it).
