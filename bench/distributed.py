@@ -7,6 +7,8 @@
    wall time (median of repeats, cluster start excluded, workers warmed up), the payload bytes
    that travel (init rows and the model to the workers, records and final states back), and
    the overhead ratio distributed / local (target <= 1.3).
+4. HJB d = 100 at K = 2 x 10^4 (``--hjb-steps``, default 100): local 2 threads vs
+   ``solve(client=)`` on 2 processes x 1 thread: time, V(0, x0) difference, round trips, bytes.
 3. One reduce round of the distributed PDE design (s x s Grams from data kept on the workers)
    on 2 and 8 workers, for s = 3 (HJB's closed form) and s = 128 (an ALS core r = 4, p = 8).
 2. Scheduling overhead per task: tiny shards (1 chain, 1 step) on 2 and on 8 worker
@@ -54,7 +56,7 @@ def ising_run(n_steps, repeats, record):
     tts.set_num_threads(2)
     load0 = os.getloadavg()[0]
     t_local, t_dist, ratios = [], [], []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         sample(model, "gwg", **{**kw, "n_steps": 10}, client=client)  # warm up the workers (imports)
         for _ in range(repeats):
@@ -71,6 +73,35 @@ def ising_run(n_steps, repeats, record):
             "bytes_to_workers": dist.info["bytes_to_workers"], "bytes_from_workers": dist.info["bytes_from_workers"],
             "chain_steps_per_s_local": round(1000 * n_steps / statistics.median(t_local)), "load1_start": round(load0, 2),
             "load1_end": round(os.getloadavg()[0], 2)}
+
+
+def hjb_run(n_samples, n_steps):
+    """HJB d = 100 (its defaults: degree 0, V = a + c1 g + c2 g^2, inner pairs 4/16): local solve
+    with 2 threads vs solve(client=) on 2 processes x 1 thread; V(0, x0) difference, time,
+    round trips and payload bytes."""
+    from distributed import Client, LocalCluster
+
+    from ttsolve.pde import get_problem, solve
+
+    problem = get_problem("hjb", dim=100)
+    kw = dict(n_samples=n_samples, n_steps=n_steps, seed=0)
+    tts.set_num_threads(2)
+    load0 = os.getloadavg()[0]
+    t_local, local = _median_time(lambda: solve(problem, **kw), 1)
+    load_mid = os.getloadavg()[0]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        solve(problem, client=client, n_samples=100, n_steps=2)  # warm up the workers (imports)
+        t_dist, dist = _median_time(lambda: solve(problem, client=client, **kw), 1)
+    info = dist.distributed_info
+    return {"case": f"hjb d=100 K={n_samples} N={n_steps}", "local_2_threads_s": round(t_local, 2),
+            "cluster_2x1_s": round(t_dist, 2), "overhead_ratio": round(t_dist / t_local, 3),
+            "v0_local": local.v0, "v0_cluster": dist.v0, "v0_rel_diff": abs(local.v0 - dist.v0) / abs(local.v0),
+            "rounds": info["rounds"], "rounds_per_step": round(info["rounds"] / n_steps, 2),
+            "bytes_to_workers": info["bytes_to_workers"], "bytes_from_workers": info["bytes_from_workers"],
+            "local_step_s_median": round(statistics.median(d.time for d in local.diagnostics), 3),
+            "cluster_step_s_median": round(statistics.median(d.time for d in dist.diagnostics), 3),
+            "load1_start": round(load0, 2), "load1_mid": round(load_mid, 2), "load1_end": round(os.getloadavg()[0], 2)}
 
 
 def _shard_data(seed, rows, cols):
@@ -92,7 +123,7 @@ def reduction_rounds(n_workers, size, rows_per_worker, rounds):
 
     load0 = os.getloadavg()[0]
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         workers = list(client.nthreads())
         shards = [client.submit(_shard_data, i, rows_per_worker, size, workers=[w], pure=False)
                   for i, w in enumerate(workers)]
@@ -121,7 +152,7 @@ def task_overhead(n_workers, n_tasks, repeats):
     kw = dict(n_chains=n_tasks, n_steps=1, record="energy", seed=0)
     load0 = os.getloadavg()[0]
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         sample(model, "gwg", client=client, n_shards=n_tasks, **kw)  # warm up
         t, res = _median_time(lambda: sample(model, "gwg", client=client, n_shards=n_tasks, **kw), repeats)
     return {"case": f"{n_workers} workers x 1 thread on {os.cpu_count()} cores", "tasks": n_tasks,
@@ -135,22 +166,29 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="short runs (smoke test)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", default=None, help="write PREFIX_distributed.json")
+    ap.add_argument("--only", nargs="*", default=["ising", "overhead", "rounds", "hjb"],
+                    help="parts to run (ising overhead rounds hjb)")
+    ap.add_argument("--hjb-steps", type=int, default=100, help="time steps of the HJB case")
     args = ap.parse_args(argv)
     n_steps, tasks = (500, 32) if args.quick else (10_000, 256)
-    report = {"machine_start": machine_state(), "ising": [], "overhead": [], "rounds": []}
-    for record in (["energy"], ["energy", "magnetization"]):
-        row = ising_run(n_steps, args.repeats, record)
-        report["ising"].append(row)
+    report = {"machine_start": machine_state(), "ising": [], "overhead": [], "rounds": [], "hjb": []}
+
+    def emit(part, row):
+        report[part].append(row)
         print(json.dumps(row), flush=True)
-    for workers in (2, 8):
-        row = task_overhead(workers, tasks, args.repeats)
-        report["overhead"].append(row)
-        print(json.dumps(row), flush=True)
-    for workers in (2, 8):
-        for size in (3, 128):
-            row = reduction_rounds(workers, size, 1000, 10 if args.quick else 50)
-            report["rounds"].append(row)
-            print(json.dumps(row), flush=True)
+
+    if "ising" in args.only:
+        for record in (["energy"], ["energy", "magnetization"]):
+            emit("ising", ising_run(n_steps, args.repeats, record))
+    if "overhead" in args.only:
+        for workers in (2, 8):
+            emit("overhead", task_overhead(workers, tasks, args.repeats))
+    if "rounds" in args.only:
+        for workers in (2, 8):
+            for size in (3, 128):
+                emit("rounds", reduction_rounds(workers, size, 1000, 10 if args.quick else 50))
+    if "hjb" in args.only:
+        emit("hjb", hjb_run(2000 if args.quick else 20_000, 5 if args.quick else args.hjb_steps))
     report["machine_end"] = machine_state()
     if args.json:
         with open(f"{args.json}_distributed.json", "w") as fh:

@@ -59,7 +59,7 @@ def _equal(a, b):
 
 def test_killed_worker_is_recovered(local):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         box = _kill_a_busy_worker_during(client, lambda: sample(MODEL, "gwg", client=client, n_shards=4, **KW))
     assert "error" not in box, box.get("error")
     _equal(local, box["result"])
@@ -68,7 +68,7 @@ def test_killed_worker_is_recovered(local):
 def test_no_retries_stops_with_the_finished_shards(local):
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                      dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
             box = _kill_a_busy_worker_during(client, lambda: sample(MODEL, "gwg", client=client, n_shards=4, **KW))
     err = box.get("error")
     assert isinstance(err, DistributedRunError), box

@@ -189,3 +189,47 @@ def test_bad_models_and_states():
     b_nan[1, 2] = np.nan
     with pytest.raises(ValueError, match="finite"):
         sample(DensePairwise(J, b_nan), "dlmc", n_chains=2, n_steps=3)
+
+
+@pytest.mark.parametrize("kind,options", KINDS, ids=lambda v: v if isinstance(v, str) else "-".join(map(str, v.values())))
+def test_categorical_models_of_the_pairwise_family(kind, options):
+    """The built-in categorical models (ttsolve.mcmc.categorical) run on the gradient engine:
+    independent sites against their exact marginals, a small lattice Potts against enumeration."""
+    from ttsolve.mcmc import Categorical, PottsLattice
+
+    rng = np.random.default_rng(8)
+    model = Categorical(rng.normal(size=(6, 4)))
+    res = sample(model, kind, n_chains=6, n_steps=2000, burn_in=300, seed=2, **options)
+    _marginals_within_ess_bounds(res, model.marginals(), 4)
+    lattice = PottsLattice((2, 3), 3, coupling=0.4, periodic=False)
+    pi = dm.exact_pi(dm.potts_lattice((2, 3), 3, 0.4, periodic=False))
+    S = dm.all_states(6, 3)
+    np.testing.assert_allclose(lattice.log_prob(S) - lattice.log_prob(S)[0],
+                               dm.potts_lattice((2, 3), 3, 0.4, periodic=False).log_prob(S)
+                               - dm.potts_lattice((2, 3), 3, 0.4, periodic=False).log_prob(S[:1])[0], atol=1e-12)
+    marg = np.stack([np.array([pi[S[:, i] == k].sum() for k in range(3)]) for i in range(6)])
+    res = sample(lattice, kind, n_chains=6, n_steps=2000, burn_in=300, seed=2, **options)
+    _marginals_within_ess_bounds(res, marg, 3)
+
+
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("kind,options,n_flips", [("dmala", {"step_size": 0.8}, 1), ("dula", {"step_size": 0.8}, 1),
+                                                  ("pas", {"path_length": 2}, 1), ("dlmc", {"t": 0.4}, 1),
+                                                  ("gwg_multi", {}, 2)])
+def test_one_step_moves_follow_the_oracle_rows(K, kind, options, n_flips):
+    """From every state, many chains take one step: the empirical moves match the rows of the
+    transition matrix the exactness tests check (the sampler draws what the oracle claims)."""
+    from gradient_helpers import pairwise_arrays
+
+    D, n = 3, 20000
+    J, b = random_pairwise(np.random.default_rng(K), D, K, coupling=0.8)
+    model = DensePairwise(J, b)
+    T = np.clip(tts._core._testing.mcmc_gradient_transitions_pairwise(*pairwise_arrays(J, b), K, kind, n_flips,
+                                                                      options), 0.0, 1.0)
+    S = dm.all_states(D, K)
+    res = sample(model, kind, n_chains=len(S) * n, n_steps=1, init=np.repeat(S, n, axis=0), seed=1, record=[],
+                 n_flips=n_flips, **options)
+    idx = dm.state_index(res.final_state.astype(int), K).reshape(len(S), n)
+    for x in range(len(S)):
+        freq = np.bincount(idx[x], minlength=len(S)) / n
+        assert np.all(np.abs(freq - T[x]) < 5 * np.sqrt(T[x] * (1 - T[x]) / n) + 2e-4), x

@@ -17,8 +17,8 @@ def test_table_is_the_compiled_one_and_consistent():
     rows = _core.mcmc.sampler_table()
     assert [r.kernel for r in kernels.TABLE] == [r["kernel"] for r in rows]
     assert len({r.kernel for r in kernels.TABLE}) == len(kernels.TABLE)
-    assert SAMPLERS == ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced",
-                        "dmala", "dula", "pas", "dlmc", "gwg_multi")
+    assert SAMPLERS[:6] == ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced")
+    assert {"dmala", "dula", "pas", "dlmc", "gwg_multi"} <= set(SAMPLERS)
     for name in SAMPLERS:
         group = [r for r in kernels.TABLE if r.sampler == name]
         assert len({r.option for r in group}) == 1  # one selecting option per sampler

@@ -94,7 +94,8 @@ def test_constant_terminal_value_drops_extra_term():
                 h=lambda t, X, Y, Z: -Y, g=lambda X: np.ones(X.shape[0]), grad_g=lambda X: np.zeros_like(X),
                 domain=(-3 * np.ones(d), 3 * np.ones(d)))
     N = 20
-    sol = solve(p, n_samples=300, n_steps=N, degree=2, max_rank=1, max_fixed_point=20, fixed_point_tol=1e-12)
+    sol = solve(p, n_samples=300, n_steps=N, degree=2, max_rank=1, max_fixed_point=20, fixed_point_tol=1e-12,
+                scheme="implicit")  # user problems default to another scheme (pde/scheme_choice.py)
     assert sol.settings["extra_term"] is False
     assert all(m.extra_coef == 0.0 for m in sol.models)
     # the implicit scheme's exact discrete value: V_0 = (1 + dt)^(-N)
@@ -226,7 +227,8 @@ def test_fused_terminal_pairs_match_the_python_path(name):
     try:
         for threads in (1, 2):
             set_num_threads(threads)
-            got = antithetic_mean_terminal(p, 0.0, dt, Xn, Xn1, Xn, own, M, coefs, F, np.random.SeedSequence(4))
+            got = antithetic_mean_terminal(p, 0.0, dt, Xn, Xn1, Xn, own, M, coefs, F, np.random.SeedSequence(4),
+                                           reduced=False)
             np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
             if threads == 1:
                 first = got

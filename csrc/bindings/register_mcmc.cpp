@@ -266,9 +266,9 @@ py::array_t<double> quad_transition_row(const IArray& indptr, const IArray& indi
 
 py::array_t<double> pair_transition_row(const IArray& indptr, const IArray& indices, const DArray& blocks,
                                         const DArray& bias, const std::string& kind, int64_t block_size,
-                                        const U8Array& x, int64_t site) {
+                                        const U8Array& x, int64_t site, int64_t n_flips) {
   const PairwiseModel m = make_pairwise(indptr, indices, blocks, bias);
-  const SamplerConfig cfg = make_config(kind, 1, block_size, m.dim);
+  const SamplerConfig cfg = make_config(kind, n_flips, block_size, m.dim);
   if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
   std::vector<double> row = testing::pair_transition_row(m, cfg, x.data(), site);
   const py::ssize_t n = py::ssize_t(row.size());
@@ -322,7 +322,7 @@ void register_mcmc(py::module_& m, py::module_& testing) {
               "Exact one-step transition row of a quadratic kernel (tests, dim <= 20).");
   testing.def("mcmc_pair_transition_row", &pair_transition_row, py::arg("indptr"), py::arg("indices"),
               py::arg("blocks"), py::arg("bias"), py::arg("kind"), py::arg("block_size"), py::arg("x"),
-              py::arg("site") = 0, "Exact one-step transition row of a pairwise kernel (tests, K^D <= 2^20).");
+              py::arg("site") = 0, py::arg("n_flips") = 1, "Exact one-step transition row of a pairwise kernel (tests, K^D <= 2^20).");
   testing.def("mcmc_quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("x"), py::arg("n_steps"),
               py::arg("seed"), "Gaps between incremental and recomputed chain state (tests).");

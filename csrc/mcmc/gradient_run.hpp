@@ -61,6 +61,18 @@ struct GradChain {
   SumTree tree;
 };
 
+/// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
+/// usually from 32 random bits: the next 32 are drawn only when the first ones tie with p's.
+inline bool bernoulli(Philox& rng, double p) {
+  const double scaled = p * 4294967296.0;  // exact (power of two)
+  const double whole = std::floor(scaled);
+  const uint32_t u = rng.next_u32();
+  if (whole >= 4294967296.0) return true;
+  const uint32_t w = uint32_t(whole);
+  if (u != w) return u < w;
+  return double(rng.next_u32()) < (scaled - whole) * 4294967296.0;
+}
+
 /// Draws k from the probabilities p[0..K) with one uniform (last positive one on round-off).
 inline int64_t draw_from(const double* p, int64_t K, double u) {
   double c = 0.0;
@@ -196,7 +208,7 @@ class GradientRun final : public Run {
       for (int64_t i = 0; i < D; ++i) {
         const uint8_t a = ch.x[size_t(i)];
         const double p_move = ch.tab[size_t(2 * i + 1 - a)];
-        const bool move = ch.rng.uniform() < p_move;
+        const bool move = bernoulli(ch.rng, p_move);
         ch.y[size_t(i)] = move ? uint8_t(1 - a) : a;
         fwd.mul(move ? p_move : ch.tab[size_t(2 * i + a)]);
       }

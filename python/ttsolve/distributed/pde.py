@@ -23,6 +23,7 @@ update) raise NotImplementedError (design and cost model: docs/distributed.md).
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -170,12 +171,15 @@ def _prepare(shard, problem, scheme, n, dt, N, model_next, shift_next, settings,
             base = _conditional_mean(problem, n, t_n, dt, X[n], X[n + 1], base, Y1, gX[n + 1], M, Mg, scheme, ctx,
                                      next_target, seq, inner=_shard_inner(first, K_total))
             dW = np.zeros_like(dW)
+        # a degree-0 TT part's conditional mean is one number: per path, so that shard sums count it K times
+        base = np.broadcast_to(np.asarray(base, dtype=float), X[n].shape[:1]).copy()
         out.append((X[n], dW, gX[n], _grad_g_values(problem, X[n], n), base))
     return _StepData(out, scale)
 
 
-def _scale_of(step):
-    return step.scale
+def _summary(step, column, powers, extra):
+    """max |V_{n+1}| and the column sums of squares of the closed-form design (one round)."""
+    return step.scale, _design_sums(step, column, powers, extra)
 
 
 def _target(problem, scheme, n, dt, model, data):
@@ -264,20 +268,47 @@ def _first_sums(step, problem, scheme, dt, shape_model, y0, mean):
 # ----------------------------------------------------------------------------- client side
 
 class _Rounds:
-    """Runs one task per shard and returns the results in shard order (dask, or in-process)."""
+    """Runs one task per shard and returns the results in shard order (dask, or in-process);
+    counts the round trips and the payload bytes each way (pickled arguments, result arrays)."""
 
-    def __init__(self, client, shards):
-        self.client, self.shards = client, shards
+    def __init__(self, client):
+        self.client, self.count, self.bytes_out, self.bytes_in = client, 0, 0, 0
+        self.problem_at = None
+
+    def put(self, obj):
+        """obj where the tasks run: sent once (as a task, so that it is recomputed if lost)."""
+        if self.client is None:
+            return obj
+        import cloudpickle
+
+        self.bytes_out += len(cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        return self.client.submit(_identity, obj, pure=False)
 
     def map(self, fn, items, *args):
         if self.client is None:
             return [fn(item, *args) for item in items]
-        futures = [self.client.submit(fn, item, *args, pure=False) for item in items]
-        return futures
+        import cloudpickle  # a dependency of distributed; what dask sends the arguments with
+
+        self.bytes_out += len(items) * len(cloudpickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+        return [self.client.submit(fn, item, *args, pure=False) for item in items]
 
     def gather(self, fn, items, *args):
         out = self.map(fn, items, *args)
-        return out if self.client is None else self.client.gather(out)
+        if self.client is not None:
+            out = self.client.gather(out)
+        self.count += 1
+        self.bytes_in += sum(_nbytes(r) for r in out)
+        return out
+
+
+def _identity(x):
+    return x
+
+
+def _nbytes(value):
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return int(np.asarray(value).nbytes)
 
 
 def _sum_in_order(parts):
@@ -308,12 +339,10 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
     S = len(bt) - 1
     bv = [Kv * i // S for i in range(S + 1)] if Kv > 0 else [0] * (S + 1)
     specs = [[(K, bt[i], bt[i + 1], int(seeds[0])), (Kv, bv[i], bv[i + 1], int(seeds[1]))] for i in range(S)]
-    rounds = _Rounds(client, None)
+    rounds = _Rounds(client)
     t_start = time.perf_counter()
-    if client is None:
-        shards = [_make_shard(problem, N, spec) for spec in specs]
-    else:
-        shards = [client.submit(_make_shard, problem, N, spec, pure=False) for spec in specs]
+    problem_at = rounds.problem_at = rounds.put(problem)  # its callables travel once, not with every task
+    shards = [rounds.map(_make_shard, [problem_at], N, spec)[0] for spec in specs]
     ranges = rounds.gather(_g_range, shards)
     gmin, gmax, gabs = min(r[0] for r in ranges), max(r[1] for r in ranges), max(r[2] for r in ranges)
     settings = dict(settings, extra_term=bool(gmax - gmin > 1e-12 * max(1.0, gabs)))
@@ -323,21 +352,22 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
     start = _resume(checkpoint, settings, solution) if checkpoint is not None else N - 1
     column = float(np.prod(evaluate_stacked(bases, np.asarray(problem.x0, dtype=float)[None], 0)[0, :, 0]))
     bar = _bar(progress, problem, scheme, N, start)
-    info = {"n_shards": S, "shard_bounds": bt, "rounds": 0, "bytes_from_workers": 0}
+    info = {"n_shards": S, "shard_bounds": bt}
     try:
         for n in range(start, -1, -1):
             t0 = time.perf_counter()
             step_seed = int(np.random.SeedSequence([int(seeds[2]), n]).generate_state(1, dtype=np.uint64)[0])
             nxt = n + 1 < N
-            steps = rounds.map(_prepare, shards, problem, scheme, n, dt, N, models[n + 1] if nxt else None,
+            steps = rounds.map(_prepare, shards, problem_at, scheme, n, dt, N, models[n + 1] if nxt else None,
                                shifts[n + 1] if nxt else 0.0, settings, step_seed)
-            scale = max([1.0] + rounds.gather(_scale_of, steps))
-            info["rounds"] += 1
+            summary = rounds.gather(_summary, steps, column, powers, extra)
+            scale = max([1.0] + [p[0] for p in summary])
+            colsum = _sum_in_order([p[1] for p in summary])
             if n == 0:
                 model, shift, diag = _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K)
             else:
                 model, shift, diag = _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv,
-                                               column, powers, extra, scale, threshold, info, bases)
+                                               column, powers, extra, scale, threshold, bases, colsum)
             diag.time = time.perf_counter() - t0
             models[n], shifts[n], diags[n] = model, shift, diag
             del steps
@@ -350,7 +380,8 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
     finally:
         if bar is not None:
             bar.close()
-    solution.distributed_info = {**info, "seconds": time.perf_counter() - t_start}
+    solution.distributed_info = {**info, "rounds": rounds.count, "bytes_to_workers": rounds.bytes_out,
+                                 "bytes_from_workers": rounds.bytes_in, "seconds": time.perf_counter() - t_start}
     return solution
 
 
@@ -378,27 +409,24 @@ def _closed_form(Rs, colscale, reg, K, m1):
 
 
 def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, column, powers, extra, scale,
-              threshold, info, bases):
+              threshold, bases, colsum):
     from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
 
-    d = problem.dim
+    d, problem_at = problem.dim, rounds.problem_at
     init = solution.models[n + 1] if n + 1 < solution.n_steps else None
-    colsum = _sum_in_order(rounds.gather(_design_sums, steps, column, powers, extra))
     colscale = np.maximum(np.sqrt(colsum / K), 1e-300)
     m1 = colscale.size
 
     def do_fit(current):
-        parts = rounds.gather(_fit_round, steps, problem, scheme, n, dt, current, column, powers, extra, colscale)
-        info["rounds"] += 1
+        parts = rounds.gather(_fit_round, steps, problem_at, scheme, n, dt, current, column, powers, extra, colscale)
         big = max(p[0] for p in parts)
         if not big <= threshold * scale:
             raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})", solution, n)
         coef = _closed_form([p[1] for p in parts], colscale, settings["reg"], K, m1)
         cores = [np.full((1, 1, 1), float(coef[0]))] + [np.ones((1, 1, 1)) for _ in range(d - 1)]
         model = FunctionalTT(TensorTrain(cores), bases, coef[1:] if extra else 0.0)
-        sums = _sum_in_order(rounds.gather(_stats_round, steps, problem, scheme, n, dt, current, model, coef, column,
+        sums = _sum_in_order(rounds.gather(_stats_round, steps, problem_at, scheme, n, dt, current, model, coef, column,
                                            powers, extra))
-        info["rounds"] += 1
         res = _ratio(sums[0], sums[1])
         vres = _ratio(sums[2], sums[3]) if Kv > 0 else math.nan
         ok = np.all(np.isfinite(model.extra_coef)) and all(np.all(np.isfinite(c)) for c in model.tt.cores)
@@ -441,7 +469,7 @@ def _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, 
     """solver._first_step with the means over all paths reduced over the shards."""
     from ..pde.solver import _SCHEME_WEIGHTS
 
-    N = solution.n_steps
+    N, problem_at = solution.n_steps, rounds.problem_at
     if N == 1:
         d = problem.dim
         basis = _default_bases(problem, settings)
@@ -452,18 +480,18 @@ def _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, 
     x = np.asarray(problem.x0, dtype=float)[None]
     g0 = _g_values(problem, x, 0)
     V1x = float(shape_model(x, g=g0)[0]) + base_shift
-    y0 = float(_sum_in_order(rounds.gather(_first_sums, steps, problem, scheme, dt, shape_model, None, None))[0]) / K
+    y0 = float(_sum_in_order(rounds.gather(_first_sums, steps, problem_at, scheme, dt, shape_model, None, None))[0]) / K
     mean = y0
     its, change = 1, 0.0
     if _SCHEME_WEIGHTS[scheme][1] * dt:
         for its in range(1, settings["max_fixed_point"] + 1):
-            new = float(_sum_in_order(rounds.gather(_first_sums, steps, problem, scheme, dt, shape_model, y0,
+            new = float(_sum_in_order(rounds.gather(_first_sums, steps, problem_at, scheme, dt, shape_model, y0,
                                                     None))[2]) / K
             change = abs(new - y0) / max(abs(y0), 1e-300)
             y0 = new
             if change <= settings["fixed_point_tol"]:
                 break
-    var = float(_sum_in_order(rounds.gather(_first_sums, steps, problem, scheme, dt, shape_model, None, mean))[1]) / K
+    var = float(_sum_in_order(rounds.gather(_first_sums, steps, problem_at, scheme, dt, shape_model, None, mean))[1]) / K
     resid = math.sqrt(var) / max(abs(y0), 1e-300)
     diag = StepDiagnostics(0, its, tuple(shape_model.ranks), resid, math.nan, change, 0.0, "first step (mean)")
     return shape_model.copy(), base_shift + (y0 - V1x), diag

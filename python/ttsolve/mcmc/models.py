@@ -22,16 +22,31 @@ from .._validation import as_real_array, check_int, check_real, is_int
 __all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel", "callback_output"]
 
 
+def as_states(X: Any, name: str = "X", n_states: int = 2, dim: int | None = None, allow_1d: bool = False,
+              min_rows: int = 0) -> np.ndarray:
+    """``X`` as a C-contiguous uint8 (n, D) array of states 0..n_states-1: the one check of
+    state arrays (model evaluation, sampler inits, learning data). A 1-D ``X`` is one row when
+    ``allow_1d``. TypeError for non-numeric arrays, ValueError naming ``name`` for a wrong
+    shape or width, fewer than ``min_rows`` rows, no columns, or values outside the states."""
+    arr = np.asarray(X)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array of states, got dtype {arr.dtype}")
+    if allow_1d and arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D (n, D) array, got {arr.ndim}-D")
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (n, {dim}), got {arr.shape}")
+    if arr.shape[0] < min_rows or arr.shape[1] < 1:
+        raise ValueError(f"{name} must have at least {max(min_rows, 1)} row(s) and one column, got shape {arr.shape}")
+    if not np.isin(arr, np.arange(n_states)).all():
+        raise ValueError(f"{name} must contain only 0/1 values" if n_states == 2 else
+                         f"{name} must contain only states 0..{n_states - 1}")
+    return np.ascontiguousarray(arr, dtype=np.uint8)
+
+
 def _as_states(X: Any, dim: int, n_states: int = 2) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim == 1:
-        X = X[None, :]
-    if X.ndim != 2 or X.shape[1] != dim:
-        raise ValueError(f"X must have shape (K, {dim}), got {X.shape}")
-    if not np.isin(X, np.arange(n_states)).all():
-        raise ValueError("X must contain only 0/1 values" if n_states == 2 else
-                         f"X must contain only states 0..{n_states - 1}")
-    return X.astype(np.float64)
+    return as_states(X, "X", n_states, dim, allow_1d=True).astype(np.float64)
 
 
 class _SpinQuadratic:

@@ -82,8 +82,8 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
 
     Parameters
     ----------
-    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, CustomModel, UserModel, or a
-        categorical Potts, PottsLattice, Categorical or Bernoulli
+    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, CustomModel, UserModel, or a categorical
+        Potts, PottsLattice, Categorical or Bernoulli
         RBMs run every sampler compiled except block_gibbs (numpy): gwg, gibbs, random_walk,
         hamming_ball, locally_balanced (exact flip differences from the hidden
         pre-activations), dmala / dula / dlmc (chains batched into GEMMs), pas, gwg_multi.
