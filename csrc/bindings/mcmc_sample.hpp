@@ -1,5 +1,6 @@
 // The one multi-chain sampling driver of the mcmc bindings (defined in register_mcmc.cpp):
-// records, GIL / Ctrl-C / progress hooks around mcmc::drive, final states.
+// records, GIL / Ctrl-C / progress hooks around mcmc::drive, final states; and the RBM of
+// backend arrays, shared by the RBM and gradient bindings.
 #pragma once
 #include <pybind11/pybind11.h>
 
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "bindings/glue.hpp"
+#include "mcmc/rbm_model.hpp"
 #include "mcmc/run.hpp"
 
 namespace ttsolve::bindings {
@@ -16,5 +18,8 @@ pybind11::dict sample_run(mcmc::Run& run, const U8Array& init, int64_t n_steps, 
                           pybind11::object callback, double chunk_seconds,
                           pybind11::object statistic = pybind11::none(), int64_t first_chain = 0,
                           int64_t n_chains_total = 0);
+
+/// The RBM of the arrays W (H x D), b (D), c (H), validated (ValueError naming the problem).
+mcmc::RbmModel make_rbm(const DArray& W, const DArray& b, const DArray& c);
 
 }  // namespace ttsolve::bindings

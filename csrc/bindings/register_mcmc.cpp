@@ -174,6 +174,18 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   return out;
 }
 
+RbmModel make_rbm(const DArray& W, const DArray& b, const DArray& c) {
+  require_ndim(W, 2, "W");
+  RbmModel m;
+  m.n_hidden = W.shape(0);
+  m.dim = W.shape(1);
+  m.W.assign(W.data(), W.data() + W.size());
+  m.b.assign(b.data(), b.data() + b.size());
+  m.c.assign(c.data(), c.data() + c.size());
+  m.validate();
+  return m;
+}
+
 namespace {
 
 py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& weights,
@@ -200,17 +212,6 @@ py::dict pair_sample(const IArray& indptr, const IArray& indices, const DArray& 
                     statistic, first_chain, n_chains_total);
 }
 
-RbmModel make_rbm(const DArray& W, const DArray& b, const DArray& c) {
-  require_ndim(W, 2, "W");
-  RbmModel m;
-  m.n_hidden = W.shape(0);
-  m.dim = W.shape(1);
-  m.W.assign(W.data(), W.data() + W.size());
-  m.b.assign(b.data(), b.data() + b.size());
-  m.c.assign(c.data(), c.data() + c.size());
-  m.validate();
-  return m;
-}
 
 /// Integer parameter `name` of the kernel (params from the sampler table), or `fallback`.
 int64_t int_param(const py::dict& params, const char* name, int64_t fallback) {

@@ -60,16 +60,8 @@ PairwiseModel family_model(const std::string& family, const py::tuple& arrays, i
 
 RbmModel rbm_model(const py::tuple& arrays) {
   require(arrays.size() == 3, "RBM backend arrays must be (W, b, c)");
-  const DArray W = as_array<double>(arrays[0], "W"), b = as_array<double>(arrays[1], "b");
-  const DArray c = as_array<double>(arrays[2], "c");
-  require_ndim(W, 2, "W");
-  RbmModel m;
-  m.n_hidden = W.shape(0);
-  m.dim = W.shape(1);
-  m.W.assign(W.data(), W.data() + W.size());
-  m.b.assign(b.data(), b.data() + b.size());
-  m.c.assign(c.data(), c.data() + c.size());
-  m.validate();
+  RbmModel m = make_rbm(as_array<double>(arrays[0], "W"), as_array<double>(arrays[1], "b"),
+                        as_array<double>(arrays[2], "c"));
   m.prepare();
   return m;
 }

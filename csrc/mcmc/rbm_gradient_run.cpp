@@ -7,11 +7,11 @@
 
 #include "common/blas_runtime.hpp"
 #include "common/lapack.hpp"
+#include "mcmc/rbm_run.hpp"  // rbm_block_bounds: the RBM engines' chain blocks
 
 namespace ttsolve::mcmc {
 
 namespace {
-constexpr int64_t kBlockRows = 25;
 constexpr uint64_t kRefreshEvery = 64;
 }  // namespace
 
@@ -35,22 +35,30 @@ void RbmGradientRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed,
       if (v > 1) throw std::invalid_argument("init states must be 0 or 1");
     ch.y = ch.x;
     ch.ref.assign(size_t(D), 0);
-    if (reference) ch.ref.assign(reference, reference + D);
+    if (const uint8_t* r = reference_row(reference, k)) ch.ref.assign(r, r + D);
     for (auto* v : {&ch.A, &ch.A_y}) v->resize(size_t(H));
     for (auto* v : {&ch.g, &ch.g_y, &ch.tab, &ch.tab_y}) v->resize(size_t(2 * D));
   }
-  const int64_t nb = std::max<int64_t>(1, (n_chains + kBlockRows - 1) / kBlockRows);
-  blocks_.assign(size_t(nb), Block{});
-  for (int64_t k = 0; k < nb; ++k) {
-    Block& blk = blocks_[size_t(k)];
-    blk.begin = k * n_chains / nb;
-    blk.end = (k + 1) * n_chains / nb;
-    const size_t R = size_t(blk.end - blk.begin);
+  // The whole run's chain blocks (as the gwg engine) intersected with this run's chains, so a
+  // shard aligned on rbm_block_bounds runs the whole run's GEMM shapes bit for bit.
+  const int64_t total = n_chains_total > 0 ? n_chains_total : n_chains, first = int64_t(first_chain);
+  if (first + n_chains > total) throw std::invalid_argument("first_chain + n_chains exceeds n_chains_total");
+  blocks_.clear();
+  const std::vector<int64_t> bounds = rbm_block_bounds(total);
+  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+    const int64_t begin = std::max(bounds[k], first) - first, end = std::min(bounds[k + 1], first + n_chains) - first;
+    if (end <= begin) continue;
+    Block blk;
+    blk.begin = begin;
+    blk.end = end;
+    const size_t R = size_t(end - begin);
     blk.S.resize(R * size_t(H));
     blk.G.resize(R * size_t(D));
     blk.sig.resize(size_t(H));
     blk.sbar.resize(size_t(H));
+    blocks_.push_back(std::move(blk));
   }
+  const int64_t nb = int64_t(blocks_.size());
   la::BlasSingleThreadScope single;
   for_each_unit(nb, [&](int64_t k) { refresh(blocks_[size_t(k)]); });
 }

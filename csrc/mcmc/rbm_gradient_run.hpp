@@ -1,7 +1,7 @@
 // DMALA / DULA / DLMC on a Bernoulli RBM with chains batched into matrix products: the
 // factorised proposal of mcmc/gradient_kernels.hpp (every site moves independently, from
 // the gradient table at x), with the RBM's gradient for a block of chains from one float32
-// product sigmoid(A) W (as rbm_run.hpp does for gwg) and A = c + W x kept per chain in double,
+// product sigmoid(A) W (as rbm_run.hpp does for gwg, on the same chain blocks) and A = c + W x kept per chain in double,
 // moved by +-W[:, i] for each site the proposal moves (O(H) per moved site) and recomputed
 // from scratch every 64 steps. Same kernel, options and adaptation as GradientRun (whose
 // per-chain O(D H) gradient evaluation reads all of W per chain-step); path kinds (pas,

@@ -82,6 +82,14 @@ double hidden_terms(const double* A, int64_t H, double* sig, double* sbar) {
   return total;
 }
 
+void hidden_probs(const double* A, int64_t H, double* sig, double* sbar) {
+  for (int64_t h = 0; h < H; ++h) {
+    const double a = A[h], e = std::exp(-std::abs(a)), inv = 1.0 / (1.0 + e);
+    sig[h] = a >= 0 ? inv : e * inv;
+    sbar[h] = a >= 0 ? e * inv : inv;
+  }
+}
+
 double flip_delta(const RbmModel& m, const RbmFlipTables& t, const uint8_t* x, const double* sig,
                   const double* sbar, int64_t i) {
   const int64_t H = m.n_hidden;

@@ -39,6 +39,9 @@ struct RbmFlipTables {
 /// sum_h softplus(A_h).
 double hidden_terms(const double* A, int64_t H, double* sig, double* sbar);
 
+/// sig / sbar only (no softplus sum): for a flip whose change of f is already known.
+void hidden_probs(const double* A, int64_t H, double* sig, double* sbar);
+
 /// delta_i at the state x whose hidden terms are sig / sbar (O(H)); needs tables by_site.
 double flip_delta(const RbmModel& m, const RbmFlipTables& t, const uint8_t* x, const double* sig,
                   const double* sbar, int64_t i);

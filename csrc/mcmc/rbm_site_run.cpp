@@ -134,8 +134,9 @@ void RbmSiteRun::refresh(Block& blk) {
   }
 }
 
-// Flips site i of the chain: A, hidden terms, f and the counters.
-void RbmSiteRun::flip(RbmSiteChain& ch, int64_t i) {
+// Flips site i of the chain, whose change of f is delta: A, hidden terms, f and the counters
+// (f is recomputed from scratch with A every kRefreshSite steps).
+void RbmSiteRun::flip(RbmSiteChain& ch, int64_t i, double delta) {
   const int64_t H = model.n_hidden;
   const double sign = ch.x[i] ? -1.0 : 1.0;
   const double* col = &model.WT[i * H];
@@ -144,7 +145,8 @@ void RbmSiteRun::flip(RbmSiteChain& ch, int64_t i) {
   ch.x[i] ^= 1;
   ch.ones += ch.x[i] ? 1 : -1;
   ch.hamming += ch.x[i] != ch.ref[i] ? 1 : -1;
-  ch.f = ch.bx + hidden_terms(ch.A.data(), H, ch.sig.data(), ch.sbar.data());
+  hidden_probs(ch.A.data(), H, ch.sig.data(), ch.sbar.data());
+  ch.f += delta;
 }
 
 void RbmSiteRun::site_step(RbmSiteChain& ch) {
@@ -157,7 +159,7 @@ void RbmSiteRun::site_step(RbmSiteChain& ch) {
                                                       : int64_t(ch.rng.below(uint64_t(D)));
       const double d = flip_delta(model, tables_, x, ch.sig.data(), ch.sbar.data(), i);
       if (std::log(ch.rng.uniform_pos()) < log_weight(Kind::LbBarker, d)) {  // P(flip) = sigmoid(d)
-        flip(ch, i);
+        flip(ch, i, d);
         ++ch.accepted;
       }
       break;
@@ -168,7 +170,7 @@ void RbmSiteRun::site_step(RbmSiteChain& ch) {
                                                            : int64_t(ch.rng.below(uint64_t(D)));
       const double d = flip_delta(model, tables_, x, ch.sig.data(), ch.sbar.data(), i);
       if (d >= 0.0 || std::log(ch.rng.uniform_pos()) < d) {
-        flip(ch, i);
+        flip(ch, i, d);
         ++ch.accepted;
       }
       break;
@@ -180,15 +182,16 @@ void RbmSiteRun::site_step(RbmSiteChain& ch) {
       const int64_t start = int64_t(ch.rng.below(uint64_t(n_blocks))) * block_size;
       const int64_t len = std::min(block_size, D - start);
       const int64_t aux = int64_t(ch.rng.below(uint64_t(len + 1)));  // len: u = x
-      if (aux < len) flip(ch, start + aux);
+      if (aux < len)
+        flip(ch, start + aux, flip_delta(model, tables_, x, ch.sig.data(), ch.sbar.data(), start + aux));
       int64_t best = len;
-      double best_key = ch.rng.gumbel();
+      double best_key = ch.rng.gumbel(), best_delta = 0.0;
       for (int64_t k = 0; k < len; ++k) {
-        const double key = flip_delta(model, tables_, ch.x.data(), ch.sig.data(), ch.sbar.data(), start + k) +
-                           ch.rng.gumbel();
-        if (key > best_key) { best_key = key; best = k; }
+        const double d = flip_delta(model, tables_, ch.x.data(), ch.sig.data(), ch.sbar.data(), start + k);
+        const double key = d + ch.rng.gumbel();
+        if (key > best_key) { best_key = key; best = k; best_delta = d; }
       }
-      if (best < len) flip(ch, start + best);
+      if (best < len) flip(ch, start + best, best_delta);
       if (!(best == aux || (aux == len && best == len))) ++ch.accepted;
       break;
     }

@@ -61,7 +61,7 @@ struct RbmSiteRun final : Run {
   void refresh(Block& blk);
   void balanced_step(Block& blk);
   void site_step(RbmSiteChain& ch);
-  void flip(RbmSiteChain& ch, int64_t i);
+  void flip(RbmSiteChain& ch, int64_t i, double delta);
 };
 
 /// Log proposal weights log g(e^delta) of the locally balanced kind for D differences into
