@@ -49,6 +49,9 @@ SAMPLERS = {
     "blockgibbs": ("blockgibbs", dict(block_size=2)),
     "hammingball": ("hammingball", dict(block_size=10)),
     "gwg": ("gwg", dict(num_flips=1, adaptive=True, target_acceptance_rate=0.574, balancing_fn_type="SQRT")),
+    # not a separate DISCS config: its gwg with adaptive=False, one flip (the GWG paper's sampler;
+    # on categorical models DISCS's gwg is this already)
+    "gwg1": ("gwg", dict(num_flips=1, adaptive=False, balancing_fn_type="SQRT")),
     "locallybalanced": ("locallybalanced", dict(balancing_fn_type="SQRT")),
     "dmala": ("dmala", dict(adaptive=True, target_acceptance_rate=0.574, balancing_fn_type="SQRT",
                             schedule_step=100, reset_z_est=20, step_size=0.2)),
@@ -217,14 +220,20 @@ def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, se
         if burn_steps % 16 == 0:
             jax.block_until_ready(x)
     jax.block_until_ready(x)
-    n_timed = max(5, int(seconds / max(per_step, 1e-7)))
     load_before = _load()
+    # timed in chunks sized from the rate so far (the warm-up's rate can include a retrace), until
+    # `seconds` have passed and at least 5 steps ran; blocking once per chunk costs one sync
+    n_timed, elapsed, chunk = 0, 0.0, max(1, int(0.1 / max(per_step, 1e-7)))
     t0 = time.perf_counter()
-    for _ in range(n_timed):
-        x, state, acc = advance(x, state, i)
-        i += 1
-    jax.block_until_ready(x)
-    elapsed = time.perf_counter() - t0
+    while elapsed < seconds or n_timed < 5:
+        for _ in range(chunk):
+            x, state, acc = advance(x, state, i)
+            i += 1
+        jax.block_until_ready(x)
+        n_timed += chunk
+        elapsed = time.perf_counter() - t0
+        rate = n_timed / elapsed
+        chunk = max(1, min(int(rate * 0.5), int(rate * (seconds - elapsed)) + 1))
     if trace_seconds is not None:
         trace_steps = int(min(trace_steps, max(10, trace_seconds * n_timed / elapsed)))
     if trace_from_start:  # traces from the chains' start, like DISCS's chains
