@@ -1,6 +1,8 @@
 """Categorical (pairwise) kernels: the compiled kernel's own one-step transition matrix is
 pi-invariant and equals the independent numpy reference (tests/reference/discrete_kernels.py)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -126,6 +128,53 @@ def test_bad_hook_input():
     m = Categorical(np.zeros((3, 2)))
     with pytest.raises(ValueError, match="x states"):
         _core._testing.mcmc_pair_transition_row(*m.mcmc_backend().arrays, "gwg", 1, np.array([0, 2, 0], np.uint8), 0)
-    with pytest.raises(ValueError, match="does not run on pairwise"):
-        _core._testing.mcmc_pair_transition_row(*m.mcmc_backend().arrays, "block_gibbs", 1,
-                                                np.zeros(3, np.uint8), 0)
+    for kind in ("block_gibbs", "dmala"):
+        with pytest.raises(ValueError, match="does not run on the pairwise single-site engine"):
+            _core._testing.mcmc_pair_transition_row(*m.mcmc_backend().arrays, kind, 1, np.zeros(3, np.uint8), 0)
+
+
+def multi_move_gwg_reference(ref, n_flips):
+    """Categorical GWG with n i.i.d. draws of (site, state) from softmax(d / 2) at x: a site drawn
+    with two different states is a stay; otherwise the drawn sites move once, and MH uses the
+    reverse draws (the same sites back to x's states) under the proposal at y."""
+    D, K = ref.n_sites, ref.n_states
+    S = rm.all_states(D, K)
+    lp = ref.log_prob(S)
+    logits = np.where(np.arange(K) == S[:, :, None], -np.inf, rm.gradient_differences(ref, S) / 2).reshape(len(S), -1)
+    log_q = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+    T = np.zeros((len(S), len(S)))
+    for x in range(len(S)):
+        for seq in itertools.product(range(D * K), repeat=n_flips):
+            fwd = sum(log_q[x, a] for a in seq)
+            if fwd == -np.inf:
+                continue
+            moves = {}
+            if any(moves.setdefault(a // K, a % K) != a % K for a in seq):
+                T[x, x] += np.exp(fwd)
+                continue
+            y_state = S[x].copy()
+            for site, k in moves.items():
+                y_state[site] = k
+            y = int(rm.state_index(y_state, K))
+            rev = sum(log_q[y, (a // K) * K + S[x, a // K]] for a in seq)
+            acc = np.exp(min(0.0, lp[y] - lp[x] + rev - fwd))
+            T[x, y] += np.exp(fwd) * acc
+            T[x, x] += np.exp(fwd) * (1 - acc)
+    return T
+
+
+@pytest.mark.parametrize("n_flips", [2, 3])
+def test_multi_move_gwg_is_exact(n_flips):
+    rng = np.random.default_rng(n_flips)
+    cases = [_potts_pair(rng, 3, 2, 1.0), _potts_pair(rng, 2, 3, 2.0),
+             (PottsLattice((3,), 3, 0.9, periodic=False), rm.potts_lattice((3,), 3, 0.9, periodic=False))]
+    for model, ref in cases:
+        S = rm.all_states(model.dim, model.n_states).astype(np.uint8)
+        T = np.array([_core._testing.mcmc_pair_transition_row(*model.mcmc_backend().arrays, "gwg", 1, x, 0, n_flips)
+                      for x in S])
+        pi = rm.exact_pi(ref)
+        np.testing.assert_allclose(T.sum(1), 1.0, atol=1e-12)
+        np.testing.assert_allclose(pi @ T, pi, atol=1e-12, rtol=0)
+        np.testing.assert_allclose(T, multi_move_gwg_reference(ref, n_flips), atol=1e-12, rtol=0)
+        F = pi[:, None] * T
+        np.testing.assert_allclose(F, F.T, atol=1e-12, rtol=0)

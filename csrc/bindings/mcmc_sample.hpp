@@ -14,6 +14,7 @@ namespace ttsolve::bindings {
 pybind11::dict sample_run(mcmc::Run& run, const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
                           uint64_t seed, const std::vector<std::string>& record, pybind11::object reference,
                           pybind11::object callback, double chunk_seconds,
-                          pybind11::object statistic = pybind11::none());
+                          pybind11::object statistic = pybind11::none(), int64_t first_chain = 0,
+                          int64_t n_chains_total = 0);
 
 }  // namespace ttsolve::bindings

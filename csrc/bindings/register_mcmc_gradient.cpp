@@ -11,6 +11,8 @@
 #include "bindings/mcmc_sample.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/gradient_run.hpp"
+#include "mcmc/rbm_gradient.hpp"
+#include "mcmc/rbm_gradient_run.hpp"
 #include "testing/gradient_transitions.hpp"
 
 namespace ttsolve::bindings {
@@ -54,6 +56,22 @@ PairwiseModel family_model(const std::string& family, const py::tuple& arrays, i
   return m;
 }
 
+RbmModel rbm_model(const py::tuple& arrays) {
+  require(arrays.size() == 3, "RBM backend arrays must be (W, b, c)");
+  const DArray W = as_array<double>(arrays[0], "W"), b = as_array<double>(arrays[1], "b");
+  const DArray c = as_array<double>(arrays[2], "c");
+  require_ndim(W, 2, "W");
+  RbmModel m;
+  m.n_hidden = W.shape(0);
+  m.dim = W.shape(1);
+  m.W.assign(W.data(), W.data() + W.size());
+  m.b.assign(b.data(), b.data() + b.size());
+  m.c.assign(c.data(), c.data() + c.size());
+  m.validate();
+  m.prepare();
+  return m;
+}
+
 std::string option_text(const py::handle& value) {
   if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "true" : "false";
   return py::str(value).cast<std::string>();
@@ -79,18 +97,32 @@ py::dict gradient_sample(const std::string& family, const py::tuple& arrays, int
                          const std::string& kind, int64_t n_flips, const py::dict& options, const U8Array& init,
                          int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
                          const std::vector<std::string>& record, py::object reference, py::object callback,
-                         double chunk_seconds, py::object statistic) {
+                         double chunk_seconds, py::object statistic, int64_t first_chain,
+                         int64_t n_chains_total) {
+  auto go = [&](auto& run, int64_t K) {
+    run.config = make_config(kind, n_flips, options);
+    run.config.validate(run.dim(), K);
+    py::dict out = sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
+                              statistic, first_chain, n_chains_total);
+    const int64_t n_chains = init.shape(0);
+    py::array_t<double> adapted(n_chains);
+    for (int64_t c = 0; c < n_chains; ++c) adapted.mutable_data()[c] = run.adapted(c);
+    out["adapted"] = adapted;
+    return out;
+  };
+  if (family == "rbm" && make_config(kind, n_flips, options).factorised()) {  // mcmc/rbm_gradient_run.hpp
+    RbmGradientRun run;
+    run.model = rbm_model(arrays);
+    return go(run, 2);
+  }
+  if (family == "rbm") {  // path kinds: arrays (W, b, c) as mcmc/rbm_gradient.hpp
+    GradientRun<RbmGradModel> run;
+    run.model = RbmGradModel(rbm_model(arrays));
+    return go(run, 2);
+  }
   GradientRun<PairwiseModel> run;
   run.model = family_model(family, arrays, n_states);
-  run.config = make_config(kind, n_flips, options);
-  run.config.validate(run.model.dim, run.model.n_states);
-  py::dict out = sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                            statistic);
-  const int64_t n_chains = init.shape(0);
-  py::array_t<double> adapted(n_chains);
-  for (int64_t c = 0; c < n_chains; ++c) adapted.mutable_data()[c] = run.adapted(c);
-  out["adapted"] = adapted;
-  return out;
+  return go(run, run.model.n_states);
 }
 
 py::array_t<double> to_matrix(std::vector<double>&& T) {
@@ -128,6 +160,7 @@ void register_mcmc_gradient(py::module_& m, py::module_& testing) {
         py::arg("kind"), py::arg("n_flips"), py::arg("options"), py::arg("init"), py::arg("n_steps"),
         py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"),
         py::arg("callback"), py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
+        py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
         "Multi-chain DMALA / DULA / PAS / DLMC / multi-flip GWG (use ttsolve.mcmc.sample).");
   testing.def("mcmc_gradient_transitions_pairwise", &transitions_pairwise, py::arg("indptr"), py::arg("indices"),
               py::arg("blocks"), py::arg("bias"), py::arg("n_states"), py::arg("kind"), py::arg("n_flips"),

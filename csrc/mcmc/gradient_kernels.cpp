@@ -159,9 +159,9 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
         const double d = g[2 * i + 1 - a] - g[2 * i + a];
         // E = e^{-|d|}: sigmoid(d) and sigmoid(-d) without cancellation; total rate
         // w(e^d) + w(e^-d) = w(e^d) (1 + e^-d) (w(t) = t w(1/t)) = e^{b(d) + max(-d, 0)} (1 + E)
-        const double E = fast_exp(-std::abs(d)), inv = 1.0 / (1.0 + E);
+        const double E = std::exp(-std::abs(d)), inv = 1.0 / (1.0 + E);
         const double s = d >= 0 ? inv : E * inv, sc = d >= 0 ? E * inv : inv;
-        const double rate = fast_exp(std::min(700.0, balance_log(bal, d) + std::max(-d, 0.0))) * (1.0 + E);
+        const double rate = std::exp(std::min(700.0, balance_log(bal, d) + std::max(-d, 0.0))) * (1.0 + E);
         const double em = std::expm1(-t * rate);  // exp(-t rate) - 1 in (-1, 0]
         prob[2 * i + a] = sc + s * (1.0 + em);       // stay: (1 - s) + s e^{-t rate}
         prob[2 * i + 1 - a] = -s * em;
@@ -207,7 +207,7 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
     for (int64_t i = 0; i < D; ++i) {
       const int64_t a = x[i];
       const double z = balance_log(bal, g[2 * i + 1 - a] - g[2 * i + a]) - c;
-      const double e = fast_exp(-std::abs(z)), big = 1.0 / (1.0 + e);  // sigmoid(|z|)
+      const double e = std::exp(-std::abs(z)), big = 1.0 / (1.0 + e);  // sigmoid(|z|)
       prob[2 * i + 1 - a] = z >= 0 ? big : e * big;
       prob[2 * i + a] = z >= 0 ? e * big : big;
     }
@@ -224,7 +224,7 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
     }
     double z = 0.0;
     for (int64_t k = 0; k < K; ++k) {
-      li[k] = fast_exp(li[k] - mx);
+      li[k] = std::exp(li[k] - mx);
       z += li[k];
     }
     const double inv = 1.0 / z;
@@ -252,7 +252,7 @@ void path_tables(const GradientConfig& cfg, int64_t D, int64_t K, const uint8_t*
     }
     double z = 0.0;
     for (int64_t k = 0; k < K; ++k)
-      if (k != x[i]) z += fast_exp(vi[k] - mx);
+      if (k != x[i]) z += std::exp(vi[k] - mx);
     const double lz = mx + std::log(z);
     for (int64_t k = 0; k < K; ++k)
       if (k != x[i]) vi[k] -= lz;
@@ -267,7 +267,7 @@ double log_ordered_draws(int64_t D, const double* log_w, const std::vector<int64
   for (int64_t i : order) on_path[size_t(i)] = 1;
   double rest = 0.0;  // weight of the sites off the path: sums of positives only
   for (int64_t i = 0; i < D; ++i)
-    if (!on_path[size_t(i)]) rest += fast_exp(log_w[i] - mx);
+    if (!on_path[size_t(i)]) rest += std::exp(log_w[i] - mx);
   for (int64_t i : order) on_path[size_t(i)] = 0;
   const int64_t L = int64_t(order.size());
   // draw j (in drawing order) sees the weight of the not yet drawn path sites plus `rest`:
@@ -275,7 +275,7 @@ double log_ordered_draws(int64_t D, const double* log_w, const std::vector<int64
   double lp = 0.0, remaining = rest;
   for (int64_t j = L - 1; j >= 0; --j) {
     const int64_t i = order[size_t(reversed ? L - 1 - j : j)];
-    const double wi = fast_exp(log_w[i] - mx);
+    const double wi = std::exp(log_w[i] - mx);
     remaining += wi;
     lp += (log_w[i] - mx) - std::log(remaining);
   }
@@ -287,7 +287,7 @@ double log_counts(int64_t D, const double* log_w, const std::vector<int64_t>& si
   double mx = -kInf;
   for (int64_t i = 0; i < D; ++i) mx = std::max(mx, log_w[i]);
   double z = 0.0;
-  for (int64_t i = 0; i < D; ++i) z += fast_exp(log_w[i] - mx);
+  for (int64_t i = 0; i < D; ++i) z += std::exp(log_w[i] - mx);
   const double lz = mx + std::log(z);
   double lp = 0.0;
   for (size_t j = 0; j < sites.size(); ++j) lp += double(counts[j]) * (log_w[sites[j]] - lz);

@@ -19,6 +19,7 @@
 // Path kinds (pas, gwg_multi): site weights w_i = sum_{k != x_i} exp(b(d[i, k])) and, within
 // a site, v[i, k] = exp(b(d[i, k])) / w_i over k != x_i.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,41 +31,11 @@ namespace ttsolve::mcmc {
 enum class Balance { Sqrt, Barker, Max, Min };
 enum class DlmcSolver { Expm, Interpolate };
 
-/// e^x to about 1 ulp, branch-free (vectorisable in loops): 0 below -708, clamped at 709.
-/// The proposal probabilities both ways come from the same function, so its rounding
-/// never enters the MH correction.
-inline double fast_exp(double x) {
-  x = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
-  const double n = __builtin_floor(x * 1.4426950408889634 + 0.5);
-  const double r = (x - n * 0.693147180369123816490) - n * 1.90821492927058770002e-10;
-  double p = 1.0 / 479001600.0;  // Taylor to r^12 on |r| <= 0.347: truncation < 2e-16
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  // 2^n by the exponent bits (n in [-1022, 1023] after the clamp), split so n = -1022.. works
-  const int64_t ni = int64_t(n);
-  const int64_t half = ni / 2;
-  union { double d; uint64_t u; } a, b;
-  a.u = uint64_t(half + 1023) << 52;
-  b.u = uint64_t(ni - half + 1023) << 52;
-  const double out = p * a.d * b.d;
-  return x <= -708.0 ? 0.0 : out;
-}
-
 /// log w(e^d) of the balancing function.
 inline double balance_log(Balance b, double d) {
   switch (b) {
     case Balance::Barker:  // log sigmoid(d)
-      return d >= 0 ? -__builtin_log1p(fast_exp(-d)) : d - __builtin_log1p(fast_exp(d));
+      return d >= 0 ? -std::log1p(std::exp(-d)) : d - std::log1p(std::exp(d));
     case Balance::Max: return d > 0.0 ? d : 0.0;
     case Balance::Min: return d < 0.0 ? d : 0.0;
     default: return 0.5 * d;

@@ -61,6 +61,18 @@ struct GradChain {
   SumTree tree;
 };
 
+/// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
+/// usually from 32 random bits: the next 32 are drawn only when the first ones tie with p's.
+inline bool bernoulli(Philox& rng, double p) {
+  const double scaled = p * 4294967296.0;  // exact (power of two)
+  const double whole = std::floor(scaled);
+  const uint32_t u = rng.next_u32();
+  if (whole >= 4294967296.0) return true;
+  const uint32_t w = uint32_t(whole);
+  if (u != w) return u < w;
+  return double(rng.next_u32()) < (scaled - whole) * 4294967296.0;
+}
+
 /// Draws k from the probabilities p[0..K) with one uniform (last positive one on round-off).
 inline int64_t draw_from(const double* p, int64_t K, double u) {
   double c = 0.0;
@@ -196,7 +208,7 @@ class GradientRun final : public Run {
       for (int64_t i = 0; i < D; ++i) {
         const uint8_t a = ch.x[size_t(i)];
         const double p_move = ch.tab[size_t(2 * i + 1 - a)];
-        const bool move = ch.rng.uniform() < p_move;
+        const bool move = bernoulli(ch.rng, p_move);
         ch.y[size_t(i)] = move ? uint8_t(1 - a) : a;
         fwd.mul(move ? p_move : ch.tab[size_t(2 * i + a)]);
       }
@@ -225,7 +237,7 @@ class GradientRun final : public Run {
     if (pas && ch.cfg.uniform_length) L = 1 + int64_t(ch.rng.below(uint64_t(L)));
     double mx = -INFINITY;
     for (int64_t i = 0; i < D; ++i) mx = std::max(mx, ch.lw[size_t(i)]);
-    ch.tree.build(D, [&](int64_t i) { return fast_exp(ch.lw[size_t(i)] - mx); });
+    ch.tree.build(D, [&](int64_t i) { return std::exp(ch.lw[size_t(i)] - mx); });
     ch.order.clear();
     ch.counts.clear();
     for (int64_t n = 0; n < L; ++n) {
@@ -261,7 +273,7 @@ class GradientRun final : public Run {
       int64_t k = 1 - ch.x[size_t(i)];
       if (K > 2) {
         double p[256];
-        for (int64_t s = 0; s < K; ++s) p[s] = fast_exp(lv[s]);  // 0 at x_i (log -inf)
+        for (int64_t s = 0; s < K; ++s) p[s] = std::exp(lv[s]);  // 0 at x_i (log -inf)
         k = draw_from(p, K, ch.rng.uniform());
       }
       ch.y[size_t(i)] = uint8_t(k);

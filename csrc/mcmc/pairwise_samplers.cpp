@@ -50,13 +50,38 @@ inline bool tree_unsafe(const SumTree& t) {
   return !(z > 1e-250 && z < 1e250);
 }
 
-inline void note_move(PairChain& c, int64_t i, uint8_t from, uint8_t to) {
+// Every state change goes through here (running records kept in step).
+inline void note_move(PairChain& c, int64_t K, int64_t i, uint8_t from, uint8_t to) {
   c.x[size_t(i)] = to;
   const uint8_t r = c.ref[size_t(i)];
   c.hamming += int64_t(to != r) - int64_t(from != r);
+  c.ones += int64_t(to) - int64_t(from);
+  if (c.counts) {
+    c.counts[i * K + from] += c.kept_seen - c.since[size_t(i)];
+    c.since[size_t(i)] = c.kept_seen;
+  }
+  if (c.lin_w) c.lin += c.lin_w[i * K + to] - c.lin_w[i * K + from];
 }
 
 // Proposal-weighted single-site move: draw (site, state) from the tree, MH with Z(x) / Z(y).
+void tree_multi_step(const PairwisePrepared& p, Kind kind, int64_t n_flips, PairChain& c) {
+  c.draws.clear();
+  const double z = c.tree.total();
+  for (int64_t n = 0; n < n_flips; ++n) {
+    const int64_t idx = c.tree.find(c.rng.uniform() * z);
+    if (c.tree.leaf(idx) <= 0.0) return;  // round-off landed on an empty leaf: stay (rare)
+    c.draws.push_back(idx);
+  }
+  pair_try_moves(p, kind, c, c.draws, c.multi);
+  if (!c.multi.consistent) return;
+  if (c.multi.log_ratio >= 0.0 || std::log(c.rng.uniform_pos()) < c.multi.log_ratio) {
+    c.f += c.multi.delta;
+    ++c.accepted;
+  } else {
+    pair_undo_moves(p, kind, c, c.multi);
+  }
+}
+
 void tree_step(const PairwisePrepared& p, Kind kind, PairChain& c) {
   const int64_t K = p.m->n_states;
   const int64_t idx = c.tree.find(c.rng.uniform() * c.tree.total());
@@ -165,8 +190,13 @@ void PairChain::reset(const PairwisePrepared& p, const SamplerConfig& cfg, const
   x.assign(x0, x0 + D);
   ref.assign(size_t(D), 0);
   if (ref0) ref.assign(ref0, ref0 + D);
-  hamming = 0;
-  for (int64_t i = 0; i < D; ++i) hamming += x[size_t(i)] != ref[size_t(i)];
+  hamming = ones = 0;
+  for (int64_t i = 0; i < D; ++i) {
+    hamming += x[size_t(i)] != ref[size_t(i)];
+    ones += x[size_t(i)];
+  }
+  counts = nullptr;
+  lin_w = nullptr;
   f = p.m->log_prob(x.data());
   if (pair_uses_tree(cfg.kind)) {
     g.resize(size_t(D * K));
@@ -176,24 +206,21 @@ void PairChain::reset(const PairwisePrepared& p, const SamplerConfig& cfg, const
   }
 }
 
-TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to) {
+namespace {
+
+// Writes site -> to (g of the neighbours, state, the leaves of the site's star), logging old
+// values; the tree's ancestors are left to the caller's refresh.
+double apply_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to) {
   const PairwiseModel& m = *p.m;
   const int64_t K = m.n_states;
-  TrialMove mv;
-  mv.site = site;
-  mv.from = c.x[size_t(site)];
-  mv.to = to;
-  mv.delta = c.g[size_t(site * K + to)] - c.g[size_t(site * K + mv.from)];
-  const double z = c.tree.total(), shift_before = c.shift;
-  c.saved_g.clear();
-  c.saved_leaf.clear();
+  const uint8_t from = c.x[size_t(site)];
+  const double delta = c.g[size_t(site * K + to)] - c.g[size_t(site * K + from)];
   for (int64_t e = m.indptr[site]; e < m.indptr[site + 1]; ++e) {
     const int64_t base = m.indices[e] * K;
     for (int64_t k = 0; k < K; ++k) c.saved_g.emplace_back(base + k, c.g[size_t(base + k)]);
   }
-  m.move_grad(site, mv.from, to, c.g.data());
-  note_move(c, site, mv.from, to);
-  c.touched.clear();
+  m.move_grad(site, from, to, c.g.data());
+  note_move(c, K, site, from, to);
   for (int64_t a = p.star_ptr[site]; a < p.star_ptr[site + 1]; ++a) {
     const int64_t s = p.star[size_t(a)];
     for (int64_t k = 0; k < K; ++k) {
@@ -203,7 +230,37 @@ TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int6
       c.touched.push_back(leaf);
     }
   }
+  return delta;
+}
+
+// Restores the logged g and leaves (or rebuilds the tree when it was rescaled).
+void restore_logged(const PairwisePrepared& p, Kind kind, PairChain& c, bool rebuilt) {
+  for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[size_t(it->first)] = it->second;
+  if (rebuilt) {  // leaves were rescaled: rebuild from the restored state
+    c.rebuild_tree(p, kind);
+    return;
+  }
+  c.touched.clear();
+  for (auto it = c.saved_leaf.rbegin(); it != c.saved_leaf.rend(); ++it) c.tree.set_leaf(it->first, it->second);
+  for (const auto& e : c.saved_leaf) c.touched.push_back(e.first);
+  std::sort(c.touched.begin(), c.touched.end());
+  c.touched.erase(std::unique(c.touched.begin(), c.touched.end()), c.touched.end());
   c.tree.refresh(c.touched);
+}
+
+}  // namespace
+
+TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to) {
+  TrialMove mv;
+  mv.site = site;
+  mv.from = c.x[size_t(site)];
+  mv.to = to;
+  const double z = c.tree.total(), shift_before = c.shift;
+  c.saved_g.clear();
+  c.saved_leaf.clear();
+  c.touched.clear();
+  mv.delta = apply_move(p, kind, c, site, to);
+  c.tree.refresh(c.touched);  // the star's leaves are ascending
   if (tree_unsafe(c.tree)) {
     c.rebuild_tree(p, kind);
     mv.rebuilt = true;
@@ -214,17 +271,66 @@ TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int6
   return mv;
 }
 
-void pair_undo_move(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMove& mv) {
-  note_move(c, mv.site, mv.to, mv.from);
-  for (auto it = c.saved_g.rbegin(); it != c.saved_g.rend(); ++it) c.g[size_t(it->first)] = it->second;
-  if (mv.rebuilt) {  // leaves were rescaled: rebuild from the restored state
-    c.rebuild_tree(p, kind);
-    return;
+void pair_try_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const std::vector<int64_t>& draws,
+                    TrialMoves& mv) {
+  const int64_t K = p.m->n_states;
+  mv.sites.clear();
+  mv.from.clear();
+  mv.to.clear();
+  mv.delta = 0.0;
+  mv.rebuilt = false;
+  mv.consistent = true;
+  // distinct sites with their drawn state; a site drawn with two different states: stay
+  for (int64_t a : draws) {
+    const int64_t site = a / K;
+    const uint8_t to = uint8_t(a % K);
+    const auto at = std::find(mv.sites.begin(), mv.sites.end(), site);
+    if (at == mv.sites.end()) {
+      mv.sites.push_back(site);
+      mv.to.push_back(to);
+    } else if (mv.to[size_t(at - mv.sites.begin())] != to) {
+      mv.consistent = false;
+      mv.log_ratio = -std::numeric_limits<double>::infinity();
+      return;
+    }
   }
+  const double z = c.tree.total();
+  double log_fwd = 0.0;
+  for (int64_t a : draws) log_fwd += std::log(c.tree.leaf(a) / z);
+  c.saved_g.clear();
+  c.saved_leaf.clear();
   c.touched.clear();
-  for (auto it = c.saved_leaf.rbegin(); it != c.saved_leaf.rend(); ++it) c.tree.set_leaf(it->first, it->second);
-  for (const auto& e : c.saved_leaf) c.touched.push_back(e.first);  // ascending already
+  for (size_t n = 0; n < mv.sites.size(); ++n) {
+    mv.from.push_back(c.x[size_t(mv.sites[n])]);
+    mv.delta += apply_move(p, kind, c, mv.sites[n], mv.to[n]);
+  }
+  std::sort(c.touched.begin(), c.touched.end());
+  c.touched.erase(std::unique(c.touched.begin(), c.touched.end()), c.touched.end());
   c.tree.refresh(c.touched);
+  if (tree_unsafe(c.tree)) {
+    c.rebuild_tree(p, kind);
+    mv.rebuilt = true;
+  }
+  // leaf / total ratios do not depend on the shift, so a rebuild in between is harmless
+  const double z_new = c.tree.total();
+  double log_rev = 0.0;
+  for (int64_t a : draws) {
+    const int64_t site = a / K;
+    const size_t n = size_t(std::find(mv.sites.begin(), mv.sites.end(), site) - mv.sites.begin());
+    log_rev += std::log(c.tree.leaf(site * K + mv.from[n]) / z_new);
+  }
+  mv.log_ratio = mv.delta + log_rev - log_fwd;
+}
+
+void pair_undo_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMoves& mv) {
+  if (!mv.consistent) return;
+  for (size_t n = mv.sites.size(); n-- > 0;) note_move(c, p.m->n_states, mv.sites[n], mv.to[n], mv.from[n]);
+  restore_logged(p, kind, c, mv.rebuilt);
+}
+
+void pair_undo_move(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMove& mv) {
+  note_move(c, p.m->n_states, mv.site, mv.to, mv.from);
+  restore_logged(p, kind, c, mv.rebuilt);
 }
 
 void pair_site_conditional(const PairwisePrepared& p, const PairChain& c, int64_t i, double* prob) {
@@ -237,8 +343,7 @@ void pair_site_conditional(const PairwisePrepared& p, const PairChain& c, int64_
 }
 
 void pair_set_site(const PairwisePrepared& p, PairChain& c, int64_t i, uint8_t to, double delta) {
-  (void)p;
-  note_move(c, i, c.x[size_t(i)], to);
+  note_move(c, p.m->n_states, i, c.x[size_t(i)], to);
   c.f += delta;
 }
 
@@ -264,6 +369,12 @@ void pair_ball_log_weights(const PairwisePrepared& p, const PairChain& c, int64_
   }
 }
 
+double pair_linear(const PairChain& c, int64_t n_states, const double* w) {
+  double s = 0.0;
+  for (size_t i = 0; i < c.x.size(); ++i) s += w[int64_t(i) * n_states + c.x[i]];
+  return s;
+}
+
 void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c) {
   const PairwiseModel& m = *p.m;
   switch (cfg.kind) {
@@ -272,7 +383,8 @@ void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c
     case Kind::LbBarker:
     case Kind::LbMax:
     case Kind::LbMin:
-      tree_step(p, cfg.kind, c);
+      if (cfg.n_flips > 1) tree_multi_step(p, cfg.kind, cfg.n_flips, c);
+      else tree_step(p, cfg.kind, c);
       break;
     case Kind::GibbsSystematic:
     case Kind::GibbsRandom:
@@ -292,6 +404,7 @@ void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c
   // Incremental g and f accumulate rounding: recompute now and then (O(nnz K)).
   if (c.steps % uint64_t(64 * m.dim) == 0) {
     c.f = m.log_prob(c.x.data());
+    if (c.lin_w) c.lin = pair_linear(c, m.n_states, c.lin_w);
     if (pair_uses_tree(cfg.kind)) {
       m.grad(c.x.data(), c.g.data());
       c.rebuild_tree(p, cfg.kind);

@@ -45,19 +45,44 @@ inline bool pair_uses_tree(Kind kind) {
          kind == Kind::LbMin;
 }
 
+/// A multi-move trial (GWG with n_flips > 1; see pair_try_moves).
+struct TrialMoves {
+  std::vector<int64_t> sites;     // distinct moved sites, in draw order
+  std::vector<uint8_t> from, to;
+  double delta = 0.0, log_ratio = 0.0;
+  bool rebuilt = false, consistent = true;
+};
+
+/// True for the kinds pair_step implements (the single-site rows of the "pairwise" family;
+/// the multi-coordinate kinds of that family run on the gradient engine).
+inline bool pair_has_step(Kind kind) {
+  return pair_uses_tree(kind) || kind == Kind::GibbsRandom || kind == Kind::GibbsSystematic ||
+         kind == Kind::RandomWalk || kind == Kind::RandomWalkSystematic || kind == Kind::HammingBall;
+}
+
 struct PairChain {
   std::vector<uint8_t> x, ref;  // state, Hamming reference
   std::vector<double> g;        // gradient table (D x K), tree kinds only
   SumTree tree;
   double shift = 0.0;
   double f = 0.0;
-  int64_t hamming = 0;
+  int64_t hamming = 0, ones = 0;  // Hamming distance to ref, sum_i x_i (magnetization of K = 2)
   uint64_t steps = 0, accepted = 0;
+  // Records kept incrementally while a chunk runs (null when not recorded): counts (D x K) get
+  // kept_seen - since[i] added for the state a site leaves (and for every site at the end of
+  // the chunk), the linear statistic sum_i lin_w[i, x_i] is updated per move (O(1)).
+  int64_t* counts = nullptr;
+  std::vector<int64_t> since;
+  int64_t kept_seen = 0;
+  const double* lin_w = nullptr;
+  double lin = 0.0;
   Philox rng{0, 0};
   // undo log of a trial move: (g index, old value), (leaf, old value)
   std::vector<std::pair<int64_t, double>> saved_g, saved_leaf;
   std::vector<int64_t> touched;
   std::vector<double> row, key;  // scratch (K and ball-sized)
+  std::vector<int64_t> draws;
+  TrialMoves multi;
 
   void reset(const PairwisePrepared& p, const SamplerConfig& cfg, const uint8_t* x0, const uint8_t* ref0);
   /// Recomputes every leaf with shift = the largest log weight.
@@ -79,6 +104,17 @@ struct TrialMove {
 TrialMove pair_try_move(const PairwisePrepared& p, Kind kind, PairChain& c, int64_t site, uint8_t to);
 void pair_undo_move(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMove& mv);
 
+/// GWG with n_flips > 1: the draws are n (site, state) moves i.i.d. from the proposal at x
+/// (leaves a = site K + state). A site drawn twice with different states makes the proposal
+/// a stay (draws are kept only when consistent, so draws <-> reverse draws is a bijection);
+/// otherwise every drawn site moves once and the reverse draws are the same sites back to
+/// their states in x, under the proposal at y. pair_try_moves writes the moves and returns
+/// log [exp(delta) q(reverse draws | y) / q(draws | x)] (-inf: inconsistent, nothing written);
+/// pair_undo_moves restores the chain exactly.
+void pair_try_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const std::vector<int64_t>& draws,
+                    TrialMoves& mv);
+void pair_undo_moves(const PairwisePrepared& p, Kind kind, PairChain& c, const TrialMoves& mv);
+
 /// Gibbs: the conditional of site i (K probabilities into c.row, summing to 1).
 void pair_site_conditional(const PairwisePrepared& p, const PairChain& c, int64_t i, double* prob);
 
@@ -92,6 +128,9 @@ void pair_ball_log_weights(const PairwisePrepared& p, const PairChain& c, int64_
                            std::vector<double>& out);
 /// The state a ball point index moves (site, new state); point 0 is (-1, 0).
 std::pair<int64_t, uint8_t> pair_ball_point(const PairChain& c, int64_t n_states, int64_t start, int64_t index);
+
+/// sum_i w[i, x_i] from scratch.
+double pair_linear(const PairChain& c, int64_t n_states, const double* w);
 
 /// One step of the configured kernel on one chain.
 void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c);

@@ -19,8 +19,6 @@ namespace {
 constexpr int64_t kBlockRows = 50;
 constexpr uint64_t kRefreshEvery = 64;  // exact recomputation of A (drops rounding drift)
 
-inline double softplus(double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::abs(a))); }
-
 // sum_h softplus(A_h), with sigmoid(A_h) written to s. softplus(a) = max(a, 0) + log(1 + e)
 // with e = exp(-|a|) shared with the sigmoid; the logs are taken of products of up to 512
 // factors in [1, 2] (no overflow), one log instead of one log1p per unit.
@@ -63,24 +61,12 @@ inline int64_t draw(const std::vector<double>& cdf, double u) {
 
 }  // namespace
 
-void RbmModel::validate() const {
-  if (n_hidden < 1 || dim < 1) throw std::invalid_argument("RBM: W must be non-empty");
-  if (int64_t(W.size()) != n_hidden * dim || int64_t(b.size()) != dim || int64_t(c.size()) != n_hidden)
-    throw std::invalid_argument("RBM: W, b, c have inconsistent shapes");
-  for (const auto* v : {&W, &b, &c})
-    for (double a : *v)
-      if (!std::isfinite(a)) throw std::invalid_argument("RBM: W, b, c must be finite");
-}
-
-double RbmModel::log_prob(const uint8_t* x) const {
-  double f = 0.0;
-  for (int64_t i = 0; i < dim; ++i) f += x[i] ? b[i] : 0.0;
-  for (int64_t h = 0; h < n_hidden; ++h) {
-    double a = c[h];
-    for (int64_t i = 0; i < dim; ++i) a += x[i] ? W[h * dim + i] : 0.0;
-    f += softplus(a);
-  }
-  return f;
+std::vector<int64_t> rbm_block_bounds(int64_t n_chains) {
+  if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
+  const int64_t nb = std::max<int64_t>(1, (n_chains + kBlockRows / 2) / kBlockRows);
+  std::vector<int64_t> bounds(size_t(nb + 1));
+  for (int64_t k = 0; k <= nb; ++k) bounds[k] = k * n_chains / nb;
+  return bounds;
 }
 
 void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
@@ -90,10 +76,7 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
   if (n_flips < 1) throw std::invalid_argument("n_flips must be >= 1");
   if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
   const int64_t D = model.dim, H = model.n_hidden;
-  model.W32.assign(model.W.begin(), model.W.end());
-  model.WT.assign(size_t(D * H), 0.0);
-  for (int64_t h = 0; h < H; ++h)
-    for (int64_t i = 0; i < D; ++i) model.WT[i * H + h] = model.W[h * D + i];
+  model.prepare();
   chains.assign(size_t(n_chains), RbmChain{});
   for (int64_t k = 0; k < n_chains; ++k) {
     RbmChain& ch = chains[k];
@@ -105,15 +88,23 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
     ch.A_new.resize(size_t(H));
     for (auto* v : {&ch.half, &ch.half_new, &ch.cdf, &ch.cdf_new}) v->resize(size_t(D));
   }
-  const int64_t nb = std::max<int64_t>(1, (n_chains + kBlockRows / 2) / kBlockRows);
-  blocks_.assign(size_t(nb), Block{});
-  for (int64_t k = 0; k < nb; ++k) {
-    Block& blk = blocks_[k];
-    blk.begin = k * n_chains / nb;
-    blk.end = (k + 1) * n_chains / nb;
-    blk.S.resize(size_t((blk.end - blk.begin) * H));
-    blk.G.resize(size_t((blk.end - blk.begin) * D));
+  // The whole run's blocks intersected with this run's chains [first, first + n_chains):
+  // a shard aligned on rbm_block_bounds gets exactly the whole run's blocks (same GEMM shapes).
+  const int64_t total = n_chains_total > 0 ? n_chains_total : n_chains, first = int64_t(first_chain);
+  if (first + n_chains > total) throw std::invalid_argument("first_chain + n_chains exceeds n_chains_total");
+  blocks_.clear();
+  const std::vector<int64_t> bounds = rbm_block_bounds(total);
+  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+    const int64_t begin = std::max(bounds[k], first) - first, end = std::min(bounds[k + 1], first + n_chains) - first;
+    if (end <= begin) continue;
+    Block blk;
+    blk.begin = begin;
+    blk.end = end;
+    blk.S.resize(size_t((end - begin) * H));
+    blk.G.resize(size_t((end - begin) * D));
+    blocks_.push_back(std::move(blk));
   }
+  const int64_t nb = int64_t(blocks_.size());
   la::BlasSingleThreadScope single;
   for_each_unit(nb, [&](int64_t k) { refresh(blocks_[k]); });
 }

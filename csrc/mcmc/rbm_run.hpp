@@ -10,17 +10,10 @@
 
 #include "common/rng.hpp"
 #include "mcmc/kinds.hpp"
+#include "mcmc/rbm_model.hpp"
 #include "mcmc/run.hpp"
 
 namespace ttsolve::mcmc {
-
-struct RbmModel {
-  int64_t n_hidden = 0, dim = 0;
-  std::vector<double> W, WT, b, c;  // W (H x D), WT (D x H) row-major
-  std::vector<float> W32;            // W in float32 for the gradient product
-  void validate() const;
-  double log_prob(const uint8_t* x) const;
-};
 
 struct RbmChain {
   Philox rng{0, 0};
@@ -34,9 +27,13 @@ struct RbmChain {
   std::vector<int64_t> draws, picks;
 };
 
+/// Block boundaries b_0 = 0 < ... < b_nb = n_chains of a whole run of n_chains chains (a
+/// fixed split, independent of the thread count); shards must start and end on them.
+std::vector<int64_t> rbm_block_bounds(int64_t n_chains);
+
 struct RbmRun final : Run {
   RbmModel model;
-  Kind kind = Kind::Gwg;  // the only compiled RBM kind so far
+  Kind kind = Kind::Gwg;  // gwg only (single-site kinds: rbm_site_run.hpp)
   int64_t n_flips = 1;
   std::vector<RbmChain> chains;
 

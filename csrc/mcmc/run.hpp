@@ -91,6 +91,10 @@ class Run {
   /// Row stride of the Hamming reference passed to start(): 0 = one reference (dim,) shared
   /// by every chain, dim = one row per chain (n_chains, dim), e.g. each chain's own start.
   int64_t reference_stride = 0;
+  /// Chains of the whole run this one is a shard of (0: this run is the whole run). Engines
+  /// that batch chains (RBM blocks) lay their blocks out on the whole run's chains, so a shard
+  /// whose range is a union of those blocks reproduces them bit for bit.
+  int64_t n_chains_total = 0;
   virtual int64_t dim() const = 0;
   /// States per site (K); 2 for the binary engines.
   virtual int64_t n_states() const { return 2; }

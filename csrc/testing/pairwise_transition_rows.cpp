@@ -45,6 +45,28 @@ std::vector<double> pair_transition_row(const PairwiseModel& m, const SamplerCon
     case Kind::LbMax:
     case Kind::LbMin: {
       std::vector<double> q(size_t(D * K));
+      if (cfg.n_flips > 1) {  // every sequence of n draws, with the kernel's own multi-move ratio
+        for (int64_t a = 0; a < D * K; ++a) q[a] = c.tree.leaf(a) / c.tree.total();
+        int64_t count = 1;
+        for (int64_t k = 0; k < cfg.n_flips; ++k) {
+          if (count > (int64_t(1) << 22) / (D * K)) throw std::invalid_argument("too many draw sequences");
+          count *= D * K;
+        }
+        std::vector<int64_t> draws(size_t(cfg.n_flips));
+        TrialMoves mv;
+        for (int64_t code = 0; code < count; ++code) {
+          int64_t r = code;
+          double prob = 1.0;
+          for (auto& d : draws) { d = r % (D * K); r /= D * K; prob *= q[size_t(d)]; }
+          if (prob <= 0.0) continue;
+          pair_try_moves(p, cfg.kind, c, draws, mv);
+          const double acc = mv.consistent ? (mv.log_ratio >= 0 ? 1.0 : std::exp(mv.log_ratio)) : 0.0;
+          row[size_t(state_index(c.x, K))] += prob * acc;
+          row[size_t(here)] += prob * (1.0 - acc);
+          pair_undo_moves(p, cfg.kind, c, mv);
+        }
+        break;
+      }
       for (int64_t a = 0; a < D * K; ++a) q[a] = c.tree.leaf(a) / c.tree.total();
       for (int64_t a = 0; a < D * K; ++a) {
         if (q[a] <= 0.0) continue;

@@ -122,6 +122,28 @@ class PairwiseCategorical:
         J[self._rows, self.indices] = self.blocks
         return J
 
+    def _enumerate(self) -> tuple[np.ndarray, np.ndarray]:
+        """All K**D states (site 0 most significant) with their normalised probabilities."""
+        if self.dim * np.log2(self.n_states) > 22:
+            raise ValueError(f"K**D = {self.n_states}**{self.dim} states are too many to enumerate (limit 2**22)")
+        r = np.arange(self.n_states ** self.dim)
+        S = (r[:, None] // self.n_states ** np.arange(self.dim - 1, -1, -1)[None, :]) % self.n_states
+        lp = np.concatenate([self.log_prob(S[a:a + 1 << 14]) for a in range(0, len(S), 1 << 14)])
+        top = lp.max()
+        w = np.exp(lp - top)
+        self._log_z = float(top + np.log(w.sum()))
+        return S, w / w.sum()
+
+    def log_partition(self) -> float:
+        """log sum_x exp f(x) by enumeration of the K**D states (small models)."""
+        self._enumerate()
+        return self._log_z
+
+    def exact_marginals(self) -> np.ndarray:
+        """Exact P(x_i = k), (D, K), by enumeration of the K**D states (small models)."""
+        S, p = self._enumerate()
+        return np.stack([np.bincount(S[:, i], weights=p, minlength=self.n_states) for i in range(self.dim)])
+
     def _describe(self) -> str:
         return f"dim={self.dim}, n_states={self.n_states}, edges={self.n_edges}"
 
@@ -216,7 +238,7 @@ class Potts(PairwiseCategorical):
 
 
 class PottsLattice(PairwiseCategorical):
-    """Potts model on a 1-D/2-D/... grid: f(x) = coupling * #(agreeing neighbour pairs) + sum_i bias[i, x_i].
+    """Potts model on a 1-D/2-D/... grid: f(x) = coupling x (number of agreeing neighbour pairs) + sum_i bias[i, x_i].
 
     Parameters
     ----------
@@ -225,7 +247,7 @@ class PottsLattice(PairwiseCategorical):
     n_states : int >= 2
     coupling : float
         Reward for each neighbouring pair in the same state (J_ij = coupling * I_K).
-    bias : float or array_like broadcastable to (D, K), or of shape (*shape, K)
+    bias : float or array_like broadcastable to (D, K), or of shape ``shape + (K,)``
     periodic : bool
         Wrap-around neighbours (a side of length 2 couples its two sites once; a side of 1
         has no neighbours along it).

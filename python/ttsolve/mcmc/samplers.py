@@ -76,15 +76,25 @@ def _check_statistic(statistic: Any, names: list[str], dim: int, n_states: int) 
 def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int = 0, thin: int = 1,
            seed: Any = 0, init: Any = None, record: Any = "samples", reference: Any = None,
            n_flips: int = 1, callback: Callable[[int, int], None] | None = None,
-           progress: bool = False, statistic: Any = None, **sampler_options: Any) -> SampleResult:
+           progress: bool = False, statistic: Any = None, client: Any = None, n_shards: int | None = None,
+           **sampler_options: Any) -> SampleResult:
     """Run ``n_chains`` independent chains of ``sampler`` on ``model``.
 
     Parameters
     ----------
-    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, UserModel, or a categorical
+    model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, CustomModel, UserModel, or a categorical
         Potts, PottsLattice, Categorical or Bernoulli
+        RBMs run every sampler compiled except block_gibbs (numpy): gwg, gibbs, random_walk,
+        hamming_ball, locally_balanced (exact flip differences from the hidden
+        pre-activations), dmala / dula / dlmc (chains batched into GEMMs), pas, gwg_multi.
+        :class:`~ttsolve.mcmc.CustomModel` (categorical, Python callables ``log_prob(X)`` ->
+        (n,) and ``grad(X)`` -> (n, D, K) on (n, D) integer batches, one call per step for the
+        whole batch) runs gwg, locally_balanced, gibbs, random_walk, hamming_ball, dmala, dula,
+        pas and dlmc on the batched numpy engine (docs/mcmc.md "User models" lists the batch
+        each sampler evaluates); callback errors name the callback and the step.
     sampler : one of ``SAMPLERS``
-        ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced";
+        ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced",
+        and the multi-coordinate "dmala", "dula", "pas", "dlmc", "gwg_multi";
         which run on which model: :func:`ttsolve.mcmc.kernels.samplers_for`). One step = one proposal (single-site kernels: one site; block_gibbs: one sweep).
     n_chains : int >= 1
     n_steps : int >= 0
@@ -110,9 +120,22 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     statistic : array (D, K), optional
         Weights w of the linear statistic sum_i w[i, x_i], recorded per kept step as
         "statistic" (added to ``record`` when given).
+    client : dask.distributed.Client, optional
+        Run the chains in shards on the cluster's workers (``pip install "ttsolve[distributed]"``;
+        docs/distributed.md). The result is identical bit for bit to the local run with the same
+        seed, for any number of workers and shards. Compiled engines only (ValueError for user
+        models and Python-stepped kinds, whose chains share one generator).
+    n_shards : int, optional
+        Shards of consecutive chains (default: the cluster's thread count). Without ``client``
+        the shards run one after the other in this process (same answer).
     **sampler_options
         gibbs: ``scan`` ("systematic" or "random"); locally_balanced: ``weight`` ("sqrt",
-        "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``.
+        "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``. dmala / dula:
+        ``step_size``; pas: ``path_length``, ``length`` ("fixed", "uniform"); dlmc: ``t``,
+        ``solver`` ("expm", "interpolate"); all five multi-coordinate samplers: ``weight``
+        (balancing function), ``adaptive`` (adapt the scale during burn-in, then freeze it;
+        the values are in ``result.info["adapted"]``) and ``target_acceptance`` (0.574);
+        see docs/mcmc.md.
 
     Returns
     -------
@@ -145,6 +168,10 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     weights = _check_statistic(statistic, names, model.dim, backend.n_states)
     run = RunRequest(n_chains, n_steps, burn_in, thin, seed_int, init, names, ref,
                      _progress_callback(callback, progress), weights)
+    if client is not None or n_shards is not None:
+        from ..distributed.mcmc import sample_sharded
+
+        return sample_sharded(client, n_shards, model, backend, kernel, run)
     return engine_for(backend, kernel)(model, backend, kernel, run)
 
 

@@ -32,6 +32,7 @@ from ..tt import TensorTrain
 from .inner_sampling import antithetic_mean, antithetic_mean_terminal
 from .paths import DEFAULT_MAX_BYTES, sigma_transpose_times, simulate_paths
 from .problem import Problem
+from .scheme_choice import choose_scheme
 from .solution import (
     Solution,
     _resume,
@@ -145,6 +146,8 @@ def solve(
     inner_samples: Optional[int] = None,
     inner_samples_g: Optional[int] = None,
     additive_powers: Optional[int] = None,
+    client=None,
+    n_shards: Optional[int] = None,
 ) -> Solution:
     """Solve the problem's PDE backwards in time with functional TTs.
 
@@ -152,7 +155,9 @@ def solve(
     ----------
     problem : Problem
     scheme : "implicit", "explicit" or "trapezoidal", optional
-        Problem default ["implicit"]. "trapezoidal" (our addition) weighs h half at (t_{n+1}, X_{n+1}) with V_{n+1} (explicit part)
+        Problem default (every built-in problem has a tested one); a problem without one gets
+        :data:`ttsolve.pde.scheme_choice.USER_DEFAULT_SCHEME` ["trapezoidal"], chosen by measured
+        accuracy per second on the built-ins; ``Solution.report()`` says which and why. "trapezoidal" (our addition) weighs h half at (t_{n+1}, X_{n+1}) with V_{n+1} (explicit part)
         and half at (t_n, X_n) with the fixed point V^k (implicit part): the theta = 1/2 scheme,
         second order in dt for Y where the other two are first order.
     n_steps : int >= 1, optional
@@ -208,6 +213,13 @@ def solve(
         m + 1 unknowns and is fitted in closed form (ValueError otherwise; a problem default
         m >= 2 falls back to 1 for larger bases). For HJB it lowers the approximation floor
         along the paths (V is a function of ``|x|^2``, and so is g).
+    client : dask.distributed.Client, optional
+        Shard the paths over the cluster's workers (:mod:`ttsolve.distributed.pde`, docs/distributed.md):
+        each worker simulates and keeps its paths, only models and reduced matrices travel; V(0, x0)
+        equals the local solve's to rounding. Degree-0 bases so far (NotImplementedError otherwise).
+    n_shards : int, optional
+        Shards of consecutive paths (default: the cluster's thread count); without ``client`` they
+        run in this process.
     divergence_threshold : float > 0
         A fit whose relative residual exceeds this, or which produces NaN/inf, raises
         :class:`SolverDivergedError` (its ``solution`` holds the steps solved so far).
@@ -221,9 +233,7 @@ def solve(
     def default(value, name, fallback):
         return problem.defaults.get(name, fallback) if value is None else value
 
-    scheme = default(scheme, "scheme", "implicit")
-    if scheme not in _SCHEME_WEIGHTS:
-        raise ValueError(f"scheme must be 'implicit', 'explicit' or 'trapezoidal', got {scheme!r}")
+    scheme, scheme_reason = choose_scheme(problem, scheme)
 
     N = check_int(default(n_steps, "n_steps", 100), "n_steps", 1)
     degree = default(degree, "degree", 0)
@@ -265,6 +275,11 @@ def solve(
                     T=float(problem.T), basis=repr(bases[0]) if basis is None else repr(basis),
                     problem_fingerprint=problem.fingerprint())
 
+    if client is not None or n_shards is not None:  # the paths live on the shards
+        from ..distributed.pde import solve_sharded
+
+        return solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, progress,
+                             divergence_threshold)
     # Memory stated up front: the training and validation paths X (N+1, K, d) with their
     # increments (N, K, d) and g values (N+1, K) are held for the whole backward sweep.
     need = 8 * (K + Kv) * ((2 * N + 1) * d + N + 1)
@@ -286,6 +301,7 @@ def solve(
     start = N - 1
     if checkpoint is not None:
         start = _resume(checkpoint, settings, solution)
+    solution.settings["scheme_reason"] = scheme_reason  # not part of the checkpoint key
 
     bar = None
     if progress is True:
@@ -430,14 +446,16 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
 
 
 def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg, scheme, solution, next_target,
-                      seq):
+                      seq, inner=None):
     """E[F(X_{n+1}) | X_n] for the target F(X_{n+1}) whose value on the paths is ``own``.
 
     F = V_{n+1} (+ w h(t_{n+1}, ., V_{n+1}, Z_{n+1}) in the explicit and trapezoidal schemes) with
     V_{n+1} = TT_{n+1} + c g: each part has its own antithetic pairs, M for the TT part and for h,
     Mg for c g (g is cheap to evaluate and is usually the most curved part, hence the noisiest).
-    ``own_value`` is V_{n+1}(X_{n+1}) on the paths.
+    ``own_value`` is V_{n+1}(X_{n+1}) on the paths. ``inner`` replaces (antithetic_mean,
+    antithetic_mean_terminal), e.g. by their versions for a shard of the paths (ttsolve.distributed.pde).
     """
+    mean, mean_terminal = (antithetic_mean, antithetic_mean_terminal) if inner is None else inner
     drift = _checked_array(problem.drift(t_n, Xn), Xn.shape, "drift", n)
     centre = Xn + drift * dt
     N = solution.n_steps
@@ -448,7 +466,7 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg
             full, value = next_target(X, _g_values(problem, X, n + 1), _grad_g_values(problem, X, n + 1))
             return full - value
 
-        total = antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own - own_value, M, explicit_part, h_seq)
+        total = mean(problem, t_n, dt, Xn, Xn1, centre, own - own_value, M, explicit_part, h_seq)
     model = solution.models[n + 1] if n + 1 < N else None
     additive = model.additive if model is not None else (lambda g: g)  # V_N = g
     additive_own = additive(g_own)
@@ -457,8 +475,8 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg
             return additive(_g_values(problem, X, n + 1))
 
         coefs = np.ones(1) if model is None else np.atleast_1d(np.asarray(model.extra_coef, dtype=float))
-        total = total + antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, additive_own, Mg, coefs,
-                                                 additive_part, g_seq)
+        total = total + mean_terminal(problem, t_n, dt, Xn, Xn1, centre, additive_own, Mg, coefs,
+                                      additive_part, g_seq)
     if model is None:  # V_N = g has no TT part
         return total
 
@@ -467,7 +485,7 @@ def _conditional_mean(problem, n, t_n, dt, Xn, Xn1, own, own_value, g_own, M, Mg
 
     if all(p == 1 for p in model.tt.dims):  # degree 0: the TT part is a constant, its mean is itself
         return total + tt_part(Xn[:1])[0]
-    return total + antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own_value - additive_own, M, tt_part, tt_seq)
+    return total + mean(problem, t_n, dt, Xn, Xn1, centre, own_value - additive_own, M, tt_part, tt_seq)
 
 
 def _first_step(problem, scheme, dt, data, solution, settings):

@@ -1,0 +1,12 @@
+"""Scale-out on Dask (``dask.distributed``, optional: ``pip install "ttsolve[distributed]"``).
+
+``ttsolve.mcmc.sample(..., client=client)`` splits the chains into shards run by the compiled
+engines on the cluster's workers; every chain draws from the same Philox stream as in a local
+run, so the result is identical bit for bit to ``sample(...)`` without ``client`` (docs/distributed.md).
+"""
+
+from ._dask import INSTALL_HINT, require_distributed
+from .errors import DistributedRunError
+from .mcmc import sample_sharded, shard_bounds
+
+__all__ = ["INSTALL_HINT", "require_distributed", "DistributedRunError", "sample_sharded", "shard_bounds"]

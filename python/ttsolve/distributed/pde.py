@@ -1,0 +1,497 @@
+"""Sharded PDE solve: ``ttsolve.pde.solve(..., client=, n_shards=)``.
+
+The K training (and K_v validation) paths are cut into shards of consecutive paths. A shard
+simulates and keeps its paths where it lives (a dask worker): the PCG64 normals of the local
+solve are streamed step by step and the shard keeps its rows, so its paths are bitwise the
+local paths' rows; the inner-sampling normals come from the counter-based streams keyed by
+(pair, global path index). Backwards in time, per step:
+
+1. prepare (one task per shard): V_{n+1}, Z_{n+1} and the inner-sampled conditional means on the
+   shard's paths (the expensive part, fully parallel); kept on the worker. Travels: V_{n+1}.
+2. per fit (fixed-point iteration): each shard forms the target from V^k and returns the R factor
+   of its scaled design [A_s | y_s] ((m + 2)^2 numbers); the client stacks them in shard order,
+   adds the ridge row and solves by one more QR (TSQR: as stable as the local lstsq);
+3. the fit's statistics (residuals, validation residual, fixed-point change): sums of squares
+   per shard, reduced in shard order.
+Only models (a few numbers for degree-0 ansatzes) and reduced matrices travel. The result
+matches the local solve to rounding (1e-12 relative in V(0, x0) is tested), for any number of
+shards. Supported: degree-0 bases (the closed-form ansatz a + c_1 g + ... + c_m g^m, the
+built-in defaults of HJB and friends); larger bases (ALS sweeps: one round trip per core
+update) raise NotImplementedError (design and cost model: docs/distributed.md).
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .._extension import _core
+from .._residual import relres
+from .._validation import as_generator, check_int
+from ..functional import FunctionalTT
+from ..basis import evaluate_stacked
+from ..tt import TensorTrain
+from ..pde.inner_sampling import _INNER_CHUNK_ENTRIES, COMPILED_TERMINALS
+from ..pde.paths import _sigma_value, euler_maruyama, sigma_times
+from ..pde.solution import (Solution, StepDiagnostics, _g_values, _grad_g_values, _gradient, _resume,
+                            _save_step, _value)
+from ._dask import check_client, require_distributed
+from .mcmc import shard_bounds
+
+__all__ = ["solve_sharded", "shard_paths"]
+
+
+# ----------------------------------------------------------------------------- shard side
+
+def shard_paths(problem, n_steps: int, n_samples: int, first: int, stop: int, seed: int):
+    """Rows [first, stop) of ``simulate_paths(problem, n_steps, n_samples, seed)``, bitwise,
+    holding only O(n_samples d) of the other rows at a time (one step's normals)."""
+    d = problem.dim
+    dt = float(problem.T) / n_steps
+    rng = as_generator(seed)
+    xi = np.empty((n_steps, stop - first, d))
+    for n in range(n_steps):  # the same PCG64 stream as one (N, K, d) draw, one step at a time
+        xi[n] = rng.standard_normal((n_samples, d))[first:stop]
+    X = np.empty((n_steps + 1, stop - first, d))
+    X[0] = np.asarray(problem.x0, dtype=float)
+    for n, _, _, X_next in euler_maruyama(problem, X[0], 0.0, dt, n_steps, lambda n: xi[n]):
+        X[n + 1] = X_next
+    return X, xi
+
+
+class _PathShard:
+    """One shard's training and validation paths: per set (X, xi, gX, first, K_total)."""
+
+    def __init__(self, problem, N, sets):
+        self.sets = []
+        for K_total, first, stop, seed in sets:
+            if stop <= first:
+                self.sets.append(None)
+                continue
+            X, xi = shard_paths(problem, N, K_total, first, stop, seed)
+            for n in range(N + 1):
+                if not np.all(np.isfinite(X[n])):
+                    raise ValueError(f"drift/sigma produced NaN or inf paths (time step {n})")
+            gX = np.stack([_g_values(problem, X[n], n) for n in range(N + 1)])
+            self.sets.append((X, xi, gX, first, K_total))
+
+
+def _make_shard(problem, N, sets):
+    return _PathShard(problem, N, sets)
+
+
+def _g_range(shard):
+    X, xi, gX, _, _ = shard.sets[0]
+    return float(gX.min()), float(gX.max()), float(np.max(np.abs(gX)))
+
+
+def _shard_inner(first: int, K_total: int):
+    """antithetic_mean / antithetic_mean_terminal (pde/inner_sampling.py) on paths
+    [first, first + K) of K_total: the same per-(pair, path) streams as the whole set's."""
+
+    def mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
+        K, d = Xn.shape
+        seed = int(seq.generate_state(1, dtype=np.uint64)[0])
+        total = own + F(2 * centre - Xn1)
+        chunk = max(1, _INNER_CHUNK_ENTRIES // (K_total * d))  # the local batching of pairs
+        done = 0
+        while done < M - 1:
+            B = min(chunk, M - 1 - done)
+            xi = np.stack([_core.pde.gaussian_rows(seed, (done + j) * K_total + first, K, d) for j in range(B)])
+            points = np.empty((2, B, K, d))
+            points[0] = sigma_times(problem, t_n, Xn, xi) * math.sqrt(dt)
+            np.negative(points[0], out=points[1])
+            points += centre
+            total = total + F(points.reshape(2 * B * K, d)).reshape(2 * B, K).sum(axis=0)
+            done += B
+        return total / (2 * M)
+
+    def mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq):
+        spec = getattr(problem.g, "compiled", None)
+        if spec is None or problem.sigma_kind == "full" or spec[0] not in COMPILED_TERMINALS:
+            return mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq)
+        K, d = Xn.shape
+        seed = int(seq.generate_state(1, dtype=np.uint64)[0])
+        total = own + F(2 * centre - Xn1)
+        if M > 1:
+            s = np.asarray(_sigma_value(problem, t_n, Xn), dtype=float) * math.sqrt(dt)
+            scale = np.ascontiguousarray(np.broadcast_to(s, (K,)) if s.ndim == 0 else
+                                         (s[:, 0] if s.shape == (K, 1) else s), dtype=np.float64)
+            total = total + _core.pde.antithetic_terminal(
+                COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1, np.ascontiguousarray(centre), scale,
+                np.ascontiguousarray(coefs, dtype=np.float64), first_path=first, n_paths_total=K_total)
+        return total / (2 * M)
+
+    return mean, mean_terminal
+
+
+class _StepData:
+    """One shard's data of backward step n: per set (Xn, dW, gXn, ggXn, base), and max |V_{n+1}|."""
+
+    def __init__(self, sets, scale):
+        self.sets, self.scale = sets, scale
+
+
+def _prepare(shard, problem, scheme, n, dt, N, model_next, shift_next, settings, step_seed):
+    from ..pde.solver import _SCHEME_WEIGHTS, _conditional_mean, _h, _z
+
+    models, shifts = [None] * N, np.zeros(N)
+    if n + 1 < N:
+        models[n + 1], shifts[n + 1] = model_next, shift_next
+    ctx = SimpleNamespace(n_steps=N, models=models, shifts=shifts)
+    t_n, t_next = n * dt, (n + 1) * dt
+    w_explicit = _SCHEME_WEIGHTS[scheme][0] * dt
+    t_explicit = t_n if scheme == "explicit" else t_next
+
+    def next_target(Xn1, gn1, ggn1):
+        Y1 = _value(problem, models, shifts, n + 1, Xn1, gn1)
+        if w_explicit:
+            Z1 = _z(problem, t_next, Xn1, _gradient(problem, models, n + 1, Xn1, gn1, ggn1), n + 1)
+            return Y1 + w_explicit * _h(problem, t_explicit, Xn1, Y1, Z1, n), Y1
+        return Y1, Y1
+
+    M, Mg = settings["inner_samples"], settings["inner_samples_g"]
+    out, scale = [], 1.0
+    for which, path_set in enumerate(shard.sets):
+        if path_set is None:
+            out.append(None)
+            continue
+        X, xi, gX, first, K_total = path_set
+        ggn1 = _grad_g_values(problem, X[n + 1], n + 1) if w_explicit else None
+        base, Y1 = next_target(X[n + 1], gX[n + 1], ggn1)
+        scale = max(scale, float(np.max(np.abs(Y1))))
+        dW = xi[n] * math.sqrt(dt)
+        if M > 0:
+            seq = np.random.SeedSequence([step_seed, which])
+            base = _conditional_mean(problem, n, t_n, dt, X[n], X[n + 1], base, Y1, gX[n + 1], M, Mg, scheme, ctx,
+                                     next_target, seq, inner=_shard_inner(first, K_total))
+            dW = np.zeros_like(dW)
+        # a degree-0 TT part's conditional mean is one number: per path, so that shard sums count it K times
+        base = np.broadcast_to(np.asarray(base, dtype=float), X[n].shape[:1]).copy()
+        out.append((X[n], dW, gX[n], _grad_g_values(problem, X[n], n), base))
+    return _StepData(out, scale)
+
+
+def _summary(step, column, powers, extra):
+    """max |V_{n+1}| and the column sums of squares of the closed-form design (one round)."""
+    return step.scale, _design_sums(step, column, powers, extra)
+
+
+def _target(problem, scheme, n, dt, model, data):
+    """Implicit/trapezoidal target from V^k = model (None: g) on one set, as in solver._backward_step."""
+    from ..pde.solver import _SCHEME_WEIGHTS, _h, _z
+
+    Xs, dWs, gs, ggs, base_s = data
+    w_implicit = _SCHEME_WEIGHTS[scheme][1] * dt
+    Y = model(Xs, g=gs) if model is not None else gs
+    G = model.grad(Xs, grad_g=ggs, g=gs) if model is not None else ggs
+    Z = _z(problem, n * dt, Xs, G, n)
+    return base_s + w_implicit * _h(problem, n * dt, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
+
+
+def _design(g, n_rows, column, powers):
+    cols = [np.full(n_rows, column)]
+    if g is not None:
+        cols += [g**j for j in range(1, powers + 1)]
+    return np.column_stack(cols)
+
+
+def _targets(problem, scheme, n, dt, current, step):
+    """(y, yv): the fit's targets on the training and validation paths of this shard."""
+    explicit = scheme == "explicit"
+    ys = []
+    for data in step.sets:
+        if data is None:
+            ys.append(None)
+        else:
+            ys.append(data[4] if explicit else _target(problem, scheme, n, dt, current, data)[0])
+    return ys
+
+
+def _design_sums(step, column, powers, extra):
+    Xn, dW, g, gg, base = step.sets[0]
+    D = _design(g if extra else None, Xn.shape[0], column, powers)
+    return np.sum(D * D, axis=0)
+
+
+def _fit_round(step, problem, scheme, n, dt, current, column, powers, extra, colscale):
+    """This shard's part of one closed-form fit: max |y| and R of [D / colscale | y]."""
+    y = _targets(problem, scheme, n, dt, current, step)[0]
+    Xn, dW, g, gg, base = step.sets[0]
+    D = _design(g if extra else None, Xn.shape[0], column, powers)
+    R = np.linalg.qr(np.column_stack([D / colscale, y]), mode="r")
+    return float(np.max(np.abs(y))) if y.size else 0.0, R
+
+
+def _stats_round(step, problem, scheme, n, dt, current, new_model, coef, column, powers, extra):
+    """Sums of squares of this shard for the new fit's residual, validation residual and the
+    fixed-point change ||V^{k+1} - V^k|| / ||V^k|| on the training paths."""
+    y, yv = _targets(problem, scheme, n, dt, current, step)
+    Xn, dW, g, gg, base = step.sets[0]
+    pred = _design(g if extra else None, Xn.shape[0], column, powers) @ coef
+    out = [np.sum((pred - y) ** 2), np.sum(y**2)]
+    if step.sets[1] is not None:
+        Xv, _, gv, _, _ = step.sets[1]
+        pv = _design(gv if extra else None, Xv.shape[0], column, powers) @ coef
+        out += [np.sum((pv - yv) ** 2), np.sum(yv**2)]
+    else:
+        out += [0.0, 0.0]
+    Ynew = new_model(Xn, g=g)
+    Ycur = current(Xn, g=g) if current is not None else g
+    out += [np.sum((Ynew - Ycur) ** 2), np.sum(Ycur**2)]
+    return np.array(out, dtype=float)
+
+
+def _first_sums(step, problem, scheme, dt, shape_model, y0, mean):
+    """n = 0 (all paths at x0): sums of base, of (base - mean)^2 and of the fixed-point term at y0."""
+    from ..pde.solver import _SCHEME_WEIGHTS, _h, _z
+
+    Xn, dW, gXn, ggXn, base = step.sets[0]
+    out = [float(np.sum(base)), 0.0, 0.0]
+    if mean is not None:
+        out[1] = float(np.sum((base - mean) ** 2))
+    if y0 is not None:
+        x = Xn[:1]
+        G = shape_model.grad(x, grad_g=ggXn[:1], g=gXn[:1])
+        Z = _z(problem, 0.0, Xn, np.repeat(G, Xn.shape[0], axis=0), 0)
+        w_implicit = _SCHEME_WEIGHTS[scheme][1] * dt
+        Y = np.full(Xn.shape[0], y0)
+        out[2] = float(np.sum(base + w_implicit * _h(problem, 0.0, Xn, Y, Z, 0) - np.sum(Z * dW, axis=1)))
+    return np.array(out)
+
+
+# ----------------------------------------------------------------------------- client side
+
+class _Rounds:
+    """Runs one task per shard and returns the results in shard order (dask, or in-process);
+    counts the round trips and the payload bytes each way (pickled arguments, result arrays)."""
+
+    def __init__(self, client):
+        self.client, self.count, self.bytes_out, self.bytes_in = client, 0, 0, 0
+        self.problem_at = None
+
+    def put(self, obj):
+        """obj where the tasks run: sent once (as a task, so that it is recomputed if lost)."""
+        if self.client is None:
+            return obj
+        import cloudpickle
+
+        self.bytes_out += len(cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        return self.client.submit(_identity, obj, pure=False)
+
+    def map(self, fn, items, *args):
+        if self.client is None:
+            return [fn(item, *args) for item in items]
+        import cloudpickle  # a dependency of distributed; what dask sends the arguments with
+
+        self.bytes_out += len(items) * len(cloudpickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+        return [self.client.submit(fn, item, *args, pure=False) for item in items]
+
+    def gather(self, fn, items, *args):
+        out = self.map(fn, items, *args)
+        if self.client is not None:
+            out = self.client.gather(out)
+        self.count += 1
+        self.bytes_in += sum(_nbytes(r) for r in out)
+        return out
+
+
+def _identity(x):
+    return x
+
+
+def _nbytes(value):
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return int(np.asarray(value).nbytes)
+
+
+def _sum_in_order(parts):
+    total = np.zeros_like(np.asarray(parts[0], dtype=float))
+    for p in parts:  # fixed order: shard 0, 1, ... (independent of completion order)
+        total = total + p
+    return total
+
+
+def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, progress, threshold):
+    """The solve of :func:`ttsolve.pde.solve` with validated ``settings`` on shards of the paths."""
+    if client is not None:
+        check_client(client)
+        require_distributed()
+    if bases[0].size != 1:
+        raise NotImplementedError(
+            "solve(client=/n_shards=) supports degree-0 bases (the closed-form ansatz a + c_1 g + ... + "
+            f"c_m g^m) so far; this basis has size {bases[0].size} (ALS sweeps need one round trip per core "
+            "update: design and measured cost model in docs/distributed.md). Solve locally, or use degree=0")
+    if n_shards is None:
+        n_shards = sum(client.nthreads().values()) if client is not None else 1
+    n_shards = check_int(n_shards, "n_shards", 1)
+    N, K, Kv = settings["n_steps"], settings["n_samples"], settings["n_validation"]
+    scheme, powers = settings["scheme"], settings["additive_powers"]
+    dt = float(problem.T) / N
+    seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
+    bt = shard_bounds(K, min(n_shards, K))
+    S = len(bt) - 1
+    bv = [Kv * i // S for i in range(S + 1)] if Kv > 0 else [0] * (S + 1)
+    specs = [[(K, bt[i], bt[i + 1], int(seeds[0])), (Kv, bv[i], bv[i + 1], int(seeds[1]))] for i in range(S)]
+    rounds = _Rounds(client)
+    t_start = time.perf_counter()
+    problem_at = rounds.problem_at = rounds.put(problem)  # its callables travel once, not with every task
+    shards = [rounds.map(_make_shard, [problem_at], N, spec)[0] for spec in specs]
+    ranges = rounds.gather(_g_range, shards)
+    gmin, gmax, gabs = min(r[0] for r in ranges), max(r[1] for r in ranges), max(r[2] for r in ranges)
+    settings = dict(settings, extra_term=bool(gmax - gmin > 1e-12 * max(1.0, gabs)))
+    extra = settings["extra_term"]
+    solution = Solution(problem, N, [None] * N, np.zeros(N), [None] * N, settings)
+    models, shifts, diags = solution.models, solution.shifts, solution.diagnostics
+    start = _resume(checkpoint, settings, solution) if checkpoint is not None else N - 1
+    column = float(np.prod(evaluate_stacked(bases, np.asarray(problem.x0, dtype=float)[None], 0)[0, :, 0]))
+    bar = _bar(progress, problem, scheme, N, start)
+    info = {"n_shards": S, "shard_bounds": bt}
+    try:
+        for n in range(start, -1, -1):
+            t0 = time.perf_counter()
+            step_seed = int(np.random.SeedSequence([int(seeds[2]), n]).generate_state(1, dtype=np.uint64)[0])
+            nxt = n + 1 < N
+            steps = rounds.map(_prepare, shards, problem_at, scheme, n, dt, N, models[n + 1] if nxt else None,
+                               shifts[n + 1] if nxt else 0.0, settings, step_seed)
+            summary = rounds.gather(_summary, steps, column, powers, extra)
+            scale = max([1.0] + [p[0] for p in summary])
+            colsum = _sum_in_order([p[1] for p in summary])
+            if n == 0:
+                model, shift, diag = _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K)
+            else:
+                model, shift, diag = _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv,
+                                               column, powers, extra, scale, threshold, bases, colsum)
+            diag.time = time.perf_counter() - t0
+            models[n], shifts[n], diags[n] = model, shift, diag
+            del steps
+            if checkpoint is not None:
+                _save_step(checkpoint, n, model, shift, diag)
+            if bar is not None:
+                bar.update(1)
+            elif callable(progress):
+                progress(n, diag)
+    finally:
+        if bar is not None:
+            bar.close()
+    solution.distributed_info = {**info, "rounds": rounds.count, "bytes_to_workers": rounds.bytes_out,
+                                 "bytes_from_workers": rounds.bytes_in, "seconds": time.perf_counter() - t_start}
+    return solution
+
+
+def _bar(progress, problem, scheme, N, start):
+    if progress is not True:
+        return None
+    from .._progress import TextProgress
+
+    bar = TextProgress(N, desc=f"{problem.name} {scheme}")
+    bar.update(N - 1 - start)
+    return bar
+
+
+def _closed_form(Rs, colscale, reg, K, m1):
+    """coef of min ||A c - y||^2 + reg K c_0^2 from the stacked shard R factors of [A | y]."""
+    rows = [R for R in Rs if R.shape[0]]
+    if reg > 0:
+        ridge = np.zeros((1, m1 + 1))
+        ridge[0, 0] = math.sqrt(reg * K) / colscale[0]
+        rows.append(ridge)
+    R = np.linalg.qr(np.vstack(rows), mode="r")
+    A, b = R[:m1, :m1], R[:m1, m1]
+    coef = np.linalg.lstsq(A, b, rcond=None)[0]
+    return coef / colscale
+
+
+def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, column, powers, extra, scale,
+              threshold, bases, colsum):
+    from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
+
+    d, problem_at = problem.dim, rounds.problem_at
+    init = solution.models[n + 1] if n + 1 < solution.n_steps else None
+    colscale = np.maximum(np.sqrt(colsum / K), 1e-300)
+    m1 = colscale.size
+
+    def do_fit(current):
+        parts = rounds.gather(_fit_round, steps, problem_at, scheme, n, dt, current, column, powers, extra, colscale)
+        big = max(p[0] for p in parts)
+        if not big <= threshold * scale:
+            raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})", solution, n)
+        coef = _closed_form([p[1] for p in parts], colscale, settings["reg"], K, m1)
+        cores = [np.full((1, 1, 1), float(coef[0]))] + [np.ones((1, 1, 1)) for _ in range(d - 1)]
+        model = FunctionalTT(TensorTrain(cores), bases, coef[1:] if extra else 0.0)
+        sums = _sum_in_order(rounds.gather(_stats_round, steps, problem_at, scheme, n, dt, current, model, coef, column,
+                                           powers, extra))
+        res = _ratio(sums[0], sums[1])
+        vres = _ratio(sums[2], sums[3]) if Kv > 0 else math.nan
+        ok = np.all(np.isfinite(model.extra_coef)) and all(np.all(np.isfinite(c)) for c in model.tt.cores)
+        if not ok or not res <= threshold:
+            raise _diverged(f"fit residual {res}", solution, n)
+        change = _ratio(sums[4], sums[5])
+        return model, res, vres, change
+
+    if scheme == "explicit":
+        model, res, vres, _ = do_fit(init)
+        return model, 0.0, StepDiagnostics(n, 1, tuple(model.ranks), res, vres, 0.0, 0.0, "closed form")
+    current, change, stop, k = init, math.inf, "max_fixed_point", 0
+    res = vres = math.nan
+    for k in range(1, settings["max_fixed_point"] + 1):
+        model, new_res, new_vres, new_change = do_fit(current)
+        if k > 1 and new_change >= change:
+            stop = "not contracting"
+            if change > _MAX_KEPT_CHANGE:
+                raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
+                                f"{new_change:.3g}); use more time steps", solution, n)
+            break
+        current, res, vres, change = model, new_res, new_vres, new_change
+        if change <= settings["fixed_point_tol"]:
+            stop = "change"
+            break
+    return current, 0.0, StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)
+
+
+def _ratio(num, den):
+    return float(math.sqrt(num / den)) if den > 0 else float(math.sqrt(num))
+
+
+def _default_bases(problem, settings):
+    from ..pde.solver import default_basis
+
+    return default_basis(problem, settings["degree"])
+
+
+def _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K):
+    """solver._first_step with the means over all paths reduced over the shards."""
+    from ..pde.solver import _SCHEME_WEIGHTS
+
+    N, problem_at = solution.n_steps, rounds.problem_at
+    if N == 1:
+        d = problem.dim
+        basis = _default_bases(problem, settings)
+        zero = TensorTrain([np.zeros((1, basis[0].size, 1)) for _ in range(d)])
+        shape_model, base_shift = FunctionalTT(zero, basis, 1.0), 0.0
+    else:
+        shape_model, base_shift = solution.models[1], solution.shifts[1]
+    x = np.asarray(problem.x0, dtype=float)[None]
+    g0 = _g_values(problem, x, 0)
+    V1x = float(shape_model(x, g=g0)[0]) + base_shift
+    y0 = float(_sum_in_order(rounds.gather(_first_sums, steps, problem_at, scheme, dt, shape_model, None, None))[0]) / K
+    mean = y0
+    its, change = 1, 0.0
+    if _SCHEME_WEIGHTS[scheme][1] * dt:
+        for its in range(1, settings["max_fixed_point"] + 1):
+            new = float(_sum_in_order(rounds.gather(_first_sums, steps, problem_at, scheme, dt, shape_model, y0,
+                                                    None))[2]) / K
+            change = abs(new - y0) / max(abs(y0), 1e-300)
+            y0 = new
+            if change <= settings["fixed_point_tol"]:
+                break
+    var = float(_sum_in_order(rounds.gather(_first_sums, steps, problem_at, scheme, dt, shape_model, None, mean))[1]) / K
+    resid = math.sqrt(var) / max(abs(y0), 1e-300)
+    diag = StepDiagnostics(0, its, tuple(shape_model.ranks), resid, math.nan, change, 0.0, "first step (mean)")
+    return shape_model.copy(), base_shift + (y0 - V1x), diag
