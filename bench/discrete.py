@@ -161,7 +161,8 @@ def run_ttsolve(model, name, opts, x_init, x_ref, n_chains, seconds, seed, max_k
 # ----------------------------------------------------------------------------- peer side
 
 
-def run_peer(model_name, discs_sampler, spec, x_init, x_ref, n_chains, seconds, seed, lb_mh=True, burn_in=0.0):
+def run_peer(model_name, discs_sampler, spec, x_init, x_ref, n_chains, seconds, seed, lb_mh=True, burn_in=0.0,
+             burn_in_max=0.0):
     if discs_sampler == "locallybalanced":  # DISCS's fails on every classical model: torch peer
         import torch_samplers
 
@@ -171,12 +172,14 @@ def run_peer(model_name, discs_sampler, spec, x_init, x_ref, n_chains, seconds, 
     else:
         summary, traces = discs_runner.run(model_name, discs_sampler, n_chains, seconds, trace_steps=20000,
                                            seed=seed, x0=x_init, x_ref=x_ref, trace_from_start=False,
-                                           trace_seconds=seconds, burn_in_seconds=burn_in)
+                                           trace_seconds=seconds, burn_in_seconds=burn_in,
+                                           burn_in_acceptance=0.1 if burn_in_max > burn_in else None,
+                                           burn_in_max_seconds=burn_in_max)
     rate = summary["chain_steps_per_s"]
     n = int(summary["trace_steps"])
     out = dict(backend=summary["backend"], chain_steps_per_s=rate, seconds=summary["seconds"], steps=n,
                compile_s=summary.get("compile_s"), trace_s=summary.get("trace_s"),
-               burn_in_steps=summary.get("burn_in_steps", 0),
+               burn_in_steps=summary.get("burn_in_steps", 0), burn_in_s=summary.get("burn_in_s"),
                acceptance=float(np.nanmean(traces["acceptance"])) if len(traces["acceptance"]) else float("nan"))
     out["hamming"] = ess_summary(np.asarray(traces["hamming_to_ref"]).T, n, rate)
     out["energy"] = ess_summary(np.asarray(traces["log_prob"]).T, n, rate)
@@ -249,7 +252,8 @@ def run_pair(model_name, discs_sampler, spec, ours, x_init, x_ref, args, order):
             adaptive = discs_runner.SAMPLERS[discs_sampler][1].get("adaptive", False)
             burn = args.peer_burn_in if args.peer_burn_in is not None else args.seconds
             row["peer"] = run_peer(model_name, discs_sampler, spec, x_init, x_ref, args.chains, args.seconds,
-                                   args.seed, lb_mh=not args.lb_no_mh, burn_in=burn if adaptive else 0.0)
+                                   args.seed, lb_mh=not args.lb_no_mh, burn_in=burn if adaptive else 0.0,
+                                   burn_in_max=args.peer_burn_in_max if adaptive else 0.0)
         except Exception as exc:  # noqa: BLE001 - one failing pair never stops the run
             row["peer_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
             if args.verbose:
@@ -276,7 +280,7 @@ def run_pair(model_name, discs_sampler, spec, ours, x_init, x_ref, args, order):
                 row[side][stat]["reliable"] = row[side][stat]["ess_mean"] >= MIN_ESS
     if "peer" in row and row["peer"]["acceptance"] < 0.02 and discs_runner.SAMPLERS[discs_sampler][1].get("adaptive"):
         row["peer_note"] = (f"DISCS acceptance {row['peer']['acceptance']:.3g}: its adaptation had not settled after "
-                            f"{row['peer']['burn_in_steps']} burn-in steps")
+                            f"{row['peer']['burn_in_steps']} burn-in steps ({row['peer'].get('burn_in_s')} s)")
     if "peer" in row and "ttsolve" in row:
         row["ratio_chain_steps"] = row["ttsolve"]["chain_steps_per_s"] / row["peer"]["chain_steps_per_s"]
         for stat in ("hamming", "energy"):
@@ -481,6 +485,9 @@ def main(argv=None):
     ap.add_argument("--discs-path", default=None, help="DISCS checkout (default $DISCS_PATH)")
     ap.add_argument("--peer-burn-in", type=float, default=None, metavar="SECONDS",
                     help="untimed steps before timing DISCS's adaptive samplers (default --seconds)")
+    ap.add_argument("--peer-burn-in-max", type=float, default=30.0, metavar="SECONDS",
+                    help="DISCS's adaptive samplers: continue the burn-in until the acceptance of the last 16 "
+                         "steps is >= 0.1, for at most this long (DISCS's DMALA/DLMC adapt slowly from equilibrium)")
     ap.add_argument("--lb-no-mh", action="store_true", help="torch locally-balanced peer without MH, as DISCS")
     ap.add_argument("--out", default=None, metavar="PREFIX", help="write PREFIX.json and PREFIX.md")
     ap.add_argument("--plot", default=None, metavar="PNG", help="default PREFIX.png when --out is given")
