@@ -137,14 +137,14 @@ def resolve_ttsolve(discs_sampler, model):
 def run_ttsolve(model, name, opts, x_init, x_ref, n_chains, seconds, seed, max_kept=4000):
     from ttsolve.mcmc import sample
 
-    probe_steps, dt = 64, 0.0
+    probe_steps, dt = 4, 0.0
     while True:  # steps/s from a probe that runs at least 0.2 s
         r = sample(model, name, n_chains, probe_steps, seed=seed, init=x_init, record=[], **opts)
         dt = max(r.seconds, 1e-9)
         if dt >= 0.2 or probe_steps >= 1 << 26:
             break
-        probe_steps *= 4 if dt < 0.05 else 2
-    n_steps = max(64, int(seconds * probe_steps / dt))
+        probe_steps *= 16 if dt < 0.01 else 4 if dt < 0.05 else 2
+    n_steps = max(16, int(seconds * probe_steps / dt))
     burn_in = n_steps // 10 if opts.get("adaptive") else 0
     thin = max(1, n_steps // max_kept)
     n_steps = (n_steps // thin) * thin
