@@ -16,14 +16,17 @@ and after each pair):
 * peer: DISCS's sampler under JAX (one jitted step, as DISCS's Sampling_Experiment), or the
   torch locally-balanced peer (bench/peers/torch_samplers.py) where DISCS's does not run;
   ``--seconds`` of pure steps give chain-steps/s, then a trace of up to ``--seconds`` more.
-* ttsolve: the matching sampler of ttsolve.mcmc (table below) for ``--seconds``, recording the
-  energy and the Hamming distance to the reference in the same run.
+* ttsolve: the matching sampler of ttsolve.mcmc (TTSOLVE_FOR) for ``--ttsolve-seconds``
+  (default max(--seconds, 3): its long trace is the reliable ESS/step), recording the energy and
+  the Hamming distance to the reference in the same run.
 
 Statistics: per chain, ESS (ttsolve.mcmc.diagnostics.ess) of the Hamming distance to one fixed
 random state x_ref shared by all chains (DISCS's x0_ess statistic sum |x - x_ref| for binary
 models; its Hamming form for categorical ones) and of the energy f. "ESS/step" = mean over
 chains of ESS / trace steps (DISCS's "ESS over MH steps"); "ESS/s" = ESS/step x chain-steps/s
-(ESS summed over the chains per second of the timed run). A sampler ttsolve does not have (yet)
+(ESS summed over the chains per second of the timed run); a chain that never moved counts ESS 0.
+Besides DISCS's nine samplers, "gwg1" is DISCS's gwg with adaptive=False and one flip (binary
+models), the exact kernel of ttsolve's single-site gwg. A sampler ttsolve does not have (yet)
 shows "-"; a pair that fails shows the error and the run goes on.
 """
 
@@ -64,6 +67,7 @@ TTSOLVE_FOR = {
     "gwg": ([("gwg_multi", {"adaptive": True}), ("gwg", {"adaptive": True}), ("gwg", {})], None,
             "binary DISCS: number of flips adapted all run long (ttsolve gwg_multi adaptive: during burn-in, then "
             "frozen); categorical DISCS and ttsolve gwg: one move"),
+    "gwg1": ([("gwg", {})], True, "same: one move from softmax(d / 2) with MH (DISCS gwg, adaptive=False)"),
     "locallybalanced": ([("locally_balanced", {"weight": "sqrt"})], True,
                         "same proposal (SQRT), MH-corrected on both sides (torch peer with --mh)"),
     "dmala": ([("dmala", {"adaptive": True}), ("dmala", {"step_size": 0.2})], False,
@@ -92,13 +96,16 @@ def _load():
 
 
 def per_chain_ess(trace):
-    """ESS of each chain of a (chains, steps) trace (nan for fewer than 8 steps)."""
+    """ESS of each chain of a (chains, steps) trace (nan for fewer than 8 steps). A chain whose
+    statistic never changed (a stuck chain: every proposal rejected) counts as ESS 0, not as
+    the number of draws that ess() returns for constant input."""
     from ttsolve.mcmc.diagnostics import ess
 
     trace = np.asarray(trace, dtype=np.float64)
     if trace.shape[1] < 8:
         return np.full(trace.shape[0], np.nan)
-    return np.asarray(ess(trace.T[None, :, :]), dtype=np.float64).reshape(-1)
+    e = np.asarray(ess(trace.T[None, :, :]), dtype=np.float64).reshape(-1)
+    return np.where(np.ptp(trace, axis=1) > 0, e, 0.0)
 
 
 def ess_summary(trace, n_steps, chain_steps_per_s):
@@ -130,14 +137,14 @@ def resolve_ttsolve(discs_sampler, model):
 def run_ttsolve(model, name, opts, x_init, x_ref, n_chains, seconds, seed, max_kept=4000):
     from ttsolve.mcmc import sample
 
-    probe_steps, dt = 64, 0.0
+    probe_steps, dt = 4, 0.0
     while True:  # steps/s from a probe that runs at least 0.2 s
         r = sample(model, name, n_chains, probe_steps, seed=seed, init=x_init, record=[], **opts)
         dt = max(r.seconds, 1e-9)
         if dt >= 0.2 or probe_steps >= 1 << 26:
             break
-        probe_steps *= 4 if dt < 0.05 else 2
-    n_steps = max(64, int(seconds * probe_steps / dt))
+        probe_steps *= 16 if dt < 0.01 else 4 if dt < 0.05 else 2
+    n_steps = max(16, int(seconds * probe_steps / dt))
     burn_in = n_steps // 10 if opts.get("adaptive") else 0
     thin = max(1, n_steps // max_kept)
     n_steps = (n_steps // thin) * thin
@@ -154,7 +161,8 @@ def run_ttsolve(model, name, opts, x_init, x_ref, n_chains, seconds, seed, max_k
 # ----------------------------------------------------------------------------- peer side
 
 
-def run_peer(model_name, discs_sampler, spec, x_init, x_ref, n_chains, seconds, seed, lb_mh=True, burn_in=0.0):
+def run_peer(model_name, discs_sampler, spec, x_init, x_ref, n_chains, seconds, seed, lb_mh=True, burn_in=0.0,
+             burn_in_max=0.0):
     if discs_sampler == "locallybalanced":  # DISCS's fails on every classical model: torch peer
         import torch_samplers
 
@@ -164,12 +172,14 @@ def run_peer(model_name, discs_sampler, spec, x_init, x_ref, n_chains, seconds, 
     else:
         summary, traces = discs_runner.run(model_name, discs_sampler, n_chains, seconds, trace_steps=20000,
                                            seed=seed, x0=x_init, x_ref=x_ref, trace_from_start=False,
-                                           trace_seconds=seconds, burn_in_seconds=burn_in)
+                                           trace_seconds=seconds, burn_in_seconds=burn_in,
+                                           burn_in_acceptance=0.1 if burn_in_max > burn_in else None,
+                                           burn_in_max_seconds=burn_in_max)
     rate = summary["chain_steps_per_s"]
     n = int(summary["trace_steps"])
     out = dict(backend=summary["backend"], chain_steps_per_s=rate, seconds=summary["seconds"], steps=n,
                compile_s=summary.get("compile_s"), trace_s=summary.get("trace_s"),
-               burn_in_steps=summary.get("burn_in_steps", 0),
+               burn_in_steps=summary.get("burn_in_steps", 0), burn_in_s=summary.get("burn_in_s"),
                acceptance=float(np.nanmean(traces["acceptance"])) if len(traces["acceptance"]) else float("nan"))
     out["hamming"] = ess_summary(np.asarray(traces["hamming_to_ref"]).T, n, rate)
     out["energy"] = ess_summary(np.asarray(traces["log_prob"]).T, n, rate)
@@ -242,7 +252,8 @@ def run_pair(model_name, discs_sampler, spec, ours, x_init, x_ref, args, order):
             adaptive = discs_runner.SAMPLERS[discs_sampler][1].get("adaptive", False)
             burn = args.peer_burn_in if args.peer_burn_in is not None else args.seconds
             row["peer"] = run_peer(model_name, discs_sampler, spec, x_init, x_ref, args.chains, args.seconds,
-                                   args.seed, lb_mh=not args.lb_no_mh, burn_in=burn if adaptive else 0.0)
+                                   args.seed, lb_mh=not args.lb_no_mh, burn_in=burn if adaptive else 0.0,
+                                   burn_in_max=args.peer_burn_in_max if adaptive else 0.0)
         except Exception as exc:  # noqa: BLE001 - one failing pair never stops the run
             row["peer_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
             if args.verbose:
@@ -252,8 +263,8 @@ def run_pair(model_name, discs_sampler, spec, ours, x_init, x_ref, args, order):
         if choice is None:
             return
         try:
-            row["ttsolve"] = run_ttsolve(ours, choice[0], choice[1], x_init, x_ref, args.chains, args.seconds,
-                                         args.seed)
+            row["ttsolve"] = run_ttsolve(ours, choice[0], choice[1], x_init, x_ref, args.chains,
+                                         args.ttsolve_seconds or max(args.seconds, 3.0), args.seed)
         except Exception as exc:  # noqa: BLE001
             row["ttsolve_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
             if args.verbose:
@@ -269,7 +280,7 @@ def run_pair(model_name, discs_sampler, spec, ours, x_init, x_ref, args, order):
                 row[side][stat]["reliable"] = row[side][stat]["ess_mean"] >= MIN_ESS
     if "peer" in row and row["peer"]["acceptance"] < 0.02 and discs_runner.SAMPLERS[discs_sampler][1].get("adaptive"):
         row["peer_note"] = (f"DISCS acceptance {row['peer']['acceptance']:.3g}: its adaptation had not settled after "
-                            f"{row['peer']['burn_in_steps']} burn-in steps")
+                            f"{row['peer']['burn_in_steps']} burn-in steps ({row['peer'].get('burn_in_s')} s)")
     if "peer" in row and "ttsolve" in row:
         row["ratio_chain_steps"] = row["ttsolve"]["chain_steps_per_s"] / row["peer"]["chain_steps_per_s"]
         for stat in ("hamming", "energy"):
@@ -390,6 +401,7 @@ def plot(result, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker  # noqa: F401
     except ImportError as exc:
         raise ImportError("the plot needs matplotlib: pip install matplotlib (or pass --no-plot)") from exc
     models = [m["model"] for m in result["models"] if any(r["model"] == m["model"] for r in result["rows"])]
@@ -401,11 +413,20 @@ def plot(result, path):
     for ax, m in zip(axes.ravel(), models):
         rows = [r for r in result["rows"] if r["model"] == m]
         xs = np.arange(len(rows))
-        peer = [_side(r, "peer", "hamming", "ess_per_s") or np.nan for r in rows]
-        ours = [_side(r, "ttsolve", "hamming", "ess_per_s") or np.nan for r in rows]
-        ax.bar(xs - 0.2, peer, 0.4, label="DISCS (JAX) / torch", color="#999999")
-        ax.bar(xs + 0.2, ours, 0.4, label="ttsolve", color="#1f77b4")
+        for side, dx, color, label in (("peer", -0.2, "#999999", "DISCS (JAX) / torch"),
+                                       ("ttsolve", 0.2, "#1f77b4", "ttsolve")):
+            for x, r in zip(xs, rows):
+                d = (r.get(side) or {}).get("hamming")
+                if not d:
+                    continue
+                v = d.get("ess_per_s_borrowed", d["ess_per_s"])
+                if not v or v <= 0:
+                    continue
+                weak = not d["reliable"] and "ess_per_s_borrowed" not in d
+                ax.bar(x + dx, v, 0.4, color=color, hatch="///" if weak else None, edgecolor="white" if weak else
+                       color, label=label if x == xs[0] or not ax.get_legend_handles_labels()[1].count(label) else None)
         ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_title(m, fontsize=9)
         ax.set_xticks(xs)
         ax.set_xticklabels([r["sampler"].replace("path_auxiliary", "pas").replace("locallybalanced", "lb")
@@ -415,6 +436,8 @@ def plot(result, path):
         ax.axis("off")
     axes[0, 0].set_ylabel("ESS/s (Hamming to x_ref)", fontsize=8)
     axes[0, 0].legend(fontsize=7)
+    fig.text(0.5, 0.005, "hatched: trace too short (per-chain ESS < 20, overestimate); missing bar: no such ttsolve "
+             "sampler / failed pair", ha="center", fontsize=7)
     fig.suptitle(f"ESS per second, {result['chains']} chains, load {result['load_start']}-{result['load_end']}",
                  fontsize=9)
     fig.tight_layout()
@@ -453,6 +476,8 @@ def main(argv=None):
     ap.add_argument("--only", nargs="*", default=None, metavar="MODEL:SAMPLER",
                     help="run just these pairs (overrides --models/--samplers)")
     ap.add_argument("--seconds", type=float, default=2.0, help="timed budget per side per pair (and peer trace)")
+    ap.add_argument("--ttsolve-seconds", type=float, default=None,
+                    help="budget of the ttsolve run (default max(--seconds, 3): its long trace gives the ESS/step)")
     ap.add_argument("--chains", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sweeps", type=int, default=None,
@@ -460,6 +485,9 @@ def main(argv=None):
     ap.add_argument("--discs-path", default=None, help="DISCS checkout (default $DISCS_PATH)")
     ap.add_argument("--peer-burn-in", type=float, default=None, metavar="SECONDS",
                     help="untimed steps before timing DISCS's adaptive samplers (default --seconds)")
+    ap.add_argument("--peer-burn-in-max", type=float, default=30.0, metavar="SECONDS",
+                    help="DISCS's adaptive samplers: continue the burn-in until the acceptance of the last 16 "
+                         "steps is >= 0.1, for at most this long (DISCS's DMALA/DLMC adapt slowly from equilibrium)")
     ap.add_argument("--lb-no-mh", action="store_true", help="torch locally-balanced peer without MH, as DISCS")
     ap.add_argument("--out", default=None, metavar="PREFIX", help="write PREFIX.json and PREFIX.md")
     ap.add_argument("--plot", default=None, metavar="PNG", help="default PREFIX.png when --out is given")
@@ -500,6 +528,8 @@ def main(argv=None):
             continue
         result["models"].append(info)
         for s in samplers:
+            if s == "gwg1" and spec["n_states"] > 2:
+                continue  # DISCS's categorical gwg is already the one-move kernel
             row = run_pair(model_name, s, spec, ours, x_init, x_ref, args, order)
             order ^= 1
             result["rows"].append(row)

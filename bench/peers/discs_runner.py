@@ -49,6 +49,9 @@ SAMPLERS = {
     "blockgibbs": ("blockgibbs", dict(block_size=2)),
     "hammingball": ("hammingball", dict(block_size=10)),
     "gwg": ("gwg", dict(num_flips=1, adaptive=True, target_acceptance_rate=0.574, balancing_fn_type="SQRT")),
+    # not a separate DISCS config: its gwg with adaptive=False, one flip (the GWG paper's sampler;
+    # on categorical models DISCS's gwg is this already)
+    "gwg1": ("gwg", dict(num_flips=1, adaptive=False, balancing_fn_type="SQRT")),
     "locallybalanced": ("locallybalanced", dict(balancing_fn_type="SQRT")),
     "dmala": ("dmala", dict(adaptive=True, target_acceptance_rate=0.574, balancing_fn_type="SQRT",
                             schedule_step=100, reset_z_est=20, step_size=0.2)),
@@ -158,7 +161,8 @@ def _load():
 
 
 def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, seed=0, balancing=None,
-        x0=None, x_ref=None, trace_from_start=True, trace_seconds=None, burn_in_seconds=0.0):
+        x0=None, x_ref=None, trace_from_start=True, trace_seconds=None, burn_in_seconds=0.0,
+        burn_in_acceptance=None, burn_in_max_seconds=0.0):
     """Time DISCS's step and record traces; returns (summary dict, traces dict).
 
     ``x0`` (n_chains, D) integer states start the chains (default DISCS's random init) and
@@ -209,22 +213,37 @@ def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, se
         i += 1
     jax.block_until_ready(x)
     per_step = (time.perf_counter() - t0) / (i - 1)
-    t0, burn_steps = time.perf_counter(), 0
-    while time.perf_counter() - t0 < burn_in_seconds:
+    t0, burn_steps, recent = time.perf_counter(), 0, []
+    while True:
+        spent = time.perf_counter() - t0
+        if spent >= burn_in_seconds:
+            if burn_in_acceptance is None or spent >= burn_in_max_seconds:
+                break
+            if len(recent) >= 16 and float(np.mean([float(a) for a in recent[-16:]])) >= burn_in_acceptance:
+                break
         x, state, acc = advance(x, state, i)
         i += 1
         burn_steps += 1
+        recent.append(acc)
         if burn_steps % 16 == 0:
             jax.block_until_ready(x)
+            recent = recent[-16:]
     jax.block_until_ready(x)
-    n_timed = max(5, int(seconds / max(per_step, 1e-7)))
+    burn_s = time.perf_counter() - t0
     load_before = _load()
+    # timed in chunks sized from the rate so far (the warm-up's rate can include a retrace), until
+    # `seconds` have passed and at least 5 steps ran; blocking once per chunk costs one sync
+    n_timed, elapsed, chunk = 0, 0.0, max(1, int(0.1 / max(per_step, 1e-7)))
     t0 = time.perf_counter()
-    for _ in range(n_timed):
-        x, state, acc = advance(x, state, i)
-        i += 1
-    jax.block_until_ready(x)
-    elapsed = time.perf_counter() - t0
+    while elapsed < seconds or n_timed < 5:
+        for _ in range(chunk):
+            x, state, acc = advance(x, state, i)
+            i += 1
+        jax.block_until_ready(x)
+        n_timed += chunk
+        elapsed = time.perf_counter() - t0
+        rate = n_timed / elapsed
+        chunk = max(1, min(int(rate * 0.5), int(rate * (seconds - elapsed)) + 1))
     if trace_seconds is not None:
         trace_steps = int(min(trace_steps, max(10, trace_seconds * n_timed / elapsed)))
     if trace_from_start:  # traces from the chains' start, like DISCS's chains
@@ -253,6 +272,7 @@ def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, se
                    seconds=round(elapsed, 4), steps_per_s=n_timed / elapsed,
                    chain_steps_per_s=n_timed * n_chains / elapsed, load_before=load_before, load_after=_load(),
                    trace_steps=trace_steps, trace_s=round(trace_s, 4), burn_in_steps=burn_steps,
+                   burn_in_s=round(burn_s, 3),
                    final_mean_log_prob=float(np.mean(traces["log_prob"][-1])) if trace_steps else None)
     return summary, traces
 

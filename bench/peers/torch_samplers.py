@@ -240,7 +240,7 @@ def run(model_name, balancing="SQRT", mh=False, n_chains=100, seconds=3.0, trace
         while n < 3 or time.perf_counter() - t0 < 0.3:
             x, _ = sampler.step(x)
             n += 1
-        n_timed = max(5, int(seconds * n / (time.perf_counter() - t0)))
+        n_timed = max(3, int(seconds * n / (time.perf_counter() - t0)))
         load = os.getloadavg()
         t0 = time.perf_counter()
         for _ in range(n_timed):
