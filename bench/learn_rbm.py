@@ -4,14 +4,15 @@ Data: ``sklearn.datasets.load_digits`` (1797 images of 8 x 8 pixels with values 
 upsampled, binarised as pixel > ``--threshold`` (default 8, half the range): D = 64. A seeded
 split keeps ``--held-out`` rows (default 500) for evaluation, the rest train.
 
-Model: ``fit_pcd("rbm", n_hidden=H)`` (64 x H, default H = 50), persistent chains advanced by each
+Model: ``fit_pcd("rbm", n_hidden=H)`` (64 x H, default H = 50; SGD, rate 0.05), persistent chains advanced by each
 sampler (``--samplers``, default every RBM sampler of ttsolve: gwg, block_gibbs), ``--steps``
 sampler steps per update per sampler (gwg: one flip per step, default 64 = one per pixel;
-block_gibbs: one sweep h | v, v | h per step, default 1), Adam, batches of 100, data term
+block_gibbs: one sweep h | v, v | h per step, default 1), batches of 100, data term
 E[h | v] from the compiled kernel.
 
-Metric: squared MMD (biased V-statistic, kernel k(x, y) = exp(-mean(x != y)), the GWG paper's
-mmd.py kernel; ``ttsolve.mcmc.mmd_hamming``) between the held-out rows and ``--eval-chains``
+Metric: squared MMD (unbiased U-statistic, kernel k(x, y) = exp(-mean(x != y)), the GWG paper's
+mmd.py kernel; ``ttsolve.mcmc.mmd_hamming(unbiased=True)``: the biased V-statistic carries a
++(1 - mean k) / n term that dominates at these sizes and differs between sample counts) between the held-out rows and ``--eval-chains``
 samples of the learned model, drawn by ``--eval-sweeps`` block-Gibbs sweeps from uniform bits
 (the same long evaluation sampler for every trained model, so the numbers compare models, not
 evaluation samplers); also the MMD of the persistent chains themselves, of the training rows
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--chains", type=int, default=100)
     p.add_argument("--samplers", default=",".join(s for s in samplers_for("rbm")))
     p.add_argument("--steps", default="gwg=64,block_gibbs=1", help="sampler=steps per update (others: 64)")
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--eval-chains", type=int, default=500)
     p.add_argument("--eval-sweeps", type=int, default=1000)
@@ -76,10 +78,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     steps = {k: int(v) for k, v in (item.split("=") for item in a.steps.split(",") if item)}
     rng = np.random.default_rng([a.seed, 1])
     independent = (rng.random((a.eval_chains, train.shape[1])) < train.mean(0)).astype(np.uint8)
-    floor = mmd_hamming(test, train)
-    base = mmd_hamming(test, independent)
+    floor = mmd_hamming(test, train, unbiased=True)
+    base = mmd_hamming(test, independent, unbiased=True)
     print(f"digits > {a.threshold}: train {train.shape}, held-out {test.shape}; RBM 64 x {a.n_hidden}, "
-          f"{a.chains} chains, {a.n_updates} updates, Adam lr {a.lr}, batch {a.batch_size}; load "
+          f"{a.chains} chains, {a.n_updates} updates, {a.optimizer} lr {a.lr}, batch {a.batch_size}; load "
           f"{os.getloadavg()[0]:.1f}, {a.threads} thread(s)")
     print(f"MMD^2(held-out, training rows) = {floor:.2e} (floor); independent pixels: {base:.2e}")
     print("| sampler | steps/update | ms/update | MMD^2 model samples | MMD^2 persistent chains | acceptance |")
@@ -89,12 +91,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         k = steps.get(sampler, 64)
         t0 = time.perf_counter()
         model, h = fit_pcd("rbm", train, sampler=sampler, n_hidden=a.n_hidden, n_chains=a.chains,
-                           steps_per_update=k, n_updates=a.n_updates, learning_rate=a.lr,
+                           steps_per_update=k, n_updates=a.n_updates, learning_rate=a.lr, optimizer=a.optimizer,
                            batch_size=a.batch_size, seed=a.seed, pl_every=a.n_updates)
         fit_s = time.perf_counter() - t0
         samples = model_samples(model, a.eval_chains, a.eval_sweeps, a.seed + 1)
         r = {"steps": k, "ms_per_update": 1e3 * h.seconds[-1] / len(h.seconds), "fit_seconds": fit_s,
-             "mmd_model": mmd_hamming(test, samples), "mmd_chains": mmd_hamming(test, h.final_state),
+             "mmd_model": mmd_hamming(test, samples, unbiased=True), "mmd_chains": mmd_hamming(test, h.final_state, unbiased=True),
              "acceptance": float(np.mean(h.acceptance)), "pl_train": float(h.pl_train[-1])}
         results["samplers"][sampler] = r
         images[sampler] = samples[:32]

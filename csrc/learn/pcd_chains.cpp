@@ -33,8 +33,9 @@ void QuadPcdChains::set_parameters(const double* weights, const double* bias) {
   const bool tree = run_.config.uses_tree();
   if (tree) {  // exp(+-4 W) factors of the multiplicative proposal-weight updates
     for (int64_t k = 0; k < nz; ++k) {
-      m.exp_pos[size_t(k)] = std::exp(4.0 * m.weights[size_t(k)]);
-      m.exp_neg[size_t(k)] = std::exp(-4.0 * m.weights[size_t(k)]);
+      const double e = std::exp(4.0 * m.weights[size_t(k)]);
+      m.exp_pos[size_t(k)] = e;
+      m.exp_neg[size_t(k)] = 1.0 / e;  // exp(-4 W) up to rounding, one exp per coupling
     }
   }
   if (!dense_.empty()) {

@@ -41,6 +41,13 @@ inline void toggle(QuadChain& c, int64_t i) {
   c.hamming += c.s[i] != c.ref[i] ? 1 : -1;
 }
 
+// Flips site i and updates the fields, without an undo log (kinds that never undo).
+void flip_fields(const SpinQuadratic& m, QuadChain& c, int64_t i) {
+  const double change = -4.0 * c.s[i];
+  toggle(c, i);
+  for (int64_t k = m.indptr[i]; k < m.indptr[i + 1]; ++k) c.g[m.indices[k]] += change * m.weights[k];
+}
+
 // Flips site i, updating fields (and tree leaves); logs old values for undo.
 void apply_flip(const SpinQuadratic& m, Kind kind, bool tree, QuadChain& c, int64_t i) {
   const int8_t s_old = c.s[i];
@@ -222,11 +229,10 @@ void hamming_ball_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadCha
   const int64_t start = int64_t(c.rng.below(uint64_t(n_blocks))) * cfg.block_size;
   const int64_t len = std::min(cfg.block_size, m.dim - start);
   const int64_t aux = int64_t(c.rng.below(uint64_t(len + 1)));  // len means u = x
-  c.saved_g.clear();
   double f_u = c.f;
   if (aux < len) {
     f_u += flip_delta(c, start + aux);
-    apply_flip(m, cfg.kind, false, c, start + aux);
+    flip_fields(m, c, start + aux);
   }
   // Gumbel-max over {stay at u} U {u with one block site flipped}.
   int64_t best = len;
@@ -239,7 +245,7 @@ void hamming_ball_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadCha
   }
   if (best < len) {
     f_u += best_delta;
-    apply_flip(m, cfg.kind, false, c, start + best);
+    flip_fields(m, c, start + best);
   }
   const bool moved = !(best == aux || (aux == len && best == len));
   if (moved) ++c.accepted;
@@ -297,8 +303,7 @@ void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
       const double d = flip_delta(c, i);
       // P(flip) = sigmoid(d), compared in log space: log u < log sigmoid(d).
       if (std::log(c.rng.uniform_pos()) < log_weight(Kind::LbBarker, d)) {
-        c.saved_g.clear();
-        apply_flip(m, cfg.kind, false, c, i);
+        flip_fields(m, c, i);
         c.f += d;
         ++c.accepted;
       }
@@ -310,8 +315,7 @@ void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
                                                                : int64_t(c.rng.below(uint64_t(m.dim)));
       const double d = flip_delta(c, i);
       if (d >= 0.0 || std::log(c.rng.uniform_pos()) < d) {
-        c.saved_g.clear();
-        apply_flip(m, cfg.kind, false, c, i);
+        flip_fields(m, c, i);
         c.f += d;
         ++c.accepted;
       }
