@@ -16,6 +16,7 @@ from .. import io as _io
 from .._repr import summary_html
 from .._validation import as_points, check_int
 from ..functional import FunctionalTT
+from .memory import format_memory
 from .paths import simulate_paths
 from .problem import Problem
 from .residual import pde_residual
@@ -77,6 +78,8 @@ class Solution:
         self.shifts = np.asarray(shifts, dtype=float)
         self.diagnostics: list[Optional[StepDiagnostics]] = list(diagnostics)
         self.settings = dict(settings)
+        # set by solve(): its up-front memory estimate (ttsolve.pde.memory.solve_memory)
+        self.memory: Optional[dict] = None
 
     # ---- evaluation ----------------------------------------------------------------
     @property
@@ -196,6 +199,8 @@ class Solution:
             its = [d.iterations for d in solved]
             lines.append(f"steps solved {len(solved)}, fixed-point iterations mean {np.mean(its):.2f} max {max(its)}, "
                          f"max ranks {max(max(d.ranks) for d in solved)}, time {sum(d.time for d in solved):.2f} s")
+        if self.memory is not None:
+            lines.append(f"memory (estimated up front) {format_memory(self.memory)}")
         return "\n".join(lines)
 
     def _summary(self) -> list[tuple[str, str]]:
