@@ -27,6 +27,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .._extension import _core
+from .._validation import _all_finite
 from .paths import DEFAULT_MAX_BYTES, euler_maruyama
 from .problem import Problem
 
@@ -105,7 +106,7 @@ class PathStore:
         self._X[0] = X
         self.g[0] = g_values(X, 0)
         for n, xi, _, X in euler_maruyama(problem, X, 0.0, self.dt, N, self._normals):
-            if not np.all(np.isfinite(X)):
+            if not _all_finite(X):
                 raise ValueError(f"drift/sigma produced NaN or inf paths (time step {n + 1})")
             self.g[n + 1] = g_values(X, n + 1)
             if self.layout == "full":
