@@ -402,7 +402,7 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         G = model.grad(Xs, grad_g=ggs, g=gs) if model is not None else ggs
         Z = _z(problem, t_n, Xs, G, n)
         out = base_s + w_implicit * _h(problem, t_n, Xs, Y, Z, n)
-        return (out if dWs is None else out - np.einsum("ij,ij->i", Z, dWs)), Y
+        return (out if dWs is None else out - np.sum(Z * dWs, axis=1)), Y
 
     current = init
     change = math.inf  # of the last accepted iterate
@@ -498,7 +498,7 @@ def _first_step(problem, scheme, dt, data, solution, settings):
     if w_implicit:
         for its in range(1, settings["max_fixed_point"] + 1):
             Y = np.full(Xn.shape[0], y0)
-            martingale = 0.0 if dW is None else np.einsum("ij,ij->i", Z, dW)
+            martingale = 0.0 if dW is None else np.sum(Z * dW, axis=1)
             new = float(np.mean(base + w_implicit * _h(problem, 0.0, Xn, Y, Z, 0) - martingale))
             change = abs(new - y0) / max(abs(y0), 1e-300)
             y0 = new
