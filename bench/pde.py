@@ -3,7 +3,8 @@
     python bench/pde.py                 # every section (long)
     python bench/pde.py hjb             # HJB d=100, implicit + explicit, K=2000, seed 0
     python bench/pde.py hjb-seeds       # HJB d=100 implicit, K=2000, seeds 0..7 (error statistics)
-    python bench/pde.py hjb-k           # HJB d=100 implicit, error vs K up to 20000
+    python bench/pde.py hjb-k           # HJB d=100 implicit, error vs K 1e3..1e5, time and peak memory
+                                        # (each K in its own process: peak RSS by os.wait4)
     python bench/pde.py wells sin cir deep
 
 Every run uses the problem's default solver settings (``problem.defaults``, shown in the
@@ -60,11 +61,55 @@ def run(name, dim, scheme=None, K=None, paths=True, **kw):
     return sol, t, err
 
 
+_K_ROW = """
+import json, os, sys, time
+from ttsolve.pde import get_problem, solve
+p = get_problem("hjb", dim=100)
+t0 = time.perf_counter(); c0 = time.process_time()
+sol = solve(p, n_samples={K}, seed={seed})
+print(json.dumps(dict(v0=sol.v0, time=time.perf_counter() - t0, cpu=time.process_time() - c0,
+                      estimate=sol.memory["total"], layout=sol.memory["layout"],
+                      err=abs(sol.v0 - p.reference_value) / p.reference_value)))
+"""
+
+
+def k_row(K, repeats=1, seed=0):
+    """HJB d = 100, K paths (+ K/4 validation), in a fresh process per run: wall time, CPU time,
+    peak resident memory of that process (os.wait4's ru_maxrss) and the solver's own estimate.
+    Medians over ``repeats`` runs (seed fixed: the runs differ only in time)."""
+    import json
+    import subprocess
+    runs = []
+    for _ in range(repeats):
+        load = os.getloadavg()[0]
+        proc = subprocess.Popen([sys.executable, "-c", _K_ROW.format(K=K, seed=seed)], stdout=subprocess.PIPE, text=True)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            print(f"| hjb | K={K} | failed (status {status}) |", flush=True)
+            return
+        row = json.loads(out.strip().splitlines()[-1])
+        row.update(peak_rss=usage.ru_maxrss * 1024, load=load)
+        runs.append(row)
+    med = {k: float(np.median([r[k] for r in runs])) for k in ("time", "cpu", "peak_rss", "load")}
+    r0 = runs[0]
+    print(f"| hjb | 100 | implicit | defaults | 100 | {K} | seed {seed} | {r0['v0']:.6f} | {r0['err']:.2e} | "
+          f"{med['time']:.1f} | {med['cpu']:.1f} | {med['peak_rss'] / 2**30:.2f} | {r0['estimate'] / 2**30:.2f} "
+          f"({r0['layout']}) | {repeats} | {med['load']:.1f} |", flush=True)
+    REPORT.add(problem="hjb", d=100, scheme="implicit", N=100, K=K, seed=seed, v0=r0["v0"], rel_err_v0=r0["err"],
+               time=med["time"], cpu=med["cpu"], peak_rss=med["peak_rss"], estimate=r0["estimate"],
+               layout=r0["layout"], repeats=repeats, load=med["load"])
+
+
 def main(sections):
     print("| problem | d | scheme | settings | N | K | seed | V(0,x0) | reference | rel.err V0 | "
           "mean rel.err paths | L2 rel.err paths | time [s] |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     budget = None
+    if "hjb-k" in sections:
+        print("| problem | d | scheme | settings | N | K | seed | V(0,0) | rel.err V0 | wall [s] | CPU [s] | "
+              "peak RSS [GiB] | estimate [GiB] | runs | load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     if "hjb" in sections:
         _, budget, _ = run("hjb", 100)
         run("hjb", 100, "explicit")
@@ -79,8 +124,10 @@ def main(sections):
                 print(f"HJB {scheme} K=2000 over 8 seeds: {key} rel.err mean {np.mean(e):.2e}, rms "
                       f"{np.sqrt(np.mean(np.square(e))):.2e}, max {np.max(e):.2e}")
     if "hjb-k" in sections:
-        for K in (500, 1000, 2000, 5000, 10000, 20000):
-            run("hjb", 100, K=K, paths=K <= 5000)
+        repeats = int(os.environ.get("TTSOLVE_BENCH_REPEATS", "1"))
+        ks = os.environ.get("TTSOLVE_BENCH_K", "1000,3000,10000,30000,100000")
+        for K in (int(k) for k in ks.split(",")):
+            k_row(K, repeats if K <= 10000 else 1)
     if "wells" in sections:
         for s in range(3):
             run("doublewell", 50, paths=False, seed=s)

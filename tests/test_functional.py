@@ -194,3 +194,17 @@ def test_additive_powers_save_load_and_bad_coefficients(tmp_path):
     for bad in ([1.0, np.nan], [[1.0, 2.0]], []):
         with pytest.raises(ValueError, match="extra_coef"):
             FunctionalTT(f.tt, f.basis, bad)
+
+
+def test_degree0_constant_matches_pointwise_evaluation():
+    """Degree-0 bases: many points take the closed-form constant, one point goes through the
+    basis evaluation kernel; the two must agree (ranks > 1, a shifted domain)."""
+    import ttsolve as tts
+    from ttsolve.basis import H2Orthogonal
+    from ttsolve.functional import FunctionalTT
+
+    tt = tts.TensorTrain.random([1] * 9, ranks=3, seed=2)
+    f = FunctionalTT(tt, H2Orthogonal(0, domain=(-3.0, 5.0)), 0.0)
+    X = np.random.default_rng(1).standard_normal((4, 9))
+    many, one = f(X), f(X[:1])
+    np.testing.assert_allclose(many, np.full(4, one[0]), rtol=1e-13, atol=1e-300)

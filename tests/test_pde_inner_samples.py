@@ -79,7 +79,7 @@ def test_inner_samples_reproducible_and_explicit_scheme():
 
 def test_problem_defaults_and_overrides():
     p = get_problem("doublewell-interacting", dim=3)
-    sol = solve(p, n_samples=100, max_sweeps=1)
+    sol = solve(p, n_samples=500, max_sweeps=1)  # K = 100-200 diverges for some seeds (d = 3, N = 30)
     assert sol.n_steps == p.defaults["n_steps"]
     for key, value in p.defaults.items():
         assert sol.settings[key] == value

@@ -87,6 +87,16 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(as_seed(seed)))
 
 
+def _all_finite(X: np.ndarray) -> bool:
+    """All entries finite: a finite sum proves it (NaN and inf propagate through a sum) in one
+    pass without a boolean temporary; only a non-finite sum (NaN/inf present, or an overflow of
+    huge finite values) needs the elementwise test."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(X.sum()):
+            return True
+    return bool(np.all(np.isfinite(X)))
+
+
 def as_points(X: Any, dim: Optional[int] = None, name: str = "X", *, one_d: str = "error") -> np.ndarray:
     """``X`` as a C-contiguous float64 (K, dim) array of finite values.
 
@@ -109,6 +119,6 @@ def as_points(X: Any, dim: Optional[int] = None, name: str = "X", *, one_d: str 
                              f"or {name}.reshape(-1, 1) for one coordinate")
     if X.ndim != 2 or (dim is not None and X.shape[1] != dim):
         raise ValueError(f"{name} must have shape (K, {'d' if dim is None else dim}), got {X.shape}")
-    if not np.all(np.isfinite(X)):
+    if not _all_finite(X):
         raise ValueError(f"{name} contains NaN or inf")
     return X

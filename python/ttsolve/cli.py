@@ -52,6 +52,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     from .config import max_num_threads, set_num_threads
     from .pde import SolverDivergedError, get_problem, solve
+    from .pde.memory import format_memory
 
     if args.threads is not None:
         if args.threads > max_num_threads():
@@ -86,6 +87,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     except SolverDivergedError as exc:  # not a usage error: a one-line report, exit status 1
         sys.stderr.write(f"ttsolve: solver diverged: {exc}\n")
         return 1
+    except MemoryError as exc:  # the up-front refusal (names n_samples): one line, exit status 1
+        sys.stderr.write(f"ttsolve: {exc}\n")
+        return 1
     finally:
         if bar is not None:
             bar.close()
@@ -101,6 +105,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print(f"reference      = {problem.reference_value:.10g}{se}")
         print(f"relative error = {abs(sol.v0 - problem.reference_value) / abs(problem.reference_value):.3e}")
     print(f"time           = {elapsed:.2f} s")
+    if sol.memory is not None:
+        print(f"memory         = {format_memory(sol.memory)} (estimated before the solve)")
     if args.error_estimate:
         try:
             est = sol.error_estimate(replicas=args.replicas, coarse_factor=args.coarse_factor or None, seed=args.seed)

@@ -153,12 +153,20 @@ class FunctionalTT:
             raise ValueError(f"additive term {which} contains NaN or inf")
         return arr
 
+    def _constant_value(self) -> float:
+        """The TT part with degree-0 bases: prod_k core_k[:, 0, :] phi_k (phi_k the constant
+        basis function), without evaluating the bases at a point."""
+        v = np.ones((1, 1))
+        for core, b in zip(self.tt.cores, self._bases):
+            v = v @ core[:, 0, :] * b._coef[0, 0]
+        return float(v[0, 0])
+
     def _eval(self, X, mode: str, derivative: int) -> np.ndarray:
         if self._bases[0].size == 1 and X.shape[0] > 1:
             # degree-0 bases: the TT part is a constant (zero derivatives); evaluate it once
             if mode != "value":
                 return np.zeros(X.shape if mode == "grad" else X.shape[0])
-            return np.full(X.shape[0], self._eval(X[:1], mode, 0)[0])
+            return np.full(X.shape[0], self._constant_value())
         Phi = evaluate_stacked(self._bases, X, 0)
         D = evaluate_stacked(self._bases, X, derivative) if derivative else None
         return _core.regression.functional_eval(self.tt.cores, Phi, mode, D)

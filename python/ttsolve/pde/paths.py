@@ -171,6 +171,7 @@ def euler_maruyama(
     n_steps: int,
     normals: Callable[[int], np.ndarray],
     control: Optional[Callable[[float, np.ndarray], np.ndarray]] = None,
+    first_step: int = 0,
 ) -> Iterator[tuple[int, np.ndarray, Optional[np.ndarray], np.ndarray]]:
     """The one Euler-Maruyama loop of ttsolve (paths, references, pilot simulations).
 
@@ -181,12 +182,13 @@ def euler_maruyama(
 
     ``xi_n = normals(n)`` a (K, d) standard normal draw and ``u_n = control(t_n, X_n)`` (the
     importance-sampling drift; ``None`` and no u term without a control).  The caller reads
-    X_n before advancing the iterator (it is the previous X_{n+1}).
+    X_n before advancing the iterator (it is the previous X_{n+1}).  With ``first_step`` = m the
+    times are t0 + (m + n) dt (a segment of a longer run, bitwise the same times as that run).
     """
     K, d = X.shape
     sq = np.sqrt(dt)
     for n in range(n_steps):
-        t = t0 + n * dt
+        t = t0 + (first_step + n) * dt
         xi = normals(n)
         b = np.asarray(problem.drift(t, X), dtype=float)
         if b.shape != (K, d):

@@ -16,6 +16,7 @@ from .. import io as _io
 from .._repr import summary_html
 from .._validation import as_points, check_int
 from ..functional import FunctionalTT
+from .memory import format_memory
 from .paths import simulate_paths
 from .problem import Problem
 from .error_estimate import ErrorEstimate, estimate_error
@@ -79,6 +80,8 @@ class Solution:
         self.diagnostics: list[Optional[StepDiagnostics]] = list(diagnostics)
         self.settings = dict(settings)
         self.last_error_estimate: Optional[ErrorEstimate] = None  # set by error_estimate(), shown by report()
+        # set by solve(): its up-front memory estimate (ttsolve.pde.memory.solve_memory)
+        self.memory: Optional[dict] = None
 
     # ---- evaluation ----------------------------------------------------------------
     @property
@@ -243,6 +246,8 @@ class Solution:
             lines.append("error estimate: " + self.last_error_estimate.summary())
         else:
             lines.append("error estimate: not computed (sol.error_estimate(); costs extra solves)")
+        if self.memory is not None:
+            lines.append(f"memory (estimated up front) {format_memory(self.memory)}")
         return "\n".join(lines)
 
     def _summary(self) -> list[tuple[str, str]]:

@@ -30,7 +30,9 @@ from ..functional import FunctionalTT
 from ..regression import fit
 from ..tt import TensorTrain
 from .inner_sampling import antithetic_mean, antithetic_mean_terminal
-from .paths import DEFAULT_MAX_BYTES, sigma_transpose_times, simulate_paths
+from .memory import check_solve_memory, solve_memory
+from .path_store import PathStore
+from .paths import sigma_transpose_times
 from .problem import Problem
 from .scheme_choice import choose_scheme
 from .solution import (
@@ -112,16 +114,9 @@ _MAX_KEPT_CHANGE = 1.0
 # (explicit, implicit) weights of h in units of dt: h at (t_{n+1}, X_{n+1}) / at (t_n, X_n)
 _SCHEME_WEIGHTS = {"explicit": (1.0, 0.0), "implicit": (0.0, 1.0), "trapezoidal": (0.5, 0.5)}
 
-_PathSet = tuple  # (X (N+1, K, d), xi (N, K, d), gX (N+1, K)); grad g is computed per step
-
-
-def _path_set(problem: Problem, N: int, K: int, seed: int) -> _PathSet:
-    X, xi = simulate_paths(problem, N, K, seed=seed)
-    for n in range(N + 1):
-        if not np.all(np.isfinite(X[n])):
-            raise ValueError(f"drift/sigma produced NaN or inf paths (time step {n})")
-    gX = np.stack([_g_values(problem, X[n], n) for n in range(N + 1)])
-    return X, xi, gX
+def _path_set(problem: Problem, N: int, K: int, seed: int, interval: int) -> PathStore:
+    """The paths of one set (training or validation), with g(X_n) for every step."""
+    return PathStore(problem, N, K, seed, lambda X, n: _g_values(problem, X, n), interval)
 
 
 def solve(
@@ -165,9 +160,13 @@ def solve(
         ``problem.defaults[name]`` when not given (the built-in problems carry tested settings),
         else to the value in brackets.
     n_samples : int >= 1, optional
-        Problem default [2000]. Training paths K. The paths are held in memory, about 8 (K + K_v) (2N + 1) d bytes
-        (K_v validation paths); a solve that would need more than half the physical memory is
-        refused up front with a MemoryError naming n_samples.
+        Problem default [2000]. Training paths K (plus K_v validation paths). Their increments are
+        counter-based Philox streams, so the paths are held in full (8 (K + K_v) (2N + 1) d bytes)
+        while that takes at most a quarter of the physical memory, else as checkpoints every
+        B ~ sqrt(N/2) steps that are simulated again per segment (about 8 (K + K_v) (N/B + 2B) d
+        bytes; the same paths). The memory the solve needs is estimated up front
+        (``Solution.memory``, :func:`ttsolve.pde.memory.solve_memory`); a solve that would need
+        more than half the physical memory is refused with a MemoryError naming n_samples.
     degree : int >= 0, optional
         Problem default [0]. Polynomial degree of the default basis (H2-orthonormal polynomials on ``problem.domain``).
     max_rank : int >= 1, optional
@@ -280,22 +279,23 @@ def solve(
 
         return solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, progress,
                              divergence_threshold)
-    # Memory stated up front: the training and validation paths X (N+1, K, d) with their
-    # increments (N, K, d) and g values (N+1, K) are held for the whole backward sweep.
-    need = 8 * (K + Kv) * ((2 * N + 1) * d + N + 1)
-    if need > DEFAULT_MAX_BYTES:
-        raise MemoryError(f"solve: n_samples={K} (+ n_validation={Kv}) paths of n_steps={N} in d={d} need "
-                          f"{need / 2**30:.2f} GiB > {DEFAULT_MAX_BYTES / 2**30:.2f} GiB (half the physical "
-                          "memory); reduce n_samples or n_steps")
+    # Memory stated up front (pde/memory.py): the paths (held in full, or as checkpoints
+    # regenerated per segment from their counter-based streams, pde/path_store.py) and one step's
+    # working set; a solve that cannot fit is refused before anything is allocated.
+    compiled_g = getattr(problem.g, "compiled", None) is not None and problem.sigma_kind != "full"
+    memory = solve_memory(d, N, K, Kv, basis_size=bases[0].size, max_rank=max_rank, inner_samples=inner_samples,
+                          scheme=scheme, compiled_g=compiled_g)
+    check_solve_memory(memory, K, Kv, N, d)
     seeds = np.random.SeedSequence(seed).generate_state(3, dtype=np.uint64)
-    train = _path_set(problem, N, K, int(seeds[0]))
-    valid = _path_set(problem, N, Kv, int(seeds[1])) if Kv > 0 else None
+    train = _path_set(problem, N, K, int(seeds[0]), memory["interval"])
+    valid = _path_set(problem, N, Kv, int(seeds[1]), memory["interval"]) if Kv > 0 else None
     # A constant g (e.g. a bond paying 1) duplicates the TT's constant function: the extra
     # coefficient would be unidentifiable (and unpenalised), so the ansatz drops it.
-    gspread = float(np.ptp(train[2]))
-    settings["extra_term"] = bool(gspread > 1e-12 * max(1.0, float(np.max(np.abs(train[2])))))
+    gspread = float(np.ptp(train.g))
+    settings["extra_term"] = bool(gspread > 1e-12 * max(1.0, float(np.max(np.abs(train.g)))))
     dt = float(problem.T) / N
     solution = Solution(problem, N, [None] * N, np.zeros(N), [None] * N, settings)
+    solution.memory = memory
     models, shifts, diags = solution.models, solution.shifts, solution.diagnostics
 
     start = N - 1
@@ -363,17 +363,19 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
     M, Mg = settings["inner_samples"], settings["inner_samples_g"]
     data = []
     scale = 1.0
-    for which, (X, xi, gX) in enumerate(sets):
-        ggn1 = _grad_g_values(problem, X[n + 1], n + 1) if w_explicit else None
-        base, Y1 = next_target(X[n + 1], gX[n + 1], ggn1)
+    for which, paths in enumerate(sets):
+        Xn1, Xn, gX = paths.X(n + 1), paths.X(n), paths.g  # X_n, X_{n+1}, xi_n: one segment
+        ggn1 = _grad_g_values(problem, Xn1, n + 1) if w_explicit else None
+        base, Y1 = next_target(Xn1, gX[n + 1], ggn1)
         scale = max(scale, float(np.max(np.abs(Y1))))
-        dW = xi[n] * math.sqrt(dt)
         if M > 0:
             seq = np.random.SeedSequence([step_seed, which])
-            base = _conditional_mean(problem, n, t_n, dt, X[n], X[n + 1], base, Y1, gX[n + 1], M, Mg, scheme,
+            base = _conditional_mean(problem, n, t_n, dt, Xn, Xn1, base, Y1, gX[n + 1], M, Mg, scheme,
                                      solution, next_target, seq)
-            dW = np.zeros_like(dW)  # the antithetic pairs cancel the martingale term exactly
-        data.append((X[n], dW, gX[n], _grad_g_values(problem, X[n], n), base))
+            dW = None  # the antithetic pairs cancel the martingale term exactly
+        else:
+            dW = paths.xi(n) * math.sqrt(dt)
+        data.append((Xn, dW, gX[n], _grad_g_values(problem, Xn, n), base))
 
     init = models[n + 1] if n + 1 < N else None
     fit_kwargs = dict(method=settings["method"], max_rank=settings["max_rank"], reg=settings["reg"],
@@ -415,7 +417,8 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
             Y = model(Xs, g=gs) if model is not None else gs
         G = model.grad(Xs, grad_g=ggs, g=gs) if model is not None else ggs
         Z = _z(problem, t_n, Xs, G, n)
-        return base_s + w_implicit * _h(problem, t_n, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
+        out = base_s + w_implicit * _h(problem, t_n, Xs, Y, Z, n)
+        return (out if dWs is None else out - np.sum(Z * dWs, axis=1)), Y
 
     current = init
     change = math.inf  # of the last accepted iterate
@@ -513,7 +516,8 @@ def _first_step(problem, scheme, dt, data, solution, settings):
     if w_implicit:
         for its in range(1, settings["max_fixed_point"] + 1):
             Y = np.full(Xn.shape[0], y0)
-            new = float(np.mean(base + w_implicit * _h(problem, 0.0, Xn, Y, Z, 0) - np.sum(Z * dW, axis=1)))
+            martingale = 0.0 if dW is None else np.sum(Z * dW, axis=1)
+            new = float(np.mean(base + w_implicit * _h(problem, 0.0, Xn, Y, Z, 0) - martingale))
             change = abs(new - y0) / max(abs(y0), 1e-300)
             y0 = new
             if change <= settings["fixed_point_tol"]:
