@@ -25,6 +25,7 @@ from ttsolve.pde import get_problem, solve
 # (label, problem name, factory kwargs, solve kwargs): small versions of the built-ins with references
 ORDER_CASES = [
     ("hjb d=10", "hjb", dict(dim=10), {}),
+    ("hjb d=5 K=1000", "hjb", dict(dim=5), dict(n_samples=1000)),
     ("cir-affine d=5", "cir-affine", dict(dim=5), {}),
     ("doublewell d=5", "doublewell", dict(dim=5), {}),
     ("doublewell-interacting d=20", "doublewell-interacting", dict(dim=20), {}),
@@ -50,14 +51,14 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def order(seeds=range(3), levels=(25, 50, 100), schemes=("explicit", "implicit", "trapezoidal")):
+def order(seeds=range(3), levels=(25, 50, 100), schemes=("explicit", "implicit", "trapezoidal"), cases=None):
     """Mean signed error of V(0, x0) over seeds per (problem, scheme, N), observed order
     log2(|e_N| / |e_2N|), and error x time (lower is better)."""
     rows = []
     print(f"load at start {_load()}")
     print("| problem | scheme | N | mean rel. err (signed) | sd over seeds | observed order | time [s] | |err| x time |")
     print("|---|---|---|---|---|---|---|---|")
-    for label, name, pk, kw in ORDER_CASES:
+    for label, name, pk, kw in ORDER_CASES if cases is None else cases:
         p = get_problem(name, **pk)
         ref = p.reference_value
         for scheme in schemes:
@@ -173,6 +174,11 @@ if __name__ == "__main__":
         i = argv.index("--seeds")
         seeds = [int(x) for x in argv[i + 1].split(",")]
         del argv[i:i + 2]
+    scheme_list = None
+    if "--schemes" in argv:  # --schemes implicit,trapezoidal (order section)
+        i = argv.index("--schemes")
+        scheme_list = argv[i + 1].split(",")
+        del argv[i:i + 2]
     only = None
     if "--only" in argv:  # --only SUBSTRING: the coverage cases whose label contains it (repeatable)
         only = []
@@ -183,7 +189,9 @@ if __name__ == "__main__":
     out = {}
     for section in argv or ["order", "coverage"]:
         if section == "order":
-            out["order"] = order()
+            picked = None if not only else [c for c in ORDER_CASES if any(o in c[0] for o in only)]
+            out["order"] = order(cases=picked, schemes=tuple(scheme_list) if scheme_list else
+                                 ("explicit", "implicit", "trapezoidal"))
         elif section == "schemes":
             out["schemes"] = schemes()
         elif section == "coverage":

@@ -94,12 +94,16 @@ def test_constant_terminal_value_drops_extra_term():
                 h=lambda t, X, Y, Z: -Y, g=lambda X: np.ones(X.shape[0]), grad_g=lambda X: np.zeros_like(X),
                 domain=(-3 * np.ones(d), 3 * np.ones(d)))
     N = 20
-    sol = solve(p, n_samples=300, n_steps=N, degree=2, max_rank=1, max_fixed_point=20, fixed_point_tol=1e-12,
-                scheme="implicit")  # user problems default to another scheme (pde/scheme_choice.py)
+    sol = solve(p, scheme="implicit", n_samples=300, n_steps=N, degree=2, max_rank=1, max_fixed_point=20,
+                fixed_point_tol=1e-12)
     assert sol.settings["extra_term"] is False
     assert all(m.extra_coef == 0.0 for m in sol.models)
     # the implicit scheme's exact discrete value: V_0 = (1 + dt)^(-N)
     assert sol.v0 == pytest.approx((1 + 1.0 / N) ** (-N), rel=1e-8)
+    # the default for a problem without a tested scheme (trapezoidal): V_0 = ((1 - dt/2) / (1 + dt/2))^N
+    sol = solve(p, n_samples=300, n_steps=N, degree=2, max_rank=1, max_fixed_point=20, fixed_point_tol=1e-12)
+    assert sol.settings["scheme"] == "trapezoidal"
+    assert sol.v0 == pytest.approx(((1 - 0.5 / N) / (1 + 0.5 / N)) ** N, rel=1e-8)
 
 
 def test_relative_error_reports_l2():

@@ -172,7 +172,7 @@ def estimate_error(solution, solve, default_basis, replicas: int = 2, coarse_fac
     cost = time.perf_counter() - t0
     if replicas >= 1:
         step0_sd = None
-        method = f"{replicas} replicas + the solution: seed-to-seed sd"
+        method = f"{replicas} replica{'s' if replicas > 1 else ''} + the solution: seed-to-seed sd"
     else:
         step0_sd = float(solution.diagnostics[0].residual) * abs(solution.v0) / math.sqrt(settings["n_samples"])
         method = "step-0 sample stderr (lower bound: misses the noise fitted into V_1..V_{N-1}; use replicas >= 2)"

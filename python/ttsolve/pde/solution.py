@@ -266,6 +266,10 @@ class Solution:
             rows.append(("steps solved", f"{len(solved)}, max rank {max(max(d.ranks) for d in solved)}, "
                                          f"fixed-point iterations <= {max(d.iterations for d in solved)}, "
                                          f"{sum(d.time for d in solved):.2f} s"))
+        if self.last_error_estimate is not None:
+            est = self.last_error_estimate
+            rows.append(("error estimate", f"+- {est.bound:.3g} (rel. {est.relative_bound:.2e}, level {est.level:g}), "
+                                           f"Richardson {est.richardson if est.richardson is None else f'{est.richardson:.10g}'}"))
         return rows
 
     def __repr__(self) -> str:
