@@ -226,7 +226,8 @@ def test_fused_terminal_pairs_match_the_python_path(name):
     try:
         for threads in (1, 2):
             set_num_threads(threads)
-            got = antithetic_mean_terminal(p, 0.0, dt, Xn, Xn1, Xn, own, M, coefs, F, np.random.SeedSequence(4))
+            got = antithetic_mean_terminal(p, 0.0, dt, Xn, Xn1, Xn, own, M, coefs, F, np.random.SeedSequence(4),
+                                           reduced=False)
             np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
             if threads == 1:
                 first = got

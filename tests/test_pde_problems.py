@@ -30,6 +30,7 @@ SMALL = {
     "doublewell": dict(dim=3),
     "doublewell-interacting": dict(dim=3),
     "cir": dict(dim=3),
+    "cir-affine": dict(dim=3),
     "unboundedsin": dict(dim=3),
 }
 
@@ -55,7 +56,7 @@ def test_callables_have_the_documented_shapes(name):
     p = get_problem(name, **SMALL[name])
     d, K = p.dim, 7
     X = p.x0 + 0.3 * np.random.default_rng(0).standard_normal((K, d))
-    X = np.abs(X) if name == "cir" else X
+    X = np.abs(X) if name in ("cir", "cir-affine") else X
     assert p.x0.shape == (d,)
     assert p.drift(0.1, X).shape == (K, d)
     assert p.g(X).shape == (K,)

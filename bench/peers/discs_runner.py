@@ -26,7 +26,7 @@ import types
 
 import numpy as np
 
-__all__ = ["MODELS", "SAMPLERS", "import_discs", "build", "run"]
+__all__ = ["MODELS", "SAMPLERS", "import_discs", "build", "make_params", "run"]
 
 # DISCS classical models of issue 14 (configs as in discs/models/configs, sizes as in the issue).
 MODELS = {
@@ -70,6 +70,10 @@ def import_discs(path):
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", False)
+    cache = os.environ.get("DISCS_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "discs-jax"))
+    if cache != "off":  # reruns skip XLA compiles (0.5-30 s per pair under load); DISCS_JAX_CACHE=off disables
+        jax.config.update("jax_compilation_cache_dir", cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     orig_clip = jnp.clip
 
     def clip(x, min=None, max=None, *, a_min=None, a_max=None):  # noqa: A002 - jnp's own names
@@ -113,8 +117,37 @@ def build(model_name, sampler_name, n_chains, balancing=None):
         config.sampler.balancing_fn_type = balancing
     config.experiment.batch_size = n_chains
     model = importlib.import_module(f"discs.models.{model_mod}").build_model(config)
+    if model_mod == "ising":
+        _fix_ising_int_states(model)
     sampler = importlib.import_module(f"discs.samplers.{sampler_mod}").build_sampler(config)
     return config, model, sampler
+
+
+def _fix_ising_int_states(model):
+    """DISCS's Ising ``forward`` builds its neighbour message with ``jnp.zeros_like(x)``: for the
+    int32 states that gibbs, blockgibbs, hammingball and randomwalk pass, the +-lambda/2
+    messages are truncated to 0 in the int array, so those samplers would sample the field-only
+    model (f = -sum b s, no coupling); gwg/dmala/PAS/DLMC pass float states and see the real
+    model. This shim casts the states to float32 first (what DISCS's gradient samplers do), so
+    every sampler runs on the same Ising model; the cost of one cast is negligible."""
+    import jax.numpy as jnp
+
+    forward = model.forward
+
+    def forward_float(params, x):
+        return forward(params, x.astype(jnp.promote_types(x.dtype, jnp.float32)))
+
+    model.forward = forward_float
+    model.forward_int_truncating = forward  # the unpatched method, for the test that shows the bug
+
+
+def make_params(model, seed=0):
+    """The model parameters run(..., seed) uses (same key split), so callers can build the
+    same model elsewhere (bench/discrete_models.py)."""
+    import jax
+
+    k_param = jax.random.split(jax.random.PRNGKey(seed), 5)[0]
+    return model.make_init_params(k_param)
 
 
 def _load():
@@ -124,8 +157,16 @@ def _load():
         return (float("nan"),) * 3
 
 
-def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, seed=0, balancing=None):
-    """Time DISCS's step and record traces; returns (summary dict, traces dict)."""
+def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, seed=0, balancing=None,
+        x0=None, x_ref=None, trace_from_start=True, trace_seconds=None, burn_in_seconds=0.0):
+    """Time DISCS's step and record traces; returns (summary dict, traces dict).
+
+    ``x0`` (n_chains, D) integer states start the chains (default DISCS's random init) and
+    ``x_ref`` (D,) is the reference of the ``discs_ess_stat`` / ``hamming_to_ref`` traces
+    (default one DISCS random init state). With ``trace_from_start=False`` the trace
+    continues from the timed steps' end (chains and adapted sampler state kept: a burnt-in
+    trace when ``x0`` is equilibrated) instead of restarting from ``x0``.
+    """
     import jax
     import jax.numpy as jnp
 
@@ -133,17 +174,25 @@ def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, se
     key = jax.random.PRNGKey(seed)
     k_param, k_x0, k_state, k_ref, key = jax.random.split(key, 5)
     params = model.make_init_params(k_param)
-    x0 = model.get_init_samples(k_x0, n_chains)
-    x_ref = model.get_init_samples(k_ref, 1)
+    sample_shape = tuple(model.get_init_samples(k_x0, 1).shape[1:])
+    if x0 is None:
+        x0 = model.get_init_samples(k_x0, n_chains)
+    else:
+        x0 = jnp.asarray(np.asarray(x0).reshape((n_chains,) + sample_shape), dtype=jnp.int32)
+    if x_ref is None:
+        x_ref = model.get_init_samples(k_ref, 1)
+    else:
+        x_ref = jnp.asarray(np.asarray(x_ref).reshape((1,) + sample_shape), dtype=jnp.int32)
     state = sampler.make_init_state(k_state)
     step = jax.jit(functools.partial(sampler.step, model=model))
     forward = jax.jit(model.forward)
 
     @jax.jit
-    def stats(x):
+    def stats(x, start):
         flat = x.reshape(n_chains, -1)
-        return (forward(params, x), jnp.sum(flat != x0.reshape(n_chains, -1), axis=1),
-                jnp.sum(jnp.abs(flat - x_ref.reshape(1, -1)), axis=1))
+        ref = x_ref.reshape(1, -1)
+        return (forward(params, x), jnp.sum(flat != start.reshape(n_chains, -1), axis=1),
+                jnp.sum(jnp.abs(flat - ref), axis=1), jnp.sum(flat != ref, axis=1))
 
     def advance(x, state, i):
         out = step(rng=jax.random.fold_in(key, i), x=x, model_param=params, state=state)
@@ -160,6 +209,14 @@ def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, se
         i += 1
     jax.block_until_ready(x)
     per_step = (time.perf_counter() - t0) / (i - 1)
+    t0, burn_steps = time.perf_counter(), 0
+    while time.perf_counter() - t0 < burn_in_seconds:
+        x, state, acc = advance(x, state, i)
+        i += 1
+        burn_steps += 1
+        if burn_steps % 16 == 0:
+            jax.block_until_ready(x)
+    jax.block_until_ready(x)
     n_timed = max(5, int(seconds / max(per_step, 1e-7)))
     load_before = _load()
     t0 = time.perf_counter()
@@ -168,24 +225,34 @@ def run(model_name, sampler_name, n_chains=100, seconds=3.0, trace_steps=300, se
         i += 1
     jax.block_until_ready(x)
     elapsed = time.perf_counter() - t0
-    # traces from the chains' start, like DISCS's chains
-    x, state = x0, sampler.make_init_state(k_state)
-    logp, ham, discs_stat, accs = [], [], [], []
+    if trace_seconds is not None:
+        trace_steps = int(min(trace_steps, max(10, trace_seconds * n_timed / elapsed)))
+    if trace_from_start:  # traces from the chains' start, like DISCS's chains
+        x, state = x0, sampler.make_init_state(k_state)
+    start = x
+    logp, ham, discs_stat, ham_ref, accs = [], [], [], [], []
+    t0 = time.perf_counter()
     for j in range(trace_steps):
         x, state, acc = advance(x, state, 10**7 + j)
-        lp, h, ds = stats(x)
+        lp, h, ds, hr = stats(x, start)
         logp.append(lp)
         ham.append(h)
         discs_stat.append(ds)
+        ham_ref.append(hr)
         accs.append(acc)
-    traces = dict(log_prob=np.asarray(jnp.stack(logp)) if logp else np.zeros((0, n_chains)),
-                  hamming_to_start=np.asarray(jnp.stack(ham)) if ham else np.zeros((0, n_chains)),
-                  discs_ess_stat=np.asarray(jnp.stack(discs_stat)) if ham else np.zeros((0, n_chains)),
-                  acceptance=np.asarray([float(np.mean(a)) for a in accs]))
+    jax.block_until_ready(x)
+    trace_s = time.perf_counter() - t0
+
+    def stack(rows):
+        return np.asarray(jnp.stack(rows)) if rows else np.zeros((0, n_chains))
+
+    traces = dict(log_prob=stack(logp), hamming_to_start=stack(ham), discs_ess_stat=stack(discs_stat),
+                  hamming_to_ref=stack(ham_ref), acceptance=np.asarray([float(np.mean(a)) for a in accs]))
     summary = dict(model=model_name, sampler=sampler_name, balancing=balancing or "default", chains=n_chains,
                    backend="discs-jax", jax=jax.__version__, compile_s=round(compile_s, 3), timed_steps=n_timed,
                    seconds=round(elapsed, 4), steps_per_s=n_timed / elapsed,
                    chain_steps_per_s=n_timed * n_chains / elapsed, load_before=load_before, load_after=_load(),
+                   trace_steps=trace_steps, trace_s=round(trace_s, 4), burn_in_steps=burn_steps,
                    final_mean_log_prob=float(np.mean(traces["log_prob"][-1])) if trace_steps else None)
     return summary, traces
 

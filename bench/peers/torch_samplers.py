@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["MODELS", "build_model", "LocallyBalanced", "run"]
+__all__ = ["MODELS", "build_model", "Independent", "Ising", "Potts", "RBM", "FHMM", "LocallyBalanced", "run"]
 
 MODELS = {
     "bernoulli-2000": dict(kind="bernoulli", D=2000, K=2),
@@ -120,6 +120,40 @@ class RBM(_Model):
         return torch.stack([flip * x, flip * (1 - x)], dim=-1)
 
 
+class FHMM(_Model):
+    """DISCS's binary FHMM posterior, x (n, L K) flattened t * K + k:
+    f = -sum_t (y_t - w . x_t - b)^2 / (2 sigma^2) + sum_k log Bern(x_0k; alpha)
+        + sum_{t,k} log Bern([x_tk != x_{t-1,k}]; 1 - beta)."""
+
+    def __init__(self, y, w, b, sigma, alpha, beta):
+        super().__init__(y.numel() * w.numel(), 2)
+        self.y, self.w, self.b, self.s2 = y, w, float(b), float(sigma) ** 2
+        self.L, self.Kc = y.numel(), w.numel()
+        self.alpha, self.beta = float(alpha), float(beta)
+        self.la = float(np.log(alpha / (1 - alpha)))
+        self.lb = float(np.log((1 - beta) / beta))
+
+    def log_prob(self, x):
+        v = x.to(self.y.dtype).view(-1, self.L, self.Kc)
+        r = self.y - v @ self.w - self.b
+        x0, sw = v[:, 0], (v[:, 1:] - v[:, :-1]).abs()
+        a, bt = self.alpha, self.beta
+        return (-(r**2).sum(1) / (2 * self.s2) + (x0 * np.log(a) + (1 - x0) * np.log(1 - a)).sum(1)
+                + (sw * np.log(1 - bt) + (1 - sw) * np.log(bt)).sum((1, 2)))
+
+    def local_diff(self, x):
+        v = x.to(self.y.dtype).view(-1, self.L, self.Kc)
+        r = (self.y - v @ self.w - self.b)[:, :, None]
+        delta = self.w * (1 - 2 * v)  # change of w . x_t when x_tk flips
+        flip = (2 * r * delta - delta**2) / (2 * self.s2)
+        sw = (v[:, 1:] - v[:, :-1]).abs()
+        flip[:, 1:] += self.lb * (1 - 2 * sw)
+        flip[:, :-1] += self.lb * (1 - 2 * sw)
+        flip[:, 0] += self.la * (1 - 2 * v[:, 0])
+        flip = flip.reshape(x.shape)
+        return torch.stack([flip * x, flip * (1 - x)], dim=-1)
+
+
 def build_model(name, seed=0):
     """Random parameters with DISCS's scales (init_sigma, mu ring for lattices)."""
     spec = MODELS[name]
@@ -180,11 +214,25 @@ class LocallyBalanced:
         return torch.where(accept[:, None], y, x), log_acc.clamp(max=0).exp()
 
 
-def run(model_name, balancing="SQRT", mh=False, n_chains=100, seconds=3.0, trace_steps=300, seed=0):
+def run(model_name, balancing="SQRT", mh=False, n_chains=100, seconds=3.0, trace_steps=300, seed=0,
+        model=None, x0=None, x_ref=None, trace_from_start=True, trace_seconds=None):
+    """Time the sampler and record traces; returns (summary dict, traces dict).
+
+    ``model`` replaces the random model of ``build_model(model_name, seed)`` (e.g. one built
+    from DISCS's parameters by bench/discrete_models.py); ``x0`` (n_chains, D) starts the
+    chains, ``x_ref`` (D,) is the reference of the ``hamming_to_ref`` trace; with
+    ``trace_from_start=False`` the trace continues from the timed steps' end; with
+    ``trace_seconds`` the trace is as long as the timed rate allows (10 .. trace_steps steps).
+    """
     torch.manual_seed(seed)
-    model = build_model(model_name, seed)
+    model = build_model(model_name, seed) if model is None else model
     sampler = LocallyBalanced(model, balancing, mh)
-    x0 = torch.randint(0, model.K, (n_chains, model.D))
+    if x0 is None:
+        x0 = torch.randint(0, model.K, (n_chains, model.D))
+    else:
+        x0 = torch.as_tensor(np.asarray(x0), dtype=torch.long)
+    x_ref = torch.randint(0, model.K, (model.D,)) if x_ref is None else torch.as_tensor(np.asarray(x_ref),
+                                                                                     dtype=torch.long)
     x = x0
     with torch.no_grad():
         t0 = time.perf_counter()
@@ -198,20 +246,30 @@ def run(model_name, balancing="SQRT", mh=False, n_chains=100, seconds=3.0, trace
         for _ in range(n_timed):
             x, _ = sampler.step(x)
         elapsed = time.perf_counter() - t0
-        x = x0
-        logp, ham, acc = [], [], []
+        if trace_seconds is not None:
+            trace_steps = int(min(trace_steps, max(10, trace_seconds * n_timed / elapsed)))
+        if trace_from_start:
+            x = x0
+        start = x
+        logp, ham, ham_ref, acc = [], [], [], []
+        t1 = time.perf_counter()
         for _ in range(trace_steps):
             x, a = sampler.step(x)
             logp.append(model.log_prob(x))
-            ham.append((x != x0).sum(1))
+            ham.append((x != start).sum(1))
+            ham_ref.append((x != x_ref).sum(1))
             acc.append(float(a.mean()))
-    traces = dict(log_prob=torch.stack(logp).numpy() if logp else np.zeros((0, n_chains)),
-                  hamming_to_start=torch.stack(ham).numpy() if ham else np.zeros((0, n_chains)),
+        trace_s = time.perf_counter() - t1
+
+    def stack(rows):
+        return torch.stack(rows).numpy() if rows else np.zeros((0, x0.shape[0]))
+
+    traces = dict(log_prob=stack(logp), hamming_to_start=stack(ham), hamming_to_ref=stack(ham_ref),
                   acceptance=np.asarray(acc))
     summary = dict(model=model_name, sampler="locallybalanced" + ("-mh" if mh else ""), balancing=balancing,
-                   chains=n_chains, backend="torch", torch=torch.__version__, threads=torch.get_num_threads(),
-                   timed_steps=n_timed, seconds=round(elapsed, 4), chain_steps_per_s=n_timed * n_chains / elapsed,
-                   load_before=load, load_after=os.getloadavg())
+                   chains=int(x0.shape[0]), backend="torch", torch=torch.__version__, threads=torch.get_num_threads(),
+                   timed_steps=n_timed, seconds=round(elapsed, 4), chain_steps_per_s=n_timed * x0.shape[0] / elapsed,
+                   load_before=load, load_after=os.getloadavg(), trace_steps=trace_steps, trace_s=round(trace_s, 4))
     return summary, traces
 
 

@@ -19,6 +19,7 @@ PYBIND11_MODULE(_core, m) {
   b::register_regression(regression, testing);
   pybind11::module_ mcmc = m.def_submodule("mcmc", "Discrete MCMC samplers");
   b::register_mcmc(mcmc, testing);
+  b::register_mcmc_gradient(mcmc, testing);
   pybind11::module_ pde = m.def_submodule("pde", "PDE helper kernels");
   b::register_pde(pde, testing);
   pybind11::module_ learn = m.def_submodule("learn", "Sufficient statistics and pseudo-likelihood for model fitting");

@@ -9,6 +9,7 @@ void register_common(pybind11::module_& core, pybind11::module_& testing);    //
 void register_tt(pybind11::module_& sub, pybind11::module_& testing);         // register_tt.cpp
 void register_regression(pybind11::module_& sub, pybind11::module_& testing); // register_regression.cpp
 void register_mcmc(pybind11::module_& sub, pybind11::module_& testing);       // register_mcmc.cpp
+void register_mcmc_gradient(pybind11::module_& sub, pybind11::module_& testing);  // register_mcmc_gradient.cpp
 void register_pde(pybind11::module_& sub, pybind11::module_& testing);        // register_pde.cpp
 void register_learn(pybind11::module_& sub, pybind11::module_& testing);      // register_learn.cpp
 }  // namespace ttsolve::bindings

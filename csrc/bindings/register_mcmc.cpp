@@ -11,12 +11,17 @@
 #include <vector>
 
 #include "bindings/glue.hpp"
+#include "bindings/mcmc_sample.hpp"
 #include "bindings/register.hpp"
 #include "mcmc/drive.hpp"
+#include "mcmc/pairwise_run.hpp"
 #include "mcmc/quadratic_run.hpp"
 #include "mcmc/rbm_run.hpp"
+#include "testing/pairwise_transition_rows.hpp"
+#include "mcmc/rbm_site_run.hpp"
 #include "testing/quadratic_incremental_check.hpp"
 #include "testing/quadratic_transition_rows.hpp"
+#include "testing/rbm_transition_rows.hpp"
 
 namespace ttsolve::bindings {
 using namespace ttsolve::mcmc;
@@ -30,6 +35,22 @@ SpinQuadratic make_model(const IArray& indptr, const IArray& indices, const DArr
   m.indptr.assign(indptr.data(), indptr.data() + indptr.size());
   m.indices.assign(indices.data(), indices.data() + indices.size());
   m.weights.assign(weights.data(), weights.data() + weights.size());
+  m.bias.assign(bias.data(), bias.data() + bias.size());
+  m.validate();
+  return m;
+}
+
+PairwiseModel make_pairwise(const IArray& indptr, const IArray& indices, const DArray& blocks,
+                            const DArray& bias) {
+  require_ndim(bias, 2, "bias");
+  require_ndim(blocks, 3, "blocks");
+  PairwiseModel m;
+  m.dim = bias.shape(0);
+  m.n_states = bias.shape(1);
+  require_shape(blocks, {kAny, m.n_states, m.n_states}, "blocks");
+  m.indptr.assign(indptr.data(), indptr.data() + indptr.size());
+  m.indices.assign(indices.data(), indices.data() + indices.size());
+  m.blocks.assign(blocks.data(), blocks.data() + blocks.size());
   m.bias.assign(bias.data(), bias.data() + bias.size());
   m.validate();
   return m;
@@ -61,12 +82,18 @@ py::list sampler_table() {
   return rows;
 }
 
+}  // namespace
+
 /// Allocates the records asked for, runs `run` through mcmc::drive with the GIL released
-/// between Python callbacks, and returns the records, the outcome and the final states.
+/// between Python callbacks, and returns the records, the outcome and the final states
+/// (declared in bindings/mcmc_sample.hpp for the other mcmc registration files).
+/// reference: None, (dim,) shared or (n_chains, dim) one row per chain; statistic: None or
+/// the (dim, n_states) weights of the "statistic" record.
 py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
                     uint64_t seed, const std::vector<std::string>& record, py::object reference,
-                    py::object callback, double chunk_seconds, int64_t first_chain, int64_t n_chains_total) {
-  const int64_t D = run.dim();
+                    py::object callback, double chunk_seconds, py::object statistic, int64_t first_chain,
+                    int64_t n_chains_total) {
+  const int64_t D = run.dim(), K = run.n_states();
   require_ndim(init, 2, "init");
   if (init.shape(1) != D) throw py::value_error("init must have shape (n_chains, dim)");
   const int64_t n_chains = init.shape(0);
@@ -77,7 +104,15 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   run.first_chain = uint64_t(first_chain);
   run.n_chains_total = n_chains_total;
   Recording rec = Recording::plan(D, n_steps, burn_in, thin);
-  const Optional<uint8_t> ref = optional_array<uint8_t>(reference, "reference", {D});  // None: null
+  rec.n_states = K;
+  Optional<uint8_t> ref;  // None: null
+  if (!reference.is_none()) {
+    const bool per_chain = as_array<uint8_t>(reference, "reference").ndim() == 2;
+    ref = per_chain ? optional_array<uint8_t>(reference, "reference", {n_chains, D})
+                    : optional_array<uint8_t>(reference, "reference", {D});
+    run.reference_stride = per_chain ? D : 0;
+  }
+  const Optional<double> weights = optional_array<double>(statistic, "statistic", {D, K});
   py::dict out;
   auto want = [&](const char* name) { return std::find(record.begin(), record.end(), name) != record.end(); };
   if (want("samples")) {
@@ -95,6 +130,17 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   stat("energy", rec.energy);
   stat("magnetization", rec.magnetization);
   stat("hamming", rec.hamming);
+  if (want("statistic")) {
+    require(weights.present(), "record 'statistic' needs the statistic weights (dim, n_states)");
+    rec.linear_weights = weights.data();
+    stat("statistic", rec.linear);
+  }
+  if (want("counts")) {
+    py::array_t<int64_t> counts({n_chains, D, K});
+    std::fill(counts.mutable_data(), counts.mutable_data() + counts.size(), int64_t(0));
+    rec.counts = counts.mutable_data();
+    out["counts"] = counts;
+  }
 
   DriveHooks hooks;
   hooks.released = [](const std::function<void()>& work) {
@@ -127,35 +173,82 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   return out;
 }
 
+namespace {
+
 py::dict quad_sample(const IArray& indptr, const IArray& indices, const DArray& weights,
                      const DArray& bias, const std::string& kind, int64_t n_flips, int64_t block_size,
                      const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
                      const std::vector<std::string>& record, py::object reference, py::object callback,
-                     double chunk_seconds, int64_t first_chain, int64_t n_chains_total) {
+                     double chunk_seconds, py::object statistic, int64_t first_chain, int64_t n_chains_total) {
   QuadRun run;
   run.model = make_model(indptr, indices, weights, bias);
   run.config = make_config(kind, n_flips, block_size, run.model.dim);
   return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                    first_chain, n_chains_total);
+                    statistic, first_chain, n_chains_total);
+}
+
+py::dict pair_sample(const IArray& indptr, const IArray& indices, const DArray& blocks, const DArray& bias,
+                     const std::string& kind, int64_t n_flips, int64_t block_size, const U8Array& init,
+                     int64_t n_steps, int64_t burn_in, int64_t thin, uint64_t seed,
+                     const std::vector<std::string>& record, py::object reference, py::object callback,
+                     double chunk_seconds, py::object statistic, int64_t first_chain, int64_t n_chains_total) {
+  PairRun run;
+  run.model = make_pairwise(indptr, indices, blocks, bias);
+  run.config = make_config(kind, n_flips, block_size, run.model.dim);
+  return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
+                    statistic, first_chain, n_chains_total);
+}
+
+RbmModel make_rbm(const DArray& W, const DArray& b, const DArray& c) {
+  require_ndim(W, 2, "W");
+  RbmModel m;
+  m.n_hidden = W.shape(0);
+  m.dim = W.shape(1);
+  m.W.assign(W.data(), W.data() + W.size());
+  m.b.assign(b.data(), b.data() + b.size());
+  m.c.assign(c.data(), c.data() + c.size());
+  m.validate();
+  return m;
+}
+
+/// Integer parameter `name` of the kernel (params from the sampler table), or `fallback`.
+int64_t int_param(const py::dict& params, const char* name, int64_t fallback) {
+  return params.contains(name) ? params[name].cast<int64_t>() : fallback;
 }
 
 py::dict rbm_sample(const DArray& W, const DArray& b, const DArray& c, const std::string& kind,
-                    int64_t n_flips, const U8Array& init, int64_t n_steps, int64_t burn_in, int64_t thin,
-                    uint64_t seed, const std::vector<std::string>& record, py::object reference,
-                    py::object callback, double chunk_seconds, int64_t first_chain, int64_t n_chains_total) {
-  require_ndim(W, 2, "W");
-  RbmRun run;
-  run.model.n_hidden = W.shape(0);
-  run.model.dim = W.shape(1);
-  run.model.W.assign(W.data(), W.data() + W.size());
-  run.model.b.assign(b.data(), b.data() + b.size());
-  run.model.c.assign(c.data(), c.data() + c.size());
-  run.model.validate();
-  run.kind = kind_from_name(kind);
-  run.n_flips = n_flips;
+                    int64_t n_flips, const py::dict& params, const U8Array& init, int64_t n_steps,
+                    int64_t burn_in, int64_t thin, uint64_t seed, const std::vector<std::string>& record,
+                    py::object reference, py::object callback, double chunk_seconds, py::object statistic,
+                    int64_t first_chain, int64_t n_chains_total) {
+  const Kind k = kind_from_name(kind);
   if (n_flips < 1) throw py::value_error("n_flips must be >= 1");
+  if (n_flips > 1 && !kind_row(k).multi_flip) throw py::value_error("n_flips > 1 is not available for " + kind);
+  if (k == Kind::Gwg) {
+    RbmRun run;
+    run.model = make_rbm(W, b, c);
+    run.n_flips = n_flips;
+    return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
+                      statistic, first_chain, n_chains_total);
+  }
+  if (!rbm_site_kind(k)) throw py::value_error("sampler kind '" + kind + "' has no compiled RBM engine");
+  RbmSiteRun run;
+  run.model = make_rbm(W, b, c);
+  run.kind = k;
+  run.block_size = std::min(int_param(params, "block_size", 1), run.model.dim);
   return sample_run(run, init, n_steps, burn_in, thin, seed, record, reference, callback, chunk_seconds,
-                    first_chain, n_chains_total);
+                      statistic, first_chain, n_chains_total);
+}
+
+py::array_t<double> rbm_transition_row(const DArray& W, const DArray& b, const DArray& c,
+                                       const std::string& kind, int64_t block_size, const U8Array& x,
+                                       int64_t site) {
+  const RbmModel m = make_rbm(W, b, c);
+  if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
+  if (block_size < 1 || block_size > m.dim) throw py::value_error("block_size must be in [1, dim]");
+  std::vector<double> row = testing::rbm_transition_row(m, kind_from_name(kind), block_size, x.data(), site);
+  const py::ssize_t n = py::ssize_t(row.size());
+  return move_to_numpy(std::move(row), {n});
 }
 
 py::array_t<double> quad_transition_row(const IArray& indptr, const IArray& indices,
@@ -166,6 +259,17 @@ py::array_t<double> quad_transition_row(const IArray& indptr, const IArray& indi
   const SamplerConfig cfg = make_config(kind, n_flips, block_size, m.dim);
   if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
   std::vector<double> row = testing::quad_transition_row(m, cfg, x.data(), site);
+  const py::ssize_t n = py::ssize_t(row.size());
+  return move_to_numpy(std::move(row), {n});
+}
+
+py::array_t<double> pair_transition_row(const IArray& indptr, const IArray& indices, const DArray& blocks,
+                                        const DArray& bias, const std::string& kind, int64_t block_size,
+                                        const U8Array& x, int64_t site, int64_t n_flips) {
+  const PairwiseModel m = make_pairwise(indptr, indices, blocks, bias);
+  const SamplerConfig cfg = make_config(kind, n_flips, block_size, m.dim);
+  if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
+  std::vector<double> row = testing::pair_transition_row(m, cfg, x.data(), site);
   const py::ssize_t n = py::ssize_t(row.size());
   return move_to_numpy(std::move(row), {n});
 }
@@ -194,14 +298,20 @@ void register_mcmc(py::module_& m, py::module_& testing) {
         py::arg("bias"), py::arg("kind"), py::arg("n_flips"), py::arg("block_size"), py::arg("init"),
         py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"),
         py::arg("reference"), py::arg("callback"), py::arg("chunk_seconds") = 0.1,
-        py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
+        py::arg("statistic") = py::none(), py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
         "Multi-chain sampling on a spin-quadratic model (use ttsolve.mcmc.sample); chain c draws "
         "from Philox(seed, first_chain + c), so a shard reproduces those chains of the whole run.");
+  m.def("pair_sample", &pair_sample, py::arg("indptr"), py::arg("indices"), py::arg("blocks"), py::arg("bias"),
+        py::arg("kind"), py::arg("n_flips"), py::arg("block_size"), py::arg("init"), py::arg("n_steps"),
+        py::arg("burn_in"), py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"),
+        py::arg("callback"), py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(),
+        py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
+        "Multi-chain sampling on a categorical pairwise model (use ttsolve.mcmc.sample).");
   m.def("rbm_sample", &rbm_sample, py::arg("W"), py::arg("b"), py::arg("c"), py::arg("kind"),
-        py::arg("n_flips"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"), py::arg("thin"),
-        py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
-        py::arg("chunk_seconds") = 0.1, py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
-        "Multi-chain sampling on an RBM (use ttsolve.mcmc.sample); shards must be aligned on "
+        py::arg("n_flips"), py::arg("params"), py::arg("init"), py::arg("n_steps"), py::arg("burn_in"),
+        py::arg("thin"), py::arg("seed"), py::arg("record"), py::arg("reference"), py::arg("callback"),
+        py::arg("chunk_seconds") = 0.1, py::arg("statistic") = py::none(), py::arg("first_chain") = 0, py::arg("n_chains_total") = 0,
+        "Multi-chain sampling on an RBM (use ttsolve.mcmc.sample); gwg shards must be aligned on "
         "rbm_block_bounds(n_chains_total).");
   m.def("rbm_block_bounds", &rbm_block_bounds, py::arg("n_chains"),
         "Chain-block boundaries of an RBM run of n_chains chains (shards of it start and end on them).");
@@ -209,9 +319,15 @@ void register_mcmc(py::module_& m, py::module_& testing) {
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("n_flips"),
               py::arg("block_size"), py::arg("x"), py::arg("site") = 0,
               "Exact one-step transition row of a quadratic kernel (tests, dim <= 20).");
+  testing.def("mcmc_pair_transition_row", &pair_transition_row, py::arg("indptr"), py::arg("indices"),
+              py::arg("blocks"), py::arg("bias"), py::arg("kind"), py::arg("block_size"), py::arg("x"),
+              py::arg("site") = 0, py::arg("n_flips") = 1, "Exact one-step transition row of a pairwise kernel (tests, K^D <= 2^20).");
   testing.def("mcmc_quad_incremental_check", &quad_incremental_check, py::arg("indptr"), py::arg("indices"),
               py::arg("weights"), py::arg("bias"), py::arg("kind"), py::arg("x"), py::arg("n_steps"),
               py::arg("seed"), "Gaps between incremental and recomputed chain state (tests).");
+  testing.def("mcmc_rbm_transition_row", &rbm_transition_row, py::arg("W"), py::arg("b"), py::arg("c"),
+              py::arg("kind"), py::arg("block_size"), py::arg("x"), py::arg("site") = 0,
+              "Exact one-step transition row of a single-site RBM kernel (tests, dim <= 16).");
 }
 
 }  // namespace ttsolve::bindings

@@ -2,6 +2,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -29,7 +30,7 @@ void register_pde(py::module_& m, py::module_& testing) {
   m.def(
       "antithetic_terminal",
       [](int kind, DArray params, uint64_t seed, uint64_t first_pair, int64_t n_pairs, DArray centre, DArray scale,
-         DArray poly, uint64_t first_path, int64_t n_paths_total) {
+         DArray poly, bool reduced, uint64_t first_path, int64_t n_paths_total) {
         require_ndim(centre, 2, "centre");
         const int64_t K = centre.shape(0), d = centre.shape(1);
         require(n_pairs >= 0, "n_pairs must be >= 0");
@@ -37,20 +38,30 @@ void register_pde(py::module_& m, py::module_& testing) {
                     (scale.ndim() == 2 && scale.shape(0) == K && scale.shape(1) == d),
                 "scale must have shape (K,) or (K, d)");
         const int64_t n_scale = scale.ndim() == 2 ? d : 1;
+        require(kind >= 0 && kind <= 2, "kind must be 0, 1 or 2");
+        require(!reduced || pde::reduced_draws_exact(pde::Terminal(kind), n_scale),
+                "reduced draws are exact only for cos_dot or a scalar scale (K,)");
         require_ndim(params, 1, "params");
         require_ndim(poly, 1, "poly");
         py::array_t<double> out(K);
         double* o = out.mutable_data();
         run_released([&](Interrupt* intr) {
           pde::antithetic_terminal(pde::Terminal(kind), params.data(), params.shape(0), seed, first_pair, n_pairs, K,
-                                   d, centre.data(), scale.data(), n_scale, poly.data(), poly.shape(0), o, intr,
-                                   first_path, n_paths_total);
+                                   d, centre.data(), scale.data(), n_scale, poly.data(), poly.shape(0), o, reduced,
+                                   intr, first_path, n_paths_total);
         });
         return out;
       },
       py::arg("kind"), py::arg("params"), py::arg("seed"), py::arg("first_pair"), py::arg("n_pairs"),
-      py::arg("centre"), py::arg("scale"), py::arg("poly"), py::arg("first_path") = 0, py::arg("n_paths_total") = 0,
-      "(K,) sums over antithetic pairs of P(g(c +- a xi)) for a compiled terminal g (pde/antithetic_terminal.hpp).");
+      py::arg("centre"), py::arg("scale"), py::arg("poly"), py::arg("reduced") = false, py::arg("first_path") = 0,
+      py::arg("n_paths_total") = 0,
+      "(K,) sums over antithetic pairs of P(g(c +- a xi)) for a compiled terminal g (pde/antithetic_terminal.hpp); "
+      "reduced=True draws what g depends on (O(1) random numbers per pair) where that is exact.");
+  m.def("reduced_draws_exact", [](int kind, bool diagonal) {
+        require(kind >= 0 && kind <= 2, "kind must be 0, 1 or 2");
+        return pde::reduced_draws_exact(pde::Terminal(kind), diagonal ? 2 : 1);
+      }, py::arg("kind"), py::arg("diagonal"),
+      "Whether antithetic_terminal(reduced=True) is exact for this terminal kind and a scalar/diagonal scale.");
   testing.def(
       "pde_terminal_values",
       [](int kind, DArray params, DArray X) {
@@ -62,6 +73,18 @@ void register_pde(py::module_& m, py::module_& testing) {
         return out;
       },
       py::arg("kind"), py::arg("params"), py::arg("X"), "Compiled terminal g(X) (K,) of the fused inner sampling.");
+  testing.def(
+      "pde_chi_square",
+      [](uint64_t seed, uint64_t first, int64_t n, double dof) {
+        require(n >= 0, "n must be >= 0");
+        require(dof >= 0 && std::isfinite(dof), "dof must be finite and >= 0");
+        py::array_t<double> out(n);
+        double* o = out.mutable_data();
+        run_released([&](Interrupt*) { pde::chi_square_draws(seed, first, n, dof, o); });
+        return out;
+      },
+      py::arg("seed"), py::arg("first"), py::arg("n"), py::arg("dof"),
+      "(n,) chi-square(dof) draws of the reduced inner sampling; draw i from Philox stream (seed, first + i).");
 }
 
 }  // namespace ttsolve::bindings

@@ -15,24 +15,39 @@ namespace ttsolve::mcmc {
 //   option      the sampler option that selects the row ("" if none) and
 //   values      its value(s), '|'-separated: the first is canonical, the rest aliases.
 //               The first row of a sampler is its default.
-//   families    space-separated model families (quadratic, rbm, user) the kind supports
+//   families    space-separated model families (quadratic, rbm, user, pairwise) the kind supports
 //   multi_flip  accepts n_flips > 1
 //   params      extra keyword parameters with defaults, "name=default ..." ("" if none)
 //   python      the step is written in Python (numpy engine), not compiled
+// Multi-coordinate gradient kinds (csrc/mcmc/gradient_run.hpp, one engine for both families).
+// Params: "a|b|c" is a choice (first = default), true/false a flag, other numbers > 0.
+#define TTSOLVE_GRADIENT_COMMON "weight=sqrt|barker|max|min adaptive=false target_acceptance=0.574"
+#define TTSOLVE_MCMC_GRADIENT_KINDS(X)                                                                   \
+  X(Dmala, "dmala", "dmala", "", "", "quadratic pairwise rbm user", false, "step_size=0.5 " TTSOLVE_GRADIENT_COMMON, \
+    false)                                                                                                \
+  X(Dula, "dula", "dula", "", "", "quadratic pairwise rbm user", false, "step_size=0.5 " TTSOLVE_GRADIENT_COMMON,   \
+    false)                                                                                                \
+  X(Pas, "pas", "pas", "", "", "quadratic pairwise rbm user", false,                                               \
+    "path_length=1 length=fixed|uniform " TTSOLVE_GRADIENT_COMMON, false)                                 \
+  X(Dlmc, "dlmc", "dlmc", "", "", "quadratic pairwise rbm user", false,                                            \
+    "t=1.0 solver=expm|interpolate " TTSOLVE_GRADIENT_COMMON, false)                                      \
+  X(GwgMulti, "gwg_multi", "gwg_multi", "", "", "quadratic pairwise rbm", true, TTSOLVE_GRADIENT_COMMON, false)
+
 #define TTSOLVE_MCMC_KINDS(X)                                                                             \
-  X(Gwg, "gwg", "gwg", "", "", "quadratic rbm user", true, "", false)                                     \
-  X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic", false, "", false)                \
-  X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic", false, "", false)    \
+  X(Gwg, "gwg", "gwg", "", "", "quadratic rbm user pairwise", true, "", false)                                     \
+  X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic rbm user pairwise", false, "", false)                \
+  X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic rbm user pairwise", false, "", false)    \
   X(BlockGibbs, "block_gibbs", "block_gibbs", "", "", "rbm", false, "", true)                             \
-  X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic", false, "block_size=4", false)       \
-  X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic", false, "", false)            \
-  X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic",     \
+  X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic rbm user pairwise", false, "block_size=4", false)       \
+  X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic rbm user pairwise", false, "", false)            \
+  X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic rbm user pairwise",     \
     false, "", false)                                                                                     \
-  X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic", false, "", false) \
-  X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic", false, \
+  X(LbSqrt, "locally_balanced_sqrt", "locally_balanced", "weight", "sqrt", "quadratic rbm user pairwise", false, "", false) \
+  X(LbBarker, "locally_balanced_barker", "locally_balanced", "weight", "barker|ratio", "quadratic rbm user pairwise", false, \
     "", false)                                                                                            \
-  X(LbMax, "locally_balanced_max", "locally_balanced", "weight", "max", "quadratic", false, "", false)    \
-  X(LbMin, "locally_balanced_min", "locally_balanced", "weight", "min", "quadratic", false, "", false)
+  X(LbMax, "locally_balanced_max", "locally_balanced", "weight", "max", "quadratic rbm user pairwise", false, "", false)    \
+  X(LbMin, "locally_balanced_min", "locally_balanced", "weight", "min", "quadratic rbm user pairwise", false, "", false)    \
+  TTSOLVE_MCMC_GRADIENT_KINDS(X)
 
 enum class Kind {
 #define TTSOLVE_KIND_ENUM(kind, ...) kind,

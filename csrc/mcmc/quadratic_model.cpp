@@ -1,5 +1,6 @@
 #include "mcmc/quadratic_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -32,8 +33,9 @@ void SpinQuadratic::prepare() {
     exp_neg[k] = std::exp(-4.0 * weights[k]);
   }
   simple_rows = true;
+  max_degree = 0;
+  for (int64_t i = 0; i < dim; ++i) max_degree = std::max(max_degree, indptr[i + 1] - indptr[i]);
   for (int64_t i = 0; i < dim && simple_rows; ++i) {
-    if (indptr[i + 1] - indptr[i] > kFastDegree) simple_rows = false;
     for (int64_t k = indptr[i]; k < indptr[i + 1]; ++k)
       if (indices[k] == i || (k > indptr[i] && indices[k] <= indices[k - 1])) simple_rows = false;
   }

@@ -17,10 +17,10 @@ struct SpinQuadratic {
   // exp(+-4 W_ij): factors by which a neighbour's sqrt proposal weight exp(delta_j / 2)
   // changes when site i flips (filled by prepare(); saves the exps on the hot path).
   std::vector<double> exp_pos, exp_neg;
-  // Every row strictly increasing, without i itself, and at most kFastDegree entries: the
-  // single-flip fast path can then update the touched leaves independently (set by prepare()).
-  static constexpr int64_t kFastDegree = 16;
+  // Every row strictly increasing and without i itself: the single-flip fast path can then
+  // update the touched leaves independently (set by prepare()); max_degree sizes its scratch.
   bool simple_rows = false;
+  int64_t max_degree = 0;
 
   void prepare();
 

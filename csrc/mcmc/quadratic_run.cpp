@@ -1,18 +1,20 @@
 #include "mcmc/quadratic_run.hpp"
 
+#include "mcmc/gradient_kernels.hpp"
+
 namespace ttsolve::mcmc {
 
 void QuadRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
   config.validate(model.dim);
-  if (!kind_supports(config.kind, "quadratic") || kind_row(config.kind).python)
+  if (!kind_supports(config.kind, "quadratic") || kind_row(config.kind).python || is_gradient_kind(config.kind))
     throw std::invalid_argument(std::string("sampler kind '") + kind_row(config.kind).kernel +
                                 "' does not run on quadratic models");
   model.prepare();
   chains.assign(size_t(n_chains), QuadChain{});
   for (int64_t c = 0; c < n_chains; ++c) {
     chains[c].rng = Philox(seed, first_chain + uint64_t(c));
-    chains[c].reset(model, config, init + c * model.dim, reference);
+    chains[c].reset(model, config, init + c * model.dim, reference_row(reference, c));
   }
 }
 

@@ -100,13 +100,15 @@ bool tree_unsafe(const SumTree& t) {
 // changes, so it is decided before anything is written: a rejection costs no undo, an
 // acceptance writes each field and leaf once. Returns false, having changed nothing and
 // drawn no further random numbers, when a guard fails (the generic path then takes over).
+// On dense rows (a PCD fit's couplings) this is an O(D) pass instead of apply + undo.
 bool single_flip_fast(const SpinQuadratic& m, QuadChain& c, int64_t i, double z) {
-  constexpr int64_t kMax = SpinQuadratic::kFastDegree;
   const double w_i = c.tree.leaf(i);
   if (!(w_i > 1e-150 && c.exp_m2shift < 1e150)) return false;
   const int64_t kb = m.indptr[i], n = m.indptr[i + 1] - kb;
   const int8_t s_old = c.s[i];
-  double w_new[kMax], w_i_new = c.exp_m2shift / w_i, z_new = z + (w_i_new - w_i);
+  if (int64_t(c.w_next.size()) < m.max_degree) c.w_next.resize(size_t(m.max_degree));
+  double* w_new = c.w_next.data();
+  double w_i_new = c.exp_m2shift / w_i, z_new = z + (w_i_new - w_i);
   for (int64_t k = 0; k < n; ++k) {
     const int64_t j = m.indices[kb + k];
     const double old = c.tree.leaf(j);
@@ -120,17 +122,26 @@ bool single_flip_fast(const SpinQuadratic& m, QuadChain& c, int64_t i, double z)
   const double delta = flip_delta(c, i), change = -4.0 * s_old;
   toggle(c, i);
   c.tree.set_leaf(i, w_i_new);
-  c.touched.clear();
-  bool placed = false;
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t j = m.indices[kb + k];
-    c.g[j] += change * m.weights[kb + k];
-    c.tree.set_leaf(j, w_new[k]);
-    if (!placed && j > i) { c.touched.push_back(i); placed = true; }
-    c.touched.push_back(j);
+  if (c.tree.refresh_is_full(n + 1)) {  // dense row: write the leaves, then one pass over the parents
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t j = m.indices[kb + k];
+      c.g[j] += change * m.weights[kb + k];
+      c.tree.set_leaf(j, w_new[k]);
+    }
+    c.tree.refresh_all();
+  } else {
+    c.touched.clear();
+    bool placed = false;
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t j = m.indices[kb + k];
+      c.g[j] += change * m.weights[kb + k];
+      c.tree.set_leaf(j, w_new[k]);
+      if (!placed && j > i) { c.touched.push_back(i); placed = true; }
+      c.touched.push_back(j);
+    }
+    if (!placed) c.touched.push_back(i);
+    c.tree.refresh(c.touched);
   }
-  if (!placed) c.touched.push_back(i);
-  c.tree.refresh(c.touched);
   c.f += delta;
   ++c.accepted;
   return true;
@@ -310,6 +321,12 @@ void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c) {
       hamming_ball_step(m, cfg, c);
       break;
     case Kind::BlockGibbs:  // a Python step (numpy engine); QuadRun::start refuses it
+      break;
+    case Kind::Dmala:  // gradient kinds: the gradient engine (mcmc/gradient_run.hpp) runs them
+    case Kind::Dula:
+    case Kind::Pas:
+    case Kind::Dlmc:
+    case Kind::GwgMulti:
       break;
   }
   ++c.steps;

@@ -46,6 +46,7 @@ struct QuadChain {
   // Undo log of the current proposal: (site, old field) and (site, old leaf).
   std::vector<std::pair<int64_t, double>> saved_g, saved_leaf;
   std::vector<int64_t> picks, draws, touched;
+  std::vector<double> w_next;  // new neighbour weights of a proposed flip (single-flip fast path)
 
   /// (Re)initialises s, g, f and the tree from a 0/1 state.
   void reset(const SpinQuadratic& m, const SamplerConfig& cfg, const uint8_t* x01,

@@ -19,8 +19,6 @@ namespace {
 constexpr int64_t kBlockRows = 50;
 constexpr uint64_t kRefreshEvery = 64;  // exact recomputation of A (drops rounding drift)
 
-inline double softplus(double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::abs(a))); }
-
 // sum_h softplus(A_h), with sigmoid(A_h) written to s. softplus(a) = max(a, 0) + log(1 + e)
 // with e = exp(-|a|) shared with the sigmoid; the logs are taken of products of up to 512
 // factors in [1, 2] (no overflow), one log instead of one log1p per unit.
@@ -71,26 +69,6 @@ std::vector<int64_t> rbm_block_bounds(int64_t n_chains) {
   return bounds;
 }
 
-void RbmModel::validate() const {
-  if (n_hidden < 1 || dim < 1) throw std::invalid_argument("RBM: W must be non-empty");
-  if (int64_t(W.size()) != n_hidden * dim || int64_t(b.size()) != dim || int64_t(c.size()) != n_hidden)
-    throw std::invalid_argument("RBM: W, b, c have inconsistent shapes");
-  for (const auto* v : {&W, &b, &c})
-    for (double a : *v)
-      if (!std::isfinite(a)) throw std::invalid_argument("RBM: W, b, c must be finite");
-}
-
-double RbmModel::log_prob(const uint8_t* x) const {
-  double f = 0.0;
-  for (int64_t i = 0; i < dim; ++i) f += x[i] ? b[i] : 0.0;
-  for (int64_t h = 0; h < n_hidden; ++h) {
-    double a = c[h];
-    for (int64_t i = 0; i < dim; ++i) a += x[i] ? W[h * dim + i] : 0.0;
-    f += softplus(a);
-  }
-  return f;
-}
-
 void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
   if (kind != Kind::Gwg)
@@ -98,17 +76,14 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
   if (n_flips < 1) throw std::invalid_argument("n_flips must be >= 1");
   if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
   const int64_t D = model.dim, H = model.n_hidden;
-  model.W32.assign(model.W.begin(), model.W.end());
-  model.WT.assign(size_t(D * H), 0.0);
-  for (int64_t h = 0; h < H; ++h)
-    for (int64_t i = 0; i < D; ++i) model.WT[i * H + h] = model.W[h * D + i];
+  model.prepare();
   chains.assign(size_t(n_chains), RbmChain{});
   for (int64_t k = 0; k < n_chains; ++k) {
     RbmChain& ch = chains[k];
     ch.rng = Philox(seed, first_chain + uint64_t(k));
     ch.x.assign(init + k * D, init + (k + 1) * D);
     ch.ref.assign(size_t(D), 0);
-    if (reference) ch.ref.assign(reference, reference + D);
+    if (const uint8_t* r = reference_row(reference, k)) ch.ref.assign(r, r + D);
     ch.A.resize(size_t(H));
     ch.A_new.resize(size_t(H));
     for (auto* v : {&ch.half, &ch.half_new, &ch.cdf, &ch.cdf_new}) v->resize(size_t(D));

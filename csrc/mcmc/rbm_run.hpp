@@ -10,17 +10,10 @@
 
 #include "common/rng.hpp"
 #include "mcmc/kinds.hpp"
+#include "mcmc/rbm_model.hpp"
 #include "mcmc/run.hpp"
 
 namespace ttsolve::mcmc {
-
-struct RbmModel {
-  int64_t n_hidden = 0, dim = 0;
-  std::vector<double> W, WT, b, c;  // W (H x D), WT (D x H) row-major
-  std::vector<float> W32;            // W in float32 for the gradient product
-  void validate() const;
-  double log_prob(const uint8_t* x) const;
-};
 
 struct RbmChain {
   Philox rng{0, 0};
@@ -40,7 +33,7 @@ std::vector<int64_t> rbm_block_bounds(int64_t n_chains);
 
 struct RbmRun final : Run {
   RbmModel model;
-  Kind kind = Kind::Gwg;  // the only compiled RBM kind so far
+  Kind kind = Kind::Gwg;  // gwg only (single-site kinds: rbm_site_run.hpp)
   int64_t n_flips = 1;
   std::vector<RbmChain> chains;
 

@@ -3,6 +3,10 @@
 //
 // States are stored as uint8 values 0..K-1 (K = 2 for the binary models); the
 // magnetization statistic (mean of 2x - 1) is only meaningful for K = 2.
+//
+// Statistics every engine gets from keep() without doing anything itself: per-site state
+// counts over the kept steps and a user linear statistic sum_i w[i, x_i] (both O(D) per
+// kept step, read through state_at).
 #pragma once
 #include <cstdint>
 
@@ -13,10 +17,14 @@ namespace ttsolve::mcmc {
 /// Where and when kept steps are written. Null pointers are statistics not asked for.
 struct Recording {
   int64_t dim = 0, burn_in = 0, thin = 1, n_kept = 0;
+  int64_t n_states = 2;              // K (layout of counts and linear_weights)
   uint8_t* samples = nullptr;        // (n_chains, n_kept, dim) or null
   double* energy = nullptr;          // (n_chains, n_kept) f, or null
   double* magnetization = nullptr;   // mean spin 2x - 1 (binary states)
   double* hamming = nullptr;         // Hamming distance to the reference
+  int64_t* counts = nullptr;         // (n_chains, dim, n_states): kept steps with x_i = k, or null
+  const double* linear_weights = nullptr;  // w (dim, n_states) of the linear statistic, or null
+  double* linear = nullptr;          // (n_chains, n_kept) sum_i w[i, x_i], or null
 
   /// Throws std::invalid_argument on a bad schedule; n_kept = n_steps / thin.
   static Recording plan(int64_t dim, int64_t n_steps, int64_t burn_in, int64_t thin);
@@ -42,6 +50,15 @@ struct Recording {
     if (energy) energy[at] = f;
     if (magnetization) magnetization[at] = double(spin_sum) / double(dim);
     if (hamming) hamming[at] = double(hamming_dist);
+    if (counts) {
+      int64_t* out = counts + c * dim * n_states;
+      for (int64_t i = 0; i < dim; ++i) ++out[i * n_states + state_at(i)];
+    }
+    if (linear) {
+      double s = 0.0;
+      for (int64_t i = 0; i < dim; ++i) s += linear_weights[i * n_states + state_at(i)];
+      linear[at] = s;
+    }
   }
 };
 
@@ -71,14 +88,23 @@ class Run {
   /// Global index of chain 0: chain c draws from Philox stream (seed, first_chain + c), so a
   /// shard of chains [first_chain, first_chain + n) reproduces those chains of a whole run.
   uint64_t first_chain = 0;
+  /// Row stride of the Hamming reference passed to start(): 0 = one reference (dim,) shared
+  /// by every chain, dim = one row per chain (n_chains, dim), e.g. each chain's own start.
+  int64_t reference_stride = 0;
   /// Chains of the whole run this one is a shard of (0: this run is the whole run). Engines
   /// that batch chains (RBM blocks) lay their blocks out on the whole run's chains, so a shard
   /// whose range is a union of those blocks reproduces them bit for bit.
   int64_t n_chains_total = 0;
   virtual int64_t dim() const = 0;
+  /// States per site (K); 2 for the binary engines.
+  virtual int64_t n_states() const { return 2; }
+  /// Chain c's Hamming reference within start()'s `reference` (null: all zeros).
+  const uint8_t* reference_row(const uint8_t* reference, int64_t c) const {
+    return reference ? reference + c * reference_stride : nullptr;
+  }
   /// Validates model and options, then starts chain c from row c of init (n_chains x dim)
-  /// with Philox stream (seed, first_chain + c); reference (dim,) or null (all zeros) for the Hamming
-  /// statistic.
+  /// with Philox stream (seed, first_chain + c); reference_row(reference, c) (or null: all
+  /// zeros) is chain c's reference for the Hamming statistic.
   virtual void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) = 0;
   /// Runs global steps [t_begin, t_end) on every chain (GIL released, any thread count).
   virtual void advance(int64_t t_begin, int64_t t_end, const Recording& rec) = 0;

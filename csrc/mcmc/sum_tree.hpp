@@ -33,10 +33,16 @@ class SumTree {
   }
   /// Sets a leaf without fixing its ancestors (call refresh() afterwards).
   void set_leaf(int64_t i, double w) { node_[size_ + i] = w; }
+  /// True when refresh() of this many leaves is one O(n) pass over every parent.
+  bool refresh_is_full(int64_t n_leaves) const { return n_leaves * 4 > size_; }
+  /// Recomputes every parent bottom-up (O(n)).
+  void refresh_all() {
+    for (int64_t k = size_ - 1; k >= 1; --k) node_[k] = node_[2 * k] + node_[2 * k + 1];
+  }
   /// Recomputes the ancestors of the given leaves, sorted ascending (shared ones once).
   void refresh(std::vector<int64_t>& nodes) {
-    if (int64_t(nodes.size()) * 4 > size_) {  // many leaves: one O(n) pass is cheaper
-      for (int64_t k = size_ - 1; k >= 1; --k) node_[k] = node_[2 * k] + node_[2 * k + 1];
+    if (refresh_is_full(int64_t(nodes.size()))) {  // many leaves: one O(n) pass is cheaper
+      refresh_all();
       return;
     }
     for (auto& k : nodes) k += size_;

@@ -84,6 +84,14 @@ class Basis:
     def _params(self) -> dict:
         return {}
 
+    def _log_coef_bound(self) -> float:
+        """log max(1, max_i sum_m |coef[i, m]|) (the overflow check's bound), computed once."""
+        cached = self.__dict__.get("_log_coef_cache")
+        if cached is None:
+            cached = math.log(max(float(np.abs(self._coef).sum(axis=1).max()), 1.0))
+            self.__dict__["_log_coef_cache"] = cached
+        return cached
+
     # ---- product basis (compressed Gram matrices) ------------------------------------
     # phi_i phi_j is a polynomial of degree <= 2 deg in t, so the p(p+1)/2 products are
     # combinations of 2 deg + 1 orthonormal polynomials Q_m of t (Legendre on [-1, 1], or
@@ -153,15 +161,19 @@ def _check_representable(bases: Sequence[Basis], X: np.ndarray, power: int) -> N
     if X.size == 0:
         return
     log_t = np.log(np.maximum(1.0, np.abs(X).max(axis=0)))  # crude first pass: |x| itself
-    for j, b in enumerate(bases):
-        # |t| <= (|x| + |shift|) / scale; log(1 + ...) form avoids overflow of the sum.
-        log_tj = max(0.0, np.logaddexp(log_t[j], math.log1p(abs(b._shift))) - math.log(b._scale))
-        log_coef = math.log(max(float(np.abs(b._coef).sum(axis=1).max()), 1.0))
-        log_deriv = 2.0 * max(0.0, math.log(max(power, 1)) - math.log(b._scale))
-        if power * log_tj + log_coef + log_deriv + 1.0 >= _LOG_FLOAT_MAX:
-            k = int(np.argmax(np.abs(X[:, j])))
-            raise ValueError(f"X[{k}, {j}] = {X[k, j]:.6g} is so far outside the domain {b.domain} of {b!r} "
-                             "that its basis values overflow float64")
+    shift = np.array([b._shift for b in bases])
+    log_scale = np.log(np.array([b._scale for b in bases]))
+    log_coef = np.array([b._log_coef_bound() for b in bases])
+    # |t| <= (|x| + |shift|) / scale; log(1 + ...) form avoids overflow of the sum.
+    log_tj = np.maximum(0.0, np.logaddexp(log_t, np.log1p(np.abs(shift))) - log_scale)
+    log_deriv = 2.0 * np.maximum(0.0, math.log(max(power, 1)) - log_scale)
+    bad = power * log_tj + log_coef + log_deriv + 1.0 >= _LOG_FLOAT_MAX
+    if bad.any():
+        j = int(np.argmax(bad))
+        b = bases[j]
+        k = int(np.argmax(np.abs(X[:, j])))
+        raise ValueError(f"X[{k}, {j}] = {X[k, j]:.6g} is so far outside the domain {b.domain} of {b!r} "
+                         "that its basis values overflow float64")
 
 
 def evaluate_stacked(bases: Sequence[Basis], X: np.ndarray, derivative: int = 0, *,

@@ -57,8 +57,11 @@ def _identity(x: Any) -> Any:
 
 
 def _shard_requests(run: RunRequest, bounds: list[int]) -> list[RunRequest]:
+    per_chain_ref = run.reference is not None and run.reference.ndim == 2  # e.g. reference="start"
     return [dataclasses.replace(run, init=np.ascontiguousarray(run.init[a:b]), first_chain=a,
-                                n_chains=b - a, n_chains_total=run.n_chains, callback=None)
+                                n_chains=b - a, n_chains_total=run.n_chains, callback=None,
+                                reference=np.ascontiguousarray(run.reference[a:b]) if per_chain_ref
+                                else run.reference)
             for a, b in zip(bounds[:-1], bounds[1:])]
 
 
@@ -74,10 +77,14 @@ def _combine(parts: list[SampleResult], seconds: float, info: dict[str, Any]) ->
     stats = {name: np.concatenate([p.statistics[name] for p in parts]) for name in parts[0].statistics}
     info = {"steps_done": min(p.info.get("steps_done", 0) for p in parts), **info,
             "shard_seconds": [p.seconds for p in parts]}
+    if "adapted" in parts[0].info:  # gradient kinds: the adapted parameter per chain
+        info["adapted"] = {name: np.concatenate([p.info["adapted"][name] for p in parts])
+                           for name in parts[0].info["adapted"]}
+    counts = None if parts[0].counts is None else np.concatenate([p.counts for p in parts])
     return SampleResult(samples, stats, np.concatenate([p.acceptance for p in parts]),
                         np.concatenate([p.final_energy for p in parts]),
                         np.concatenate([p.final_state for p in parts]), seconds,
-                        any(p.interrupted for p in parts), info)
+                        any(p.interrupted for p in parts), info, counts)
 
 
 def _report(callback: Any, run: RunRequest, chains_done: int) -> None:

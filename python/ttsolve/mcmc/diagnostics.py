@@ -445,6 +445,10 @@ def _model_dim(model: Any, func: str) -> int:
     dim = int(dim)
     if dim < 1:
         raise ValueError(f"{func}: model.dim must be >= 1, got {dim}")
+    n_states = getattr(model, "n_states", 2)
+    if n_states != 2:  # enumerating 0/1 states of a categorical model would be silently wrong
+        raise ValueError(f"{func}: enumerates binary models; this model has n_states = {n_states} "
+                         "(categorical models have exact_marginals() / log_partition() methods)")
     if dim > MAX_ENUMERATION_DIM:
         raise ValueError(
             f"{func}: model.dim = {dim} is too large to enumerate (2**{dim} states); "

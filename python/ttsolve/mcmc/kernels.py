@@ -9,7 +9,9 @@ whether it takes ``n_flips > 1``, and extra parameters with their defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Tuple, Union
+
+import numpy as np
 
 from .. import _core
 from .._validation import check_int, check_real
@@ -46,7 +48,7 @@ class KernelRow:
     values: tuple[str, ...]
     families: tuple[str, ...]
     multi_flip: bool
-    params: dict[str, int | float]
+    params: dict[str, Param]
     python: bool
 
 
@@ -56,22 +58,45 @@ class Kernel:
 
     row: KernelRow
     n_flips: int
-    params: dict[str, int | float]
+    params: dict[str, Any]
 
     @property
     def kind(self) -> str:
         return self.row.kernel
 
 
-def _number(text: str) -> int | float:
-    return int(text) if text.lstrip("-").isdigit() else float(text)
+Param = Union[int, float, bool, Tuple[str, ...]]  # a number (> 0), a flag, or a choice (first = default)
+
+
+def _param(text: str) -> Param:
+    """A params-column default: a number, true/false (a flag), or "a|b|c" (a choice)."""
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:
+        return tuple(text.split("|"))
+
+
+def _check_param(name: str, default: Param, value: Any) -> Any:
+    if isinstance(default, tuple):
+        if not isinstance(value, str) or value not in default:
+            raise ValueError(f"{name} must be one of {', '.join(repr(v) for v in default)}, got {value!r}")
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+        return bool(value)
+    if isinstance(default, int):
+        return check_int(value, name, 1)
+    return check_real(value, name, positive=True)
 
 
 def _row(raw: dict[str, Any]) -> KernelRow:
     params = dict(item.split("=", 1) for item in raw["params"].split())
     return KernelRow(raw["kernel"], raw["sampler"], raw["option"], tuple(raw["values"].split("|")) if
                      raw["values"] else (), tuple(raw["families"].split()), bool(raw["multi_flip"]),
-                     {k: _number(v) for k, v in params.items()}, bool(raw["python"]))
+                     {k: _param(v) for k, v in params.items()}, bool(raw["python"]))
 
 
 TABLE: tuple[KernelRow, ...] = tuple(_row(r) for r in _core.mcmc.sampler_table())
@@ -111,10 +136,12 @@ def resolve(sampler: Any, family: str, n_flips: int, options: dict[str, Any]) ->
         raise ValueError(f"n_flips > 1 is only available for sampler={multi}")
     options = dict(options)
     row = _select(rows, options)
-    params = {name: check_int(options.pop(name, default), name, 1) if isinstance(default, int)
-              else check_real(options.pop(name, default), name) for name, default in row.params.items()}
+    params = {name: _check_param(name, default, options.pop(name, default[0] if isinstance(default, tuple)
+                                                             else default))
+              for name, default in row.params.items()}
     if options:
-        raise TypeError(f"unexpected options for {sampler!r}: {sorted(options)}")
+        valid = ", ".join(sorted(row.params)) or "none"
+        raise TypeError(f"unexpected options for {sampler!r}: {sorted(options)}; valid options: {valid}")
     if family not in row.families:
         raise ValueError(f"sampler {sampler!r} ({row.kernel}) does not run on {family} models; "
                          f"samplers for {family} models: {', '.join(samplers_for(family))}")

@@ -2,8 +2,9 @@
 sampler, pseudo-likelihood (the standard baseline), and training sets from known models.
 
 ``fit_pcd`` keeps ``n_chains`` persistent chains. Each update advances them by
-``steps_per_update`` steps of the chosen sampler at the current parameters (``sample`` with
-``init=`` the previous final state and a per-update seed derived from ``seed``), then moves the
+``steps_per_update`` steps of the chosen sampler at the current parameters (one compiled run
+kept across updates for the quadratic families, else ``sample`` with ``init=`` the previous
+final state and a per-update seed derived from ``seed``: :mod:`ttsolve.mcmc.learn_chains`), then moves the
 parameters along data moments minus chain moments (the log-likelihood gradient with the model
 expectation estimated by the chains), minus the penalty gradient. The objective is
 
@@ -26,7 +27,9 @@ import scipy.optimize
 from .._progress import TextProgress
 from .._validation import as_seed, check_int, check_real
 from .diagnostics import ess, rhat
-from .learn_families import FAMILIES, Ising, make_family
+from .learn_chains import make_chains
+from .models import as_states
+from .learn_families import FAMILIES, Ising, RBMFamily, make_family
 from . import sample  # the package-level entry point (survives the samplers re-layout)
 
 __all__ = ["fit_pcd", "fit_pseudolikelihood", "sample_training_set", "FitHistory", "Ising", "FAMILIES",
@@ -58,19 +61,19 @@ class FitHistory:
     interrupted: bool = False
 
 
-def _as_binary_data(data: Any, name: str, dim: int | None = None) -> np.ndarray:
-    arr = np.asarray(data)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be a numeric 0/1 array")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D (n, D) array, got {arr.ndim}-D")
-    if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise ValueError(f"{name} must have at least one row and one column, got shape {arr.shape}")
-    if dim is not None and arr.shape[1] != dim:
-        raise ValueError(f"{name} must have {dim} columns, got {arr.shape[1]}")
-    if not np.isin(arr, (0, 1)).all():
-        raise ValueError(f"{name} must contain only 0/1 values")
-    return np.ascontiguousarray(arr, dtype=np.uint8)
+def _as_binary_data(data: Any, name: str, dim: int | None = None, n_states: int = 2) -> np.ndarray:
+    return as_states(data, name, n_states, dim, min_rows=1)
+
+
+def _n_states(model_family: Any, n_states: Any) -> int:
+    """States per site: n_states >= 2 for the Potts family (required), 2 for the binary ones."""
+    if isinstance(model_family, str) and model_family == "potts":
+        if n_states is None:
+            raise ValueError("model_family='potts' needs n_states=K (states 0..K-1 per site)")
+        return check_int(n_states, "n_states", 2)
+    if n_states not in (None, 2):
+        raise ValueError(f"n_states applies to model_family='potts' only (binary families have 2), got {n_states!r}")
+    return 2
 
 
 def _learning_rate(learning_rate: Any) -> Callable[[int], float]:
@@ -104,16 +107,13 @@ class _SGD:
         return {k: lr * g for k, g in grads.items()}
 
 
-def _update_seed(seed: int, t: int) -> int:
-    return int(np.random.SeedSequence([seed, t]).generate_state(1, np.uint64)[0] >> 1)
-
-
 def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 100, steps_per_update: int = 10,
             n_updates: int = 1000, learning_rate: Any = 0.01, optimizer: str = "adam", l1: float = 0.0,
             l2: float = 0.0, batch_size: int | None = None, seed: Any = 0, validation: Any = None,
             pl_every: int | None = None, structure: Any = None, n_hidden: int | None = None,
             learn_bias: bool = True, init_chains: Any = None,
             callback: Callable[[int, dict, dict], Any] | None = None, progress: bool = False,
+            persistent_chains: bool = True, n_states: int | None = None,
             **sampler_options: Any) -> tuple[Any, FitHistory]:
     """Fit a binary energy model to ``data`` by persistent contrastive divergence.
 
@@ -141,15 +141,20 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
     init_chains : (n_chains, D) 0/1 start of the chains (default uniform random bits)
     callback : callable(update, params, row) after every update; returning True stops the fit
     progress : text progress on stderr
+    persistent_chains : True (default) keeps one compiled run across updates for the Ising and
+        binary-quadratic families on the quadratic engine's samplers (couplings rewritten in
+        place, chain streams and scan positions kept: ttsolve.mcmc.learn_chains); False, and
+        every other family or sampler, calls ``sample`` once per update from the last states
 
     Returns
     -------
     (model, FitHistory)
         The fitted ttsolve model (Ising, BinaryQuadratic or RBM) and the per-update history.
     """
-    X = _as_binary_data(data, "data")
+    K = _n_states(model_family, n_states)
+    X = _as_binary_data(data, "data", None, K)
     D = X.shape[1]
-    V = None if validation is None else _as_binary_data(validation, "validation", D)
+    V = None if validation is None else _as_binary_data(validation, "validation", D, K)
     n_chains = check_int(n_chains, "n_chains", 1)
     steps_per_update = check_int(steps_per_update, "steps_per_update", 1)
     n_updates = check_int(n_updates, "n_updates", 0)
@@ -162,25 +167,27 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable")
     seed_int = as_seed(seed)
-    family = make_family(model_family, X, structure, n_hidden, learn_bias, seed_int)
+    family = make_family(model_family, X, structure, n_hidden, learn_bias, seed_int, K)
     rng = np.random.default_rng([seed_int, 0xDA7A])
     if init_chains is None:
-        chains = rng.integers(0, 2, size=(n_chains, D), dtype=np.uint8)
+        chains = rng.integers(0, K, size=(n_chains, D), dtype=np.uint8)
     else:
-        chains = _as_binary_data(init_chains, "init_chains", D)
+        chains = _as_binary_data(init_chains, "init_chains", D, K)
         if chains.shape[0] != n_chains:
             raise ValueError(f"init_chains must have {n_chains} rows, got {chains.shape[0]}")
     opt = _Adam(family.params) if optimizer == "adam" else _SGD()
     fixed_data_stats = family.statistics(X) if batch is None and family.data_statistics_fixed() else None
+    persistent = make_chains(family, sampler, sampler_options, chains, seed_int, persistent_chains)
     rows: dict[str, list] = {k: [] for k in _HISTORY_FIELDS}
     order, cursor, elapsed, interrupted = rng.permutation(len(X)), 0, 0.0, False
     bar = TextProgress(n_updates, "fit_pcd") if progress else None
     for t in range(n_updates):
         t0 = time.perf_counter()
         lr = schedule(t)
-        res = sample(family.model(), sampler, n_chains, steps_per_update, seed=_update_seed(seed_int, t),
-                     init=chains, record=[], **sampler_options)
-        chains = res.final_state
+        acceptance = persistent.update(t, steps_per_update)
+        if persistent.interrupted:
+            interrupted = True
+            break
         if fixed_data_stats is not None:
             data_stats = fixed_data_stats
         else:
@@ -192,7 +199,7 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
                 rows_t = X[order[cursor:cursor + batch]]
                 cursor += batch
             data_stats = family.statistics(rows_t)
-        grads = family.gradient(data_stats, family.statistics(chains))
+        grads = family.gradient(data_stats, persistent.statistics())
         for k, g in family.penalty_gradient(l1, l2).items():
             grads[k] = grads[k] + g
         step = opt.step(grads, lr)
@@ -203,41 +210,52 @@ def fit_pcd(model_family: Any, data: Any, sampler: str = "gwg", n_chains: int = 
         row = {"update": t + 1, "param_change": float(np.sqrt(sum(float((s * s).sum()) for s in step.values()))),
                "pl_train": family.pseudo_log_likelihood(X)[0] if evaluate else np.nan,
                "pl_valid": family.pseudo_log_likelihood(V)[0] if evaluate and V is not None else np.nan,
-               "acceptance": float(res.acceptance.mean()), "seconds": elapsed, "learning_rate": lr}
+               "acceptance": acceptance, "seconds": elapsed, "learning_rate": lr}
         for k in _HISTORY_FIELDS:
             rows[k].append(row[k])
         if bar is not None:
             bar.update()
-        if res.interrupted or (callback is not None and callback(t + 1, family.params, row) is True):
+        if callback is not None and callback(t + 1, family.params, row) is True:
             interrupted = True
             break
     if bar is not None:
         bar.close()
     history = FitHistory(*(np.asarray(rows[k], dtype=float) for k in _HISTORY_FIELDS),
-                         params={k: v.copy() for k, v in family.params.items()}, final_state=chains,
+                         params={k: v.copy() for k, v in family.params.items()}, final_state=persistent.states(),
                          interrupted=interrupted)
     history.update = history.update.astype(np.int64)
     return family.model(), history
 
 
 def pseudo_log_likelihood(model_family: Any, data: Any, params: dict[str, np.ndarray], l2: float = 0.0,
-                          l2_bias: float = 0.0) -> tuple[float, dict[str, np.ndarray]]:
-    """Penalised mean pseudo-log-likelihood of ``data`` and its entrywise gradient (binary
-    quadratic families, compiled): ``params`` has J and h (Ising) or J and b (binary quadratic)."""
-    X = _as_binary_data(data, "data")
-    family = make_family(model_family, X, None, None, True, 0)
-    if not hasattr(family, "spins"):
-        raise ValueError("pseudo_log_likelihood supports the Ising and binary quadratic families")
-    family.params = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in params.items()}
+                          l2_bias: float = 0.0, n_states: int | None = None) -> tuple[float, dict[str, np.ndarray]]:
+    """Penalised mean pseudo-log-likelihood of ``data`` and its entrywise gradient (compiled):
+    ``params`` has J and h (Ising), J and b (binary quadratic) or J (D, D, K, K) and b (D, K)
+    (Potts, ``n_states=K``; the convention of :class:`ttsolve.mcmc.learn_families.PottsFamily`)."""
+    K = _n_states(model_family, n_states)
+    X = _as_binary_data(data, "data", None, K)
+    family = make_family(model_family, X, None, None, True, 0, K)
+    if not hasattr(family, "pseudo_log_likelihood") or isinstance(family, RBMFamily):
+        raise ValueError("pseudo_log_likelihood supports the Ising, binary quadratic and Potts families")
+    bias_name = getattr(family, "bias_name", "b")
+    for k, v in family.params.items():
+        if k not in params:
+            raise ValueError(f"params must have {sorted(family.params)}, missing {k!r}")
+        arr = np.ascontiguousarray(params[k], dtype=np.float64)
+        if arr.shape != v.shape:
+            raise ValueError(f"params[{k!r}] must have shape {v.shape}, got {arr.shape}")
+        family.params[k] = arr
     value, dJ, db = family.pseudo_log_likelihood(X, check_real(l2, "l2", 0.0),
                                                  check_real(l2_bias, "l2_bias", 0.0))
-    return float(value), {"J": dJ, family.bias_name: db}
+    return float(value), {"J": dJ, bias_name: db}
 
 
 def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias: float = 0.0,
                          structure: Any = None, learn_bias: bool = True, max_iter: int = 2000,
-                         gtol: float = 1e-8) -> tuple[Any, dict[str, Any]]:
-    """Maximum pseudo-likelihood fit (L-BFGS) of an Ising or binary quadratic model.
+                         gtol: float = 1e-8, n_states: int | None = None) -> tuple[Any, dict[str, Any]]:
+    """Maximum pseudo-likelihood fit (L-BFGS) of an Ising, binary quadratic or Potts model
+    (``model_family="potts"``, ``n_states=K``: J (D, D, K, K), b (D, K), the PottsFamily convention;
+    the standard protein-family baseline with its l2 penalty).
 
     Maximises ``mean_rows sum_i log p(x_i | x_-i) - l2 ||J||_F^2 - l2_bias ||bias||^2`` over the
     couplings within ``structure`` (J's diagonal at 0) and the bias. Returns (model, info) with
@@ -245,30 +263,35 @@ def fit_pseudolikelihood(model_family: Any, data: Any, l2: float = 0.01, l2_bias
     parameters), ``n_iter``,
     ``success``, ``seconds`` and the ``params``.
     """
-    X = _as_binary_data(data, "data")
+    K = _n_states(model_family, n_states)
+    X = _as_binary_data(data, "data", None, K)
     D = X.shape[1]
     l2, l2_bias = check_real(l2, "l2", 0.0), check_real(l2_bias, "l2_bias", 0.0)
     max_iter = check_int(max_iter, "max_iter", 1)
-    family = make_family(model_family, X, structure, None, learn_bias, 0)
-    if not hasattr(family, "spins"):
-        raise ValueError("fit_pseudolikelihood supports the Ising and binary quadratic families (not the RBM)")
+    family = make_family(model_family, X, structure, None, learn_bias, 0, K)
+    if isinstance(family, RBMFamily):
+        raise ValueError("fit_pseudolikelihood supports the Ising, binary quadratic and Potts families (not the RBM)")
     iu, ju = np.nonzero(np.triu(family.mask, 1))
-    bias_name = family.bias_name
+    bias_name = getattr(family, "bias_name", "b")
     bias0 = family.params[bias_name].copy()
-    n_pairs = iu.size
+    block = family.params["J"].shape[2:]  # () binary, (K, K) Potts
+    n_pair = iu.size * int(np.prod(block))
 
     def unpack(theta: np.ndarray) -> None:
-        J = np.zeros((D, D))
-        J[iu, ju] = J[ju, iu] = theta[:n_pairs]
-        family.params = {"J": J, bias_name: theta[n_pairs:] if learn_bias else bias0}
+        J = np.zeros(family.params["J"].shape)
+        B = theta[:n_pair].reshape((iu.size,) + block)
+        J[iu, ju] = B
+        J[ju, iu] = B.transpose(0, 2, 1) if block else B  # J[j, i] = J[i, j]^T
+        family.params = {"J": J, bias_name: theta[n_pair:].reshape(bias0.shape) if learn_bias else bias0}
 
     def negative(theta: np.ndarray) -> tuple[float, np.ndarray]:
         unpack(theta)
         value, dJ, db = family.pseudo_log_likelihood(X, l2, l2_bias)
-        grad = 2.0 * dJ[iu, ju]  # J[i, j] = J[j, i] = theta: both entries move
-        return -value, -(np.concatenate([grad, db]) if learn_bias else grad)
+        # Both J[i, j] and J[j, i] move with a free pair block.
+        grad = (dJ[iu, ju] + (dJ[ju, iu].transpose(0, 2, 1) if block else dJ[ju, iu])).ravel()
+        return -value, -(np.concatenate([grad, db.ravel()]) if learn_bias else grad)
 
-    theta0 = np.concatenate([family.params["J"][iu, ju], bias0 if learn_bias else []])
+    theta0 = np.concatenate([family.params["J"][iu, ju].ravel(), bias0.ravel() if learn_bias else []])
     t0 = time.perf_counter()
     res = scipy.optimize.minimize(negative, theta0, jac=True, method="L-BFGS-B",
                                   options={"maxiter": max_iter, "gtol": float(gtol), "ftol": 1e-13})

@@ -16,11 +16,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _core
+from .categorical import Potts
 from .models import RBM, BinaryQuadratic, IsingLattice, _SpinQuadratic
 
 __all__ = ["Ising", "make_family", "FAMILIES"]
 
-FAMILIES = ("ising", "ising_lattice", "binary_quadratic", "rbm")
+FAMILIES = ("ising", "ising_lattice", "binary_quadratic", "rbm", "potts")
 
 
 class Ising(_SpinQuadratic):
@@ -76,6 +77,18 @@ class _Quadratic:
         self.dim, self.mask, self.learn_bias = D, mask, learn_bias
         J = np.zeros((D, D)) if J is None else np.where(mask, J, 0.0)
         self.params = {"J": J, self.bias_name: np.zeros(D) if bias is None else np.array(bias, dtype=float)}
+        pattern = sp.csr_matrix(mask.astype(np.float64))
+        pattern.sort_indices()
+        self.indptr, self.indices = pattern.indptr.astype(np.int64), pattern.indices.astype(np.int64)
+        self._flat = np.repeat(np.arange(D), np.diff(self.indptr)) * D + self.indices  # CSR order in J.ravel()
+
+    def spin_form(self) -> tuple[np.ndarray, np.ndarray]:
+        """(couplings on the mask's CSR pattern, bias) of f in spin form s^T W s + h . s."""
+        J, bias = self.params["J"], self.params[self.bias_name]
+        if self.spins:
+            return J.ravel()[self._flat], np.ascontiguousarray(bias, dtype=np.float64)
+        # x = (s + 1) / 2 with J's diagonal at 0: W = J / 4, h = (b + rowsum(J)) / 2.
+        return 0.25 * J.ravel()[self._flat], 0.5 * (bias + J.sum(1))
 
     def statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _core.learn.binary_moments(X, self.spins)
@@ -152,10 +165,48 @@ class RBMFamily:
         return total, None, None
 
 
+class PottsFamily:
+    """Potts (J (D, D, K, K), b (D, K)) in the convention of tests/reference/learning.py:
+    f(x) = sum_{i != j} J[i, j, x_i, x_j] + sum_i b[i, x_i] over ordered pairs, J[i, j, a, c] =
+    J[j, i, c, a], diagonal blocks 0 (each pair counted twice, like x^T J x). ``model()`` is
+    ``Potts(2 J, b)`` (ttsolve.mcmc.Potts sums each pair once). Sufficient statistics: the
+    marginals and pair frequencies from the compiled counts of ``_core.learn.potts_moments``."""
+
+    def __init__(self, D: int, K: int, mask: np.ndarray, learn_bias: bool) -> None:
+        self.dim, self.n_states, self.mask, self.learn_bias = D, K, mask, learn_bias
+        self.params = {"J": np.zeros((D, D, K, K)), "b": np.zeros((D, K))}
+
+    def model(self) -> Potts:
+        return Potts(2.0 * self.params["J"], self.params["b"])
+
+    def statistics(self, X: np.ndarray):
+        return _core.learn.potts_moments(X, self.n_states)
+
+    def data_statistics_fixed(self) -> bool:
+        return True
+
+    def gradient(self, data_stats: Any, model_stats: Any) -> dict[str, np.ndarray]:
+        dJ = np.where(self.mask[:, :, None, None], data_stats[1] - model_stats[1], 0.0)
+        db = data_stats[0] - model_stats[0] if self.learn_bias else np.zeros_like(self.params["b"])
+        return {"J": dJ, "b": db}
+
+    def penalty_gradient(self, l1: float, l2: float) -> dict[str, np.ndarray]:
+        J = self.params["J"]
+        return {"J": -2.0 * l2 * J - l1 * np.sign(J), "b": np.zeros_like(self.params["b"])}
+
+    def pseudo_log_likelihood(self, X: np.ndarray, l2: float = 0.0, l2_bias: float = 0.0):
+        value, dJ, db = _core.learn.potts_pseudo_loglik(X, self.n_states, self.params["J"], self.params["b"],
+                                                        l2, l2_bias)
+        return value, np.where(self.mask[:, :, None, None], dJ, 0.0), db
+
+
 def make_family(model_family: Any, data: np.ndarray, structure: Any = None, n_hidden: int | None = None,
-                learn_bias: bool = True, seed: int = 0):
+                learn_bias: bool = True, seed: int = 0, n_states: int = 2):
     """A family from a name in :data:`FAMILIES` or from a model to start from."""
     D = data.shape[1]
+    if isinstance(model_family, str) and model_family == "potts":
+        mask = ~np.eye(D, dtype=bool) if structure is None else _structure(structure, D)
+        return PottsFamily(D, n_states, mask, learn_bias)
     if isinstance(model_family, (Ising, IsingLattice)):
         mask = model_family.W.toarray() != 0 if structure is None else _structure(structure, D)
         return IsingFamily(D, mask, model_family.W.toarray(), model_family.h, learn_bias)

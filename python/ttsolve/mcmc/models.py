@@ -15,22 +15,38 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .custom import CustomModel, callback_output, checked_call
 from .kernels import Backend
 from .._validation import as_real_array, check_int, check_real, is_int
 
-__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel"]
+__all__ = ["IsingLattice", "BinaryQuadratic", "RBM", "FactorialHMM", "UserModel", "callback_output"]
+
+
+def as_states(X: Any, name: str = "X", n_states: int = 2, dim: int | None = None, allow_1d: bool = False,
+              min_rows: int = 0) -> np.ndarray:
+    """``X`` as a C-contiguous uint8 (n, D) array of states 0..n_states-1: the one check of
+    state arrays (model evaluation, sampler inits, learning data). A 1-D ``X`` is one row when
+    ``allow_1d``. TypeError for non-numeric arrays, ValueError naming ``name`` for a wrong
+    shape or width, fewer than ``min_rows`` rows, no columns, or values outside the states."""
+    arr = np.asarray(X)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array of states, got dtype {arr.dtype}")
+    if allow_1d and arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D (n, D) array, got {arr.ndim}-D")
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (n, {dim}), got {arr.shape}")
+    if arr.shape[0] < min_rows or arr.shape[1] < 1:
+        raise ValueError(f"{name} must have at least {max(min_rows, 1)} row(s) and one column, got shape {arr.shape}")
+    if not np.isin(arr, np.arange(n_states)).all():
+        raise ValueError(f"{name} must contain only 0/1 values" if n_states == 2 else
+                         f"{name} must contain only states 0..{n_states - 1}")
+    return np.ascontiguousarray(arr, dtype=np.uint8)
 
 
 def _as_states(X: Any, dim: int, n_states: int = 2) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim == 1:
-        X = X[None, :]
-    if X.ndim != 2 or X.shape[1] != dim:
-        raise ValueError(f"X must have shape (K, {dim}), got {X.shape}")
-    if not np.isin(X, np.arange(n_states)).all():
-        raise ValueError("X must contain only 0/1 values" if n_states == 2 else
-                         f"X must contain only states 0..{n_states - 1}")
-    return X.astype(np.float64)
+    return as_states(X, "X", n_states, dim, allow_1d=True).astype(np.float64)
 
 
 class _SpinQuadratic:
@@ -200,61 +216,47 @@ class RBM:
         return (rng.random(pv.shape) < pv).astype(np.float64)
 
 
-class UserModel:
-    """A model given by Python callables (batched numpy path: slower than compiled models).
+class UserModel(CustomModel):
+    """A binary model given by Python callables: the K = 2 case of :class:`CustomModel`
+    with the binary calling convention (batched numpy path: slower than compiled models).
 
     Parameters
     ----------
     dim : int
     log_prob : callable (K, D) float 0/1 array -> (K,)
-    grad : callable (K, D) -> (K, D), gradient of log_prob's continuous extension (for GWG)
+    grad : callable (K, D) -> (K, D), gradient of log_prob's continuous extension (for gwg
+        and the other gradient samplers; the one-hot gradient is [0, grad])
 
     The callables' outputs are checked on every call: a wrong shape (a scalar included), a
     non-real dtype (complex, object) or NaN/inf (e.g. an overflow) raises a ValueError naming
     the callback and, during sampling, the step.
     """
 
-    n_states = 2
-
     def __init__(self, dim: int, log_prob: Callable[[np.ndarray], np.ndarray],
                  grad: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         dim = check_int(dim, "dim", 1)
         if not callable(log_prob) or (grad is not None and not callable(grad)):
             raise TypeError("log_prob and grad must be callable")
-        self.dim, self._log_prob, self._grad = dim, log_prob, grad
-
-    def mcmc_backend(self) -> Backend:
-        """The batched numpy engine (Python callables)."""
-        return Backend("user", (), self.n_states)
+        super().__init__(2, log_prob, grad, dim=dim)
 
     def log_prob(self, X: Any, *, step: int | None = None) -> np.ndarray:
         """log_prob's output for a (K, D) batch, checked; ``step`` only names the MCMC step in errors."""
         X = _as_states(X, self.dim)
-        return callback_output(self._log_prob(X), "log_prob", X.shape[:1], step)
+        return checked_call(self._log_prob, X, "log_prob", X.shape[:1], step, require_array=False)
 
     def grad(self, X: Any, *, step: int | None = None) -> np.ndarray:
         """grad's output for a (K, D) batch, checked; ``step`` only names the MCMC step in errors."""
         if self._grad is None:
             raise ValueError("this UserModel has no grad callable (needed by gwg)")
         X = _as_states(X, self.dim)
-        return callback_output(self._grad(X), "grad", X.shape, step)
+        return checked_call(self._grad, X, "grad", X.shape, step, require_array=False)
 
+    def evaluate_log_prob(self, X: np.ndarray, step: int | None) -> np.ndarray:
+        return self.log_prob(X, step=step)
 
-def callback_output(value: Any, callback: str, shape: tuple[int, ...], step: int | None = None) -> np.ndarray:
-    """A model callback's output as a float64 array of ``shape``: ValueError naming the
-    callback (and the step, when sampling) for a wrong shape, a non-real dtype or NaN/inf.
-    One vectorised pass, cheap beside the callback itself."""
-    where = "" if step is None else f" at step {step}" + (" (the initial states)" if step == 0 else "")
-    a = np.asarray(value)
-    if a.dtype.kind not in "fiu":
-        raise ValueError(f"{callback} returned dtype {a.dtype}{where}; it must return a real array")
-    if a.shape != tuple(shape):
-        raise ValueError(f"{callback} returned shape {a.shape}{where}; it must return shape {tuple(shape)}")
-    a = a.astype(np.float64, copy=False)
-    if not np.isfinite(a).all():
-        bad = int(np.flatnonzero((~np.isfinite(a)).reshape(a.shape[0], -1).any(1))[0])
-        raise ValueError(f"{callback} returned NaN or inf{where} (chain/row {bad}); check it for overflow")
-    return a
+    def evaluate_grad(self, X: np.ndarray, step: int | None) -> np.ndarray:
+        g = self.grad(X, step=step)
+        return np.stack([np.zeros_like(g), g], axis=-1)
 
 
 class FactorialHMM(BinaryQuadratic):

@@ -1,8 +1,9 @@
-"""Batched numpy engine: user models, and kinds whose step is written in Python (RBM
-block Gibbs).
+"""Batched numpy engine: user models (every kind of :mod:`ttsolve.mcmc.numpy_kernels`), and
+kinds whose step is written in Python (RBM block Gibbs), plus a numpy RBM GWG kept as an
+independent check of the compiled one.
 
-All chains advance together so gradients are matrix-matrix products. GWG uses the
-gradient estimate d = -(2x - 1) * grad f(x) with proposal softmax(d / 2) and the MH
+All chains advance together so gradients are matrix-matrix products. The binary GWG here uses
+the gradient estimate d = -(2x - 1) * grad f(x) with proposal softmax(d / 2) and the MH
 correction with the reverse proposal; block_gibbs is the RBM's alternating sweep.
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from .kernels import backend_of
 from .models import UserModel, callback_output
+from .numpy_kernels import UserChains
 from .result import SampleResult
 
 __all__ = ["sample_numpy"]
@@ -131,46 +133,74 @@ def _blas_limit() -> Any:
     return threadpool_limits(1, user_api="blas")
 
 
+class _BinaryChains:
+    """The non-user paths: binary GWG on an RBM or a model with log_prob / grad methods, and
+    block_gibbs, as one step per call (X float 0/1)."""
+
+    def __init__(self, model: Any, kernel: str, X: np.ndarray, n_flips: int) -> None:
+        self.model, self.kernel, self.n_flips, self.X = model, kernel, n_flips, X.astype(np.float64)
+        self.state = None
+        if kernel == "gwg":
+            rbm = backend_of(model).family == "rbm"
+            self.state = _RBMState(model, self.X) if rbm else _GenericState(model, self.X)
+
+    @property
+    def f(self) -> np.ndarray:
+        return self.state.f if self.state is not None else self.model.log_prob(self.X)
+
+    def step(self, t: int, rng: np.random.Generator) -> np.ndarray:
+        if self.kernel == "gwg":
+            self.X, acc = _gwg_step(self.state, self.X, rng, self.n_flips)
+            if isinstance(self.state, _RBMState) and (t + 1) % 64 == 0:
+                self.state.reset(self.X)  # drop accumulated rounding in A
+            return acc
+        Y = self.model.block_gibbs(self.X, rng)
+        acc = (Y != self.X).any(1)
+        self.X = Y
+        return acc
+
+
 def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: int, thin: int,
                  seed: int, init: np.ndarray, names: list[str], ref: np.ndarray | None, n_flips: int,
-                 callback: Any) -> SampleResult:
-    """Runs ``kernel`` ("gwg" or "block_gibbs", checked against the model by
-    :func:`ttsolve.mcmc.kernels.resolve`) on all chains at once."""
+                 callback: Any, statistic: np.ndarray | None = None,
+                 params: dict[str, Any] | None = None) -> SampleResult:
+    """Runs ``kernel`` (checked against the model by :func:`ttsolve.mcmc.kernels.resolve`) on
+    all chains at once: any kind of :mod:`ttsolve.mcmc.numpy_kernels` on user models, "gwg" or
+    "block_gibbs" on the others."""
     rng = np.random.default_rng([seed, 0x6A6])
-    X = init.astype(np.float64)
     D = model.dim
     n_kept = n_steps // thin
     samples = np.zeros((n_chains, n_kept, D), dtype=np.uint8) if "samples" in names else None
-    stats = {n: np.full((n_chains, n_kept), np.nan) for n in names if n != "samples"}
-    reference = np.zeros(D) if ref is None else ref.astype(np.float64)
-    state = None
-    if kernel == "gwg":
-        state = _RBMState(model, X) if backend_of(model).family == "rbm" else _GenericState(model, X)
+    stats = {n: np.full((n_chains, n_kept), np.nan) for n in names if n not in ("samples", "counts")}
+    K = int(getattr(model, "n_states", 2))
+    counts = np.zeros((n_chains, D, K), dtype=np.int64) if "counts" in names else None
+    reference = np.zeros(D, dtype=np.int64) if ref is None else ref.astype(np.int64)  # (D,) or (n_chains, D)
+    sites = np.arange(D)
+    user = backend_of(model).family == "user"
+    chains: Any = UserChains(model, kernel, params or {}, init, n_flips) if user else \
+        _BinaryChains(model, kernel, init, n_flips)
     accepted = np.zeros(n_chains)
     total, done, kept, interrupted = burn_in + n_steps, 0, 0, False
     start, last_report = time.perf_counter(), time.perf_counter()
     try:
         with _blas_limit():
             for t in range(total):
-                if kernel == "gwg":
-                    X, acc = _gwg_step(state, X, rng, n_flips)
-                    if isinstance(state, _RBMState) and (t + 1) % 64 == 0:
-                        state.reset(X)  # drop accumulated rounding in A
-                else:
-                    Y = model.block_gibbs(X, rng)
-                    acc = (Y != X).any(1)
-                    X = Y
-                accepted += acc
+                accepted += chains.step(t, rng)
                 done = t + 1
                 if t >= burn_in and (t - burn_in + 1) % thin == 0 and kept < n_kept:
+                    X = chains.X
                     if samples is not None:
                         samples[:, kept] = X
                     if "energy" in stats:
-                        stats["energy"][:, kept] = state.f if state is not None else model.log_prob(X)
+                        stats["energy"][:, kept] = chains.f
                     if "magnetization" in stats:
                         stats["magnetization"][:, kept] = (2.0 * X - 1.0).mean(1)
                     if "hamming" in stats:
-                        stats["hamming"][:, kept] = np.abs(X - reference).sum(1)
+                        stats["hamming"][:, kept] = (X != reference).sum(1)
+                    if counts is not None:
+                        np.add.at(counts, (np.arange(n_chains)[:, None], sites[None, :], X.astype(np.int64)), 1)
+                    if "statistic" in stats:
+                        stats["statistic"][:, kept] = statistic[sites[None, :], X.astype(np.int64)].sum(1)
                     kept += 1
                 if callback is not None and time.perf_counter() - last_report > 0.1:
                     callback(done, total)
@@ -180,7 +210,8 @@ def sample_numpy(model: Any, kernel: str, n_chains: int, n_steps: int, burn_in: 
     if callback is not None and not interrupted:
         callback(done, total)
     seconds = time.perf_counter() - start
-    Xu = X.astype(np.uint8)
+    Xu = chains.X.astype(np.uint8)
+    final = np.asarray(chains.f, dtype=np.float64) if user else model.log_prob(Xu)
     return SampleResult(None if samples is None else samples[:, :kept],
                         {n: a[:, :kept] for n, a in stats.items()}, accepted / max(done, 1),
-                        model.log_prob(Xu), Xu, seconds, interrupted, {"steps_done": done})
+                        final, Xu, seconds, interrupted, {"steps_done": done}, counts)

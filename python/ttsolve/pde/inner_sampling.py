@@ -11,7 +11,7 @@ import numpy as np
 from .._extension import _core
 from .paths import _sigma_value, sigma_times
 
-__all__ = ["antithetic_mean", "antithetic_mean_terminal", "COMPILED_TERMINALS"]
+__all__ = ["antithetic_mean", "antithetic_mean_terminal", "reduced_draws_exact", "COMPILED_TERMINALS"]
 
 # Names of the compiled terminal functions (csrc/pde/antithetic_terminal.hpp) -> kernel kind.
 COMPILED_TERMINALS = {"log_half_one_plus_sq_norm": 0, "scaled_sq_dist": 1, "cos_dot": 2}
@@ -44,12 +44,20 @@ def antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
     return total / (2 * M)
 
 
-def antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq):
+def antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq, reduced=True):
     """:func:`antithetic_mean` of F = P(g), P(u) = sum_i coefs[i] u^(i+1), with the fresh pairs
-    drawn, shifted, passed through g and P and summed in one compiled pass when g has a compiled
-    twin (``problem.g.compiled``, set by the built-in problems) and sigma is scalar or diagonal:
-    the same Philox normals as the Python path, no (pairs x K, d) array. Otherwise (user
-    problems) the Python callable F is evaluated on blocks by :func:`antithetic_mean`."""
+    drawn, passed through g and P and summed in one compiled pass when g has a compiled twin
+    (``problem.g.compiled``, set by the built-in problems) and sigma is scalar or diagonal; no
+    (pairs x K, d) array is formed. Otherwise (user problems) the Python callable F is evaluated
+    on blocks by :func:`antithetic_mean`.
+
+    With ``reduced`` (default) and where it is exact (:func:`reduced_draws_exact`), each pair
+    draws only what g(centre +- a xi) depends on: for the radial g's (HJB, the double wells)
+    with scalar sigma a normal z and a chi^2_{d-1} variate q, since
+    |c +- a xi - s|^2 = (|c - s| +- a z)^2 + a^2 q; for cos(w.x) (UnboundedSin) one normal,
+    w.(c +- a xi) = w.c +- |w a| z. The same distribution of every pair as the d normals of the
+    full path (``reduced=False``, also used for a radial g with diagonal sigma), from other
+    random numbers: 2-3 instead of d per pair, still one Philox stream per (pair, path)."""
     spec = getattr(problem.g, "compiled", None)
     if spec is None or problem.sigma_kind == "full" or spec[0] not in COMPILED_TERMINALS:
         return antithetic_mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq)
@@ -60,8 +68,17 @@ def antithetic_mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F
         s = np.asarray(_sigma_value(problem, t_n, Xn), dtype=float) * math.sqrt(dt)
         scale = np.ascontiguousarray(np.broadcast_to(s, (K,)) if s.ndim == 0 else
                                      (s[:, 0] if s.shape == (K, 1) else s), dtype=np.float64)
-        total = total + _core.pde.antithetic_terminal(COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1,
-                                                      np.ascontiguousarray(centre), scale,
-                                                      np.ascontiguousarray(coefs, dtype=np.float64))
+        kind = COMPILED_TERMINALS[spec[0]]
+        total = total + _core.pde.antithetic_terminal(
+            kind, spec[1], seed, 0, M - 1, np.ascontiguousarray(centre), scale,
+            np.ascontiguousarray(coefs, dtype=np.float64),
+            bool(reduced) and reduced_draws_exact(spec[0], scale.ndim == 2))
     return total / (2 * M)
 
+
+def reduced_draws_exact(terminal: str, diagonal: bool) -> bool:
+    """Whether the compiled terminal ``terminal`` (a key of :data:`COMPILED_TERMINALS`) has exact
+    reduced draws with a scalar (``diagonal=False``) or diagonal sigma: cos_dot always, the
+    radial g's only with scalar sigma (with a diagonal a, |c + a xi|^2 is no function of two
+    scalar draws)."""
+    return bool(_core.pde.reduced_draws_exact(COMPILED_TERMINALS[terminal], bool(diagonal)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from .builtin import BUILTIN_PROBLEMS, builtin_problem, get_problem, list_problems
 from .builtin._common import domain_from_paths
 from .builtin.cir import CIR_REFERENCE, CIRBond, cir_affine_bond, cir_reference
+from .builtin.cir_affine import CIRAffineBond
 from .builtin.doublewell import DOUBLE_WELL_ETA, DOUBLE_WELL_KAPPA, DoubleWell
 from .builtin.doublewell_interacting import (
     INTERACTING_REFERENCE,
@@ -32,6 +33,7 @@ __all__ = [
     "DoubleWell",
     "DoubleWellInteracting",
     "CIRBond",
+    "CIRAffineBond",
     "UnboundedSin",
     "BUILTIN_PROBLEMS",
     "builtin_problem",

@@ -32,6 +32,7 @@ from ..tt import TensorTrain
 from .inner_sampling import antithetic_mean, antithetic_mean_terminal
 from .paths import DEFAULT_MAX_BYTES, sigma_transpose_times, simulate_paths
 from .problem import Problem
+from .scheme_choice import choose_scheme
 from .solution import (
     Solution,
     _resume,
@@ -154,7 +155,9 @@ def solve(
     ----------
     problem : Problem
     scheme : "implicit", "explicit" or "trapezoidal", optional
-        Problem default ["implicit"]. "trapezoidal" (our addition) weighs h half at (t_{n+1}, X_{n+1}) with V_{n+1} (explicit part)
+        Problem default (every built-in problem has a tested one); a problem without one gets
+        :data:`ttsolve.pde.scheme_choice.USER_DEFAULT_SCHEME` ["trapezoidal"], chosen by measured
+        accuracy per second on the built-ins; ``Solution.report()`` says which and why. "trapezoidal" (our addition) weighs h half at (t_{n+1}, X_{n+1}) with V_{n+1} (explicit part)
         and half at (t_n, X_n) with the fixed point V^k (implicit part): the theta = 1/2 scheme,
         second order in dt for Y where the other two are first order.
     n_steps : int >= 1, optional
@@ -230,9 +233,7 @@ def solve(
     def default(value, name, fallback):
         return problem.defaults.get(name, fallback) if value is None else value
 
-    scheme = default(scheme, "scheme", "implicit")
-    if scheme not in _SCHEME_WEIGHTS:
-        raise ValueError(f"scheme must be 'implicit', 'explicit' or 'trapezoidal', got {scheme!r}")
+    scheme, scheme_reason = choose_scheme(problem, scheme)
 
     N = check_int(default(n_steps, "n_steps", 100), "n_steps", 1)
     degree = default(degree, "degree", 0)
@@ -300,6 +301,7 @@ def solve(
     start = N - 1
     if checkpoint is not None:
         start = _resume(checkpoint, settings, solution)
+    solution.settings["scheme_reason"] = scheme_reason  # not part of the checkpoint key
 
     bar = None
     if progress is True:

@@ -69,6 +69,8 @@ def make_problem(
 ) -> Problem:
     """Assemble a built-in Problem: validated callables, V(0, x0) from ``exact`` unless a
     ``reference`` (value, stderr) is given, and a domain box from pilot paths unless given.
+    The tested scheme is "implicit" unless ``solver`` names another (user problems without a
+    scheme default get :data:`ttsolve.pde.scheme_choice.USER_DEFAULT_SCHEME`).
 
     ``compiled_g = (name, params)`` names the compiled twin of ``g``
     (:data:`ttsolve.pde.inner_sampling.COMPILED_TERMINALS`); it is attached to the g callable
@@ -93,7 +95,7 @@ def make_problem(
         reference_value=None if reference is None else reference[0],
         reference_stderr=None if reference is None else reference[1],
         reference_note=note,
-        defaults=dict(n_steps=n_steps, **(solver or {})),
+        defaults={"scheme": "implicit", "n_steps": n_steps, **(solver or {})},  # tested; a solver entry overrides
     )
     if domain is not None:
         return problem

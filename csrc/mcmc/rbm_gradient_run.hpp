@@ -1,0 +1,56 @@
+// DMALA / DULA / DLMC on a Bernoulli RBM with chains batched into matrix products: the
+// factorised proposal of mcmc/gradient_kernels.hpp (every site moves independently, from
+// the gradient table at x), with the RBM's gradient for a block of chains from one float32
+// product sigmoid(A) W (as rbm_run.hpp does for gwg) and A = c + W x kept per chain in double,
+// moved by +-W[:, i] for each site the proposal moves (O(H) per moved site) and recomputed
+// from scratch every 64 steps. Same kernel, options and adaptation as GradientRun (whose
+// per-chain O(D H) gradient evaluation reads all of W per chain-step); path kinds (pas,
+// gwg_multi) run there on RbmGradModel.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/rng.hpp"
+#include "mcmc/gradient_kernels.hpp"
+#include "mcmc/rbm_model.hpp"
+#include "mcmc/run.hpp"
+
+namespace ttsolve::mcmc {
+
+struct RbmGradChain {
+  Philox rng{0, 0};
+  GradientConfig cfg;  // current kernel (its scale adapts during burn-in)
+  std::vector<uint8_t> x, y, ref;
+  std::vector<double> A, A_y, g, g_y, tab, tab_y;  // at x and at the proposal y
+  std::vector<int64_t> moved;
+  double f = 0.0, f_y = 0.0, bx = 0.0, bx_y = 0.0, log_fwd = 0.0, theta = 0.0, theta_sum = 0.0;
+  int64_t theta_n = 0, ones = 0, hamming = 0;
+  uint64_t steps = 0, accepted = 0;
+};
+
+class RbmGradientRun final : public Run {
+ public:
+  RbmModel model;  // validated by the caller
+  GradientConfig config;
+
+  int64_t dim() const override { return model.dim; }
+  void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) override;
+  void advance(int64_t t_begin, int64_t t_end, const Recording& rec) override;
+  ChainSummary finish(int64_t c, uint8_t* state) const override;
+  /// The scale chain c uses now (frozen after burn-in): step size or t.
+  double adapted(int64_t c) const { return chains_[size_t(c)].cfg.scale(); }
+
+ private:
+  struct Block {
+    int64_t begin = 0, end = 0;
+    std::vector<float> S, G;  // sigmoid(A) (rows x H), S W (rows x D)
+    std::vector<double> sig, sbar;
+  };
+  std::vector<RbmGradChain> chains_;
+  std::vector<Block> blocks_;
+  void refresh(Block& blk);
+  void step(Block& blk, int64_t t, const Recording& rec);
+  void gradient_rows(Block& blk, bool at_proposal);
+};
+
+}  // namespace ttsolve::mcmc

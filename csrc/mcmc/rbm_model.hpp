@@ -1,0 +1,52 @@
+// The Bernoulli RBM with its hidden units summed out, f(v) = b . v + sum_h softplus(c + W v)_h,
+// and the exact single-flip differences every single-site RBM kernel uses.
+//
+// With pre-activations A = c + W v kept per chain, flipping site i (s = +1 for 0 -> 1, -1 for
+// 1 -> 0) changes f by
+//   delta_i = s b_i + sum_h log(sigmoid(-A_h) + sigmoid(A_h) e^{s W_hi})
+//           = s b_i + sum_h log(sbar_h + sig_h e^{W_hi})                  (v_i = 0)
+//           = s b_i - sum_h W_hi + sum_h log(sig_h + sbar_h e^{W_hi})     (v_i = 1),
+// i.e. a product over h of terms of one table e^W (no cancellation: every term is a positive
+// sum), with one log per `chunk` factors. A flip moves A by s W[:, i] (O(H)).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace ttsolve::mcmc {
+
+struct RbmModel {
+  int64_t n_hidden = 0, dim = 0;
+  std::vector<double> W, WT, b, c;  // W (H x D), WT (D x H) row-major
+  std::vector<float> W32;            // W in float32 for gradient products
+  void validate() const;
+  /// Fills WT and W32 from W (after W is set and validated).
+  void prepare();
+  double log_prob(const uint8_t* x) const;
+  /// A = c + W x (H values), from scratch.
+  void preactivations(const uint8_t* x, double* A) const;
+};
+
+
+/// Tables for the exact flip differences: e^W by hidden row (H x D, for all sites at once)
+/// and by site (D x H, for one site), column sums of W, and the product length between logs.
+struct RbmFlipTables {
+  std::vector<double> EW, EWT, colsum;
+  int64_t chunk = 32;
+  void prepare(const RbmModel& m, bool by_hidden, bool by_site);
+};
+
+/// sig_h = sigmoid(A_h), sbar_h = sigmoid(-A_h) = 1 - sig_h (both accurate), and returns
+/// sum_h softplus(A_h).
+double hidden_terms(const double* A, int64_t H, double* sig, double* sbar);
+
+/// delta_i at the state x whose hidden terms are sig / sbar (O(H)); needs tables by_site.
+double flip_delta(const RbmModel& m, const RbmFlipTables& t, const uint8_t* x, const double* sig,
+                  const double* sbar, int64_t i);
+
+/// delta_i for every site i of R states at once (O(R D H)): x (R x D), sig / sbar (R x H),
+/// out (R x D); work holds 3 R D doubles. Needs tables by_hidden. The e^W rows are read once
+/// per hidden unit for all R states.
+void flip_deltas(const RbmModel& m, const RbmFlipTables& t, int64_t R, const uint8_t* x, const double* sig,
+                 const double* sbar, double* out, double* work);
+
+}  // namespace ttsolve::mcmc

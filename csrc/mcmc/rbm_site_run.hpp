@@ -1,0 +1,71 @@
+// Single-site kernels on a Bernoulli RBM (mcmc/rbm_model.hpp), every one from exact flip
+// differences kept from the hidden pre-activations A = c + W v of each chain:
+//
+// - gibbs (systematic / random scan): site i flips with probability sigmoid(delta_i), O(H);
+// - random_walk (random / systematic site): flip accepted with min(1, e^delta_i), O(H);
+// - hamming_ball: radius 1 on a random contiguous block, O(block H);
+// - locally_balanced (sqrt, barker, max, min): site i proposed with weight g(e^delta_i) over
+//   all D sites, MH with the reverse proposal. Every step needs all D differences at the
+//   proposal, O(D H): chains are processed in fixed blocks so each row of e^W is read once
+//   per hidden unit for the whole block (mcmc/rbm_model.hpp flip_deltas).
+//
+// A flip moves A by +-W[:, i]; A and f are recomputed from scratch now and then to drop
+// rounding drift. Chain c draws from Philox (seed, first_chain + c): thread-count invariant.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/rng.hpp"
+#include "mcmc/kinds.hpp"
+#include "mcmc/rbm_model.hpp"
+#include "mcmc/run.hpp"
+
+namespace ttsolve::mcmc {
+
+/// True for the kinds RbmSiteRun runs.
+bool rbm_site_kind(Kind kind);
+
+struct RbmSiteChain {
+  Philox rng{0, 0};
+  std::vector<uint8_t> x, ref;
+  std::vector<double> A, sig, sbar;  // pre-activations and hidden terms at x
+  std::vector<double> delta, lw, cdf;  // locally balanced: differences, log weights, cumulative weights
+  double f = 0.0, bx = 0.0, log_z = 0.0;
+  int64_t ones = 0, hamming = 0;
+  uint64_t steps = 0, accepted = 0;
+};
+
+struct RbmSiteRun final : Run {
+  RbmModel model;
+  Kind kind = Kind::GibbsRandom;
+  int64_t block_size = 1;  // hamming_ball
+  std::vector<RbmSiteChain> chains;
+
+  int64_t dim() const override { return model.dim; }
+  void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) override;
+  void advance(int64_t t_begin, int64_t t_end, const Recording& rec) override;
+  ChainSummary finish(int64_t c, uint8_t* state) const override;
+
+ private:
+  struct Block {
+    int64_t begin = 0, end = 0;
+    std::vector<uint8_t> Y;                       // proposals (rows x D)
+    std::vector<double> A, sig, sbar, delta, work;  // at the proposals
+    std::vector<double> f, bx;
+    std::vector<double> lw, cdf;  // weights at the proposal being tested (swapped in on acceptance)
+    std::vector<int64_t> pick;
+  };
+  RbmFlipTables tables_;
+  std::vector<Block> blocks_;
+  bool balanced() const;
+  void refresh(Block& blk);
+  void balanced_step(Block& blk);
+  void site_step(RbmSiteChain& ch);
+  void flip(RbmSiteChain& ch, int64_t i);
+};
+
+/// Log proposal weights log g(e^delta) of the locally balanced kind for D differences into
+/// lw, cumulative weights e^{lw - max} into cdf; returns the log normaliser.
+double balanced_weights(Kind kind, const double* delta, int64_t D, double* lw, double* cdf);
+
+}  // namespace ttsolve::mcmc

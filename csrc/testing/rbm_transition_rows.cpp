@@ -1,0 +1,119 @@
+#include "testing/rbm_transition_rows.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "mcmc/quadratic_samplers.hpp"
+#include "mcmc/rbm_site_run.hpp"
+
+namespace ttsolve::testing {
+
+using namespace ttsolve::mcmc;
+
+namespace {
+
+int64_t state_index(const std::vector<uint8_t>& x) {
+  int64_t idx = 0;
+  for (uint8_t v : x) idx = 2 * idx + v;
+  return idx;
+}
+
+// Every flip difference at x: all at once (the locally balanced path) or site by site.
+std::vector<double> deltas_at(const RbmModel& m, const RbmFlipTables& t, const std::vector<uint8_t>& x,
+                              bool all_at_once) {
+  const int64_t D = m.dim, H = m.n_hidden;
+  const size_t h = static_cast<size_t>(H), n = static_cast<size_t>(D);
+  std::vector<double> A(h), sig(h), sbar(h), d(n), work(3 * n);
+  m.preactivations(x.data(), A.data());
+  hidden_terms(A.data(), H, sig.data(), sbar.data());
+  if (all_at_once) {
+    flip_deltas(m, t, 1, x.data(), sig.data(), sbar.data(), d.data(), work.data());
+  } else {
+    for (int64_t i = 0; i < D; ++i) d[i] = flip_delta(m, t, x.data(), sig.data(), sbar.data(), i);
+  }
+  return d;
+}
+
+}  // namespace
+
+std::vector<double> rbm_transition_row(const RbmModel& m, Kind kind, int64_t block_size, const uint8_t* x0,
+                                       int64_t site) {
+  const int64_t D = m.dim;
+  if (D > 16) throw std::invalid_argument("transition rows are only for dim <= 16");
+  if (!rbm_site_kind(kind))
+    throw std::invalid_argument(std::string("no RBM transition row for kind '") + kind_row(kind).kernel + "'");
+  if (site < 0 || site >= D) throw std::invalid_argument("site must be in [0, dim)");
+  RbmModel model = m;
+  model.prepare();
+  RbmFlipTables t;
+  t.prepare(model, true, true);
+  std::vector<uint8_t> x(x0, x0 + D);
+  const int64_t here = state_index(x);
+  std::vector<double> row(size_t(1) << D, 0.0);
+  auto to = [&](std::vector<uint8_t> y, int64_t i) { y[i] ^= 1; return state_index(y); };
+  switch (kind) {
+    case Kind::LbSqrt:
+    case Kind::LbBarker:
+    case Kind::LbMax:
+    case Kind::LbMin: {
+      const double fx = model.log_prob(x.data());
+      const size_t n = static_cast<size_t>(D);
+      std::vector<double> lw(n), cdf(n), lw_y(n), cdf_y(n);
+      const std::vector<double> d = deltas_at(model, t, x, true);
+      const double log_z = balanced_weights(kind, d.data(), D, lw.data(), cdf.data());
+      for (int64_t i = 0; i < D; ++i) {
+        std::vector<uint8_t> y = x;
+        y[i] ^= 1;
+        const std::vector<double> dy = deltas_at(model, t, y, true);
+        const double log_z_y = balanced_weights(kind, dy.data(), D, lw_y.data(), cdf_y.data());
+        const double log_accept = model.log_prob(y.data()) - fx + (lw_y[i] - log_z_y) - (lw[i] - log_z);
+        const double q = std::exp(lw[i] - log_z), a = log_accept >= 0 ? 1.0 : std::exp(log_accept);
+        row[state_index(y)] += q * a;
+        row[here] += q * (1.0 - a);
+      }
+      break;
+    }
+    case Kind::GibbsRandom:
+    case Kind::GibbsSystematic:
+    case Kind::RandomWalk:
+    case Kind::RandomWalkSystematic: {
+      const std::vector<double> d = deltas_at(model, t, x, false);
+      const bool systematic = kind == Kind::GibbsSystematic || kind == Kind::RandomWalkSystematic;
+      const bool gibbs = kind == Kind::GibbsRandom || kind == Kind::GibbsSystematic;
+      for (int64_t i = 0; i < D; ++i) {
+        if (systematic && i != site) continue;
+        const double q = systematic ? 1.0 : 1.0 / double(D);
+        const double p = gibbs ? std::exp(log_weight(Kind::LbBarker, d[i])) : std::min(1.0, std::exp(d[i]));
+        row[to(x, i)] += q * p;
+        row[here] += q * (1.0 - p);
+      }
+      break;
+    }
+    case Kind::HammingBall: {
+      const int64_t n_blocks = (D + block_size - 1) / block_size;
+      for (int64_t b = 0; b < n_blocks; ++b) {
+        const int64_t start = b * block_size, len = std::min(block_size, D - start);
+        const double w = 1.0 / double(n_blocks) / double(len + 1);
+        for (int64_t aux = 0; aux <= len; ++aux) {
+          std::vector<uint8_t> u = x;
+          if (aux < len) u[start + aux] ^= 1;
+          const std::vector<double> d = deltas_at(model, t, u, false);
+          double mx = 0.0;
+          for (int64_t k = 0; k < len; ++k) mx = std::max(mx, d[start + k]);
+          double z = std::exp(-mx);
+          for (int64_t k = 0; k < len; ++k) z += std::exp(d[start + k] - mx);
+          row[state_index(u)] += w * std::exp(-mx) / z;
+          for (int64_t k = 0; k < len; ++k) row[to(u, start + k)] += w * std::exp(d[start + k] - mx) / z;
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return row;
+}
+
+}  // namespace ttsolve::testing
