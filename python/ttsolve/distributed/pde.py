@@ -26,12 +26,10 @@ import math
 import pickle
 import time
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 
 from .._extension import _core
-from .._residual import relres
 from .._validation import as_generator, check_int
 from ..functional import FunctionalTT
 from ..basis import evaluate_stacked
