@@ -34,7 +34,7 @@ from .._validation import as_generator, check_int
 from ..functional import FunctionalTT
 from ..basis import evaluate_stacked
 from ..tt import TensorTrain
-from ..pde.inner_sampling import _INNER_CHUNK_ENTRIES, COMPILED_TERMINALS
+from ..pde.inner_sampling import _INNER_CHUNK_ENTRIES, COMPILED_TERMINALS, reduced_draws_exact
 from ..pde.paths import _sigma_value, euler_maruyama, sigma_times
 from ..pde.solution import (Solution, StepDiagnostics, _g_values, _grad_g_values, _gradient, _resume,
                             _save_step, _value)
@@ -90,7 +90,8 @@ def _g_range(shard):
 
 def _shard_inner(first: int, K_total: int):
     """antithetic_mean / antithetic_mean_terminal (pde/inner_sampling.py) on paths
-    [first, first + K) of K_total: the same per-(pair, path) streams as the whole set's."""
+    [first, first + K) of K_total: the same per-(pair, path) streams as the whole set's. Mirrors
+    those two functions line by line (tests/test_distributed_pde.py fails if they drift apart)."""
 
     def mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
         K, d = Xn.shape
@@ -109,7 +110,7 @@ def _shard_inner(first: int, K_total: int):
             done += B
         return total / (2 * M)
 
-    def mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq):
+    def mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq, reduced=True):
         spec = getattr(problem.g, "compiled", None)
         if spec is None or problem.sigma_kind == "full" or spec[0] not in COMPILED_TERMINALS:
             return mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq)
@@ -122,7 +123,9 @@ def _shard_inner(first: int, K_total: int):
                                          (s[:, 0] if s.shape == (K, 1) else s), dtype=np.float64)
             total = total + _core.pde.antithetic_terminal(
                 COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1, np.ascontiguousarray(centre), scale,
-                np.ascontiguousarray(coefs, dtype=np.float64), first_path=first, n_paths_total=K_total)
+                np.ascontiguousarray(coefs, dtype=np.float64),
+                bool(reduced) and reduced_draws_exact(spec[0], scale.ndim == 2),
+                first_path=first, n_paths_total=K_total)
         return total / (2 * M)
 
     return mean, mean_terminal
