@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ttsolve.distributed import INSTALL_HINT, shard_bounds
-from ttsolve.mcmc import RBM, BinaryQuadratic, IsingLattice, UserModel, sample
+from ttsolve.mcmc import RBM, BinaryQuadratic, IsingLattice, PottsLattice, UserModel, sample
 
 pytestmark = pytest.mark.distributed
 distributed = pytest.importorskip("distributed")
@@ -44,6 +44,12 @@ CASES = {
     "quadratic-hamming-ball": (_quadratic, "hamming_ball", {"block_size": 3}),
     "quadratic-lb": (_quadratic, "locally_balanced", {"weight": "barker"}),
     "rbm-gwg": (_rbm, "gwg", {}),
+    "rbm-gibbs": (_rbm, "gibbs", {}),
+    "rbm-dmala": (_rbm, "dmala", {}),
+    "potts-gwg": (lambda: PottsLattice((4, 4), 3, 0.4), "gwg", {}),
+    "potts-pas": (lambda: PottsLattice((4, 4), 3, 0.4), "pas", {"path_length": 2}),
+    "quadratic-dmala-adaptive": (_quadratic, "dmala", {"adaptive": True}),
+    "quadratic-dlmc": (_quadratic, "dlmc", {}),
 }
 
 
@@ -61,14 +67,16 @@ def assert_same(a, b):
 
 def _run(case, n_chains, seed, **kw):
     make, sampler, opts = CASES[case]
-    return sample(make(), sampler, n_chains=n_chains, n_steps=60, burn_in=7, thin=2, seed=seed,
-                  record=RECORD, reference=np.ones(make().dim, dtype=np.uint8), **opts, **kw)
+    model = make()
+    record = RECORD if getattr(model, "n_states", 2) == 2 else ["samples", "energy", "hamming"]
+    return sample(model, sampler, n_chains=n_chains, n_steps=60, burn_in=7, thin=2, seed=seed,
+                  record=record, reference=np.ones(model.dim, dtype=np.uint8), **opts, **kw)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("n_shards", [None, 3, 7])
 def test_cluster_equals_local(client, case, n_shards):
-    n_chains = 140 if case.startswith("rbm") else 23  # RBM: 3 chain blocks of ~47
+    n_chains = 130 if case.startswith("rbm") else 23  # RBM: 3 chain blocks of ~43
     local = _run(case, n_chains, seed=11)
     dist = _run(case, n_chains, seed=11, client=client, n_shards=n_shards)
     assert dist.info["n_shards"] == len(dist.info["shard_bounds"]) - 1 >= 2

@@ -95,11 +95,12 @@ def test_shard_paths_are_rows_of_the_local_paths(hjb):
     np.testing.assert_array_equal(xi[:, 13:31], xis)
 
 
-def test_antithetic_terminal_shards_use_the_global_streams():
+@pytest.mark.parametrize("reduced", [False, True])
+def test_antithetic_terminal_shards_use_the_global_streams(reduced):
     rng = np.random.default_rng(0)
     centre, scale, poly = rng.normal(size=(20, 6)), rng.uniform(0.1, 1, 20), np.array([1.0, 0.3])
-    full = _core.pde.antithetic_terminal(0, np.zeros(0), 11, 2, 5, centre, scale, poly)
-    parts = [_core.pde.antithetic_terminal(0, np.zeros(0), 11, 2, 5, centre[a:b], scale[a:b], poly,
+    full = _core.pde.antithetic_terminal(0, np.zeros(0), 11, 2, 5, centre, scale, poly, reduced)
+    parts = [_core.pde.antithetic_terminal(0, np.zeros(0), 11, 2, 5, centre[a:b], scale[a:b], poly, reduced,
                                            first_path=a, n_paths_total=20) for a, b in [(0, 7), (7, 8), (8, 20)]]
     assert np.concatenate(parts).tobytes() == full.tobytes()
     with pytest.raises(ValueError, match="n_paths_total"):

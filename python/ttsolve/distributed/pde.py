@@ -26,17 +26,15 @@ import math
 import pickle
 import time
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 
 from .._extension import _core
-from .._residual import relres
 from .._validation import as_generator, check_int
 from ..functional import FunctionalTT
 from ..basis import evaluate_stacked
 from ..tt import TensorTrain
-from ..pde.inner_sampling import _INNER_CHUNK_ENTRIES, COMPILED_TERMINALS
+from ..pde.inner_sampling import _INNER_CHUNK_ENTRIES, COMPILED_TERMINALS, reduced_draws_exact
 from ..pde.paths import _sigma_value, euler_maruyama, sigma_times
 from ..pde.solution import (Solution, StepDiagnostics, _g_values, _grad_g_values, _gradient, _resume,
                             _save_step, _value)
@@ -92,7 +90,8 @@ def _g_range(shard):
 
 def _shard_inner(first: int, K_total: int):
     """antithetic_mean / antithetic_mean_terminal (pde/inner_sampling.py) on paths
-    [first, first + K) of K_total: the same per-(pair, path) streams as the whole set's."""
+    [first, first + K) of K_total: the same per-(pair, path) streams as the whole set's. Mirrors
+    those two functions line by line (tests/test_distributed_pde.py fails if they drift apart)."""
 
     def mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
         K, d = Xn.shape
@@ -111,7 +110,7 @@ def _shard_inner(first: int, K_total: int):
             done += B
         return total / (2 * M)
 
-    def mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq):
+    def mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq, reduced=True):
         spec = getattr(problem.g, "compiled", None)
         if spec is None or problem.sigma_kind == "full" or spec[0] not in COMPILED_TERMINALS:
             return mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq)
@@ -124,7 +123,9 @@ def _shard_inner(first: int, K_total: int):
                                          (s[:, 0] if s.shape == (K, 1) else s), dtype=np.float64)
             total = total + _core.pde.antithetic_terminal(
                 COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1, np.ascontiguousarray(centre), scale,
-                np.ascontiguousarray(coefs, dtype=np.float64), first_path=first, n_paths_total=K_total)
+                np.ascontiguousarray(coefs, dtype=np.float64),
+                bool(reduced) and reduced_draws_exact(spec[0], scale.ndim == 2),
+                first_path=first, n_paths_total=K_total)
         return total / (2 * M)
 
     return mean, mean_terminal
@@ -417,31 +418,41 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
     colscale = np.maximum(np.sqrt(colsum / K), 1e-300)
     m1 = colscale.size
 
-    def do_fit(current):
-        parts = rounds.gather(_fit_round, steps, problem_at, scheme, n, dt, current, column, powers, extra, colscale)
+    def round_trip(stats_of, fit_from):
+        """One round: the statistics of the fit stats_of = (V^k, fitted model, coef) and/or the R
+        factors of the next fit, from the target of fit_from = (V^k,)."""
+        parts = rounds.gather(_combined_round, steps, problem_at, scheme, n, dt, column, powers, extra, colscale,
+                              stats_of, fit_from)
+        return (_sum_in_order([p[0] for p in parts]) if stats_of is not None else None,
+                [p[1] for p in parts] if fit_from is not None else None)
+
+    def solve_fit(parts):
         big = max(p[0] for p in parts)
         if not big <= threshold * scale:
             raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})", solution, n)
         coef = _closed_form([p[1] for p in parts], colscale, settings["reg"], K, m1)
         cores = [np.full((1, 1, 1), float(coef[0]))] + [np.ones((1, 1, 1)) for _ in range(d - 1)]
-        model = FunctionalTT(TensorTrain(cores), bases, coef[1:] if extra else 0.0)
-        sums = _sum_in_order(rounds.gather(_stats_round, steps, problem_at, scheme, n, dt, current, model, coef, column,
-                                           powers, extra))
+        return FunctionalTT(TensorTrain(cores), bases, coef[1:] if extra else 0.0), coef
+
+    def statistics(model, sums):
         res = _ratio(sums[0], sums[1])
         vres = _ratio(sums[2], sums[3]) if Kv > 0 else math.nan
         ok = np.all(np.isfinite(model.extra_coef)) and all(np.all(np.isfinite(c)) for c in model.tt.cores)
         if not ok or not res <= threshold:
             raise _diverged(f"fit residual {res}", solution, n)
-        change = _ratio(sums[4], sums[5])
-        return model, res, vres, change
+        return res, vres, _ratio(sums[4], sums[5])
 
+    model, coef = solve_fit(round_trip(None, (init,))[1])
     if scheme == "explicit":
-        model, res, vres, _ = do_fit(init)
+        res, vres, _ = statistics(model, round_trip((init, model, coef), None)[0])
         return model, 0.0, StepDiagnostics(n, 1, tuple(model.ranks), res, vres, 0.0, 0.0, "closed form")
     current, change, stop, k = init, math.inf, "max_fixed_point", 0
     res = vres = math.nan
     for k in range(1, settings["max_fixed_point"] + 1):
-        model, new_res, new_vres, new_change = do_fit(current)
+        last = k == settings["max_fixed_point"]
+        # fit k's statistics and, speculatively, the next fit's R factors from V^{k+1} = model
+        sums, parts = round_trip((current, model, coef), None if last else (model,))
+        new_res, new_vres, new_change = statistics(model, sums)
         if k > 1 and new_change >= change:
             stop = "not contracting"
             if change > _MAX_KEPT_CHANGE:
@@ -449,10 +460,18 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
                                 f"{new_change:.3g}); use more time steps", solution, n)
             break
         current, res, vres, change = model, new_res, new_vres, new_change
-        if change <= settings["fixed_point_tol"]:
-            stop = "change"
+        if change <= settings["fixed_point_tol"] or last:
+            stop = "change" if change <= settings["fixed_point_tol"] else stop
             break
+        model, coef = solve_fit(parts)
     return current, 0.0, StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)
+
+
+def _combined_round(step, problem, scheme, n, dt, column, powers, extra, colscale, stats_of, fit_from):
+    stats = None if stats_of is None else _stats_round(step, problem, scheme, n, dt, *stats_of, column, powers, extra)
+    fit = None if fit_from is None else _fit_round(step, problem, scheme, n, dt, fit_from[0], column, powers, extra,
+                                                   colscale)
+    return stats, fit
 
 
 def _ratio(num, den):
