@@ -11,6 +11,7 @@ The working-set coefficients were measured with tracemalloc on small solves
 
 from __future__ import annotations
 
+from .inner_sampling import _INNER_CHUNK_ENTRIES
 from .path_store import path_bytes, storage_plan
 from .paths import DEFAULT_MAX_BYTES
 
@@ -27,7 +28,6 @@ _STEP_ARRAYS = 7
 # holds its normals and points (~1 U) and F's temporaries: basis values of the TT part (p U),
 # values, gradients and Z of h at X_{n+1} in the explicit/trapezoidal schemes (~4 U), g and its
 # powers without compiled twin (~1 U). Measured 2.5-8 U (bench/README.md).
-_INNER_CHUNK_ENTRIES = 4_000_000  # inner_sampling._INNER_CHUNK_ENTRIES
 _MIB = 2**20
 _FIXED = 8 * _MIB  # small temporaries independent of K
 
