@@ -10,7 +10,7 @@ import pytest
 from ttsolve import _core
 from ttsolve.distributed.pde import shard_paths
 from ttsolve.pde import get_problem, solve
-from ttsolve.pde.paths import simulate_paths
+from ttsolve.pde.path_store import PathStore
 
 pytestmark = pytest.mark.distributed
 distributed = pytest.importorskip("distributed")
@@ -89,10 +89,12 @@ def test_larger_bases_are_not_implemented(hjb):
 
 
 def test_shard_paths_are_rows_of_the_local_paths(hjb):
-    X, xi = simulate_paths(hjb, 5, 50, seed=9)
+    store = PathStore(hjb, 5, 50, 9, lambda X, n: np.zeros(X.shape[0]))  # the local solve's paths
     Xs, xis = shard_paths(hjb, 5, 50, 13, 31, 9)
-    np.testing.assert_array_equal(X[:, 13:31], Xs)
-    np.testing.assert_array_equal(xi[:, 13:31], xis)
+    for n in range(6):
+        np.testing.assert_array_equal(store.X(n)[13:31], Xs[n])
+    for n in range(5):
+        np.testing.assert_array_equal(store.xi(n)[13:31], xis[n])
 
 
 @pytest.mark.parametrize("reduced", [False, True])

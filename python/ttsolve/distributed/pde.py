@@ -30,11 +30,12 @@ from types import SimpleNamespace
 import numpy as np
 
 from .._extension import _core
-from .._validation import as_generator, check_int
+from .._validation import check_int
 from ..functional import FunctionalTT
 from ..basis import evaluate_stacked
 from ..tt import TensorTrain
 from ..pde.inner_sampling import _INNER_CHUNK_ENTRIES, COMPILED_TERMINALS, reduced_draws_exact
+from ..pde.path_store import STEP_STRIDE
 from ..pde.paths import _sigma_value, euler_maruyama, sigma_times
 from ..pde.solution import (Solution, StepDiagnostics, _g_values, _grad_g_values, _gradient, _resume,
                             _save_step, _value)
@@ -47,14 +48,13 @@ __all__ = ["solve_sharded", "shard_paths"]
 # ----------------------------------------------------------------------------- shard side
 
 def shard_paths(problem, n_steps: int, n_samples: int, first: int, stop: int, seed: int):
-    """Rows [first, stop) of ``simulate_paths(problem, n_steps, n_samples, seed)``, bitwise,
-    holding only O(n_samples d) of the other rows at a time (one step's normals)."""
+    """Rows [first, stop) of the paths of a local solve (pde/path_store.py: the normals of path k
+    at step n are the Philox stream (seed, n 2^40 + k)), bitwise, drawing only this shard's rows."""
     d = problem.dim
     dt = float(problem.T) / n_steps
-    rng = as_generator(seed)
     xi = np.empty((n_steps, stop - first, d))
-    for n in range(n_steps):  # the same PCG64 stream as one (N, K, d) draw, one step at a time
-        xi[n] = rng.standard_normal((n_samples, d))[first:stop]
+    for n in range(n_steps):
+        xi[n] = _core.pde.gaussian_rows(seed, n * STEP_STRIDE + first, stop - first, d)
     X = np.empty((n_steps + 1, stop - first, d))
     X[0] = np.asarray(problem.x0, dtype=float)
     for n, _, _, X_next in euler_maruyama(problem, X[0], 0.0, dt, n_steps, lambda n: xi[n]):
