@@ -44,6 +44,8 @@ COVERAGE_CASES = [
 QUICK_COVERAGE_CASES = [
     ("hjb d=5 N=20 K=500", "hjb", dict(dim=5), dict(n_steps=20, n_samples=500)),
     ("cir-affine d=3 N=20 K=500", "cir-affine", dict(dim=3), dict(n_steps=20, n_samples=500)),
+    ("unboundedsin d=3 N=20 K=500 Mg=16", "unboundedsin", dict(dim=3), dict(n_steps=20, n_samples=500,
+                                                                           inner_samples_g=16)),
 ]
 
 
@@ -169,7 +171,7 @@ if __name__ == "__main__":
         del argv[i:i + 2]
     quick = "--quick" in argv
     argv = [a for a in argv if a != "--quick"]
-    seeds = range(5)
+    seeds = None
     if "--seeds" in argv:  # --seeds 3,4: the coverage seeds (default 0..4; --quick 0..2)
         i = argv.index("--seeds")
         seeds = [int(x) for x in argv[i + 1].split(",")]
@@ -198,7 +200,7 @@ if __name__ == "__main__":
             cases = QUICK_COVERAGE_CASES if quick else COVERAGE_CASES
             if only:
                 cases = [c for c in cases if any(o in c[0] for o in only)]
-            out["coverage"] = coverage(cases, seeds=range(3)) if quick else coverage(cases, seeds=seeds)
+            out["coverage"] = coverage(cases, seeds=seeds or (range(3) if quick else range(5)))
         else:
             raise SystemExit(f"unknown section {section!r}; choose order, schemes, coverage")
     if json_path:

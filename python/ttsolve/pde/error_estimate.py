@@ -13,7 +13,7 @@ Two parts, each from extra solves whose number is the caller's choice (``replica
   and the Richardson value is mean(V_N) minus that. The coarse solves draw their own paths (an
   independent pair per replica), so the uncertainty of the difference is measured from the pairs.
 
-The bound on |V_N(0, x0) - V(0, x0)| is F |bias| + t sqrt(sd^2 + se(bias)^2) with the Student t
+The bound on abs(V_N(0, x0) - V(0, x0)) is F abs(bias) + t sqrt(sd^2 + se(bias)^2) with the Student t
 quantile of ``level`` (R degrees of freedom; the normal quantile with ``replicas=0``) and the
 safety factor F = ``safety`` (1.25, the factor of Roache's grid convergence index for an order
 that was verified: on coarse grids the leading-order model misses a few per cent of the bias,
@@ -45,7 +45,7 @@ ASSUMED_ORDER = {"explicit": 1, "implicit": 1, "trapezoidal": 1}
 class ErrorEstimate:
     """An estimate of the error of a solution's V(0, x0) (see :meth:`Solution.error_estimate`).
 
-    All errors are absolute (in the units of V); ``bound`` bounds |value - V(0, x0)| at ``level``
+    All errors are absolute (in the units of V); ``bound`` bounds abs(value - V(0, x0)) at ``level``
     and ``interval`` is value +- bound."""
 
     value: float  # the solution's V(0, x0)
@@ -73,7 +73,7 @@ class ErrorEstimate:
 
     @property
     def relative_bound(self) -> float:
-        """bound / |value|."""
+        """bound / abs(value)."""
         return self.bound / abs(self.value) if self.value else math.inf
 
     def summary(self) -> str:

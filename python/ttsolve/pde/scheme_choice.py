@@ -5,7 +5,7 @@ A built-in problem carries a tested scheme in ``problem.defaults["scheme"]`` (it
 :mod:`ttsolve.pde.builtin`).  A :class:`~ttsolve.pde.problem.Problem` without one gets
 :data:`USER_DEFAULT_SCHEME`, chosen by measured accuracy per second on the built-ins
 (``python bench/pde_error.py schemes``, table in bench/README.md "Error estimate"): the scheme with the
-smallest geometric mean over the problems of (|V(0, x0) error| x time) relative to the best
+smallest geometric mean over the problems of (abs(V(0, x0) error) x time) relative to the best
 scheme on each problem.
 """
 

@@ -206,7 +206,7 @@ class Solution:
             The scheme's order in dt assumed by the extrapolation (default
             :data:`ttsolve.pde.error_estimate.ASSUMED_ORDER`, 1 for every scheme).
         safety : float >= 1
-            Factor on the estimated |bias| in ``bound`` (1.25 as in Roache's grid convergence
+            Factor on the estimated abs(bias) in ``bound`` (1.25 as in Roache's grid convergence
             index for a verified order; the leading-order model misses a few per cent on coarse grids).
 
         Cost: ``replicas`` solves on this grid and ``replicas + 1`` on the coarse one, about
