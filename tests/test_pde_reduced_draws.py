@@ -225,9 +225,9 @@ def test_solver_picks_reduced_draws_where_exact(monkeypatch, name, kind, expect)
     seen = []
     kernel = _core.pde.antithetic_terminal
 
-    def spy(*args):
+    def spy(*args, **shard):  # args[-1]: the reduced flag; shard: first_path / n_paths_total
         seen.append(args[-1])
-        return kernel(*args)
+        return kernel(*args, **shard)
 
     monkeypatch.setattr(_core.pde, "antithetic_terminal", spy)
     solve(p, n_steps=2, n_samples=50, degree=0, inner_samples=2, inner_samples_g=4, n_validation=0,

@@ -34,9 +34,9 @@ from .._validation import check_int
 from ..functional import FunctionalTT
 from ..basis import evaluate_stacked
 from ..tt import TensorTrain
-from ..pde.inner_sampling import _INNER_CHUNK_ENTRIES, COMPILED_TERMINALS, reduced_draws_exact
+from ..pde.inner_sampling import antithetic_mean, antithetic_mean_terminal
 from ..pde.path_store import STEP_STRIDE
-from ..pde.paths import _sigma_value, euler_maruyama, sigma_times
+from ..pde.paths import euler_maruyama
 from ..pde.solution import (Solution, StepDiagnostics, _g_values, _grad_g_values, _gradient, _resume,
                             _save_step, _value)
 from ._dask import check_client, require_distributed
@@ -90,43 +90,13 @@ def _g_range(shard):
 
 def _shard_inner(first: int, K_total: int):
     """antithetic_mean / antithetic_mean_terminal (pde/inner_sampling.py) on paths
-    [first, first + K) of K_total: the same per-(pair, path) streams as the whole set's. Mirrors
-    those two functions line by line (tests/test_distributed_pde.py fails if they drift apart)."""
+    [first, first + K) of K_total: the same per-(pair, path) streams and batching as the whole set's."""
 
-    def mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq):
-        K, d = Xn.shape
-        seed = int(seq.generate_state(1, dtype=np.uint64)[0])
-        total = own + F(2 * centre - Xn1)
-        chunk = max(1, _INNER_CHUNK_ENTRIES // (K_total * d))  # the local batching of pairs
-        done = 0
-        while done < M - 1:
-            B = min(chunk, M - 1 - done)
-            xi = np.stack([_core.pde.gaussian_rows(seed, (done + j) * K_total + first, K, d) for j in range(B)])
-            points = np.empty((2, B, K, d))
-            points[0] = sigma_times(problem, t_n, Xn, xi) * math.sqrt(dt)
-            np.negative(points[0], out=points[1])
-            points += centre
-            total = total + F(points.reshape(2 * B * K, d)).reshape(2 * B, K).sum(axis=0)
-            done += B
-        return total / (2 * M)
+    def mean(*args, **kwargs):
+        return antithetic_mean(*args, **kwargs, first_path=first, n_paths_total=K_total)
 
-    def mean_terminal(problem, t_n, dt, Xn, Xn1, centre, own, M, coefs, F, seq, reduced=True):
-        spec = getattr(problem.g, "compiled", None)
-        if spec is None or problem.sigma_kind == "full" or spec[0] not in COMPILED_TERMINALS:
-            return mean(problem, t_n, dt, Xn, Xn1, centre, own, M, F, seq)
-        K, d = Xn.shape
-        seed = int(seq.generate_state(1, dtype=np.uint64)[0])
-        total = own + F(2 * centre - Xn1)
-        if M > 1:
-            s = np.asarray(_sigma_value(problem, t_n, Xn), dtype=float) * math.sqrt(dt)
-            scale = np.ascontiguousarray(np.broadcast_to(s, (K,)) if s.ndim == 0 else
-                                         (s[:, 0] if s.shape == (K, 1) else s), dtype=np.float64)
-            total = total + _core.pde.antithetic_terminal(
-                COMPILED_TERMINALS[spec[0]], spec[1], seed, 0, M - 1, np.ascontiguousarray(centre), scale,
-                np.ascontiguousarray(coefs, dtype=np.float64),
-                bool(reduced) and reduced_draws_exact(spec[0], scale.ndim == 2),
-                first_path=first, n_paths_total=K_total)
-        return total / (2 * M)
+    def mean_terminal(*args, **kwargs):
+        return antithetic_mean_terminal(*args, **kwargs, first_path=first, n_paths_total=K_total)
 
     return mean, mean_terminal
 
