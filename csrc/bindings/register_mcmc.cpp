@@ -276,6 +276,16 @@ py::array_t<double> pair_transition_row(const IArray& indptr, const IArray& indi
   return move_to_numpy(std::move(row), {n});
 }
 
+/// The test hooks' report of testing::IncrementalGaps.
+py::dict gaps_dict(const testing::IncrementalGaps& gaps) {
+  py::dict out;
+  out["field_gap"] = gaps.field_gap;
+  out["weight_gap"] = gaps.weight_gap;
+  out["energy_gap"] = gaps.energy_gap;
+  out["accepted"] = gaps.accepted;
+  return out;
+}
+
 py::dict pair_incremental_check(const IArray& indptr, const IArray& indices, const DArray& blocks,
                                 const DArray& bias, const std::string& kind, const U8Array& x, int64_t n_steps,
                                 uint64_t seed, int64_t n_flips) {
@@ -283,12 +293,7 @@ py::dict pair_incremental_check(const IArray& indptr, const IArray& indices, con
   const SamplerConfig cfg = make_config(kind, n_flips, 1, m.dim);
   if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
   const testing::IncrementalGaps gaps = testing::pair_incremental_gaps(m, cfg, x.data(), n_steps, seed);
-  py::dict out;
-  out["field_gap"] = gaps.field_gap;
-  out["weight_gap"] = gaps.weight_gap;
-  out["energy_gap"] = gaps.energy_gap;
-  out["accepted"] = gaps.accepted;
-  return out;
+  return gaps_dict(gaps);
 }
 
 py::dict quad_incremental_check(const IArray& indptr, const IArray& indices, const DArray& weights,
@@ -298,12 +303,7 @@ py::dict quad_incremental_check(const IArray& indptr, const IArray& indices, con
   const SamplerConfig cfg = make_config(kind, 1, 1, m.dim);
   if (x.size() != m.dim) throw py::value_error("x must have shape (dim,)");
   const testing::IncrementalGaps gaps = testing::quad_incremental_gaps(m, cfg, x.data(), n_steps, seed);
-  py::dict out;
-  out["field_gap"] = gaps.field_gap;
-  out["weight_gap"] = gaps.weight_gap;
-  out["energy_gap"] = gaps.energy_gap;
-  out["accepted"] = gaps.accepted;
-  return out;
+  return gaps_dict(gaps);
 }
 
 }  // namespace

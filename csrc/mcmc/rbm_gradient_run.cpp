@@ -7,7 +7,7 @@
 
 #include "common/blas_runtime.hpp"
 #include "common/lapack.hpp"
-#include "mcmc/rbm_run.hpp"  // rbm_block_bounds: the RBM engines' chain blocks
+#include "mcmc/rbm_run.hpp"  // rbm_shard_blocks: the RBM engines' chain blocks
 
 namespace ttsolve::mcmc {
 
@@ -39,15 +39,8 @@ void RbmGradientRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed,
     for (auto* v : {&ch.A, &ch.A_y}) v->resize(size_t(H));
     for (auto* v : {&ch.g, &ch.g_y, &ch.tab, &ch.tab_y}) v->resize(size_t(2 * D));
   }
-  // The whole run's chain blocks (as the gwg engine) intersected with this run's chains, so a
-  // shard aligned on rbm_block_bounds runs the whole run's GEMM shapes bit for bit.
-  const int64_t total = n_chains_total > 0 ? n_chains_total : n_chains, first = int64_t(first_chain);
-  if (first + n_chains > total) throw std::invalid_argument("first_chain + n_chains exceeds n_chains_total");
   blocks_.clear();
-  const std::vector<int64_t> bounds = rbm_block_bounds(total);
-  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
-    const int64_t begin = std::max(bounds[k], first) - first, end = std::min(bounds[k + 1], first + n_chains) - first;
-    if (end <= begin) continue;
+  for (const auto& [begin, end] : rbm_shard_blocks(n_chains, first_chain, n_chains_total)) {  // as the gwg engine
     Block blk;
     blk.begin = begin;
     blk.end = end;

@@ -69,6 +69,19 @@ std::vector<int64_t> rbm_block_bounds(int64_t n_chains) {
   return bounds;
 }
 
+std::vector<std::pair<int64_t, int64_t>> rbm_shard_blocks(int64_t n_chains, uint64_t first_chain,
+                                                          int64_t n_chains_total) {
+  const int64_t total = n_chains_total > 0 ? n_chains_total : n_chains, first = int64_t(first_chain);
+  if (first + n_chains > total) throw std::invalid_argument("first_chain + n_chains exceeds n_chains_total");
+  std::vector<std::pair<int64_t, int64_t>> out;
+  const std::vector<int64_t> bounds = rbm_block_bounds(total);
+  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
+    const int64_t begin = std::max(bounds[k], first) - first, end = std::min(bounds[k + 1], first + n_chains) - first;
+    if (end > begin) out.emplace_back(begin, end);
+  }
+  return out;
+}
+
 void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
   if (kind != Kind::Gwg)
@@ -88,15 +101,8 @@ void RbmRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const u
     ch.A_new.resize(size_t(H));
     for (auto* v : {&ch.half, &ch.half_new, &ch.cdf, &ch.cdf_new}) v->resize(size_t(D));
   }
-  // The whole run's blocks intersected with this run's chains [first, first + n_chains):
-  // a shard aligned on rbm_block_bounds gets exactly the whole run's blocks (same GEMM shapes).
-  const int64_t total = n_chains_total > 0 ? n_chains_total : n_chains, first = int64_t(first_chain);
-  if (first + n_chains > total) throw std::invalid_argument("first_chain + n_chains exceeds n_chains_total");
   blocks_.clear();
-  const std::vector<int64_t> bounds = rbm_block_bounds(total);
-  for (size_t k = 0; k + 1 < bounds.size(); ++k) {
-    const int64_t begin = std::max(bounds[k], first) - first, end = std::min(bounds[k + 1], first + n_chains) - first;
-    if (end <= begin) continue;
+  for (const auto& [begin, end] : rbm_shard_blocks(n_chains, first_chain, n_chains_total)) {
     Block blk;
     blk.begin = begin;
     blk.end = end;

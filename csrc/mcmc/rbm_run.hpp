@@ -6,6 +6,7 @@
 // are kept per chain and updated by +-column i of W when site i flips (O(n_hidden)).
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "common/rng.hpp"
@@ -30,6 +31,14 @@ struct RbmChain {
 /// Block boundaries b_0 = 0 < ... < b_nb = n_chains of a whole run of n_chains chains (a
 /// fixed split, independent of the thread count); shards must start and end on them.
 std::vector<int64_t> rbm_block_bounds(int64_t n_chains);
+
+/// The chain blocks [begin, end) (local indices) of a run of n_chains chains that is chains
+/// [first_chain, first_chain + n_chains) of a run of n_chains_total (0: this run is the whole
+/// run): the whole run's rbm_block_bounds intersected with this run, so a shard aligned on
+/// those bounds runs the whole run's GEMM shapes bit for bit. std::invalid_argument if the
+/// shard does not fit in the whole run.
+std::vector<std::pair<int64_t, int64_t>> rbm_shard_blocks(int64_t n_chains, uint64_t first_chain,
+                                                          int64_t n_chains_total);
 
 struct RbmRun final : Run {
   RbmModel model;
