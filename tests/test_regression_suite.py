@@ -16,6 +16,13 @@ from ttsolve.regression import fit
 from regression_targets import SUITE, known_rank_target, smooth_targets
 
 SALSA_FACTOR = 1.5  # the guarantee stated in docs/regression.md
+# Known weaknesses, kept visible (strict: a fix makes them fail until removed here)
+SALSA_KNOWN_SLOW = {
+    ("rank2 d=50", 2): "SALSA still creeps at 6e-10 after max_sweeps=60 (true ranks found)",
+}
+ALS_KNOWN_SLOW = {
+    ("rank2 d=50", 2): "over-ranked ALS stalls at 1.2e-7 after 80 sweeps (at the true ranks: 9e-14)",
+}
 
 
 def _data(target, d, K, seed):
@@ -31,16 +38,18 @@ def _case(i, seed):
     return t, Legendre(deg), _data(t, d, K, seed)
 
 
-def _cases():
+def _cases(known=None):
     out = []
     for i, (name, d, _, _) in enumerate(SUITE):
-        for seed in ((0, 1) if d >= 30 else (0, 1, 2)):
+        for seed in ((0, 1, 2, 3) if d >= 30 else (0, 1, 2)):
             marks = [pytest.mark.slow] if d >= 30 else []
+            if known and (name, seed) in known:
+                marks.append(pytest.mark.xfail(strict=True, reason=known[(name, seed)]))
             out.append(pytest.param(i, seed, id=f"{name} seed{seed}", marks=marks))
     return out
 
 
-@pytest.mark.parametrize("i,seed", _cases())
+@pytest.mark.parametrize("i,seed", _cases(SALSA_KNOWN_SLOW))
 def test_salsa_finds_true_ranks_and_exact_fit(i, seed):
     t, B, (X, y, Xv, yv) = _case(i, seed)
     f, rep = fit(X, y, B, method="salsa", max_rank=t.rank + 2, validation=(Xv, yv), seed=seed, tol=1e-13)
@@ -51,7 +60,7 @@ def test_salsa_finds_true_ranks_and_exact_fit(i, seed):
     assert err <= 1e-10
 
 
-@pytest.mark.parametrize("i,seed", _cases())
+@pytest.mark.parametrize("i,seed", _cases(ALS_KNOWN_SLOW))
 def test_als_exact_at_and_above_true_ranks(i, seed):
     t, B, (X, y, Xv, yv) = _case(i, seed)
     true = list(t.ranks())

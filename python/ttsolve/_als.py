@@ -19,7 +19,7 @@ import numpy as np
 
 from ._sweeper import Sweeper, cold_start_cores, relres, right_orthogonalize, round_to_ranks
 
-__all__ = ["Progress", "run_als", "grow_ranks"]
+__all__ = ["Progress", "run_als", "grow_ranks", "add_residual_direction"]
 
 # early stopping: a validation residual that improves by less than this (relatively) over
 # `patience` sweeps has stopped improving (a regularised fit creeps down forever otherwise)
@@ -128,6 +128,17 @@ def _tt_sum(a: list, b: list) -> list:
             c[x.shape[0] :, :, x.shape[2] :] = y
         out.append(c)
     return out
+
+
+def add_residual_direction(s: Sweeper, cores, c, max_rank: int) -> None:
+    """Reset the sweeper to ``cores`` (constant ``c``) plus a rank-1 ALS fit of their training
+    residual, ranks capped at ``max_rank``: a direction the regularised sweeps did not find
+    (their new directions are random, and in high dimension a weak one can stay unaligned)."""
+    s.reset(right_orthogonalize(cores))
+    s.c = c
+    correction = _residual_correction(s, s.y - s.train_values())
+    caps = [1] + [min(r + 1, max_rank) for r in s.ranks()[1:-1]] + [1]
+    s.reset(round_to_ranks(_tt_sum(s.cores, correction), caps))
 
 
 def grow_ranks(s: Sweeper, progress: Progress, target, tol: float, w) -> None:

@@ -45,6 +45,11 @@ NEW_DIRECTION = 0.01  # a new direction starts with singular value NEW_DIRECTION
 # a direction of relative size s needs omega < s / 5 to become active, so a stalled
 # validation residual is only final after omega has swept well below the current level.
 STALL_RANGE = 1e3
+# ... and before stopping, restart this many times from the best iterate (truncated to its
+# active directions) plus a rank-1 fit of its residual: the sweeps' new directions are random,
+# and a weak direction in high dimension (relative size 1e-9 at d = 30) can stay unaligned
+# across the bonds while omega falls past it; the residual points straight at it.
+RESIDUAL_RESTARTS = 2
 
 
 def next_omega(omega: float, residual: float, previous: float = math.inf) -> float:
@@ -146,14 +151,15 @@ def _salsa_sweep(s, omega: float, max_rank: int) -> None:
         s.move_left(k, (smin, max_rank))
 
 
-def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool):
+def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool, restart=None):
     """SALSA's regularised sweeps. Returns (stop reason, omega of the last sweep).
 
     A cold start first gets one plain ALS sweep at its (rank-1) starting ranks: the penalty
     is relative to the current iterate, and a start far from the data in scale would be
     damped towards zero; omega_0 comes from that sweep's residual (or the warm start's).
     Every iterate is recorded with its omega (``state``), so the caller can truncate the
-    best one at its own threshold."""
+    best one at its own threshold. ``restart(cores, c)`` resets the sweeper to the given
+    model plus its residual direction (see RESIDUAL_RESTARTS); None disables restarts."""
 
     if cold:
         res = relres(s.als_sweep(), s.y, w)
@@ -165,6 +171,7 @@ def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool):
     omega = next_omega(math.inf, s.tt_residual(res))
     omega_at_progress = omega
     prev = math.inf
+    restarts = RESIDUAL_RESTARTS
     for _ in range(max_sweeps - int(cold)):
         _salsa_sweep(s, omega, max_rank)
         res = relres(s.train_values(), s.y, w)
@@ -175,7 +182,15 @@ def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool):
         if progress.progress_sweep == progress.report.sweeps:
             omega_at_progress = omega
         elif progress.stalled() and (omega <= omega_at_progress / STALL_RANGE or omega <= OMEGA_MIN):
-            return "validation", omega
+            if restart is None or restarts == 0 or progress.best is None:
+                return "validation", omega
+            restarts -= 1
+            cores_b, c_b, _, omega_b = progress.best
+            restart(truncate(cores_b, SMIN_FACTOR * omega_b, max_rank), c_b)
+            omega = omega_at_progress = min(omega_b, omega_at_progress)
+            prev = math.inf
+            progress.reset_patience()
+            continue
         new_omega = next_omega(omega, s.tt_residual(res), s.tt_residual(prev) if math.isfinite(prev) else math.inf)
         # a stalled training residual only ends the fit once omega has reached its floor
         if omega <= OMEGA_MIN and math.isfinite(prev) and prev - res <= tol * prev:

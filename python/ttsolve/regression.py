@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from . import _salsa
-from ._als import Progress, grow_ranks, run_als
+from ._als import Progress, add_residual_direction, grow_ranks, run_als
 from ._extension import _core
 from ._sweeper import MAX_LOCAL, Sweeper, cold_start_cores, relres, right_orthogonalize, products
 from ._sweeper import orth_left as _orth_left  # noqa: F401 - used by bench/ and tests
@@ -310,7 +310,9 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
             grow_ranks(s, progress, target, tol, w)
         report.stop_reason = run_als(s, progress, max_sweeps, tol, w)
     else:
-        report.stop_reason, omega = _salsa.run(s, progress, max_rank, max_sweeps, tol, w, cold)
+        report.stop_reason, omega = _salsa.run(
+            s, progress, max_rank, max_sweeps, tol, w, cold,
+            restart=lambda cores, c: add_residual_direction(s, cores, c, max_rank))
         # Polish: plain ALS at the ranks found (the best iterate truncated to its active
         # singular values) removes the regularisation's bias; the better model by validation
         # (or the polished one, without validation data) is returned.
