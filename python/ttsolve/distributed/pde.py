@@ -255,16 +255,21 @@ class _Rounds:
         self.bytes_out += len(cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
         return self.client.submit(_identity, obj, pure=False)
 
-    def map(self, fn, items, *args):
+    def map(self, fn, items, *args, where=None):
+        """``where``: per item the worker address its task must run on (tasks that update state
+        kept in the item in place, ttsolve.distributed.sweeper), else dask places them."""
         if self.client is None:
             return [fn(item, *args) for item in items]
         import cloudpickle  # a dependency of distributed; what dask sends the arguments with
 
         self.bytes_out += len(items) * len(cloudpickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
-        return [self.client.submit(fn, item, *args, pure=False) for item in items]
+        if where is None:
+            return [self.client.submit(fn, item, *args, pure=False) for item in items]
+        return [self.client.submit(fn, item, *args, pure=False, workers=[at], allow_other_workers=False)
+                for item, at in zip(items, where)]
 
-    def gather(self, fn, items, *args):
-        out = self.map(fn, items, *args)
+    def gather(self, fn, items, *args, where=None):
+        out = self.map(fn, items, *args, where=where)
         if self.client is not None:
             out = self.client.gather(out)
         self.count += 1
