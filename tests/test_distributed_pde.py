@@ -83,9 +83,10 @@ def test_checkpoint_resume_distributed(client, hjb, local, tmp_path):
     _close(local, solve(hjb, client=client, n_shards=3, checkpoint=tmp_path / "b", **SMALL))
 
 
-def test_larger_bases_are_not_implemented(hjb):
-    with pytest.raises(NotImplementedError, match="degree-0"):
-        solve(hjb, degree=1, n_shards=2, **SMALL)
+def test_salsa_on_larger_bases_is_not_implemented(hjb):
+    # larger bases with ALS: tests/test_distributed_pde_basis.py
+    with pytest.raises(NotImplementedError, match="method='als'"):
+        solve(hjb, degree=1, method="salsa", n_shards=2, **SMALL)
 
 
 def test_shard_paths_are_rows_of_the_local_paths(hjb):

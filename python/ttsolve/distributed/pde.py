@@ -265,7 +265,9 @@ class _Rounds:
         self.bytes_out += len(items) * len(cloudpickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
         if where is None:
             return [self.client.submit(fn, item, *args, pure=False) for item in items]
-        return [self.client.submit(fn, item, *args, pure=False, workers=[at], allow_other_workers=False)
+        # loose: if that worker is gone, dask recomputes the item elsewhere (whose state then
+        # no longer matches: the sweeper detects it and restarts the fit, pde_fit.py)
+        return [self.client.submit(fn, item, *args, pure=False, workers=[at], allow_other_workers=True)
                 for item, at in zip(items, where)]
 
     def gather(self, fn, items, *args, where=None):
@@ -300,10 +302,9 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
         check_client(client)
         require_distributed()
     if bases[0].size != 1:
-        raise NotImplementedError(
-            "solve(client=/n_shards=) supports degree-0 bases (the closed-form ansatz a + c_1 g + ... + "
-            f"c_m g^m) so far; this basis has size {bases[0].size} (ALS sweeps need one round trip per core "
-            "update: design and measured cost model in docs/distributed.md). Solve locally, or use degree=0")
+        from .pde_fit import check_sharded_fit
+
+        check_sharded_fit(settings, problem.dim, bases[0].size)
     if n_shards is None:
         n_shards = sum(client.nthreads().values()) if client is not None else 1
     n_shards = check_int(n_shards, "n_shards", 1)
@@ -341,9 +342,14 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
             colsum = _sum_in_order([p[1] for p in summary])
             if n == 0:
                 model, shift, diag = _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K)
-            else:
+            elif bases[0].size == 1:
                 model, shift, diag = _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv,
                                                column, powers, extra, scale, threshold, bases, colsum)
+            else:
+                from .pde_fit import fit_step_sweeps
+
+                model, shift, diag = fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings,
+                                                     scale, threshold, bases, step_seed)
             diag.time = time.perf_counter() - t0
             models[n], shifts[n], diags[n] = model, shift, diag
             del steps

@@ -15,6 +15,8 @@ and the basis values never leave the shard.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.linalg
 
@@ -22,13 +24,18 @@ from .._extension import _core
 from ..basis import evaluate_stacked
 from .._sweeper import products
 
-__all__ = ["SweepShard", "ShardedSweeper"]
+__all__ = ["SweepShard", "ShardedSweeper", "LostShardState"]
 
 
 class SweepShard:
     """One shard's samples of a fit: basis values, target, additive term, weights and stacks."""
 
-    def __init__(self, bases, X, y, g=None, w=None):
+    def __init__(self, bases, X, y, g=None, w=None, validation=None):
+        """``validation``: (Xv, yv, gv or None), the shard's validation samples."""
+        self.Phiv = self.yv = self.gv = None
+        if validation is not None and validation[0].shape[0]:
+            self.Phiv = evaluate_stacked(bases, validation[0], 0)
+            self.yv, self.gv = validation[1], validation[2]
         self.PhiT = evaluate_stacked(bases, X, 0, coordinate_major=True)
         self.d, self.K, self.p = self.PhiT.shape
         self.Phi = [s[:, None, :] for s in self.PhiT]
@@ -42,12 +49,17 @@ class SweepShard:
         self.version = 0  # stack updates applied; checked against the client's count
 
 
+class LostShardState(RuntimeError):
+    """A shard's interface stacks are gone (its worker was lost and dask recomputed the shard
+    from its lineage): the fit must be restarted from fresh shards."""
+
+
 def _advance(shard, version):
     """Count one stack update; a shard whose count differs from the client's lost its stacks
     (recomputed by dask from its lineage after a worker was lost): stop with a clear error."""
     if shard.version != version:
-        raise RuntimeError(f"a sweep shard lost its interface stacks (it has {shard.version} updates, the client "
-                           f"expects {version}): its worker was lost mid-fit; rerun the fit")
+        raise LostShardState(f"a sweep shard lost its interface stacks (it has {shard.version} updates, the client "
+                           f"expects {version}): its worker was lost mid-fit")
     shard.version += 1
 
 
@@ -75,14 +87,26 @@ def _shard_step(shard, version, update, k):
                                               shard.y, shard.Psi[k], shard.C[k])
 
 
-def _shard_residual(shard, version, update, core0, c):
-    """After a sweep: apply the last stack update; sum w (f - y)^2 with f = Phi_0 core_0 R[1] + c g."""
+def _shard_residual(shard, version, update, cores, c):
+    """After a sweep: apply the last stack update; sum w (f - y)^2 with f = Phi_0 core_0 R[1] + c g
+    and the validation sums."""
     _shard_step(shard, version, update, None)
-    f = _core.regression.als_stack_right(shard.R[1], shard.Phi[0], 0, core0)[:, 0]
+    f = _core.regression.als_stack_right(shard.R[1], shard.Phi[0], 0, cores[0])[:, 0]
     if shard.g is not None:
         f = f + c * shard.g
     r = f - shard.y
-    return np.array([float(np.sum(r * r if shard.w is None else shard.w * r * r))])
+    out = [float(np.sum(r * r if shard.w is None else shard.w * r * r)), 0.0, 0.0]
+    if shard.yv is not None:  # the validation residual of the sweep (unweighted, as Progress.record)
+        fv = _core.regression.functional_eval(cores, shard.Phiv, "value", None)
+        if shard.gv is not None:
+            fv = fv + c * shard.gv
+        out[1:] = float(np.sum((fv - shard.yv) ** 2)), float(np.sum(shard.yv**2))
+    return np.array(out)
+
+
+def _ratio(num, den):
+    """sqrt(num / den) as _residual.relres."""
+    return float(np.sqrt(num / den)) if den > 0 else float(np.sqrt(num))
 
 
 def _sum_in_order(parts):
@@ -102,6 +126,7 @@ class ShardedSweeper:
         self.reg, self.c, self.has_g = reg, float(extra_coef), has_g
         self.fallbacks = 0
         self.version = 0
+        self.last_validation = math.nan
         self.where = None  # the workers holding the shards: their stacks are updated in place there
         if rounds.client is not None:
             from distributed import wait
@@ -162,5 +187,17 @@ class ShardedSweeper:
             cores[k] = np.ascontiguousarray(Q.T.reshape(r, p, r2))
             cores[k - 1] = np.ascontiguousarray(np.tensordot(cores[k - 1], Rm.T, axes=(2, 0)))
             update = ("right", k, cores[k])
-        num = float(_sum_in_order(self._round(_shard_residual, update, cores[0], self.c))[0])
-        return float(np.sqrt(num / self.ysq)) if self.ysq > 0 else float(np.sqrt(num))
+        num, vnum, vden = _sum_in_order(self._round(_shard_residual, update, cores, self.c))
+        self.last_validation = _ratio(vnum, vden)
+        return _ratio(num, self.ysq)
+
+    # the interface of _sweeper.Sweeper that the sweep loops (_als.run_als, _als.Progress) use
+    def sweep_residual(self, w) -> float:
+        return self.als_sweep()
+
+    def validation_residual(self, Phiv, gv, yv) -> float:
+        """The validation residual of the last sweep (computed on the shards with it)."""
+        return self.last_validation
+
+    def snapshot(self):
+        return [c.copy() for c in self.cores], self.c
