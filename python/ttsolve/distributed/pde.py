@@ -15,9 +15,9 @@ local paths' rows; the inner-sampling normals come from the counter-based stream
    per shard, reduced in shard order.
 Only models (a few numbers for degree-0 ansatzes) and reduced matrices travel. The result
 matches the local solve to rounding (1e-12 relative in V(0, x0) is tested), for any number of
-shards. Supported: degree-0 bases (the closed-form ansatz a + c_1 g + ... + c_m g^m, the
-built-in defaults of HJB and friends); larger bases (ALS sweeps: one round trip per core
-update) raise NotImplementedError (design and cost model: docs/distributed.md).
+shards. Degree-0 bases (the closed-form ansatz a + c_1 g + ... + c_m g^m, the built-in
+defaults of HJB and friends) here; larger bases (ALS sweeps: one round trip per core update)
+in pde_fit.py and sweeper.py (design and cost model: docs/distributed.md).
 """
 
 from __future__ import annotations
@@ -392,7 +392,8 @@ def _closed_form(Rs, colscale, reg, K, m1):
 
 def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, column, powers, extra, scale,
               threshold, bases, colsum):
-    from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
+    from ..pde.solver import _diverged
+    from .pde_fit import not_contracting
 
     d, problem_at = problem.dim, rounds.problem_at
     init = solution.models[n + 1] if n + 1 < solution.n_steps else None
@@ -434,11 +435,8 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
         # fit k's statistics and, speculatively, the next fit's R factors from V^{k+1} = model
         sums, parts = round_trip((current, model, coef), None if last else (model,))
         new_res, new_vres, new_change = statistics(model, sums)
-        if k > 1 and new_change >= change:
+        if not_contracting(k, change, new_change, solution, n):
             stop = "not contracting"
-            if change > _MAX_KEPT_CHANGE:
-                raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
-                                f"{new_change:.3g}); use more time steps", solution, n)
             break
         current, res, vres, change = model, new_res, new_vres, new_change
         if change <= settings["fixed_point_tol"] or last:

@@ -24,7 +24,7 @@ from ..regression import FitReport, _initial_ranks
 from ..tt import TensorTrain
 from .sweeper import LostShardState, ShardedSweeper, SweepShard, _ratio, _sum_in_order
 
-__all__ = ["check_sharded_fit", "fit_step_sweeps"]
+__all__ = ["check_sharded_fit", "fit_step_sweeps", "not_contracting"]
 
 _PATIENCE = 3  # regression.fit's default, which the local solve uses
 _FIT_ATTEMPTS = 3  # fits restarted after a lost worker before the solve stops
@@ -89,9 +89,23 @@ def _sharded_fit(rounds, shards, bases, settings, init, extra, has_validation, s
     return FunctionalTT(TensorTrain(cores_out), bases, c_out if extra else 0.0), report
 
 
+def not_contracting(k, change, new_change, solution, n) -> bool:
+    """The fixed-point loop's contraction rule (solver._backward_step), shared by both sharded
+    loops: iterate k changed V by no less than iterate k - 1 (keep V^{k-1}); if V^{k-1} itself
+    moved V by more than _MAX_KEPT_CHANGE, the time step is too coarse: SolverDivergedError."""
+    from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
+
+    if not (k > 1 and new_change >= change):
+        return False
+    if change > _MAX_KEPT_CHANGE:
+        raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
+                        f"{new_change:.3g}); use more time steps", solution, n)
+    return True
+
+
 def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, scale, threshold, bases, step_seed):
     """solver._backward_step for n >= 1 on the shards' step data; returns (model, shift, diagnostics)."""
-    from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
+    from ..pde.solver import _diverged
 
     problem_at, extra = rounds.problem_at, settings["extra_term"]
     has_validation = settings["n_validation"] > 0
@@ -128,11 +142,8 @@ def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, s
         model, rep, new_res, new_vres, shards = do_fit(current, current)
         num, den = _sum_in_order(rounds.gather(_change_sums, shards, model))
         new_change = _ratio(num, den)
-        if k > 1 and new_change >= change:
+        if not_contracting(k, change, new_change, solution, n):
             stop = "not contracting"
-            if change > _MAX_KEPT_CHANGE:
-                raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
-                                f"{new_change:.3g}); use more time steps", solution, n)
             break
         current, res, vres, change = model, new_res, new_vres, new_change
         if change <= settings["fixed_point_tol"]:
