@@ -133,6 +133,8 @@ class ShardedSweeper:
 
             wait(shards)
             held = rounds.client.who_has(shards)
+            if not all(held.get(f.key) for f in shards):  # a holder died between wait and who_has
+                raise LostShardState("a sweep shard has no worker holding it (its worker was lost)")
             self.where = [held[f.key][0] for f in shards]
         self.reset(cores)
 
