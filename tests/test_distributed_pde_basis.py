@@ -13,6 +13,8 @@ import pytest
 
 from ttsolve.pde import get_problem, solve
 
+from distributed_helpers import interrupted_then_resumed
+
 pytestmark = pytest.mark.distributed
 distributed = pytest.importorskip("distributed")
 
@@ -68,20 +70,11 @@ def test_cluster_v0_equals_local(client, hjb, local, n_shards):
 
 
 def test_checkpoint_resume_across_local_and_cluster(client, hjb, local, tmp_path):
-    calls = []
-
-    def stop_after_two(n, diag):
-        calls.append(n)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        solve(hjb, client=client, checkpoint=tmp_path / "a", progress=stop_after_two, **KW)
-    _close(local, solve(hjb, checkpoint=tmp_path / "a", **KW))  # cluster -> local
-    calls.clear()
-    with pytest.raises(KeyboardInterrupt):
-        solve(hjb, checkpoint=tmp_path / "b", progress=stop_after_two, **KW)
-    _close(local, solve(hjb, client=client, n_shards=3, checkpoint=tmp_path / "b", **KW))  # local -> cluster
+    a, b = tmp_path / "a", tmp_path / "b"
+    _close(local, interrupted_then_resumed(lambda **kw: solve(hjb, client=client, checkpoint=a, **kw, **KW),
+                                           lambda: solve(hjb, checkpoint=a, **KW)))  # cluster -> local
+    _close(local, interrupted_then_resumed(lambda **kw: solve(hjb, checkpoint=b, **kw, **KW),
+                                           lambda: solve(hjb, client=client, n_shards=3, checkpoint=b, **KW)))
 
 
 def test_killed_worker_mid_fit_is_recovered(hjb, local):
