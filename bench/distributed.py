@@ -11,6 +11,8 @@
    ``solve(client=)`` on 2 processes x 1 thread: time, V(0, x0) difference, round trips, bytes.
 3. One reduce round of the distributed PDE design (s x s Grams from data kept on the workers)
    on 2 and 8 workers, for s = 3 (HJB's closed form) and s = 128 (an ALS core r = 4, p = 8).
+5. HJB d = 10 with a degree-3 basis (ALS sweeps, one round trip per core update), K = 2000
+   and 2 x 10^4, N = 3: local vs 2 shards on the cluster, time per round.
 2. Scheduling overhead per task: tiny shards (1 chain, 1 step) on 2 and on 8 worker
    processes (8 workers on 2 cores: more simulated workers than cores), wall time per shard.
    With (1) it feeds the cost model of docs/distributed.md.
@@ -104,6 +106,32 @@ def hjb_run(n_samples, n_steps):
             "load1_start": round(load0, 2), "load1_mid": round(load_mid, 2), "load1_end": round(os.getloadavg()[0], 2)}
 
 
+def sweep_run(dim, degree, n_samples, n_steps, n_shards):
+    """HJB at a basis of size degree + 1 (ALS sweeps, rank 1): local solve with 2 threads vs
+    solve(client=) on 2 processes x 1 thread with n_shards shards: time, V(0, x0) difference,
+    rounds (one per core update), bytes, and the time per round."""
+    from distributed import Client, LocalCluster
+
+    from ttsolve.pde import get_problem, solve
+
+    problem = get_problem("hjb", dim=dim)
+    kw = dict(n_samples=n_samples, n_steps=n_steps, degree=degree, seed=0)
+    tts.set_num_threads(2)
+    load0 = os.getloadavg()[0]
+    t_local, local = _median_time(lambda: solve(problem, **kw), 1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        solve(problem, client=client, n_samples=100, n_steps=2, degree=degree)  # warm up the workers
+        t_dist, dist = _median_time(lambda: solve(problem, client=client, n_shards=n_shards, **kw), 1)
+    info = dist.distributed_info
+    return {"case": f"hjb d={dim} degree={degree} K={n_samples} N={n_steps} shards={n_shards}",
+            "local_2_threads_s": round(t_local, 2), "cluster_2x1_s": round(t_dist, 2),
+            "overhead_ratio": round(t_dist / t_local, 3), "v0_rel_diff": abs(local.v0 - dist.v0) / abs(local.v0),
+            "rounds": info["rounds"], "ms_per_round": round(1e3 * t_dist / info["rounds"], 2),
+            "bytes_to_workers": info["bytes_to_workers"], "bytes_from_workers": info["bytes_from_workers"],
+            "load1_start": round(load0, 2), "load1_end": round(os.getloadavg()[0], 2)}
+
+
 def _shard_data(seed, rows, cols):
     return np.random.default_rng(seed).random((rows, cols))
 
@@ -166,12 +194,12 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="short runs (smoke test)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", default=None, help="write PREFIX_distributed.json")
-    ap.add_argument("--only", nargs="*", default=["ising", "overhead", "rounds", "hjb"],
-                    help="parts to run (ising overhead rounds hjb)")
+    ap.add_argument("--only", nargs="*", default=["ising", "overhead", "rounds", "hjb", "sweeps"],
+                    help="parts to run (ising overhead rounds hjb sweeps)")
     ap.add_argument("--hjb-steps", type=int, default=100, help="time steps of the HJB case")
     args = ap.parse_args(argv)
     n_steps, tasks = (500, 32) if args.quick else (10_000, 256)
-    report = {"machine_start": machine_state(), "ising": [], "overhead": [], "rounds": [], "hjb": []}
+    report = {"machine_start": machine_state(), "ising": [], "overhead": [], "rounds": [], "hjb": [], "sweeps": []}
 
     def emit(part, row):
         report[part].append(row)
@@ -189,6 +217,9 @@ def main(argv=None):
                 emit("rounds", reduction_rounds(workers, size, 1000, 10 if args.quick else 50))
     if "hjb" in args.only:
         emit("hjb", hjb_run(2000 if args.quick else 20_000, 5 if args.quick else args.hjb_steps))
+    if "sweeps" in args.only:
+        for dim, K in ((10, 2000), (10, 20_000)):
+            emit("sweeps", sweep_run(dim, 3, 500 if args.quick else K, 2 if args.quick else 3, 2))
     report["machine_end"] = machine_state()
     if args.json:
         with open(f"{args.json}_distributed.json", "w") as fh:

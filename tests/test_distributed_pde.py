@@ -12,6 +12,8 @@ from ttsolve.distributed.pde import shard_paths
 from ttsolve.pde import get_problem, solve
 from ttsolve.pde.path_store import PathStore
 
+from distributed_helpers import interrupted_then_resumed
+
 pytestmark = pytest.mark.distributed
 distributed = pytest.importorskip("distributed")
 
@@ -65,27 +67,18 @@ def test_in_process_shards_and_a_python_terminal():
 
 
 def test_checkpoint_resume_distributed(client, hjb, local, tmp_path):
-    calls = []
-
-    def stop_after_two(n, diag):
-        calls.append(n)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        solve(hjb, client=client, checkpoint=tmp_path / "a", progress=stop_after_two, **SMALL)
-    resumed = solve(hjb, client=client, checkpoint=tmp_path / "a", **SMALL)
-    _close(local, resumed)
+    a, b = tmp_path / "a", tmp_path / "b"
+    _close(local, interrupted_then_resumed(lambda **kw: solve(hjb, client=client, checkpoint=a, **kw, **SMALL),
+                                           lambda: solve(hjb, client=client, checkpoint=a, **SMALL)))
     # a checkpoint written locally resumes on the cluster (same key: same settings)
-    with pytest.raises(KeyboardInterrupt):
-        calls.clear()
-        solve(hjb, checkpoint=tmp_path / "b", progress=stop_after_two, **SMALL)
-    _close(local, solve(hjb, client=client, n_shards=3, checkpoint=tmp_path / "b", **SMALL))
+    _close(local, interrupted_then_resumed(lambda **kw: solve(hjb, checkpoint=b, **kw, **SMALL),
+                                           lambda: solve(hjb, client=client, n_shards=3, checkpoint=b, **SMALL)))
 
 
-def test_larger_bases_are_not_implemented(hjb):
-    with pytest.raises(NotImplementedError, match="degree-0"):
-        solve(hjb, degree=1, n_shards=2, **SMALL)
+def test_salsa_on_larger_bases_is_not_implemented(hjb):
+    # larger bases with ALS: tests/test_distributed_pde_basis.py
+    with pytest.raises(NotImplementedError, match="method='als'"):
+        solve(hjb, degree=1, method="salsa", n_shards=2, **SMALL)
 
 
 def test_shard_paths_are_rows_of_the_local_paths(hjb):

@@ -57,7 +57,7 @@ class Progress:
         msg = f"sweep {rep.sweeps}: residual {res:.3e}, ranks {tuple(ranks)}{note}"
         val = None
         if self.has_validation:
-            val = relres(self.s.values(self.Phiv, self.gv), self.yv, None)
+            val = self.s.validation_residual(self.Phiv, self.gv, self.yv)
             rep.validation.append(val)
             msg += f", validation {val:.3e}"
             if val < self.best_val:
@@ -88,7 +88,7 @@ def run_als(s: Sweeper, progress: Progress, max_sweeps: int, tol: float, w) -> s
     """Fixed-rank ALS sweeps; returns the stop reason ("tol", "validation", "max_sweeps")."""
     prev = math.inf
     for _ in range(max_sweeps):
-        res = relres(s.als_sweep(), s.y, w)
+        res = s.sweep_residual(w)
         progress.record(res, s.ranks())
         if progress.stalled():
             return "validation"

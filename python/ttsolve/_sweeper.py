@@ -184,6 +184,15 @@ class Sweeper:
         self.fallbacks += fallbacks
         return f
 
+    # The two residuals the sweep loops (_als.run_als, Progress) read, as methods so that a
+    # sweeper whose samples live on shards (ttsolve.distributed.sweeper) can reduce them there.
+    def sweep_residual(self, w) -> float:
+        """One ALS sweep; its relative training residual."""
+        return relres(self.als_sweep(), self.y, w)
+
+    def validation_residual(self, Phiv, gv, yv) -> float:
+        return relres(self.values(Phiv, gv), yv, None)
+
     def train_values(self) -> np.ndarray:
         """f on the training points from the right stack of core 1 (valid after a full sweep,
         when core 0 is the centre): one stack step instead of a full evaluation."""

@@ -15,9 +15,9 @@ local paths' rows; the inner-sampling normals come from the counter-based stream
    per shard, reduced in shard order.
 Only models (a few numbers for degree-0 ansatzes) and reduced matrices travel. The result
 matches the local solve to rounding (1e-12 relative in V(0, x0) is tested), for any number of
-shards. Supported: degree-0 bases (the closed-form ansatz a + c_1 g + ... + c_m g^m, the
-built-in defaults of HJB and friends); larger bases (ALS sweeps: one round trip per core
-update) raise NotImplementedError (design and cost model: docs/distributed.md).
+shards. Degree-0 bases (the closed-form ansatz a + c_1 g + ... + c_m g^m, the built-in
+defaults of HJB and friends) here; larger bases (ALS sweeps: one round trip per core update)
+in pde_fit.py and sweeper.py (design and cost model: docs/distributed.md).
 """
 
 from __future__ import annotations
@@ -255,16 +255,23 @@ class _Rounds:
         self.bytes_out += len(cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
         return self.client.submit(_identity, obj, pure=False)
 
-    def map(self, fn, items, *args):
+    def map(self, fn, items, *args, where=None):
+        """``where``: per item the worker address its task must run on (tasks that update state
+        kept in the item in place, ttsolve.distributed.sweeper), else dask places them."""
         if self.client is None:
             return [fn(item, *args) for item in items]
         import cloudpickle  # a dependency of distributed; what dask sends the arguments with
 
         self.bytes_out += len(items) * len(cloudpickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
-        return [self.client.submit(fn, item, *args, pure=False) for item in items]
+        if where is None:
+            return [self.client.submit(fn, item, *args, pure=False) for item in items]
+        # loose: if that worker is gone, dask recomputes the item elsewhere (whose state then
+        # no longer matches: the sweeper detects it and restarts the fit, pde_fit.py)
+        return [self.client.submit(fn, item, *args, pure=False, workers=[at], allow_other_workers=True)
+                for item, at in zip(items, where)]
 
-    def gather(self, fn, items, *args):
-        out = self.map(fn, items, *args)
+    def gather(self, fn, items, *args, where=None):
+        out = self.map(fn, items, *args, where=where)
         if self.client is not None:
             out = self.client.gather(out)
         self.count += 1
@@ -295,10 +302,9 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
         check_client(client)
         require_distributed()
     if bases[0].size != 1:
-        raise NotImplementedError(
-            "solve(client=/n_shards=) supports degree-0 bases (the closed-form ansatz a + c_1 g + ... + "
-            f"c_m g^m) so far; this basis has size {bases[0].size} (ALS sweeps need one round trip per core "
-            "update: design and measured cost model in docs/distributed.md). Solve locally, or use degree=0")
+        from .pde_fit import check_sharded_fit
+
+        check_sharded_fit(settings, problem.dim, bases[0].size)
     if n_shards is None:
         n_shards = sum(client.nthreads().values()) if client is not None else 1
     n_shards = check_int(n_shards, "n_shards", 1)
@@ -336,9 +342,14 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
             colsum = _sum_in_order([p[1] for p in summary])
             if n == 0:
                 model, shift, diag = _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K)
-            else:
+            elif bases[0].size == 1:
                 model, shift, diag = _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv,
                                                column, powers, extra, scale, threshold, bases, colsum)
+            else:
+                from .pde_fit import fit_step_sweeps
+
+                model, shift, diag = fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings,
+                                                     scale, threshold, bases, step_seed)
             diag.time = time.perf_counter() - t0
             models[n], shifts[n], diags[n] = model, shift, diag
             del steps
@@ -381,7 +392,8 @@ def _closed_form(Rs, colscale, reg, K, m1):
 
 def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, column, powers, extra, scale,
               threshold, bases, colsum):
-    from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
+    from ..pde.solver import _diverged
+    from .pde_fit import not_contracting
 
     d, problem_at = problem.dim, rounds.problem_at
     init = solution.models[n + 1] if n + 1 < solution.n_steps else None
@@ -423,11 +435,8 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
         # fit k's statistics and, speculatively, the next fit's R factors from V^{k+1} = model
         sums, parts = round_trip((current, model, coef), None if last else (model,))
         new_res, new_vres, new_change = statistics(model, sums)
-        if k > 1 and new_change >= change:
+        if not_contracting(k, change, new_change, solution, n):
             stop = "not contracting"
-            if change > _MAX_KEPT_CHANGE:
-                raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
-                                f"{new_change:.3g}); use more time steps", solution, n)
             break
         current, res, vres, change = model, new_res, new_vres, new_change
         if change <= settings["fixed_point_tol"] or last:

@@ -215,7 +215,8 @@ def solve(
     client : dask.distributed.Client, optional
         Shard the paths over the cluster's workers (:mod:`ttsolve.distributed.pde`, docs/distributed.md):
         each worker simulates and keeps its paths, only models and reduced matrices travel; V(0, x0)
-        equals the local solve's to rounding. Degree-0 bases so far (NotImplementedError otherwise).
+        equals the local solve's to rounding. Degree-0 bases, and larger ones with method "als" at
+        max_rank 1 (NotImplementedError otherwise).
     n_shards : int, optional
         Shards of consecutive paths (default: the cluster's thread count); without ``client`` they
         run in this process.

@@ -1,0 +1,152 @@
+"""The time step of the sharded PDE solve for bases of size p > 1 (ALS sweeps on the shards).
+
+Reproduces ``pde.solver._backward_step`` (fixed-point loop, stop reasons, divergence checks) with
+the regression ``fit`` of each iteration run by :class:`ttsolve.distributed.sweeper.ShardedSweeper`
+through the local sweep loop itself (``_als.run_als`` and ``_als.Progress``: stopping rules,
+validation early stopping and the best-by-validation model are the local code). Per fit: one
+round for the targets, one for the stacks, one per core update and one per sweep (training and
+validation residuals), one for the fixed-point change. Supported: method "als"; a cold start
+(the last time step) only at rank 1 (the rank-revealing start of larger ranks is not sharded
+yet: NotImplementedError).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._als import Progress, run_als
+from .._sweeper import cold_start_cores, right_orthogonalize
+from ..functional import FunctionalTT
+from ..pde.solution import StepDiagnostics
+from ..regression import FitReport, _initial_ranks
+from ..tt import TensorTrain
+from .sweeper import LostShardState, ShardedSweeper, SweepShard, _ratio, _sum_in_order
+
+__all__ = ["check_sharded_fit", "fit_step_sweeps", "not_contracting"]
+
+_PATIENCE = 3  # regression.fit's default, which the local solve uses
+_FIT_ATTEMPTS = 3  # fits restarted after a lost worker before the solve stops
+
+
+def check_sharded_fit(settings, d, p):
+    """NotImplementedError for the fits the shards cannot run yet (before any work is done)."""
+    if settings["method"] != "als":
+        raise NotImplementedError(f"solve(client=/n_shards=) with bases of size {p} supports method='als' so far "
+                                  f"(got {settings['method']!r}); solve locally for SALSA")
+    if _initial_ranks(settings["max_rank"], d, p, settings["max_rank"]) != [1] * (d + 1):
+        raise NotImplementedError("solve(client=/n_shards=) with bases of size > 1 supports max_rank=1 so far (the "
+                                  "rank-revealing cold start of larger ranks is not sharded yet); solve locally")
+
+
+class _FitShard(SweepShard):
+    """A shard's samples of one fit, plus V^k on its training points (for the fixed-point change)."""
+
+    def __init__(self, step, problem, scheme, n, dt, current, bases, extra):
+        from .pde import _targets
+
+        y, yv = _targets(problem, scheme, n, dt, current, step)
+        Xn, _, gXn, _, _ = step.sets[0]
+        valid = None
+        if step.sets[1] is not None:
+            Xv, _, gv, _, _ = step.sets[1]
+            valid = (Xv, yv, gv if extra else None)
+        super().__init__(bases, Xn, y, gXn if extra else None, None, valid)
+        self.X, self.gX = Xn, gXn
+        self.Yk = current(Xn, g=gXn) if current is not None else gXn
+        self.big = float(np.max(np.abs(y))) if y.size else 0.0
+
+
+def _fit_size(shard):
+    return shard.big
+
+
+def _change_sums(shard, model):
+    Ynew = model(shard.X, g=shard.gX)
+    return np.array([float(np.sum((Ynew - shard.Yk) ** 2)), float(np.sum(shard.Yk**2))])
+
+
+def _sharded_fit(rounds, shards, bases, settings, init, extra, has_validation, seed):
+    """regression.fit(method="als", init=init, ranks=max_rank if init is None) on the shards."""
+    d, p = len(bases), bases[0].size
+    rng = np.random.default_rng(seed)
+    if init is not None:
+        cores = [np.array(c) for c in init.tt.cores]
+        c0 = float(np.atleast_1d(init.extra_coef)[0]) if extra else 0.0
+    else:  # regression._fit's cold start, drawing the same numbers from the same generator
+        cold_start_cores(_initial_ranks(settings["max_rank"], d, p, settings["max_rank"]), p, rng)
+        cores, c0 = cold_start_cores([1] * (d + 1), p, rng), 0.0
+    s = ShardedSweeper(rounds, shards, right_orthogonalize(cores), settings["reg"], c0, extra)
+    report = FitReport()
+    progress = Progress(s, report, None, None, True if has_validation else None, False, _PATIENCE)
+    report.stop_reason = run_als(s, progress, settings["max_sweeps"], settings["tol"], None)
+    if progress.best is not None:
+        cores_out, c_out, report.best_sweep, _ = progress.best
+    else:
+        (cores_out, c_out), report.best_sweep = s.snapshot(), report.sweeps
+    report.fallback_solves = s.fallbacks
+    return FunctionalTT(TensorTrain(cores_out), bases, c_out if extra else 0.0), report
+
+
+def not_contracting(k, change, new_change, solution, n) -> bool:
+    """The fixed-point loop's contraction rule (solver._backward_step), shared by both sharded
+    loops: iterate k changed V by no less than iterate k - 1 (keep V^{k-1}); if V^{k-1} itself
+    moved V by more than _MAX_KEPT_CHANGE, the time step is too coarse: SolverDivergedError."""
+    from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
+
+    if not (k > 1 and new_change >= change):
+        return False
+    if change > _MAX_KEPT_CHANGE:
+        raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
+                        f"{new_change:.3g}); use more time steps", solution, n)
+    return True
+
+
+def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, scale, threshold, bases, step_seed):
+    """solver._backward_step for n >= 1 on the shards' step data; returns (model, shift, diagnostics)."""
+    from ..pde.solver import _diverged
+
+    problem_at, extra = rounds.problem_at, settings["extra_term"]
+    has_validation = settings["n_validation"] > 0
+    init = solution.models[n + 1] if n + 1 < solution.n_steps else None
+
+    def do_fit(current, init_model):
+        for attempt in range(_FIT_ATTEMPTS):
+            shards = rounds.map(_FitShard, steps, problem_at, scheme, n, dt, current, bases, extra)
+            big = max(rounds.gather(_fit_size, shards))
+            if not big <= threshold * scale:
+                raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})",
+                                solution, n)
+            try:
+                model, rep = _sharded_fit(rounds, shards, bases, settings, init_model, extra, has_validation,
+                                          step_seed)
+                break
+            except LostShardState as e:  # a worker was lost mid-fit: the fit again from fresh shards
+                if attempt + 1 == _FIT_ATTEMPTS:
+                    raise LostShardState(f"time step {n}: {e} ({_FIT_ATTEMPTS} attempts); the steps "
+                                         f"{n + 1}..{solution.n_steps - 1} are finished (kept with checkpoint=)") from None
+        res = rep.residuals[rep.best_sweep - 1] if rep.residuals else math.inf
+        vres = rep.validation[rep.best_sweep - 1] if rep.validation else math.nan
+        ok = np.all(np.isfinite(model.extra_coef)) and all(np.all(np.isfinite(c)) for c in model.tt.cores)
+        if not ok or not res <= threshold:
+            raise _diverged(f"fit residual {res}", solution, n)
+        return model, rep, res, vres, shards
+
+    if scheme == "explicit":
+        model, rep, res, vres, _ = do_fit(None, init)
+        return model, 0.0, StepDiagnostics(n, 1, tuple(model.ranks), res, vres, 0.0, 0.0, rep.stop_reason)
+    current, change, stop, k = init, math.inf, "max_fixed_point", 0
+    res = vres = math.nan
+    for k in range(1, settings["max_fixed_point"] + 1):
+        model, rep, new_res, new_vres, shards = do_fit(current, current)
+        num, den = _sum_in_order(rounds.gather(_change_sums, shards, model))
+        new_change = _ratio(num, den)
+        if not_contracting(k, change, new_change, solution, n):
+            stop = "not contracting"
+            break
+        current, res, vres, change = model, new_res, new_vres, new_change
+        if change <= settings["fixed_point_tol"]:
+            stop = "change"
+            break
+    return current, 0.0, StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)

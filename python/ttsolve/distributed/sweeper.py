@@ -1,0 +1,205 @@
+"""Fixed-rank ALS sweeps of a functional-TT fit on shards of the samples (building block of the
+general-basis sharded PDE solve, issue 18; not yet wired into ``pde.solve``).
+
+The local sweep (``csrc/regression/als_sweep.cpp``) solves, core by core, the normal equations
+``(G + diag) x = b`` of the local least-squares problem, ``G = sum_i w_i a_i a_i^T``,
+``b = sum_i w_i y_i a_i`` with ``a_i`` = left stack (x) basis values (x) right stack (and g_i), by
+``spd_solve`` (Cholesky, eigen-decomposition fallback). Both sums split over the samples, so a
+shard returns its own ``(G_s, b_s)`` (the same C++ kernel on its rows) and the client adds them in
+shard order and calls the same ``spd_solve``: the answer equals the local one to rounding (the
+sums are only regrouped; tested at 1e-12 on the cores). Per core update one round trip: the
+client sends the updated neighbouring core (``r p r2`` numbers), a shard updates its interface
+stack with it and returns ``(G_s, b_s)`` (``(n^2 + n) 8`` bytes, n = r p r2 (+1)). The stacks
+and the basis values never leave the shard.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg
+
+from .._extension import _core
+from ..basis import evaluate_stacked
+from .._sweeper import products
+
+__all__ = ["SweepShard", "ShardedSweeper", "LostShardState"]
+
+
+class SweepShard:
+    """One shard's samples of a fit: basis values, target, additive term, weights and stacks."""
+
+    def __init__(self, bases, X, y, g=None, w=None, validation=None):
+        """``validation``: (Xv, yv, gv or None), the shard's validation samples."""
+        self.Phiv = self.yv = self.gv = None
+        if validation is not None and validation[0].shape[0]:
+            self.Phiv = evaluate_stacked(bases, validation[0], 0)
+            self.yv, self.gv = validation[1], validation[2]
+        self.PhiT = evaluate_stacked(bases, X, 0, coordinate_major=True)
+        self.d, self.K, self.p = self.PhiT.shape
+        self.Phi = [s[:, None, :] for s in self.PhiT]
+        PsiT, C = products(bases, X)
+        self.Psi = [None] * self.d if PsiT is None else [s[:, None, :] for s in PsiT]
+        self.C = [None] * self.d if PsiT is None else [C[k : k + 1] for k in range(self.d)]
+        self.y, self.g, self.w = np.asarray(y, dtype=float), g, w
+        ones = np.ones((self.K, 1))
+        self.L = [ones] + [None] * self.d
+        self.R = [None] * self.d + [ones]
+        self.version = 0  # stack updates applied; checked against the client's count
+
+
+class LostShardState(RuntimeError):
+    """A shard's interface stacks are gone (its worker was lost and dask recomputed the shard
+    from its lineage): the fit must be restarted from fresh shards."""
+
+
+def _advance(shard, version):
+    """Count one stack update; a shard whose count differs from the client's lost its stacks
+    (recomputed by dask from its lineage after a worker was lost): stop with a clear error."""
+    if shard.version != version:
+        raise LostShardState(f"a sweep shard lost its interface stacks (it has {shard.version} updates, the client "
+                           f"expects {version}): its worker was lost mid-fit")
+    shard.version += 1
+
+
+def _shard_reset(shard, version, cores):
+    """Right stacks of right-orthogonal ``cores``; returns (sum w, sum w y^2)."""
+    _advance(shard, version)
+    for k in range(shard.d - 1, 0, -1):
+        shard.R[k] = _core.regression.als_stack_right(shard.R[k + 1], shard.Phi[k], 0, cores[k])
+    w, y = shard.w, shard.y
+    return np.array([float(shard.K) if w is None else float(np.sum(w)), float(np.sum(y * y if w is None else w * y * y))])
+
+
+def _shard_step(shard, version, update, k):
+    """Apply ``update`` = (side, j, core_j) to the stacks, then the normal equations of core k."""
+    _advance(shard, version)
+    if update is not None:
+        side, j, core = update
+        if side == "left":  # L[j + 1] from the left-orthogonal core j
+            shard.L[j + 1] = _core.regression.als_stack_left(shard.L[j], shard.Phi[j], 0, core)
+        else:  # R[j] from the right-orthogonal core j
+            shard.R[j] = _core.regression.als_stack_right(shard.R[j + 1], shard.Phi[j], 0, core)
+    if k is None:
+        return None
+    return _core._testing.als_normal_equations(shard.L[k], shard.Phi[k], shard.R[k + 1], 0, shard.g, shard.w,
+                                              shard.y, shard.Psi[k], shard.C[k])
+
+
+def _shard_residual(shard, version, update, cores, c):
+    """After a sweep: apply the last stack update; sum w (f - y)^2 with f = Phi_0 core_0 R[1] + c g
+    and the validation sums."""
+    _shard_step(shard, version, update, None)
+    f = _core.regression.als_stack_right(shard.R[1], shard.Phi[0], 0, cores[0])[:, 0]
+    if shard.g is not None:
+        f = f + c * shard.g
+    r = f - shard.y
+    out = [float(np.sum(r * r if shard.w is None else shard.w * r * r)), 0.0, 0.0]
+    if shard.yv is not None:  # the validation residual of the sweep (unweighted, as Progress.record)
+        fv = _core.regression.functional_eval(cores, shard.Phiv, "value", None)
+        if shard.gv is not None:
+            fv = fv + c * shard.gv
+        out[1:] = float(np.sum((fv - shard.yv) ** 2)), float(np.sum(shard.yv**2))
+    return np.array(out)
+
+
+def _ratio(num, den):
+    """sqrt(num / den) as _residual.relres."""
+    return float(np.sqrt(num / den)) if den > 0 else float(np.sqrt(num))
+
+
+def _sum_in_order(parts):
+    total = np.array(parts[0], dtype=float, copy=True)
+    for p in parts[1:]:  # fixed order: shard 0, 1, ... (independent of completion order)
+        total = total + p
+    return total
+
+
+class ShardedSweeper:
+    """The fixed-rank ALS sweep of ``_sweeper.Sweeper.als_sweep`` over shards (``rounds``: the
+    ``_Rounds`` runner of :mod:`ttsolve.distributed.pde`, dask or in-process). ``cores`` must be
+    right-orthogonalised (core 0 the centre), as for ``Sweeper``."""
+
+    def __init__(self, rounds, shards, cores, reg, extra_coef=0.0, has_g=False):
+        self.rounds, self.shards = rounds, shards
+        self.reg, self.c, self.has_g = reg, float(extra_coef), has_g
+        self.fallbacks = 0
+        self.version = 0
+        self.last_validation = math.nan
+        self.where = None  # the workers holding the shards: their stacks are updated in place there
+        if rounds.client is not None:
+            from distributed import wait
+
+            wait(shards)
+            held = rounds.client.who_has(shards)
+            if not all(held.get(f.key) for f in shards):  # a holder died between wait and who_has
+                raise LostShardState("a sweep shard has no worker holding it (its worker was lost)")
+            self.where = [held[f.key][0] for f in shards]
+        self.reset(cores)
+
+    def _round(self, fn, *args):
+        out = self.rounds.gather(fn, self.shards, self.version, *args, where=self.where)
+        self.version += 1
+        return out
+
+    def reset(self, cores):
+        self.cores = [np.ascontiguousarray(c) for c in cores]
+        self.d = len(self.cores)
+        self.wsum, self.ysq = _sum_in_order(self._round(_shard_reset, self.cores))
+
+    def ranks(self) -> tuple:
+        return tuple([1] + [c.shape[2] for c in self.cores])
+
+    def _solve(self, k, update):
+        """Core k (and c) from the shards' normal equations summed in shard order."""
+        parts = self._round(_shard_step, update, k)
+        G = _sum_in_order([p[0] for p in parts])
+        b = _sum_in_order([p[1] for p in parts])
+        n = b.size
+        diag = np.full(n, self.reg * self.wsum)
+        if self.has_g:
+            diag[-1] = 0.0  # the additive term's coefficient is not penalised
+        x, fallback = _core._testing.spd_solve(G, diag, b)
+        self.fallbacks += int(fallback)
+        shape = self.cores[k].shape
+        if self.has_g:
+            self.c = float(x[-1])
+            x = x[:-1]
+        self.cores[k] = np.ascontiguousarray(x.reshape(shape))
+
+    def als_sweep(self) -> float:
+        """One sweep (left to right, right to left) as ``als_sweep.cpp``; returns the relative
+        training residual ``relres`` of the local sweep (from shard sums)."""
+        d, cores = self.d, self.cores
+        if d < 2:
+            raise ValueError("ShardedSweeper needs d >= 2")
+        update = None
+        for k in range(d - 1):
+            self._solve(k, update)
+            r, p, r2 = cores[k].shape
+            Q, Rm = scipy.linalg.qr(cores[k].reshape(r * p, r2), mode="economic")
+            cores[k] = np.ascontiguousarray(Q.reshape(r, p, r2))
+            cores[k + 1] = np.ascontiguousarray(np.tensordot(Rm, cores[k + 1], axes=(1, 0)))
+            update = ("left", k, cores[k])
+        for k in range(d - 1, 0, -1):
+            self._solve(k, update)
+            r0, (r, p, r2) = cores[k - 1].shape[0], cores[k].shape
+            Q, Rm = scipy.linalg.qr(cores[k].reshape(r, p * r2).T, mode="economic")
+            cores[k] = np.ascontiguousarray(Q.T.reshape(r, p, r2))
+            cores[k - 1] = np.ascontiguousarray(np.tensordot(cores[k - 1], Rm.T, axes=(2, 0)))
+            update = ("right", k, cores[k])
+        num, vnum, vden = _sum_in_order(self._round(_shard_residual, update, cores, self.c))
+        self.last_validation = _ratio(vnum, vden)
+        return _ratio(num, self.ysq)
+
+    # the interface of _sweeper.Sweeper that the sweep loops (_als.run_als, _als.Progress) use
+    def sweep_residual(self, w) -> float:
+        return self.als_sweep()
+
+    def validation_residual(self, Phiv, gv, yv) -> float:
+        """The validation residual of the last sweep (computed on the shards with it)."""
+        return self.last_validation
+
+    def snapshot(self):
+        return [c.copy() for c in self.cores], self.c
