@@ -155,3 +155,64 @@ def test_cli_prints_the_estimate_beside_the_reference(capsys):
         main(["solve", "cir-affine", "--dim", "2", "--n-steps", "5", "--error-estimate"])
     assert exc.value.code == 2
     assert "--coarse-factor" in capsys.readouterr().err
+
+
+def _failing_solve(fail_when):
+    """The real solve, except that calls for which ``fail_when(n_steps, seed)`` holds diverge."""
+    from ttsolve.pde import SolverDivergedError
+    from ttsolve.pde.solver import solve as real_solve
+
+    calls = []
+
+    def fake(problem, n_steps, seed, **kw):
+        calls.append((n_steps, seed))
+        if fail_when(n_steps, seed, len(calls)):
+            raise SolverDivergedError("fixed point stopped contracting (test)", None)
+        return real_solve(problem, n_steps=n_steps, seed=seed, **kw)
+
+    return fake, calls
+
+
+def test_a_diverged_extra_solve_is_redrawn_with_a_fresh_seed_and_flagged(bond_solution, bond_estimate):
+    from ttsolve.pde.error_estimate import estimate_error
+    from ttsolve.pde.solver import default_basis
+
+    first_coarse = []
+
+    def fail(n_steps, seed, i):  # the first coarse solve diverges once
+        if n_steps == 10 and not first_coarse:
+            first_coarse.append(seed)
+            return True
+        return False
+
+    fake, calls = _failing_solve(fail)
+    est = estimate_error(bond_solution, fake, default_basis, replicas=2, coarse_factor=2)
+    assert not est.reliable and len(est.failed_solves) == 1 and bond_estimate.reliable
+    role, index, n_steps, seed, msg = est.failed_solves[0]
+    assert (role, index, n_steps, seed) == ("coarse", 0, 10, first_coarse[0]) and "test" in msg
+    # the documented fresh seed: the first spare of the estimate's SeedSequence (index 2R + 2 = 6)
+    spare = int(np.random.SeedSequence(est.seed).generate_state(6 + 4, dtype=np.uint64)[6])
+    assert calls[2] == (10, first_coarse[0]) and calls[3] == (10, spare)  # after the 2 fine replicas
+    redrawn = solve(bond_solution.problem, scheme="implicit", n_steps=10, n_samples=300, seed=spare).v0
+    assert est.coarse_values[0] == redrawn
+    # the other solves are those of the undisturbed estimate (same seeds)
+    assert est.replica_values == bond_estimate.replica_values
+    assert est.coarse_values[1:] == bond_estimate.coarse_values[1:]
+    assert est.extra_solves == bond_estimate.extra_solves + 1
+    assert "UNRELIABLE" in est.summary() and "reliable=False" in repr(est)
+
+
+def test_retries_used_up_raise_naming_the_failed_solves(bond_solution):
+    from ttsolve.pde import SolverDivergedError
+    from ttsolve.pde.error_estimate import estimate_error
+    from ttsolve.pde.solver import default_basis
+
+    fake, calls = _failing_solve(lambda n_steps, seed, i: n_steps == 10)  # every coarse solve diverges
+    with pytest.raises(SolverDivergedError, match=r"coarse solve 0 \(n_steps=10\).*2 retries"):
+        estimate_error(bond_solution, fake, default_basis, replicas=1, coarse_factor=2, retries=2)
+    assert [c[0] for c in calls] == [20, 10, 10, 10]  # one replica, then the coarse solve and 2 retries
+    fake, calls = _failing_solve(lambda n_steps, seed, i: i == 1)
+    with pytest.raises(SolverDivergedError, match="fine solve 1"):
+        estimate_error(bond_solution, fake, default_basis, replicas=1, coarse_factor=None, retries=0)
+    with pytest.raises(ValueError, match="retries"):
+        bond_solution.error_estimate(retries=-1)

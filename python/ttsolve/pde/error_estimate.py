@@ -19,6 +19,14 @@ safety factor F = ``safety`` (1.25, the factor of Roache's grid convergence inde
 that was verified: on coarse grids the leading-order model misses a few per cent of the bias,
 e.g. 6% for the implicit bond at N = 20 vs 10, bench/README.md).  Cost:
 R fine solves and R + 1 coarse solves, i.e. about (R + 1)(1 + 1/c) - 1 times the first solve.
+
+**Diverged extra solves.** An extra solve that raises :class:`SolverDivergedError` (e.g. a coarse
+grid next to the stability limit of the implicit fixed point) is redrawn with the next fresh seed
+of the same SeedSequence (seeds 2R + 2, 2R + 3, ... of ``seed``), at most ``retries`` times in
+all; each failure is kept in ``failed_solves`` and the estimate is flagged (``reliable`` False,
+"UNRELIABLE" in the summary): its spread is that of the solves that did not diverge. When the
+retries are used up, SolverDivergedError is raised naming the failed solves and their seeds; no
+bound is returned from the survivors.
 """
 
 from __future__ import annotations
@@ -68,8 +76,17 @@ class ErrorEstimate:
     replica_values: tuple  # V(0, x0) of the fine solves (the solution's first)
     coarse_values: tuple  # V(0, x0) of their coarse partners
     seed: int
-    extra_solves: int
+    extra_solves: int  # including the diverged ones
     cost_seconds: float
+    # (role "fine"/"coarse", index, n_steps, seed, message) of each extra solve that raised
+    # SolverDivergedError and was replaced by a solve with the next fresh seed (see the module doc)
+    failed_solves: tuple = ()
+
+    @property
+    def reliable(self) -> bool:
+        """False when an extra solve diverged: the estimate then describes the solves that did
+        not diverge (a setting near its stability limit; use a finer n_steps)."""
+        return not self.failed_solves
 
     @property
     def relative_bound(self) -> float:
@@ -88,6 +105,9 @@ class ErrorEstimate:
         else:
             parts.append("time-discretisation part not estimated (coarse_factor=None)")
         parts.append(f"cost: {self.extra_solves} extra solves, {self.cost_seconds:.1f} s")
+        if self.failed_solves:
+            parts.append(f"UNRELIABLE: {len(self.failed_solves)} extra solve(s) diverged and were redrawn with fresh "
+                         f"seeds ({', '.join(f'{r} {i} N={n}' for r, i, n, _, _ in self.failed_solves)})")
         return "; ".join(parts[:1]) + "\n  " + "; ".join(parts[1:])
 
     def __repr__(self) -> str:
@@ -95,7 +115,8 @@ class ErrorEstimate:
         return (f"ErrorEstimate(value={self.value:.8g}, bound={self.bound:.3g}, statistical={self.statistical:.3g}, "
                 f"time_discretisation={self.time_discretisation:.3g}, richardson={rich}, scheme={self.scheme!r}, "
                 f"order={self.order}, N={self.n_steps}/{self.coarse_n_steps}, replicas={self.replicas}, "
-                f"level={self.level:g}, extra_solves={self.extra_solves})")
+                f"level={self.level:g}, extra_solves={self.extra_solves}"
+                + (f", failed_solves={len(self.failed_solves)}, reliable=False" if self.failed_solves else "") + ")")
 
 
 _SOLVE_SETTINGS = ("scheme", "n_samples", "degree", "max_rank", "n_validation", "max_fixed_point", "fixed_point_tol",
@@ -132,7 +153,7 @@ def combine(fine, coarse, coarse_factor, order, level, safety=1.25, step0_sd=Non
 
 def estimate_error(solution, solve, default_basis, replicas: int = 2, coarse_factor: Optional[int] = 2,
                    seed=None, level: float = 0.95, order: Optional[int] = None,
-                   safety: float = 1.25) -> ErrorEstimate:
+                   safety: float = 1.25, retries: int = 2) -> ErrorEstimate:
     """The work behind :meth:`Solution.error_estimate` (``solve`` and ``default_basis`` are
     :mod:`ttsolve.pde.solver`'s, passed in because the solver imports the solution module)."""
     if solution.first_solved_step != 0:
@@ -160,15 +181,36 @@ def estimate_error(solution, solve, default_basis, replicas: int = 2, coarse_fac
     if is_int(settings.get("degree")) and settings.get("basis") != repr(default_basis(solution.problem,
                                                                                      settings["degree"])[0]):
         kwargs["basis"] = solution.models[0].basis  # a user basis: the same for the extra solves
-    seeds = [int(s) for s in np.random.SeedSequence(base_seed).generate_state(2 * replicas + 2, dtype=np.uint64)]
+    from .solution import SolverDivergedError  # the solution module imports this one
+
+    retries = check_int(retries, "retries", 0)
+    n_first = 2 * replicas + 2
+    seeds = [int(s) for s in np.random.SeedSequence(base_seed).generate_state(n_first + 2 * retries,
+                                                                                dtype=np.uint64)]
+    failed = []  # (role, index, n_steps, seed, message) of every extra solve that diverged
+    spare = iter(seeds[n_first:])  # fresh seeds for retries, in the order the failures happen
+
+    def extra_solve(role, index, n_steps, seed_):
+        while True:
+            try:
+                return solve(solution.problem, n_steps=n_steps, seed=seed_, **kwargs).v0
+            except SolverDivergedError as exc:
+                failed.append((role, index, n_steps, seed_, str(exc)[:200]))
+                seed_ = next(spare, None)
+                if seed_ is None or len(failed) > retries:
+                    raise SolverDivergedError(
+                        f"error_estimate: the {role} solve {index} (n_steps={n_steps}) diverged and the "
+                        f"{retries} retries with fresh seeds are used up ({len(failed)} diverged extra solves: "
+                        f"{[(f[0], f[1], f[3]) for f in failed]}); no estimate is returned because the "
+                        f"replicas that remain would not measure this setting's spread. Last error: {exc}",
+                        exc.solution) from exc
+
     t0 = time.perf_counter()
-    fine = [solution.v0] + [solve(solution.problem, n_steps=N, seed=seeds[i], **kwargs).v0
-                            for i in range(1, replicas + 1)]
+    fine = [solution.v0] + [extra_solve("fine", i, N, seeds[i]) for i in range(1, replicas + 1)]
     coarse = []
     if coarse_factor is not None:
         Nc = N // coarse_factor
-        coarse = [solve(solution.problem, n_steps=Nc, seed=seeds[replicas + 1 + i], **kwargs).v0
-                  for i in range(replicas + 1)]
+        coarse = [extra_solve("coarse", i, Nc, seeds[replicas + 1 + i]) for i in range(replicas + 1)]
     cost = time.perf_counter() - t0
     if replicas >= 1:
         step0_sd = None
@@ -184,5 +226,6 @@ def estimate_error(solution, solve, default_basis, replicas: int = 2, coarse_fac
         richardson=rich if coarse else None, richardson_stderr=rich_se, bound=bound, interval=(v - bound, v + bound),
         level=level, scheme=scheme, n_steps=N, coarse_n_steps=N // coarse_factor if coarse else None,
         replicas=replicas, replica_values=tuple(float(x) for x in fine), coarse_values=tuple(float(x) for x in coarse),
-        seed=base_seed, extra_solves=replicas + len(coarse), cost_seconds=cost,
+        seed=base_seed, extra_solves=replicas + len(coarse) + len(failed), cost_seconds=cost,
+        failed_solves=tuple(failed),
     )
