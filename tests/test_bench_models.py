@@ -21,7 +21,8 @@ DISCS = os.environ.get("DISCS_PATH", "/work/peers/google-research+discs")
 if not os.path.isdir(os.path.join(DISCS, "discs")):
     pytest.skip("no DISCS checkout ($DISCS_PATH)", allow_module_level=True)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+# appended, not prepended: bench/distributed.py must not shadow dask's `distributed` for later test modules
+sys.path.append(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
 
 import discrete_models as dm  # noqa: E402
 

@@ -76,9 +76,8 @@ struct GradChain {
 inline bool bernoulli(Philox& rng, double p) {
   const double scaled = p * 4294967296.0;  // exact (power of two), in [0, 2^32]
   const uint64_t w = uint64_t(scaled);      // floor (non-negative)
-  const uint32_t u = rng.next_u32();
-  if (w >= 4294967296ull) return true;
-  if (u != w) return u < w;
+  const uint64_t u = rng.next_u32();
+  if (u != w) return u < w;  // also when p == 1 (w = 2^32 > u); a tie has probability 2^-32
   return double(rng.next_u32()) < (scaled - double(w)) * 4294967296.0;
 }
 
@@ -396,13 +395,23 @@ class GradientRun final : public Run {
     ch.moved.clear();
     ch.old_state.clear();
     if (K == 2) {
+      // branch-free on the (unpredictable) move outcome: a mispredicted branch per site cost
+      // ~12 ns, more than the draw (bench/README.md, Issue 14 cost breakdown); y_i = x_i off
+      // the moved sites already, so writing it back is harmless.
+      ch.moved.resize(size_t(D));
+      int64_t* moved = ch.moved.data();
+      const uint8_t* x = ch.x.data();
+      uint8_t* y = ch.y.data();
+      const double* tab = ch.tab.data();
+      size_t n = 0;
       for (int64_t i = 0; i < D; ++i) {
-        const uint8_t a = ch.x[size_t(i)];
-        if (bernoulli(ch.rng, ch.tab[size_t(2 * i + 1 - a)])) {
-          ch.moved.push_back(i);
-          ch.y[size_t(i)] = uint8_t(1 - a);
-        }
+        const uint8_t a = x[i];
+        const bool move = bernoulli(ch.rng, tab[2 * i + 1 - a]);
+        moved[n] = i;
+        y[i] = uint8_t(a ^ uint8_t(move));
+        n += size_t(move);
       }
+      ch.moved.resize(n);
     } else {
       for (int64_t i = 0; i < D; ++i) {  // stay with probability p[x_i]; else one of the others
         const double* p = ch.tab.data() + i * K;
