@@ -47,8 +47,7 @@ void RbmGradientRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed,
     const size_t R = size_t(end - begin);
     blk.S.resize(R * size_t(H));
     blk.G.resize(R * size_t(D));
-    blk.sig.resize(size_t(H));
-    blk.sbar.resize(size_t(H));
+    blk.scratch.resize(size_t(H));
     blocks_.push_back(std::move(blk));
   }
   const int64_t nb = int64_t(blocks_.size());
@@ -69,9 +68,7 @@ void RbmGradientRun::refresh(Block& blk) {
       ch.hamming += ch.x[i] != ch.ref[i];
       if (ch.x[i]) ch.bx += model.b[i];
     }
-    ch.f = ch.bx + hidden_terms(ch.A.data(), H, blk.sig.data(), blk.sbar.data());
-    float* s = &blk.S[size_t((c - blk.begin) * H)];
-    for (int64_t h = 0; h < H; ++h) s[h] = float(blk.sig[h]);
+    ch.f = ch.bx + softplus_sum_and_sigmoid(ch.A.data(), H, &blk.S[size_t((c - blk.begin) * H)]);
   }
   gradient_rows(blk, false);
 }
@@ -118,9 +115,7 @@ void RbmGradientRun::step(Block& blk, int64_t t, const Recording& rec) {
       const double* col = &model.WT[size_t(i * H)];
       for (int64_t h = 0; h < H; ++h) ch.A_y[size_t(h)] += sign * col[h];
     }
-    ch.f_y = ch.bx_y + hidden_terms(ch.A_y.data(), H, blk.sig.data(), blk.sbar.data());
-    float* s = &blk.S[size_t((c - blk.begin) * H)];
-    for (int64_t h = 0; h < H; ++h) s[h] = float(blk.sig[h]);
+    ch.f_y = ch.bx_y + softplus_sum_and_sigmoid(ch.A_y.data(), H, &blk.S[size_t((c - blk.begin) * H)]);
   }
   // 2. Gradients and proposal tables at every proposal of the block.
   gradient_rows(blk, true);
@@ -178,7 +173,7 @@ void RbmGradientRun::advance(int64_t t_begin, int64_t t_end, const Recording& re
         for (int64_t c = blk.begin; c < blk.end; ++c) {
           RbmGradChain& ch = chains_[size_t(c)];
           model.preactivations(ch.x.data(), ch.A.data());
-          ch.f = ch.bx + hidden_terms(ch.A.data(), model.n_hidden, blk.sig.data(), blk.sbar.data());
+          ch.f = ch.bx + softplus_sum_and_sigmoid(ch.A.data(), model.n_hidden, blk.scratch.data());
         }
       }
       for (int64_t c = blk.begin; c < blk.end; ++c) {

@@ -43,8 +43,7 @@ class RbmGradientRun final : public Run {
  private:
   struct Block {
     int64_t begin = 0, end = 0;
-    std::vector<float> S, G;  // sigmoid(A) (rows x H), S W (rows x D)
-    std::vector<double> sig, sbar;
+    std::vector<float> S, G, scratch;  // sigmoid(A) (rows x H), S W (rows x D), H floats
   };
   std::vector<RbmGradChain> chains_;
   std::vector<Block> blocks_;

@@ -82,6 +82,18 @@ double hidden_terms(const double* A, int64_t H, double* sig, double* sbar) {
   return total;
 }
 
+double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s) {
+  double total = 0.0, prod = 1.0;
+  for (int64_t h = 0; h < H; ++h) {
+    const double a = A[h], e = std::exp(-std::abs(a)), inv = 1.0 / (1.0 + e);
+    total += std::max(a, 0.0);
+    prod *= 1.0 + e;
+    s[h] = float(a >= 0 ? inv : e * inv);
+    if ((h & 511) == 511) { total += std::log(prod); prod = 1.0; }
+  }
+  return total + std::log(prod);
+}
+
 void hidden_probs(const double* A, int64_t H, double* sig, double* sbar) {
   for (int64_t h = 0; h < H; ++h) {
     const double a = A[h], e = std::exp(-std::abs(a)), inv = 1.0 / (1.0 + e);

@@ -39,6 +39,11 @@ struct RbmFlipTables {
 /// sum_h softplus(A_h).
 double hidden_terms(const double* A, int64_t H, double* sig, double* sbar);
 
+/// sum_h softplus(A_h) with sigmoid(A_h) written to s in float32 (the gradient engines' GEMM
+/// input): e = exp(-|a|) shared by both, one log per product of up to 512 factors 1 + e in
+/// [1, 2] instead of one log1p per unit.
+double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s);
+
 /// sig / sbar only (no softplus sum): for a flip whose change of f is already known.
 void hidden_probs(const double* A, int64_t H, double* sig, double* sbar);
 

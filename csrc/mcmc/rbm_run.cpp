@@ -19,21 +19,6 @@ namespace {
 constexpr int64_t kBlockRows = 50;
 constexpr uint64_t kRefreshEvery = 64;  // exact recomputation of A (drops rounding drift)
 
-// sum_h softplus(A_h), with sigmoid(A_h) written to s. softplus(a) = max(a, 0) + log(1 + e)
-// with e = exp(-|a|) shared with the sigmoid; the logs are taken of products of up to 512
-// factors in [1, 2] (no overflow), one log instead of one log1p per unit.
-double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s) {
-  double total = 0.0, prod = 1.0;
-  for (int64_t h = 0; h < H; ++h) {
-    const double a = A[h], e = std::exp(-std::abs(a)), inv = 1.0 / (1.0 + e);
-    total += std::max(a, 0.0);
-    prod *= 1.0 + e;
-    s[h] = float(a >= 0 ? inv : e * inv);
-    if ((h & 511) == 511) { total += std::log(prod); prod = 1.0; }
-  }
-  return total + std::log(prod);
-}
-
 // Proposal softmax(d / 2) at state x from the gradient row G (without b): half, cdf, log z.
 void proposal(const RbmModel& m, const uint8_t* x, const float* G, double* half, double* cdf,
               double& log_z) {
