@@ -1,6 +1,35 @@
-"""Shared pieces of the distributed PDE tests."""
+"""Shared pieces of the distributed tests."""
+
+import os
+import signal
+import threading
+import time
 
 import pytest
+
+
+def kill_a_busy_worker_during(client, run, task: str) -> dict:
+    """Runs run() in a thread; as soon as a worker is processing a task whose key contains
+    ``task``, SIGKILLs that worker's process. Returns {"result": ...} or {"error": ...}."""
+    pids = client.run(os.getpid)
+    box = {}
+
+    def target():
+        try:
+            box["result"] = run()
+        except BaseException as e:  # handed to the test thread
+            box["error"] = e
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    busy = []
+    while thread.is_alive() and not busy:
+        busy = [a for a, keys in client.processing().items() if any(task in str(k) for k in keys)]
+        time.sleep(0.002)
+    assert busy and thread.is_alive(), "the run finished before a worker could be killed"
+    os.kill(pids[busy[0]], signal.SIGKILL)
+    thread.join()
+    return box
 
 
 def interrupted_then_resumed(solve_interrupted, solve_resumed):

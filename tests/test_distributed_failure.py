@@ -2,16 +2,13 @@
 streams and the answer is the local one; with retries disabled the run stops with
 DistributedRunError keeping the finished shards, each equal to its slice of the local run."""
 
-import os
-import signal
-import threading
-import time
-
 import numpy as np
 import pytest
 
 from ttsolve.distributed import DistributedRunError
 from ttsolve.mcmc import IsingLattice, sample
+
+from distributed_helpers import kill_a_busy_worker_during
 
 pytestmark = pytest.mark.distributed
 distributed = pytest.importorskip("distributed")
@@ -27,29 +24,6 @@ def local():
     return sample(MODEL, "gwg", **KW)
 
 
-def _kill_a_busy_worker_during(client, run):
-    """Runs run() in a thread; as soon as a worker holds a shard, SIGKILLs that worker's process."""
-    pids = client.run(os.getpid)
-    box = {}
-
-    def target():
-        try:
-            box["result"] = run()
-        except BaseException as e:  # handed to the test thread
-            box["error"] = e
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    busy = []
-    while thread.is_alive() and not busy:
-        busy = [a for a, keys in client.processing().items() if any("run_shard" in str(k) for k in keys)]
-        time.sleep(0.005)
-    assert busy and thread.is_alive(), "the run finished before a worker could be killed"
-    os.kill(pids[busy[0]], signal.SIGKILL)
-    thread.join()
-    return box
-
-
 def _equal(a, b):
     for name in a.statistics:
         assert a.statistics[name].tobytes() == b.statistics[name].tobytes(), name
@@ -60,7 +34,7 @@ def _equal(a, b):
 def test_killed_worker_is_recovered(local):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
-        box = _kill_a_busy_worker_during(client, lambda: sample(MODEL, "gwg", client=client, n_shards=4, **KW))
+        box = kill_a_busy_worker_during(client, lambda: sample(MODEL, "gwg", client=client, n_shards=4, **KW), "run_shard")
     assert "error" not in box, box.get("error")
     _equal(local, box["result"])
 
@@ -69,7 +43,7 @@ def test_no_retries_stops_with_the_finished_shards(local):
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                       dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
-            box = _kill_a_busy_worker_during(client, lambda: sample(MODEL, "gwg", client=client, n_shards=4, **KW))
+            box = kill_a_busy_worker_during(client, lambda: sample(MODEL, "gwg", client=client, n_shards=4, **KW), "run_shard")
     err = box.get("error")
     assert isinstance(err, DistributedRunError), box
     assert "failed on the cluster" in str(err) and len(err.finished) < 4

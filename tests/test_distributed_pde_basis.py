@@ -4,16 +4,12 @@ local solver and runs the local sweep loop (tolerance 1e-12 relative; measured 2
 one shard: bitwise). Also: the same fixed-point counts and stop reasons, checkpoint/resume across
 local and cluster, a worker killed mid-fit."""
 
-import os
-import threading
-import signal
-import time
 
 import pytest
 
 from ttsolve.pde import get_problem, solve
 
-from distributed_helpers import interrupted_then_resumed
+from distributed_helpers import interrupted_then_resumed, kill_a_busy_worker_during
 
 pytestmark = pytest.mark.distributed
 distributed = pytest.importorskip("distributed")
@@ -82,24 +78,8 @@ def test_killed_worker_mid_fit_is_recovered(hjb, local):
     and the fit restarted; the answer is the local one."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
-        pids = client.run(os.getpid)
-        box = {}
-
-        def run():
-            try:
-                box["result"] = solve(hjb, client=client, n_shards=2, **KW)
-            except BaseException as e:  # handed to the test thread
-                box["error"] = e
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        busy = []
-        while thread.is_alive() and not busy:
-            busy = [a for a, keys in client.processing().items() if any("_shard_step" in str(k) for k in keys)]
-            time.sleep(0.002)
-        assert busy and thread.is_alive(), "the solve finished before a worker could be killed"
-        os.kill(pids[busy[0]], signal.SIGKILL)
-        thread.join()
+        box = kill_a_busy_worker_during(
+            client, lambda: solve(hjb, client=client, n_shards=2, **KW), "_shard_step")
     assert "error" not in box, box.get("error")
     _close(local, box["result"])
 

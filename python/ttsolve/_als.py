@@ -130,15 +130,19 @@ def _tt_sum(a: list, b: list) -> list:
     return out
 
 
+def _add_residual_fit(s: Sweeper, residual: np.ndarray, caps) -> None:
+    """Reset the sweeper to its train plus a rank-1 ALS fit of ``residual``, rounded to ``caps``."""
+    s.reset(round_to_ranks(_tt_sum(s.cores, _residual_correction(s, residual)), caps))
+
+
 def add_residual_direction(s: Sweeper, cores, c, max_rank: int) -> None:
     """Reset the sweeper to ``cores`` (constant ``c``) plus a rank-1 ALS fit of their training
     residual, ranks capped at ``max_rank``: a direction the regularised sweeps did not find
     (their new directions are random, and in high dimension a weak one can stay unaligned)."""
     s.reset(right_orthogonalize(cores))
     s.c = c
-    correction = _residual_correction(s, s.y - s.train_values())
     caps = [1] + [min(r + 1, max_rank) for r in s.ranks()[1:-1]] + [1]
-    s.reset(round_to_ranks(_tt_sum(s.cores, correction), caps))
+    _add_residual_fit(s, s.y - s.train_values(), caps)
 
 
 def grow_ranks(s: Sweeper, progress: Progress, target, tol: float, w) -> None:
@@ -159,6 +163,4 @@ def grow_ranks(s: Sweeper, progress: Progress, target, tol: float, w) -> None:
             if res <= tol or res > STAGE_STALL * prev:
                 break
             prev = res
-        correction = _residual_correction(s, s.y - f)
-        caps = [min(r + 1, t) for r, t in zip(ranks, target)]
-        s.reset(round_to_ranks(_tt_sum(s.cores, correction), caps))
+        _add_residual_fit(s, s.y - f, [min(r + 1, t) for r, t in zip(ranks, target)])
