@@ -32,6 +32,27 @@ def kill_a_busy_worker_during(client, run, task: str) -> dict:
     return box
 
 
+def kill_a_worker_after_steps(client, solve, steps: int = 2):
+    """Runs solve(progress=...); after ``steps`` finished time steps SIGKILLs the worker process
+    that hosts shard 0 (the first worker in address order) and waits until the scheduler has
+    removed it, so the next round finds that shard's host gone. Returns solve's result."""
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[0]
+    calls = []
+
+    def kill_after(n, diag):
+        calls.append(n)
+        if len(calls) == steps:
+            os.kill(pids[victim], signal.SIGKILL)
+            t0 = time.monotonic()
+            while victim in client.nthreads() and time.monotonic() - t0 < 60:
+                time.sleep(0.01)
+
+    out = solve(progress=kill_after)
+    assert len(calls) > steps, "the solve finished before a worker was killed"
+    return out
+
+
 def interrupted_then_resumed(solve_interrupted, solve_resumed):
     """Runs solve_interrupted(progress=...) with a progress callback that interrupts after two
     finished steps (the checkpoint keeps them), then returns solve_resumed()."""

@@ -12,7 +12,10 @@ from ttsolve.distributed.pde import shard_paths
 from ttsolve.pde import get_problem, solve
 from ttsolve.pde.path_store import PathStore
 
-from distributed_helpers import interrupted_then_resumed
+import ttsolve.distributed.pde as sharded_pde
+from ttsolve.distributed.errors import LostShardState
+
+from distributed_helpers import interrupted_then_resumed, kill_a_worker_after_steps
 
 pytestmark = pytest.mark.distributed
 distributed = pytest.importorskip("distributed")
@@ -73,6 +76,20 @@ def test_checkpoint_resume_distributed(client, hjb, local, tmp_path):
     # a checkpoint written locally resumes on the cluster (same key: same settings)
     _close(local, interrupted_then_resumed(lambda **kw: solve(hjb, checkpoint=b, **kw, **SMALL),
                                            lambda: solve(hjb, client=client, n_shards=3, checkpoint=b, **SMALL)))
+
+
+def test_killed_worker_is_recovered_or_stops_clearly(hjb, local, monkeypatch):
+    """SIGKILL of the worker hosting shard 0 between two time steps: its host (an Actor, state in
+    that worker's memory) is rebuilt from the shard's streams on a live worker and the step redone;
+    the answer is the local one. Without retries the solve stops naming the finished steps."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        sol = kill_a_worker_after_steps(client, lambda **kw: solve(hjb, client=client, **kw, **SMALL))
+        assert sol.distributed_info["recoveries"] == 1
+        _close(local, sol)
+        monkeypatch.setattr(sharded_pde, "STEP_ATTEMPTS", 1)
+        with pytest.raises(LostShardState, match=r"time step 3: .* the steps 4..5 are finished"):
+            kill_a_worker_after_steps(client, lambda **kw: solve(hjb, client=client, **kw, **SMALL))
 
 
 def test_salsa_on_larger_bases_is_not_implemented(hjb):

@@ -12,7 +12,7 @@ from ttsolve.basis import H2Orthogonal, evaluate_stacked
 from ttsolve._residual import relres
 from ttsolve._sweeper import Sweeper, cold_start_cores, products, right_orthogonalize
 from ttsolve.distributed.mcmc import shard_bounds
-from ttsolve.distributed.pde import _Rounds
+from ttsolve.distributed.hosts import Rounds
 from ttsolve.distributed.sweeper import ShardedSweeper, SweepShard
 
 pytestmark = pytest.mark.distributed
@@ -39,15 +39,19 @@ def _local(bases, X, y, g, w, cores, reg, sweeps):
 
 def _sharded(bases, X, y, g, w, cores, reg, sweeps, n_shards, client=None):
     b = shard_bounds(X.shape[0], n_shards)
-    rounds = _Rounds(client)
-    shards = []
-    for i in range(len(b) - 1):
-        sl = slice(b[i], b[i + 1])
-        args = (bases, X[sl], y[sl], None if g is None else g[sl], None if w is None else w[sl])
-        shards.append(SweepShard(*args) if client is None else client.submit(SweepShard, *args, pure=False))
+    rounds = Rounds(client, len(b) - 1)
+    rows = [slice(b[i], b[i + 1]) for i in range(len(b) - 1)]
+    args = [(X[sl], y[sl], None if g is None else g[sl], None if w is None else w[sl]) for sl in rows]
+    shards = rounds.map(_sweep_shard, args, bases, store="fit")  # kept on the hosts
+    before = rounds.count
     s = ShardedSweeper(rounds, shards, [c.copy() for c in cores], reg, 0.0, g is not None)
     res = [s.als_sweep() for _ in range(sweeps)]
+    rounds.count -= before
     return s.cores, s.c, res, rounds
+
+
+def _sweep_shard(rows, bases):
+    return SweepShard(bases, *rows)
 
 
 def _assert_same(data, local, sharded, n_shards):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DistributedRunError"]
+__all__ = ["DistributedRunError", "LostShardState"]
 
 
 class DistributedRunError(RuntimeError):
@@ -17,3 +17,9 @@ class DistributedRunError(RuntimeError):
         super().__init__(message)
         self.finished = finished
         self.bounds = bounds
+
+
+class LostShardState(RuntimeError):
+    """A shard's objects kept on a worker (its paths, step data or sweep stacks) are gone: its
+    worker was lost. The sharded PDE solve rebuilds the shard from its streams and redoes the
+    time step; when that keeps failing it stops with this error, naming the finished steps."""

@@ -23,7 +23,6 @@ in pde_fit.py and sweeper.py (design and cost model: docs/distributed.md).
 from __future__ import annotations
 
 import math
-import pickle
 import time
 from types import SimpleNamespace
 
@@ -40,9 +39,13 @@ from ..pde.paths import euler_maruyama
 from ..pde.solution import (Solution, StepDiagnostics, _g_values, _grad_g_values, _gradient, _resume,
                             _save_step, _value)
 from ._dask import check_client, require_distributed
+from .errors import LostShardState
+from .hosts import Rounds
 from .mcmc import shard_bounds
 
-__all__ = ["solve_sharded", "shard_paths"]
+__all__ = ["solve_sharded", "shard_paths", "closed_form_model"]
+
+STEP_ATTEMPTS = 3  # tries of a time step whose shards lost their worker, before the solve stops
 
 
 # ----------------------------------------------------------------------------- shard side
@@ -79,13 +82,18 @@ class _PathShard:
             self.sets.append((X, xi, gX, first, K_total))
 
 
-def _make_shard(problem, N, sets):
+def _make_shard(sets, problem, N):
     return _PathShard(problem, N, sets)
 
 
-def _g_range(shard):
+def _g_range(shard, column, powers):
+    """The range of g on the training paths, and per time step the column sums of squares of
+    the closed-form design, with and without the powers of g (which one is used depends on the
+    range of g over all shards)."""
     X, xi, gX, _, _ = shard.sets[0]
-    return float(gX.min()), float(gX.max()), float(np.max(np.abs(gX)))
+    sums = [[np.sum(D * D, axis=0) for D in (_design(g, g.size, column, powers), _design(None, g.size, column, powers))]
+            for g in gX]
+    return float(gX.min()), float(gX.max()), float(np.max(np.abs(gX))), sums
 
 
 def _shard_inner(first: int, K_total: int):
@@ -148,18 +156,25 @@ def _prepare(shard, problem, scheme, n, dt, N, model_next, shift_next, settings,
     return _StepData(out, scale)
 
 
-def _summary(step, column, powers, extra):
-    """max |V_{n+1}| and the column sums of squares of the closed-form design (one round)."""
-    return step.scale, _design_sums(step, column, powers, extra)
+def _prepare_round(shard, problem, scheme, n, dt, N, model_next, shift_next, settings, step_seed, fit):
+    """_prepare (kept on the host) and max |V_{n+1}|; with ``fit`` = (column, powers, extra,
+    colscale) also the first fixed-point fit's part, from V^0 = V_{n+1} (g at the last step)."""
+    step = _prepare(shard, problem, scheme, n, dt, N, model_next, shift_next, settings, step_seed)
+    first = None
+    if fit is not None:
+        first = _next_fit(step, problem, scheme, n, dt, model_next if n + 1 < N else None, None, *fit)
+    return step, (step.scale, first)
 
 
-def _target(problem, scheme, n, dt, model, data):
-    """Implicit/trapezoidal target from V^k = model (None: g) on one set, as in solver._backward_step."""
+def _target(problem, scheme, n, dt, model, data, Y=None):
+    """Implicit/trapezoidal target from V^k = model (None: g) on one set, as in solver._backward_step;
+    ``Y``: V^k on the set's points if known."""
     from ..pde.solver import _SCHEME_WEIGHTS, _h, _z
 
     Xs, dWs, gs, ggs, base_s = data
     w_implicit = _SCHEME_WEIGHTS[scheme][1] * dt
-    Y = model(Xs, g=gs) if model is not None else gs
+    if Y is None:
+        Y = model(Xs, g=gs) if model is not None else gs
     G = model.grad(Xs, grad_g=ggs, g=gs) if model is not None else ggs
     Z = _z(problem, n * dt, Xs, G, n)
     return base_s + w_implicit * _h(problem, n * dt, Xs, Y, Z, n) - np.sum(Z * dWs, axis=1), Y
@@ -172,37 +187,32 @@ def _design(g, n_rows, column, powers):
     return np.column_stack(cols)
 
 
-def _targets(problem, scheme, n, dt, current, step):
-    """(y, yv): the fit's targets on the training and validation paths of this shard."""
-    explicit = scheme == "explicit"
-    ys = []
-    for data in step.sets:
-        if data is None:
-            ys.append(None)
-        else:
-            ys.append(data[4] if explicit else _target(problem, scheme, n, dt, current, data)[0])
-    return ys
+def _targets(problem, scheme, n, dt, current, step, Y=None):
+    """(y, yv, Y): the fit's targets on the training and validation paths of this shard, and
+    V^k = current on the training paths (None for the explicit scheme, whose target is fixed)."""
+    if scheme == "explicit":
+        return [None if data is None else data[4] for data in step.sets] + [None]
+    y, Y = _target(problem, scheme, n, dt, current, step.sets[0], Y)
+    yv = None if step.sets[1] is None else _target(problem, scheme, n, dt, current, step.sets[1])[0]
+    return y, yv, Y
 
 
-def _design_sums(step, column, powers, extra):
-    Xn, dW, g, gg, base = step.sets[0]
-    D = _design(g if extra else None, Xn.shape[0], column, powers)
-    return np.sum(D * D, axis=0)
-
-
-def _fit_round(step, problem, scheme, n, dt, current, column, powers, extra, colscale):
-    """This shard's part of one closed-form fit: max |y| and R of [D / colscale | y]."""
-    y = _targets(problem, scheme, n, dt, current, step)[0]
+def _next_fit(step, problem, scheme, n, dt, model, Y, column, powers, extra, colscale):
+    """This shard's part of the closed-form fit of the target of V^k = model: max |y| and the R
+    factor of [D / colscale | y]. Keeps (y, yv, V^k on the training paths) for the fit's statistics."""
+    step.fit = y, yv, Y = _targets(problem, scheme, n, dt, model, step, Y)
     Xn, dW, g, gg, base = step.sets[0]
     D = _design(g if extra else None, Xn.shape[0], column, powers)
     R = np.linalg.qr(np.column_stack([D / colscale, y]), mode="r")
     return float(np.max(np.abs(y))) if y.size else 0.0, R
 
 
-def _stats_round(step, problem, scheme, n, dt, current, new_model, coef, column, powers, extra):
-    """Sums of squares of this shard for the new fit's residual, validation residual and the
-    fixed-point change ||V^{k+1} - V^k|| / ||V^k|| on the training paths."""
-    y, yv = _targets(problem, scheme, n, dt, current, step)
+def _fit_round(step, problem, bases, scheme, n, dt, coef, column, powers, extra, colscale, want_next):
+    """One round of the fixed-point loop on this shard, from the coefficients of the fit of V^k's
+    target: that fit's sums of squares (residual, validation residual, fixed-point change
+    ||V^{k+1} - V^k|| / ||V^k||) and, if ``want_next``, the part of the next fit (from V^{k+1})."""
+    model = closed_form_model(coef, bases, extra)
+    y, yv, Yk = step.fit
     Xn, dW, g, gg, base = step.sets[0]
     pred = _design(g if extra else None, Xn.shape[0], column, powers) @ coef
     out = [np.sum((pred - y) ** 2), np.sum(y**2)]
@@ -212,10 +222,21 @@ def _stats_round(step, problem, scheme, n, dt, current, new_model, coef, column,
         out += [np.sum((pv - yv) ** 2), np.sum(yv**2)]
     else:
         out += [0.0, 0.0]
-    Ynew = new_model(Xn, g=g)
-    Ycur = current(Xn, g=g) if current is not None else g
-    out += [np.sum((Ynew - Ycur) ** 2), np.sum(Ycur**2)]
-    return np.array(out, dtype=float)
+    Ynew = None
+    if Yk is not None:
+        Ynew = model(Xn, g=g)
+        out += [np.sum((Ynew - Yk) ** 2), np.sum(Yk**2)]
+    else:
+        out += [0.0, 0.0]
+    nxt = _next_fit(step, problem, scheme, n, dt, model, Ynew, column, powers, extra, colscale) if want_next else None
+    return np.array(out, dtype=float), nxt
+
+
+def closed_form_model(coef, bases, extra):
+    """The degree-0 FunctionalTT a + c_1 g + ... of the closed-form fit's coefficients (built the
+    same way on the client and on the shards)."""
+    cores = [np.full((1, 1, 1), float(coef[0]))] + [np.ones((1, 1, 1)) for _ in range(len(bases) - 1)]
+    return FunctionalTT(TensorTrain(cores), bases, coef[1:] if extra else 0.0)
 
 
 def _first_sums(step, problem, scheme, dt, shape_model, y0, mean):
@@ -237,57 +258,6 @@ def _first_sums(step, problem, scheme, dt, shape_model, y0, mean):
 
 
 # ----------------------------------------------------------------------------- client side
-
-class _Rounds:
-    """Runs one task per shard and returns the results in shard order (dask, or in-process);
-    counts the round trips and the payload bytes each way (pickled arguments, result arrays)."""
-
-    def __init__(self, client):
-        self.client, self.count, self.bytes_out, self.bytes_in = client, 0, 0, 0
-        self.problem_at = None
-
-    def put(self, obj):
-        """obj where the tasks run: sent once (as a task, so that it is recomputed if lost)."""
-        if self.client is None:
-            return obj
-        import cloudpickle
-
-        self.bytes_out += len(cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-        return self.client.submit(_identity, obj, pure=False)
-
-    def map(self, fn, items, *args, where=None):
-        """``where``: per item the worker address its task must run on (tasks that update state
-        kept in the item in place, ttsolve.distributed.sweeper), else dask places them."""
-        if self.client is None:
-            return [fn(item, *args) for item in items]
-        import cloudpickle  # a dependency of distributed; what dask sends the arguments with
-
-        self.bytes_out += len(items) * len(cloudpickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
-        if where is None:
-            return [self.client.submit(fn, item, *args, pure=False) for item in items]
-        # loose: if that worker is gone, dask recomputes the item elsewhere (whose state then
-        # no longer matches: the sweeper detects it and restarts the fit, pde_fit.py)
-        return [self.client.submit(fn, item, *args, pure=False, workers=[at], allow_other_workers=True)
-                for item, at in zip(items, where)]
-
-    def gather(self, fn, items, *args, where=None):
-        out = self.map(fn, items, *args, where=where)
-        if self.client is not None:
-            out = self.client.gather(out)
-        self.count += 1
-        self.bytes_in += sum(_nbytes(r) for r in out)
-        return out
-
-
-def _identity(x):
-    return x
-
-
-def _nbytes(value):
-    if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
-    return int(np.asarray(value).nbytes)
-
 
 def _sum_in_order(parts):
     total = np.zeros_like(np.asarray(parts[0], dtype=float))
@@ -316,43 +286,56 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
     S = len(bt) - 1
     bv = [Kv * i // S for i in range(S + 1)] if Kv > 0 else [0] * (S + 1)
     specs = [[(K, bt[i], bt[i + 1], int(seeds[0])), (Kv, bv[i], bv[i + 1], int(seeds[1]))] for i in range(S)]
-    rounds = _Rounds(client)
     t_start = time.perf_counter()
-    problem_at = rounds.problem_at = rounds.put(problem)  # its callables travel once, not with every task
-    shards = [rounds.map(_make_shard, [problem_at], N, spec)[0] for spec in specs]
-    ranges = rounds.gather(_g_range, shards)
+    rounds = Rounds(client, S)
+    problem_at = rounds.problem_at = rounds.put(problem)  # its callables travel once, not with every call
+    shards = rounds.map(_make_shard, specs, problem_at, N, store="paths", persistent=True)
+    column = float(np.prod(evaluate_stacked(bases, np.asarray(problem.x0, dtype=float)[None], 0)[0, :, 0]))
+    ranges = rounds.gather(_g_range, shards, column, powers)
     gmin, gmax, gabs = min(r[0] for r in ranges), max(r[1] for r in ranges), max(r[2] for r in ranges)
     settings = dict(settings, extra_term=bool(gmax - gmin > 1e-12 * max(1.0, gabs)))
     extra = settings["extra_term"]
+    colsums = [_sum_in_order([r[3][n][0 if extra else 1] for r in ranges]) for n in range(N + 1)]
     solution = Solution(problem, N, [None] * N, np.zeros(N), [None] * N, settings)
     models, shifts, diags = solution.models, solution.shifts, solution.diagnostics
     start = _resume(checkpoint, settings, solution) if checkpoint is not None else N - 1
-    column = float(np.prod(evaluate_stacked(bases, np.asarray(problem.x0, dtype=float)[None], 0)[0, :, 0]))
     bar = _bar(progress, problem, scheme, N, start)
     info = {"n_shards": S, "shard_bounds": bt}
+    bases_at = rounds.put(bases) if bases[0].size == 1 else None
+
+    def step(n, step_seed):
+        nxt = n + 1 < N
+        colscale = np.maximum(np.sqrt(colsums[n] / K), 1e-300)
+        fit = (column, powers, extra, colscale) if n > 0 and bases[0].size == 1 else None
+        steps, first = rounds.map(_prepare_round, shards, problem_at, scheme, n, dt, N,
+                                  models[n + 1] if nxt else None, shifts[n + 1] if nxt else 0.0, settings,
+                                  step_seed, fit, store="step", split=True)
+        scale = max([1.0] + [p[0] for p in first])
+        if n == 0:
+            return _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K)
+        if bases[0].size == 1:
+            return _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, column, powers, extra,
+                             scale, threshold, bases, bases_at, colscale, [p[1] for p in first])
+        from .pde_fit import fit_step_sweeps
+
+        return fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, scale, threshold, bases,
+                               step_seed)
+
     try:
         for n in range(start, -1, -1):
             t0 = time.perf_counter()
             step_seed = int(np.random.SeedSequence([int(seeds[2]), n]).generate_state(1, dtype=np.uint64)[0])
-            nxt = n + 1 < N
-            steps = rounds.map(_prepare, shards, problem_at, scheme, n, dt, N, models[n + 1] if nxt else None,
-                               shifts[n + 1] if nxt else 0.0, settings, step_seed)
-            summary = rounds.gather(_summary, steps, column, powers, extra)
-            scale = max([1.0] + [p[0] for p in summary])
-            colsum = _sum_in_order([p[1] for p in summary])
-            if n == 0:
-                model, shift, diag = _first_step_sharded(rounds, steps, problem, scheme, dt, solution, settings, K)
-            elif bases[0].size == 1:
-                model, shift, diag = _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv,
-                                               column, powers, extra, scale, threshold, bases, colsum)
-            else:
-                from .pde_fit import fit_step_sweeps
-
-                model, shift, diag = fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings,
-                                                     scale, threshold, bases, step_seed)
+            for attempt in range(STEP_ATTEMPTS):
+                try:
+                    model, shift, diag = step(n, step_seed)
+                    break
+                except LostShardState as e:  # a worker was lost: its shards rebuilt, the step redone
+                    if attempt + 1 == STEP_ATTEMPTS:
+                        raise LostShardState(f"time step {n}: {e} ({STEP_ATTEMPTS} attempts); the steps "
+                                             f"{n + 1}..{N - 1} are finished (kept with checkpoint=)") from None
+                    rounds.recover()
             diag.time = time.perf_counter() - t0
             models[n], shifts[n], diags[n] = model, shift, diag
-            del steps
             if checkpoint is not None:
                 _save_step(checkpoint, n, model, shift, diag)
             if bar is not None:
@@ -363,7 +346,8 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
         if bar is not None:
             bar.close()
     solution.distributed_info = {**info, "rounds": rounds.count, "bytes_to_workers": rounds.bytes_out,
-                                 "bytes_from_workers": rounds.bytes_in, "seconds": time.perf_counter() - t_start}
+                                 "bytes_from_workers": rounds.bytes_in, "recoveries": rounds.recoveries,
+                                 "seconds": time.perf_counter() - t_start, "host_seconds": rounds.host_seconds()}
     return solution
 
 
@@ -391,30 +375,27 @@ def _closed_form(Rs, colscale, reg, K, m1):
 
 
 def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, column, powers, extra, scale,
-              threshold, bases, colsum):
+              threshold, bases, bases_at, colscale, first):
+    """solver._backward_step's fixed-point loop for degree-0 bases; ``first``: the shards' parts of
+    the first fit (returned with the step's prepare round). One round per further iteration: the
+    statistics of fit k and the parts of fit k + 1 (from V^{k+1}) together."""
     from ..pde.solver import _diverged
     from .pde_fit import not_contracting
 
-    d, problem_at = problem.dim, rounds.problem_at
     init = solution.models[n + 1] if n + 1 < solution.n_steps else None
-    colscale = np.maximum(np.sqrt(colsum / K), 1e-300)
     m1 = colscale.size
 
-    def round_trip(stats_of, fit_from):
-        """One round: the statistics of the fit stats_of = (V^k, fitted model, coef) and/or the R
-        factors of the next fit, from the target of fit_from = (V^k,)."""
-        parts = rounds.gather(_combined_round, steps, problem_at, scheme, n, dt, column, powers, extra, colscale,
-                              stats_of, fit_from)
-        return (_sum_in_order([p[0] for p in parts]) if stats_of is not None else None,
-                [p[1] for p in parts] if fit_from is not None else None)
+    def round_trip(coef, want_next):
+        parts = rounds.gather(_fit_round, steps, rounds.problem_at, bases_at, scheme, n, dt, coef, column, powers,
+                              extra, colscale, want_next)
+        return _sum_in_order([p[0] for p in parts]), [p[1] for p in parts] if want_next else None
 
     def solve_fit(parts):
         big = max(p[0] for p in parts)
         if not big <= threshold * scale:
             raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})", solution, n)
         coef = _closed_form([p[1] for p in parts], colscale, settings["reg"], K, m1)
-        cores = [np.full((1, 1, 1), float(coef[0]))] + [np.ones((1, 1, 1)) for _ in range(d - 1)]
-        return FunctionalTT(TensorTrain(cores), bases, coef[1:] if extra else 0.0), coef
+        return closed_form_model(coef, bases, extra), coef
 
     def statistics(model, sums):
         res = _ratio(sums[0], sums[1])
@@ -424,16 +405,16 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
             raise _diverged(f"fit residual {res}", solution, n)
         return res, vres, _ratio(sums[4], sums[5])
 
-    model, coef = solve_fit(round_trip(None, (init,))[1])
+    model, coef = solve_fit(first)
     if scheme == "explicit":
-        res, vres, _ = statistics(model, round_trip((init, model, coef), None)[0])
+        res, vres, _ = statistics(model, round_trip(coef, False)[0])
         return model, 0.0, StepDiagnostics(n, 1, tuple(model.ranks), res, vres, 0.0, 0.0, "closed form")
     current, change, stop, k = init, math.inf, "max_fixed_point", 0
     res = vres = math.nan
     for k in range(1, settings["max_fixed_point"] + 1):
         last = k == settings["max_fixed_point"]
         # fit k's statistics and, speculatively, the next fit's R factors from V^{k+1} = model
-        sums, parts = round_trip((current, model, coef), None if last else (model,))
+        sums, parts = round_trip(coef, not last)
         new_res, new_vres, new_change = statistics(model, sums)
         if not_contracting(k, change, new_change, solution, n):
             stop = "not contracting"
@@ -444,13 +425,6 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
             break
         model, coef = solve_fit(parts)
     return current, 0.0, StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)
-
-
-def _combined_round(step, problem, scheme, n, dt, column, powers, extra, colscale, stats_of, fit_from):
-    stats = None if stats_of is None else _stats_round(step, problem, scheme, n, dt, *stats_of, column, powers, extra)
-    fit = None if fit_from is None else _fit_round(step, problem, scheme, n, dt, fit_from[0], column, powers, extra,
-                                                   colscale)
-    return stats, fit
 
 
 def _ratio(num, den):

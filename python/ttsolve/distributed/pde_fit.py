@@ -22,12 +22,11 @@ from ..functional import FunctionalTT
 from ..pde.solution import StepDiagnostics
 from ..regression import FitReport, _initial_ranks
 from ..tt import TensorTrain
-from .sweeper import LostShardState, ShardedSweeper, SweepShard, _ratio, _sum_in_order
+from .sweeper import ShardedSweeper, SweepShard, _ratio, _sum_in_order
 
 __all__ = ["check_sharded_fit", "fit_step_sweeps", "not_contracting"]
 
 _PATIENCE = 3  # regression.fit's default, which the local solve uses
-_FIT_ATTEMPTS = 3  # fits restarted after a lost worker before the solve stops
 
 
 def check_sharded_fit(settings, d, p):
@@ -46,7 +45,7 @@ class _FitShard(SweepShard):
     def __init__(self, step, problem, scheme, n, dt, current, bases, extra):
         from .pde import _targets
 
-        y, yv = _targets(problem, scheme, n, dt, current, step)
+        y, yv, _ = _targets(problem, scheme, n, dt, current, step)
         Xn, _, gXn, _, _ = step.sets[0]
         valid = None
         if step.sets[1] is not None:
@@ -58,8 +57,9 @@ class _FitShard(SweepShard):
         self.big = float(np.max(np.abs(y))) if y.size else 0.0
 
 
-def _fit_size(shard):
-    return shard.big
+def _fit_shard(step, problem, scheme, n, dt, current, bases, extra):
+    shard = _FitShard(step, problem, scheme, n, dt, current, bases, extra)
+    return shard, shard.big
 
 
 def _change_sums(shard, model):
@@ -112,20 +112,14 @@ def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, s
     init = solution.models[n + 1] if n + 1 < solution.n_steps else None
 
     def do_fit(current, init_model):
-        for attempt in range(_FIT_ATTEMPTS):
-            shards = rounds.map(_FitShard, steps, problem_at, scheme, n, dt, current, bases, extra)
-            big = max(rounds.gather(_fit_size, shards))
-            if not big <= threshold * scale:
-                raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})",
-                                solution, n)
-            try:
-                model, rep = _sharded_fit(rounds, shards, bases, settings, init_model, extra, has_validation,
-                                          step_seed)
-                break
-            except LostShardState as e:  # a worker was lost mid-fit: the fit again from fresh shards
-                if attempt + 1 == _FIT_ATTEMPTS:
-                    raise LostShardState(f"time step {n}: {e} ({_FIT_ATTEMPTS} attempts); the steps "
-                                         f"{n + 1}..{solution.n_steps - 1} are finished (kept with checkpoint=)") from None
+        # a lost worker raises LostShardState: solve_sharded rebuilds its shards and redoes the step
+        shards, bigs = rounds.map(_fit_shard, steps, problem_at, scheme, n, dt, current, bases, extra, store="fit",
+                                  split=True)
+        big = max(bigs)
+        if not big <= threshold * scale:
+            raise _diverged(f"regression target of size {big:.3g} (previous values of size {scale:.3g})",
+                            solution, n)
+        model, rep = _sharded_fit(rounds, shards, bases, settings, init_model, extra, has_validation, step_seed)
         res = rep.residuals[rep.best_sweep - 1] if rep.residuals else math.inf
         vres = rep.validation[rep.best_sweep - 1] if rep.validation else math.nan
         ok = np.all(np.isfinite(model.extra_coef)) and all(np.all(np.isfinite(c)) for c in model.tt.cores)

@@ -1,5 +1,5 @@
-"""Fixed-rank ALS sweeps of a functional-TT fit on shards of the samples (building block of the
-general-basis sharded PDE solve, issue 18; not yet wired into ``pde.solve``).
+"""Fixed-rank ALS sweeps of a functional-TT fit on shards of the samples (the fit of the
+general-basis sharded PDE solve, :mod:`ttsolve.distributed.pde_fit`).
 
 The local sweep (``csrc/regression/als_sweep.cpp``) solves, core by core, the normal equations
 ``(G + diag) x = b`` of the local least-squares problem, ``G = sum_i w_i a_i a_i^T``,
@@ -10,7 +10,8 @@ shard order and calls the same ``spd_solve``: the answer equals the local one to
 sums are only regrouped; tested at 1e-12 on the cores). Per core update one round trip: the
 client sends the updated neighbouring core (``r p r2`` numbers), a shard updates its interface
 stack with it and returns ``(G_s, b_s)`` (``(n^2 + n) 8`` bytes, n = r p r2 (+1)). The stacks
-and the basis values never leave the shard.
+and the basis values never leave the shard: the shards are objects kept on their hosts
+(:mod:`ttsolve.distributed.hosts`), updated in place.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .._extension import _core
 from ..basis import evaluate_stacked
 from .._sweeper import products
 
-__all__ = ["SweepShard", "ShardedSweeper", "LostShardState"]
+__all__ = ["SweepShard", "ShardedSweeper"]
 
 
 class SweepShard:
@@ -46,35 +47,18 @@ class SweepShard:
         ones = np.ones((self.K, 1))
         self.L = [ones] + [None] * self.d
         self.R = [None] * self.d + [ones]
-        self.version = 0  # stack updates applied; checked against the client's count
 
 
-class LostShardState(RuntimeError):
-    """A shard's interface stacks are gone (its worker was lost and dask recomputed the shard
-    from its lineage): the fit must be restarted from fresh shards."""
-
-
-def _advance(shard, version):
-    """Count one stack update; a shard whose count differs from the client's lost its stacks
-    (recomputed by dask from its lineage after a worker was lost): stop with a clear error."""
-    if shard.version != version:
-        raise LostShardState(f"a sweep shard lost its interface stacks (it has {shard.version} updates, the client "
-                           f"expects {version}): its worker was lost mid-fit")
-    shard.version += 1
-
-
-def _shard_reset(shard, version, cores):
+def _shard_reset(shard, cores):
     """Right stacks of right-orthogonal ``cores``; returns (sum w, sum w y^2)."""
-    _advance(shard, version)
     for k in range(shard.d - 1, 0, -1):
         shard.R[k] = _core.regression.als_stack_right(shard.R[k + 1], shard.Phi[k], 0, cores[k])
     w, y = shard.w, shard.y
     return np.array([float(shard.K) if w is None else float(np.sum(w)), float(np.sum(y * y if w is None else w * y * y))])
 
 
-def _shard_step(shard, version, update, k):
+def _shard_step(shard, update, k):
     """Apply ``update`` = (side, j, core_j) to the stacks, then the normal equations of core k."""
-    _advance(shard, version)
     if update is not None:
         side, j, core = update
         if side == "left":  # L[j + 1] from the left-orthogonal core j
@@ -87,10 +71,10 @@ def _shard_step(shard, version, update, k):
                                               shard.y, shard.Psi[k], shard.C[k])
 
 
-def _shard_residual(shard, version, update, cores, c):
+def _shard_residual(shard, update, cores, c):
     """After a sweep: apply the last stack update; sum w (f - y)^2 with f = Phi_0 core_0 R[1] + c g
     and the validation sums."""
-    _shard_step(shard, version, update, None)
+    _shard_step(shard, update, None)
     f = _core.regression.als_stack_right(shard.R[1], shard.Phi[0], 0, cores[0])[:, 0]
     if shard.g is not None:
         f = f + c * shard.g
@@ -118,30 +102,19 @@ def _sum_in_order(parts):
 
 class ShardedSweeper:
     """The fixed-rank ALS sweep of ``_sweeper.Sweeper.als_sweep`` over shards (``rounds``: the
-    ``_Rounds`` runner of :mod:`ttsolve.distributed.pde`, dask or in-process). ``cores`` must be
+    ``Rounds`` of :mod:`ttsolve.distributed.hosts`, dask actors or in-process; ``shards``: the
+    Refs of the SweepShards kept on the hosts). ``cores`` must be
     right-orthogonalised (core 0 the centre), as for ``Sweeper``."""
 
     def __init__(self, rounds, shards, cores, reg, extra_coef=0.0, has_g=False):
         self.rounds, self.shards = rounds, shards
         self.reg, self.c, self.has_g = reg, float(extra_coef), has_g
         self.fallbacks = 0
-        self.version = 0
         self.last_validation = math.nan
-        self.where = None  # the workers holding the shards: their stacks are updated in place there
-        if rounds.client is not None:
-            from distributed import wait
-
-            wait(shards)
-            held = rounds.client.who_has(shards)
-            if not all(held.get(f.key) for f in shards):  # a holder died between wait and who_has
-                raise LostShardState("a sweep shard has no worker holding it (its worker was lost)")
-            self.where = [held[f.key][0] for f in shards]
         self.reset(cores)
 
     def _round(self, fn, *args):
-        out = self.rounds.gather(fn, self.shards, self.version, *args, where=self.where)
-        self.version += 1
-        return out
+        return self.rounds.gather(fn, self.shards, *args)
 
     def reset(self, cores):
         self.cores = [np.ascontiguousarray(c) for c in cores]
