@@ -10,7 +10,8 @@
 4. HJB d = 100 at K = 2 x 10^4 (``--hjb-steps``, default 100): local 2 threads vs
    ``solve(client=)`` on 2 processes x 1 thread: time, V(0, x0) difference, round trips, bytes.
 3. One reduce round of the distributed PDE design (s x s Grams from data kept on the workers)
-   on 2 and 8 workers, for s = 3 (HJB's closed form) and s = 128 (an ALS core r = 4, p = 8).
+   on 2 and 8 workers, for s = 3 (HJB's closed form) and s = 128 (an ALS core r = 4, p = 8):
+   as dask tasks, and through the shard hosts (Actors) that the PDE solve uses.
 5. HJB d = 10 with a degree-3 basis (ALS sweeps, one round trip per core update), K = 2000
    and 2 x 10^4, N = 3: local vs 2 shards on the cluster, time per round.
 2. Scheduling overhead per task: tiny shards (1 chain, 1 step) on 2 and on 8 worker
@@ -103,6 +104,8 @@ def hjb_run(n_samples, n_steps):
             "bytes_to_workers": info["bytes_to_workers"], "bytes_from_workers": info["bytes_from_workers"],
             "local_step_s_median": round(statistics.median(d.time for d in local.diagnostics), 3),
             "cluster_step_s_median": round(statistics.median(d.time for d in dist.diagnostics), 3),
+            "host_compute_s": [round(x, 3) for x in info.get("host_seconds", [])],
+            "recoveries": info.get("recoveries"),
             "load1_start": round(load0, 2), "load1_mid": round(load_mid, 2), "load1_end": round(os.getloadavg()[0], 2)}
 
 
@@ -164,13 +167,41 @@ def reduction_rounds(n_workers, size, rows_per_worker, rounds):
             G = sum(p[0] for p in parts)
             coef = np.linalg.solve(G + np.eye(size), sum(p[1] for p in parts))
             times.append(time.perf_counter() - t0)
+        host_times = _host_rounds(client, n_workers, size, rows_per_worker, rounds)
     t_compute = _median_time(lambda: _partial_gram(_shard_data(0, rows_per_worker, size), coef), 3)[0]
     return {"case": f"reduce round, {n_workers} workers", "s": size, "rows_per_worker": rows_per_worker,
             "round_ms_median": round(1e3 * statistics.median(times), 2),
             "round_ms_p90": round(1e3 * sorted(times)[int(0.9 * len(times))], 2),
+            "host_round_ms_median": round(1e3 * statistics.median(host_times), 2),
+            "host_round_ms_p90": round(1e3 * sorted(host_times)[int(0.9 * len(host_times))], 2),
             "compute_ms_per_worker": round(1e3 * t_compute, 2),
             "bytes_per_round": n_workers * 8 * (size * size + 2 * size),
             "load1_start": round(load0, 2), "load1_end": round(os.getloadavg()[0], 2)}
+
+
+def _host_data(item, seed, rows, cols):
+    return _shard_data(seed, rows, cols)
+
+
+def _host_gram(data, coef):
+    return _partial_gram(data, coef)
+
+
+def _host_rounds(client, n_workers, size, rows_per_worker, rounds):
+    """The same reduce round through ttsolve's shard hosts (dask Actors, direct client-worker
+    calls: what the sharded PDE solve uses since session 10)."""
+    from ttsolve.distributed.hosts import Rounds
+
+    hosts = Rounds(client, n_workers)
+    shards = hosts.map(_host_data, None, 0, rows_per_worker, size, store="data")
+    coef, times = np.ones(size), []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        parts = hosts.gather(_host_gram, shards, coef)
+        G = sum(p[0] for p in parts)
+        coef = np.linalg.solve(G + np.eye(size), sum(p[1] for p in parts))
+        times.append(time.perf_counter() - t0)
+    return times
 
 
 def task_overhead(n_workers, n_tasks, repeats):
@@ -197,6 +228,7 @@ def main(argv=None):
     ap.add_argument("--only", nargs="*", default=["ising", "overhead", "rounds", "hjb", "sweeps"],
                     help="parts to run (ising overhead rounds hjb sweeps)")
     ap.add_argument("--hjb-steps", type=int, default=100, help="time steps of the HJB case")
+    ap.add_argument("--hjb-samples", type=int, nargs="*", default=None, help="K of the HJB case (default 2e4)")
     args = ap.parse_args(argv)
     n_steps, tasks = (500, 32) if args.quick else (10_000, 256)
     report = {"machine_start": machine_state(), "ising": [], "overhead": [], "rounds": [], "hjb": [], "sweeps": []}
@@ -216,7 +248,8 @@ def main(argv=None):
             for size in (3, 128):
                 emit("rounds", reduction_rounds(workers, size, 1000, 10 if args.quick else 50))
     if "hjb" in args.only:
-        emit("hjb", hjb_run(2000 if args.quick else 20_000, 5 if args.quick else args.hjb_steps))
+        for K in args.hjb_samples or [2000 if args.quick else 20_000]:
+            emit("hjb", hjb_run(K, 5 if args.quick else args.hjb_steps))
     if "sweeps" in args.only:
         for dim, K in ((10, 2000), (10, 20_000)):
             emit("sweeps", sweep_run(dim, 3, 500 if args.quick else K, 2 if args.quick else 3, 2))
