@@ -87,5 +87,15 @@ def test_killed_worker_mid_fit_is_recovered(hjb, local):
 def test_unsupported_fits_raise(hjb):
     with pytest.raises(NotImplementedError, match="method='als'"):
         solve(hjb, method="salsa", n_shards=2, **KW)
-    with pytest.raises(NotImplementedError, match="max_rank=1"):
-        solve(hjb, max_rank=2, n_shards=2, **KW)
+
+
+def test_max_rank_2_rank_revealing_start_on_shards(hjb):
+    """max_rank=2: the last step's rank-revealing start (_als.grow_ranks, with its rank-1
+    residual fits reduced over the shards); one shard bitwise, two shards to 1e-12, same ranks."""
+    kw = dict(KW, max_rank=2)
+    local = solve(hjb, **kw)
+    assert max(local.diagnostics[-1].ranks) == 2  # the comparison covers a rank step
+    one = solve(hjb, n_shards=1, **kw)
+    assert one.v0 == local.v0 and all(a.tobytes() == b.tobytes()
+                                      for a, b in zip(local.models[1].tt.cores, one.models[1].tt.cores))
+    _close(local, solve(hjb, n_shards=2, **kw))

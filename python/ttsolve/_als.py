@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ._sweeper import Sweeper, cold_start_cores, relres, right_orthogonalize, round_to_ranks
+from ._sweeper import Sweeper, right_orthogonalize, round_to_ranks
 
 __all__ = ["Progress", "run_als", "grow_ranks", "add_residual_direction"]
 
@@ -98,16 +98,6 @@ def run_als(s: Sweeper, progress: Progress, max_sweeps: int, tol: float, w) -> s
     return "max_sweeps"
 
 
-def _residual_correction(s: Sweeper, residual: np.ndarray) -> list:
-    """Rank-1 ALS fit of the training residual (same points, weights and basis)."""
-    d, p = s.d, s.p
-    cores = right_orthogonalize(cold_start_cores([1] * (d + 1), p, s.rng))
-    c = Sweeper(s.PhiT, residual, None, s.w, cores, 0.0, 0.0, s.rng, s.product_data)
-    for _ in range(CORRECTION_SWEEPS):
-        c.als_sweep()
-    return c.cores
-
-
 def _tt_sum(a: list, b: list) -> list:
     """Cores of the train a + b (block-diagonal cores, ranks added)."""
     d = len(a)
@@ -130,9 +120,10 @@ def _tt_sum(a: list, b: list) -> list:
     return out
 
 
-def _add_residual_fit(s: Sweeper, residual: np.ndarray, caps) -> None:
-    """Reset the sweeper to its train plus a rank-1 ALS fit of ``residual``, rounded to ``caps``."""
-    s.reset(round_to_ranks(_tt_sum(s.cores, _residual_correction(s, residual)), caps))
+def _add_residual_fit(s: Sweeper, residual, caps) -> None:
+    """Reset the sweeper to its train plus a rank-1 ALS fit of ``residual`` (None: the residual of
+    its last sweep, ``s.residual_correction``), rounded to ``caps``."""
+    s.reset(round_to_ranks(_tt_sum(s.cores, s.residual_correction(residual, CORRECTION_SWEEPS)), caps))
 
 
 def add_residual_direction(s: Sweeper, cores, c, max_rank: int) -> None:
@@ -155,12 +146,10 @@ def grow_ranks(s: Sweeper, progress: Progress, target, tol: float, w) -> None:
         if ranks == list(target):
             return
         prev = math.inf
-        f = None
         for _ in range(STAGE_SWEEPS):
-            f = s.als_sweep()
-            res = relres(f, s.y, w)
+            res = s.sweep_residual(w)
             progress.record_start(res, ranks)
             if res <= tol or res > STAGE_STALL * prev:
                 break
             prev = res
-        _add_residual_fit(s, s.y - f, [min(r + 1, t) for r, t in zip(ranks, target)])
+        _add_residual_fit(s, None, [min(r + 1, t) for r, t in zip(ranks, target)])

@@ -188,7 +188,19 @@ class Sweeper:
     # sweeper whose samples live on shards (ttsolve.distributed.sweeper) can reduce them there.
     def sweep_residual(self, w) -> float:
         """One ALS sweep; its relative training residual."""
-        return relres(self.als_sweep(), self.y, w)
+        self.last_values = self.als_sweep()
+        return relres(self.last_values, self.y, w)
+
+    def residual_correction(self, residual, sweeps: int) -> list:
+        """Cores of a rank-1 ALS fit (``sweeps`` sweeps, no ridge, no additive term) of
+        ``residual`` on the training points (None: the residual of the last ``sweep_residual``)."""
+        if residual is None:
+            residual = self.y - self.last_values
+        cores = right_orthogonalize(cold_start_cores([1] * (self.d + 1), self.p, self.rng))
+        c = Sweeper(self.PhiT, residual, None, self.w, cores, 0.0, 0.0, self.rng, self.product_data)
+        for _ in range(sweeps):
+            c.als_sweep()
+        return c.cores
 
     def validation_residual(self, Phiv, gv, yv) -> float:
         return relres(self.values(Phiv, gv), yv, None)

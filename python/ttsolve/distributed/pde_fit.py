@@ -5,9 +5,9 @@ the regression ``fit`` of each iteration run by :class:`ttsolve.distributed.swee
 through the local sweep loop itself (``_als.run_als`` and ``_als.Progress``: stopping rules,
 validation early stopping and the best-by-validation model are the local code). Per fit: one
 round for the targets, one for the stacks, one per core update and one per sweep (training and
-validation residuals), one for the fixed-point change. Supported: method "als"; a cold start
-(the last time step) only at rank 1 (the rank-revealing start of larger ranks is not sharded
-yet: NotImplementedError).
+validation residuals), one for the fixed-point change. Supported: method "als" at any
+``max_rank`` (the rank-revealing cold start of the last time step, ``_als.grow_ranks``, runs on
+the shards: its rank-1 residual fits too); SALSA not yet (NotImplementedError).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .._als import Progress, run_als
+from .._als import Progress, grow_ranks, run_als
 from .._sweeper import cold_start_cores, right_orthogonalize
 from ..functional import FunctionalTT
 from ..pde.solution import StepDiagnostics
@@ -29,14 +29,11 @@ __all__ = ["check_sharded_fit", "fit_step_sweeps", "not_contracting"]
 _PATIENCE = 3  # regression.fit's default, which the local solve uses
 
 
-def check_sharded_fit(settings, d, p):
+def check_sharded_fit(settings, p):
     """NotImplementedError for the fits the shards cannot run yet (before any work is done)."""
     if settings["method"] != "als":
         raise NotImplementedError(f"solve(client=/n_shards=) with bases of size {p} supports method='als' so far "
                                   f"(got {settings['method']!r}); solve locally for SALSA")
-    if _initial_ranks(settings["max_rank"], d, p, settings["max_rank"]) != [1] * (d + 1):
-        raise NotImplementedError("solve(client=/n_shards=) with bases of size > 1 supports max_rank=1 so far (the "
-                                  "rank-revealing cold start of larger ranks is not sharded yet); solve locally")
 
 
 class _FitShard(SweepShard):
@@ -75,11 +72,14 @@ def _sharded_fit(rounds, shards, bases, settings, init, extra, has_validation, s
         cores = [np.array(c) for c in init.tt.cores]
         c0 = float(np.atleast_1d(init.extra_coef)[0]) if extra else 0.0
     else:  # regression._fit's cold start, drawing the same numbers from the same generator
-        cold_start_cores(_initial_ranks(settings["max_rank"], d, p, settings["max_rank"]), p, rng)
+        target = _initial_ranks(settings["max_rank"], d, p, settings["max_rank"])
+        cold_start_cores(target, p, rng)
         cores, c0 = cold_start_cores([1] * (d + 1), p, rng), 0.0
-    s = ShardedSweeper(rounds, shards, right_orthogonalize(cores), settings["reg"], c0, extra)
+    s = ShardedSweeper(rounds, shards, right_orthogonalize(cores), settings["reg"], c0, extra, rng)
     report = FitReport()
     progress = Progress(s, report, None, None, True if has_validation else None, False, _PATIENCE)
+    if init is None:  # the rank-revealing start (regression._fit), its residual fits on the shards
+        grow_ranks(s, progress, target, settings["tol"], None)
     report.stop_reason = run_als(s, progress, settings["max_sweeps"], settings["tol"], None)
     if progress.best is not None:
         cores_out, c_out, report.best_sweep, _ = progress.best

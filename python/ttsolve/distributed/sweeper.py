@@ -16,6 +16,7 @@ and the basis values never leave the shard: the shards are objects kept on their
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -23,7 +24,7 @@ import scipy.linalg
 
 from .._extension import _core
 from ..basis import evaluate_stacked
-from .._sweeper import products
+from .._sweeper import cold_start_cores, products, right_orthogonalize
 
 __all__ = ["SweepShard", "ShardedSweeper"]
 
@@ -78,6 +79,7 @@ def _shard_residual(shard, update, cores, c):
     f = _core.regression.als_stack_right(shard.R[1], shard.Phi[0], 0, cores[0])[:, 0]
     if shard.g is not None:
         f = f + c * shard.g
+    shard.last_values = f
     r = f - shard.y
     out = [float(np.sum(r * r if shard.w is None else shard.w * r * r)), 0.0, 0.0]
     if shard.yv is not None:  # the validation residual of the sweep (unweighted, as Progress.record)
@@ -86,6 +88,17 @@ def _shard_residual(shard, update, cores, c):
             fv = fv + c * shard.gv
         out[1:] = float(np.sum((fv - shard.yv) ** 2)), float(np.sum(shard.yv**2))
     return np.array(out)
+
+
+def _correction_shard(shard):
+    """The shard's samples with the residual of its last sweep as the target (no additive term,
+    no validation): the data of the rank-1 residual fit of _als._add_residual_fit."""
+    c = copy.copy(shard)
+    c.y, c.g = shard.y - shard.last_values, None
+    c.Phiv = c.yv = c.gv = None
+    ones = np.ones((shard.K, 1))
+    c.L, c.R = [ones] + [None] * shard.d, [None] * shard.d + [ones]
+    return c
 
 
 def _ratio(num, den):
@@ -106,8 +119,8 @@ class ShardedSweeper:
     Refs of the SweepShards kept on the hosts). ``cores`` must be
     right-orthogonalised (core 0 the centre), as for ``Sweeper``."""
 
-    def __init__(self, rounds, shards, cores, reg, extra_coef=0.0, has_g=False):
-        self.rounds, self.shards = rounds, shards
+    def __init__(self, rounds, shards, cores, reg, extra_coef=0.0, has_g=False, rng=None):
+        self.rounds, self.shards, self.rng = rounds, shards, rng
         self.reg, self.c, self.has_g = reg, float(extra_coef), has_g
         self.fallbacks = 0
         self.last_validation = math.nan
@@ -173,6 +186,20 @@ class ShardedSweeper:
     def validation_residual(self, Phiv, gv, yv) -> float:
         """The validation residual of the last sweep (computed on the shards with it)."""
         return self.last_validation
+
+    def residual_correction(self, residual, sweeps: int) -> list:
+        """``_sweeper.Sweeper.residual_correction`` on the shards: a rank-1 ALS fit of the
+        residual of the last sweep (kept on the shards), drawing its start from the same rng."""
+        if residual is not None:
+            raise ValueError("the residual of a sharded fit lives on the shards (pass None)")
+        p = self.cores[0].shape[1]
+        cores = right_orthogonalize(cold_start_cores([1] * (self.d + 1), p, self.rng))
+        shards = self.rounds.map(_correction_shard, self.shards, store="correction")
+        c = ShardedSweeper(self.rounds, shards, cores, 0.0, 0.0, False, self.rng)
+        for _ in range(sweeps):
+            c.als_sweep()
+        self.fallbacks += c.fallbacks
+        return c.cores
 
     def snapshot(self):
         return [c.copy() for c in self.cores], self.c
