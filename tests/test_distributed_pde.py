@@ -92,12 +92,6 @@ def test_killed_worker_is_recovered_or_stops_clearly(hjb, local, monkeypatch):
             kill_a_worker_after_steps(client, lambda **kw: solve(hjb, client=client, **kw, **SMALL))
 
 
-def test_salsa_on_larger_bases_is_not_implemented(hjb):
-    # larger bases with ALS: tests/test_distributed_pde_basis.py
-    with pytest.raises(NotImplementedError, match="method='als'"):
-        solve(hjb, degree=1, method="salsa", n_shards=2, **SMALL)
-
-
 def test_shard_paths_are_rows_of_the_local_paths(hjb):
     store = PathStore(hjb, 5, 50, 9, lambda X, n: np.zeros(X.shape[0]))  # the local solve's paths
     Xs, xis = shard_paths(hjb, 5, 50, 13, 31, 9)

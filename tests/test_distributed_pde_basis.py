@@ -84,9 +84,12 @@ def test_killed_worker_mid_fit_is_recovered(hjb, local):
     _close(local, sol)
 
 
-def test_unsupported_fits_raise(hjb):
-    with pytest.raises(NotImplementedError, match="method='als'"):
-        solve(hjb, method="salsa", n_shards=2, **KW)
+def test_salsa_on_shards(hjb):
+    """method="salsa": the local driver on the shards; one shard bitwise, two to 1e-12."""
+    kw = dict(KW, method="salsa", max_rank=2)
+    local = solve(hjb, **kw)
+    assert solve(hjb, n_shards=1, **kw).v0 == local.v0
+    _close(local, solve(hjb, n_shards=2, **kw))
 
 
 def test_max_rank_2_rank_revealing_start_on_shards(hjb):

@@ -107,24 +107,27 @@ def test_sharded_sweep_on_cluster():
     assert sharded[3].bytes_in > 0
 
 
+@pytest.mark.parametrize("method", ["als", "salsa"])
 @pytest.mark.parametrize("n_shards", [1, 3])
-def test_rank_revealing_fit_on_shards_equals_local(n_shards):
-    """regression.fit's cold start at max_rank 3 (rank 1, then one rank per bond with a rank-1
-    ALS fit of the residual each time: _als.grow_ranks) through ShardedSweeper: the same ranks,
-    the fitted values to 1e-12 (one shard: bitwise)."""
+def test_rank_adaptive_fit_on_shards_equals_local(n_shards, method):
+    """regression.fit's driver (regression._sweep_fit) on ShardedSweeper from a cold start at
+    max_rank 3: ALS's rank-revealing start (rank 1, then one rank per bond with a rank-1 ALS fit
+    of the residual each time: _als.grow_ranks), SALSA's penalised sweeps with rank moves and
+    polish. The same ranks, the fitted values to 1e-12 (one shard: bitwise)."""
     from ttsolve.distributed.pde_fit import _sharded_fit
     from ttsolve.regression import fit
 
     bases, X, y, g, w, _ = _data(K=400)
-    settings = dict(max_rank=3, reg=1e-10, max_sweeps=6, tol=1e-12)
-    local, rep = fit(X, y, bases, method="als", ranks=3, extra=(g,), seed=5, **settings)
+    settings = dict(max_rank=3, reg=1e-10, max_sweeps=6 if method == "als" else 12, tol=1e-12, method=method)
+    local, rep = fit(X, y, bases, ranks=3 if method == "als" else None, extra=(g,), seed=5, **settings)
     b = shard_bounds(X.shape[0], n_shards)
     rounds = Rounds(None, n_shards)
     rows = [(X[b[i]:b[i + 1]], y[b[i]:b[i + 1]], g[b[i]:b[i + 1]], None) for i in range(n_shards)]
     shards = rounds.map(_sweep_shard, rows, bases, store="fit")
     sharded, srep = _sharded_fit(rounds, shards, bases, settings, None, True, False, 5)
-    assert rep.start_sweeps > 0 and srep.start_sweeps == rep.start_sweeps
-    assert sharded.ranks == local.ranks == (1, 3, 3, 3, 1) and srep.ranks == rep.ranks
+    assert srep.start_sweeps == rep.start_sweeps and srep.polish_sweeps == rep.polish_sweeps
+    assert (rep.start_sweeps > 0) == (method == "als") and max(local.ranks) >= 2  # ranks were grown
+    assert sharded.ranks == local.ranks and srep.ranks == rep.ranks
     a, c = local(X, g=g), sharded(X, g=g)
     if n_shards == 1:
         assert a.tobytes() == c.tobytes()

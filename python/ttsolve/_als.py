@@ -133,7 +133,8 @@ def add_residual_direction(s: Sweeper, cores, c, max_rank: int) -> None:
     s.reset(right_orthogonalize(cores))
     s.c = c
     caps = [1] + [min(r + 1, max_rank) for r in s.ranks()[1:-1]] + [1]
-    _add_residual_fit(s, s.y - s.train_values(), caps)
+    s.train_residual(None)  # the residual direction of the model just set
+    _add_residual_fit(s, None, caps)
 
 
 def grow_ranks(s: Sweeper, progress: Progress, target, tol: float, w) -> None:

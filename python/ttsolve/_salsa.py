@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 
-from ._residual import relres
 
 __all__ = ["penalty", "split_bond", "truncate", "next_omega", "run", "SMIN_FACTOR"]
 
@@ -162,19 +161,19 @@ def run(s, progress, max_rank: int, max_sweeps: int, tol: float, w, cold: bool, 
     model plus its residual direction (see RESIDUAL_RESTARTS); None disables restarts."""
 
     if cold:
-        res = relres(s.als_sweep(), s.y, w)
+        res = s.sweep_residual(w)
         progress.record(res, s.ranks(), state=math.inf)
         if res <= tol:
             return "tol", math.inf
     else:
-        res = relres(s.train_values(), s.y, w)
+        res = s.train_residual(w)
     omega = next_omega(math.inf, s.tt_residual(res))
     omega_at_progress = omega
     prev = math.inf
     restarts = RESIDUAL_RESTARTS
     for _ in range(max_sweeps - int(cold)):
         _salsa_sweep(s, omega, max_rank)
-        res = relres(s.train_values(), s.y, w)
+        res = s.train_residual(w)
         active = [1] + [max(1, a) for a in s.active[1:-1]] + [1]
         progress.record(res, active, note=f", omega {omega:.2e}", state=omega)
         if res <= tol:

@@ -18,7 +18,7 @@ from ._residual import relres
 from .basis import product_structure
 
 __all__ = ["Sweeper", "orth_left", "right_orthogonalize", "round_to_ranks", "cold_start_cores",
-           "products", "relres", "MAX_LOCAL"]
+           "products", "relres", "move_right", "move_left", "MAX_LOCAL"]
 
 MAX_LOCAL = 16384  # unknowns of one local problem (its Gram matrix is 2 GiB)
 _MAX_PRODUCT_BYTES = 1 << 30
@@ -74,6 +74,30 @@ def products(bases, X):
     if p < 3 or K * d * (2 * p - 1) * 8 > _MAX_PRODUCT_BYTES:
         return None, None
     return product_structure(bases, X, coordinate_major=True)
+
+
+def move_right(core, nxt, adapt, rng):
+    """SALSA's step across bond k+1 (core k -> k+1): (left-orthogonal core k, core k+1 with the
+    factor, active rank of the bond); adapt = (smin, cap), the rank adaptation of _salsa.split_bond."""
+    r, p, r2 = core.shape
+    r3 = nxt.shape[2]
+    u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
+    b = (vt @ nxt.reshape(r2, p * r3)).T  # orthonormal columns (nxt is right-orthogonal)
+    u, s, b, active = _salsa.split_bond(u, s, b, *adapt, rng)
+    return (np.ascontiguousarray(u.reshape(r, p, -1)), np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3)),
+            active)
+
+
+def move_left(core, prv, adapt, rng):
+    """SALSA's step across bond k (core k -> k-1): (right-orthogonal core k, core k-1 with the
+    factor, active rank of the bond)."""
+    r, p, r2 = core.shape
+    r0 = prv.shape[0]
+    u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
+    a = prv.reshape(r0 * p, r) @ u  # orthonormal columns (prv is left-orthogonal)
+    a, s, b, active = _salsa.split_bond(a, s, vt.T, *adapt, rng)
+    return (np.ascontiguousarray(b.T.reshape(-1, p, r2)), np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1)),
+            active)
 
 
 class Sweeper:
@@ -149,26 +173,13 @@ class Sweeper:
     def move_right(self, k: int, adapt):
         """SALSA: make core k left-orthogonal, push the factor into core k+1 and update L[k+1],
         with the rank adaptation of bond k+1 (adapt = (smin, cap))."""
-        core, nxt = self.cores[k], self.cores[k + 1]
-        r, p, r2 = core.shape
-        r3 = nxt.shape[2]
-        u, s, vt = np.linalg.svd(core.reshape(r * p, r2), full_matrices=False)
-        b = (vt @ nxt.reshape(r2, p * r3)).T  # orthonormal columns (nxt is right-orthogonal)
-        u, s, b, self.active[k + 1] = _salsa.split_bond(u, s, b, *adapt, self.rng)
-        self.cores[k] = np.ascontiguousarray(u.reshape(r, p, -1))
-        self.cores[k + 1] = np.ascontiguousarray((s[:, None] * b.T).reshape(-1, p, r3))
+        self.cores[k], self.cores[k + 1], self.active[k + 1] = move_right(self.cores[k], self.cores[k + 1], adapt,
+                                                                          self.rng)
         self.L[k + 1] = _core.regression.als_stack_left(self.L[k], self.Phi[k], 0, self.cores[k])
 
     def move_left(self, k: int, adapt):
         """SALSA: make core k right-orthogonal, push the factor into core k-1, update R[k]."""
-        core, prv = self.cores[k], self.cores[k - 1]
-        r, p, r2 = core.shape
-        r0 = prv.shape[0]
-        u, s, vt = np.linalg.svd(core.reshape(r, p * r2), full_matrices=False)
-        a = prv.reshape(r0 * p, r) @ u  # orthonormal columns (prv is left-orthogonal)
-        a, s, b, self.active[k] = _salsa.split_bond(a, s, vt.T, *adapt, self.rng)
-        self.cores[k] = np.ascontiguousarray(b.T.reshape(-1, p, r2))
-        self.cores[k - 1] = np.ascontiguousarray((a * s[None, :]).reshape(r0, p, -1))
+        self.cores[k], self.cores[k - 1], self.active[k] = move_left(self.cores[k], self.cores[k - 1], adapt, self.rng)
         self.R[k] = _core.regression.als_stack_right(self.R[k + 1], self.Phi[k], 0, self.cores[k])
 
     def als_sweep(self) -> np.ndarray:
@@ -191,9 +202,15 @@ class Sweeper:
         self.last_values = self.als_sweep()
         return relres(self.last_values, self.y, w)
 
+    def train_residual(self, w) -> float:
+        """The relative training residual of the current model (after a full sweep or reset)."""
+        self.last_values = self.train_values()
+        return relres(self.last_values, self.y, w)
+
     def residual_correction(self, residual, sweeps: int) -> list:
         """Cores of a rank-1 ALS fit (``sweeps`` sweeps, no ridge, no additive term) of
-        ``residual`` on the training points (None: the residual of the last ``sweep_residual``)."""
+        ``residual`` on the training points (None: the residual of the last ``sweep_residual``
+        or ``train_residual``)."""
         if residual is None:
             residual = self.y - self.last_values
         cores = right_orthogonalize(cold_start_cores([1] * (self.d + 1), self.p, self.rng))

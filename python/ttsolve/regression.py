@@ -304,6 +304,17 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     s = Sweeper(PhiT, y, g, w, right_orthogonalize(cores), reg, extra_coef, rng, products(bases, X))
     report = FitReport()
     progress = Progress(s, report, Phiv, gv, yv, verbose, patience)
+    cores_out, c_out = _sweep_fit(s, report, progress, method, cold, target, max_rank, max_sweeps, tol, w)
+    report.time = time.perf_counter() - t0
+    f = FunctionalTT(TensorTrain(cores_out), basis, c_out if g is not None else 0.0)
+    return f, report
+
+
+def _sweep_fit(s, report, progress, method, cold, target, max_rank, max_sweeps, tol, w):
+    """The sweep loops of :func:`fit` on the sweeper ``s`` (``_sweeper.Sweeper``, or the sharded
+    ``ttsolve.distributed.sweeper.ShardedSweeper``): ALS (from a cold start: the rank-revealing
+    start up to ``target`` ranks) or SALSA with its residual restarts and polish. Fills
+    ``report``; returns the cores and additive coefficient of the model to return."""
     omega = None
     if method == "als":
         if cold:
@@ -334,9 +345,7 @@ def _fit(X, y, basis, method, ranks, max_rank, reg, max_sweeps, tol, validation,
     if omega_out is not None:  # a SALSA iterate: drop its minor directions
         cores_out = _salsa.truncate(cores_out, _salsa.SMIN_FACTOR * omega_out, max_rank)
     report.fallback_solves = s.fallbacks
-    report.time = time.perf_counter() - t0
-    f = FunctionalTT(TensorTrain(cores_out), basis, c_out if g is not None else 0.0)
-    return f, report
+    return cores_out, c_out
 
 
 def _fit_constant(X, y, basis, bases, g, w, Xv, yv, gv, reg, t0, powers=1):

@@ -271,10 +271,6 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
     if client is not None:
         check_client(client)
         require_distributed()
-    if bases[0].size != 1:
-        from .pde_fit import check_sharded_fit
-
-        check_sharded_fit(settings, bases[0].size)
     if n_shards is None:
         n_shards = sum(client.nthreads().values()) if client is not None else 1
     n_shards = check_int(n_shards, "n_shards", 1)

@@ -5,9 +5,10 @@ the regression ``fit`` of each iteration run by :class:`ttsolve.distributed.swee
 through the local sweep loop itself (``_als.run_als`` and ``_als.Progress``: stopping rules,
 validation early stopping and the best-by-validation model are the local code). Per fit: one
 round for the targets, one for the stacks, one per core update and one per sweep (training and
-validation residuals), one for the fixed-point change. Supported: method "als" at any
-``max_rank`` (the rank-revealing cold start of the last time step, ``_als.grow_ranks``, runs on
-the shards: its rank-1 residual fits too); SALSA not yet (NotImplementedError).
+validation residuals), one for the fixed-point change. The fit is
+``regression._sweep_fit``, the driver of the local fit, on a ShardedSweeper: ALS at any
+``max_rank`` (the rank-revealing cold start, ``_als.grow_ranks``, with its rank-1 residual fits
+on the shards) and SALSA (its penalised local solves, rank moves, residual restarts and polish).
 """
 
 from __future__ import annotations
@@ -16,24 +17,17 @@ import math
 
 import numpy as np
 
-from .._als import Progress, grow_ranks, run_als
+from .._als import Progress
 from .._sweeper import cold_start_cores, right_orthogonalize
 from ..functional import FunctionalTT
 from ..pde.solution import StepDiagnostics
-from ..regression import FitReport, _initial_ranks
+from ..regression import FitReport, _initial_ranks, _sweep_fit
 from ..tt import TensorTrain
 from .sweeper import ShardedSweeper, SweepShard, _ratio, _sum_in_order
 
-__all__ = ["check_sharded_fit", "fit_step_sweeps", "not_contracting"]
+__all__ = ["fit_step_sweeps", "not_contracting"]
 
 _PATIENCE = 3  # regression.fit's default, which the local solve uses
-
-
-def check_sharded_fit(settings, p):
-    """NotImplementedError for the fits the shards cannot run yet (before any work is done)."""
-    if settings["method"] != "als":
-        raise NotImplementedError(f"solve(client=/n_shards=) with bases of size {p} supports method='als' so far "
-                                  f"(got {settings['method']!r}); solve locally for SALSA")
 
 
 class _FitShard(SweepShard):
@@ -65,27 +59,25 @@ def _change_sums(shard, model):
 
 
 def _sharded_fit(rounds, shards, bases, settings, init, extra, has_validation, seed):
-    """regression.fit(method="als", init=init, ranks=max_rank if init is None) on the shards."""
+    """regression.fit(method=settings["method"], init=init, ranks=max_rank (ALS) if init is None)
+    on the shards: the same start and the same driver (regression._sweep_fit) on a ShardedSweeper."""
     d, p = len(bases), bases[0].size
+    method, max_rank = settings["method"], settings["max_rank"]
     rng = np.random.default_rng(seed)
+    target = None
     if init is not None:
         cores = [np.array(c) for c in init.tt.cores]
         c0 = float(np.atleast_1d(init.extra_coef)[0]) if extra else 0.0
     else:  # regression._fit's cold start, drawing the same numbers from the same generator
-        target = _initial_ranks(settings["max_rank"], d, p, settings["max_rank"])
-        cold_start_cores(target, p, rng)
-        cores, c0 = cold_start_cores([1] * (d + 1), p, rng), 0.0
+        target = _initial_ranks(max_rank if method == "als" else 1, d, p, max_rank)
+        cores, c0 = cold_start_cores(target, p, rng), 0.0
+        if method == "als":
+            cores = cold_start_cores([1] * (d + 1), p, rng)  # the rank-revealing start (_als.grow_ranks)
     s = ShardedSweeper(rounds, shards, right_orthogonalize(cores), settings["reg"], c0, extra, rng)
     report = FitReport()
     progress = Progress(s, report, None, None, True if has_validation else None, False, _PATIENCE)
-    if init is None:  # the rank-revealing start (regression._fit), its residual fits on the shards
-        grow_ranks(s, progress, target, settings["tol"], None)
-    report.stop_reason = run_als(s, progress, settings["max_sweeps"], settings["tol"], None)
-    if progress.best is not None:
-        cores_out, c_out, report.best_sweep, _ = progress.best
-    else:
-        (cores_out, c_out), report.best_sweep = s.snapshot(), report.sweeps
-    report.fallback_solves = s.fallbacks
+    cores_out, c_out = _sweep_fit(s, report, progress, method, init is None, target, max_rank,
+                                  settings["max_sweeps"], settings["tol"], None)
     return FunctionalTT(TensorTrain(cores_out), bases, c_out if extra else 0.0), report
 
 

@@ -24,7 +24,8 @@ import scipy.linalg
 
 from .._extension import _core
 from ..basis import evaluate_stacked
-from .._sweeper import cold_start_cores, products, right_orthogonalize
+from .. import _salsa
+from .._sweeper import Sweeper, cold_start_cores, move_left, move_right, products, right_orthogonalize
 
 __all__ = ["SweepShard", "ShardedSweeper"]
 
@@ -58,8 +59,15 @@ def _shard_reset(shard, cores):
     return np.array([float(shard.K) if w is None else float(np.sum(w)), float(np.sum(y * y if w is None else w * y * y))])
 
 
-def _shard_step(shard, update, k):
-    """Apply ``update`` = (side, j, core_j) to the stacks, then the normal equations of core k."""
+def _target_sq(shard, c):
+    """sum w (y - c g)^2 of the shard (``Sweeper.target_sq``)."""
+    t = shard.y if shard.g is None else shard.y - c * shard.g
+    return float(np.sum(t * t if shard.w is None else shard.w * t * t))
+
+
+def _shard_step(shard, update, k, c=None):
+    """Apply ``update`` = (side, j, core_j) to the stacks, then the normal equations of core k
+    (with ``c``: and the shard's sum w (y - c g)^2, which SALSA's penalty is relative to)."""
     if update is not None:
         side, j, core = update
         if side == "left":  # L[j + 1] from the left-orthogonal core j
@@ -68,8 +76,9 @@ def _shard_step(shard, update, k):
             shard.R[j] = _core.regression.als_stack_right(shard.R[j + 1], shard.Phi[j], 0, core)
     if k is None:
         return None
-    return _core._testing.als_normal_equations(shard.L[k], shard.Phi[k], shard.R[k + 1], 0, shard.g, shard.w,
-                                              shard.y, shard.Psi[k], shard.C[k])
+    G, b = _core._testing.als_normal_equations(shard.L[k], shard.Phi[k], shard.R[k + 1], 0, shard.g, shard.w,
+                                               shard.y, shard.Psi[k], shard.C[k])
+    return (G, b) if c is None else (G, b, _target_sq(shard, c))
 
 
 def _shard_residual(shard, update, cores, c):
@@ -81,12 +90,12 @@ def _shard_residual(shard, update, cores, c):
         f = f + c * shard.g
     shard.last_values = f
     r = f - shard.y
-    out = [float(np.sum(r * r if shard.w is None else shard.w * r * r)), 0.0, 0.0]
+    out = [float(np.sum(r * r if shard.w is None else shard.w * r * r)), 0.0, 0.0, _target_sq(shard, c)]
     if shard.yv is not None:  # the validation residual of the sweep (unweighted, as Progress.record)
         fv = _core.regression.functional_eval(cores, shard.Phiv, "value", None)
         if shard.gv is not None:
             fv = fv + c * shard.gv
-        out[1:] = float(np.sum((fv - shard.yv) ** 2)), float(np.sum(shard.yv**2))
+        out[1:3] = float(np.sum((fv - shard.yv) ** 2)), float(np.sum(shard.yv**2))
     return np.array(out)
 
 
@@ -132,20 +141,30 @@ class ShardedSweeper:
     def reset(self, cores):
         self.cores = [np.ascontiguousarray(c) for c in cores]
         self.d = len(self.cores)
+        self.active = [1] + [c.shape[2] for c in self.cores]  # SALSA: active ranks per bond
+        self.pending = None  # the stack update the shards get with the next round
+        self.tsq = None  # (c, sum w (y - c g)^2) of the last residual round
         self.wsum, self.ysq = _sum_in_order(self._round(_shard_reset, self.cores))
 
     def ranks(self) -> tuple:
         return tuple([1] + [c.shape[2] for c in self.cores])
 
-    def _solve(self, k, update):
-        """Core k (and c) from the shards' normal equations summed in shard order."""
-        parts = self._round(_shard_step, update, k)
+    def _solve(self, k, update, salsa=None):
+        """Core k (and c) from the shards' normal equations summed in shard order; ``salsa`` =
+        (omega, smin): plus SALSA's penalty (``Sweeper.solve``, the same addition as C++ local_solve)."""
+        parts = self._round(_shard_step, update, k, None if salsa is None else self.c)
         G = _sum_in_order([p[0] for p in parts])
         b = _sum_in_order([p[1] for p in parts])
         n = b.size
         diag = np.full(n, self.reg * self.wsum)
         if self.has_g:
             diag[-1] = 0.0  # the additive term's coefficient is not penalised
+        if salsa is not None:
+            tsq = float(_sum_in_order([p[2] for p in parts]))
+            if tsq > 0:
+                nc = self.cores[k].size
+                pen = tsq * _salsa.penalty(self.cores[k], *salsa, 1e-8 * math.sqrt(tsq / self.wsum))
+                G[:nc, :nc] += pen
         x, fallback = _core._testing.spd_solve(G, diag, b)
         self.fallbacks += int(fallback)
         shape = self.cores[k].shape
@@ -160,7 +179,7 @@ class ShardedSweeper:
         d, cores = self.d, self.cores
         if d < 2:
             raise ValueError("ShardedSweeper needs d >= 2")
-        update = None
+        update, self.pending = self.pending, None
         for k in range(d - 1):
             self._solve(k, update)
             r, p, r2 = cores[k].shape
@@ -175,9 +194,39 @@ class ShardedSweeper:
             cores[k] = np.ascontiguousarray(Q.T.reshape(r, p, r2))
             cores[k - 1] = np.ascontiguousarray(np.tensordot(cores[k - 1], Rm.T, axes=(2, 0)))
             update = ("right", k, cores[k])
-        num, vnum, vden = _sum_in_order(self._round(_shard_residual, update, cores, self.c))
+        self.pending = update
+        return self.train_residual(None)
+
+    def train_residual(self, w) -> float:
+        """``Sweeper.train_residual`` on the shards (with the pending stack update); also the
+        validation residual and SALSA's target norm of the current model."""
+        update, self.pending = self.pending, None
+        num, vnum, vden, tsq = _sum_in_order(self._round(_shard_residual, update, self.cores, self.c))
         self.last_validation = _ratio(vnum, vden)
+        self.tsq = (self.c, float(tsq))
         return _ratio(num, self.ysq)
+
+    # SALSA's steps (_salsa._salsa_sweep, _salsa.run): the core algebra of _sweeper.Sweeper on
+    # the client, the stack updates sent to the shards with the next round
+    def solve(self, k, salsa=None):
+        update, self.pending = self.pending, None
+        self._solve(k, update, salsa)
+
+    def move_right(self, k, adapt):
+        self.cores[k], self.cores[k + 1], self.active[k + 1] = move_right(self.cores[k], self.cores[k + 1], adapt,
+                                                                          self.rng)
+        self.pending = ("left", k, self.cores[k])
+
+    def move_left(self, k, adapt):
+        self.cores[k], self.cores[k - 1], self.active[k] = move_left(self.cores[k], self.cores[k - 1], adapt, self.rng)
+        self.pending = ("right", k, self.cores[k])
+
+    def target_sq(self) -> float:
+        if self.tsq is None or self.tsq[0] != self.c:
+            raise RuntimeError("ShardedSweeper.target_sq: no residual round with the current additive coefficient")
+        return self.tsq[1]
+
+    tt_residual = Sweeper.tt_residual  # from target_sq and ysq, as locally
 
     # the interface of _sweeper.Sweeper that the sweep loops (_als.run_als, _als.Progress) use
     def sweep_residual(self, w) -> float:
@@ -192,6 +241,8 @@ class ShardedSweeper:
         residual of the last sweep (kept on the shards), drawing its start from the same rng."""
         if residual is not None:
             raise ValueError("the residual of a sharded fit lives on the shards (pass None)")
+        if self.pending is not None:
+            raise RuntimeError("ShardedSweeper.residual_correction: stacks not up to date (no residual round)")
         p = self.cores[0].shape[1]
         cores = right_orthogonalize(cold_start_cores([1] * (self.d + 1), p, self.rng))
         shards = self.rounds.map(_correction_shard, self.shards, store="correction")
