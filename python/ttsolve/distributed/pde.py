@@ -1,23 +1,24 @@
 """Sharded PDE solve: ``ttsolve.pde.solve(..., client=, n_shards=)``.
 
-The K training (and K_v validation) paths are cut into shards of consecutive paths. A shard
-simulates and keeps its paths where it lives (a dask worker): the PCG64 normals of the local
-solve are streamed step by step and the shard keeps its rows, so its paths are bitwise the
-local paths' rows; the inner-sampling normals come from the counter-based streams keyed by
-(pair, global path index). Backwards in time, per step:
+The K training (and K_v validation) paths are cut into shards of consecutive paths, each kept
+by its shard host (a dask Actor on a worker, or an in-process object: distributed/hosts.py). A
+shard simulates its rows of the local solve's paths from the counter-based normals, and draws
+its inner samples from the streams keyed by (pair, global path index). Backwards in time, per
+step (one direct call per shard per round):
 
-1. prepare (one task per shard): V_{n+1}, Z_{n+1} and the inner-sampled conditional means on the
-   shard's paths (the expensive part, fully parallel); kept on the worker. Travels: V_{n+1}.
-2. per fit (fixed-point iteration): each shard forms the target from V^k and returns the R factor
-   of its scaled design [A_s | y_s] ((m + 2)^2 numbers); the client stacks them in shard order,
-   adds the ridge row and solves by one more QR (TSQR: as stable as the local lstsq);
-3. the fit's statistics (residuals, validation residual, fixed-point change): sums of squares
-   per shard, reduced in shard order.
-Only models (a few numbers for degree-0 ansatzes) and reduced matrices travel. The result
-matches the local solve to rounding (1e-12 relative in V(0, x0) is tested), for any number of
-shards. Degree-0 bases (the closed-form ansatz a + c_1 g + ... + c_m g^m, the built-in
-defaults of HJB and friends) here; larger bases (ALS sweeps: one round trip per core update)
-in pde_fit.py and sweeper.py (design and cost model: docs/distributed.md).
+1. prepare + first fit: V_{n+1}, Z_{n+1} and the inner-sampled conditional means on the shard's
+   paths (the expensive part, fully parallel), kept on the host; for degree-0 bases also the R
+   factor of the first fit's scaled design [A_s | y_s] from V^0 = V_{n+1}. Travels: V_{n+1}.
+2. per fixed-point iteration: the client solves fit k from the stacked R factors (TSQR, in
+   shard order, plus the ridge row) and sends its coefficients; each shard returns fit k's sums
+   of squares (residual, validation residual, fixed-point change, from the targets it kept) and
+   the R factor of fit k + 1's target, computed from V^{k+1}.
+Only models and reduced matrices travel. The result matches the local solve to rounding
+(1e-12 relative in V(0, x0) is tested), for any number of shards. A lost worker: its shards'
+hosts are rebuilt and the time step redone (STEP_ATTEMPTS). Degree-0 bases (the closed-form
+ansatz a + c_1 g + ... + c_m g^m, the built-in defaults of HJB and friends) here; larger bases
+(ALS and SALSA sweeps: one round per core update) in pde_fit.py and sweeper.py (design and
+cost model: docs/distributed.md).
 """
 
 from __future__ import annotations
