@@ -122,7 +122,8 @@ class Rounds:
         workers = sorted(self.client.nthreads())
         if not workers:
             raise LostShardState("the cluster has no workers left")
-        futures = {i: self.client.submit(ShardHost, True, actor=True, pure=False, workers=[workers[i % len(workers)]])
+        futures = {i: self.client.submit(ShardHost, True, actor=True, pure=False, workers=[workers[i % len(workers)]],
+                                         allow_other_workers=True)
                    for i in which}
         for i, f in futures.items():
             self._futures[i], self._hosts[i] = f, f.result()

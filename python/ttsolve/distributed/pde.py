@@ -285,10 +285,14 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
     specs = [[(K, bt[i], bt[i + 1], int(seeds[0])), (Kv, bv[i], bv[i + 1], int(seeds[1]))] for i in range(S)]
     t_start = time.perf_counter()
     rounds = Rounds(client, S)
-    problem_at = rounds.problem_at = rounds.put(problem)  # its callables travel once, not with every call
-    shards = rounds.map(_make_shard, specs, problem_at, N, store="paths", persistent=True)
+    problem_at = rounds.problem_at = _retry(rounds, lambda: rounds.put(problem), "setup")  # sent once
+
+    def setup():
+        paths = rounds.map(_make_shard, specs, problem_at, N, store="paths", persistent=True)
+        return paths, rounds.gather(_g_range, paths, column, powers)
+
     column = float(np.prod(evaluate_stacked(bases, np.asarray(problem.x0, dtype=float)[None], 0)[0, :, 0]))
-    ranges = rounds.gather(_g_range, shards, column, powers)
+    shards, ranges = _retry(rounds, setup, "setup (the shards' paths)")
     gmin, gmax, gabs = min(r[0] for r in ranges), max(r[1] for r in ranges), max(r[2] for r in ranges)
     settings = dict(settings, extra_term=bool(gmax - gmin > 1e-12 * max(1.0, gabs)))
     extra = settings["extra_term"]
@@ -298,7 +302,7 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
     start = _resume(checkpoint, settings, solution) if checkpoint is not None else N - 1
     bar = _bar(progress, problem, scheme, N, start)
     info = {"n_shards": S, "shard_bounds": bt}
-    bases_at = rounds.put(bases) if bases[0].size == 1 else None
+    bases_at = _retry(rounds, lambda: rounds.put(bases), "setup") if bases[0].size == 1 else None
 
     def step(n, step_seed):
         nxt = n + 1 < N
@@ -322,15 +326,8 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
         for n in range(start, -1, -1):
             t0 = time.perf_counter()
             step_seed = int(np.random.SeedSequence([int(seeds[2]), n]).generate_state(1, dtype=np.uint64)[0])
-            for attempt in range(STEP_ATTEMPTS):
-                try:
-                    model, shift, diag = step(n, step_seed)
-                    break
-                except LostShardState as e:  # a worker was lost: its shards rebuilt, the step redone
-                    if attempt + 1 == STEP_ATTEMPTS:
-                        raise LostShardState(f"time step {n}: {e} ({STEP_ATTEMPTS} attempts); the steps "
-                                             f"{n + 1}..{N - 1} are finished (kept with checkpoint=)") from None
-                    rounds.recover()
+            model, shift, diag = _retry(rounds, lambda: step(n, step_seed), f"time step {n}",
+                                        f"; the steps {n + 1}..{N - 1} are finished (kept with checkpoint=)")
             diag.time = time.perf_counter() - t0
             models[n], shifts[n], diags[n] = model, shift, diag
             if checkpoint is not None:
@@ -346,6 +343,19 @@ def solve_sharded(client, n_shards, problem, settings, bases, seed, checkpoint, 
                                  "bytes_from_workers": rounds.bytes_in, "recoveries": rounds.recoveries,
                                  "seconds": time.perf_counter() - t_start, "host_seconds": rounds.host_seconds()}
     return solution
+
+
+def _retry(rounds, work, where, finished=""):
+    """work(), redone after rebuilding the hosts of shards whose worker was lost (LostShardState),
+    at most STEP_ATTEMPTS times; then LostShardState naming ``where`` (and what is finished)."""
+    for attempt in range(STEP_ATTEMPTS):
+        try:
+            if attempt:
+                rounds.recover()
+            return work()
+        except LostShardState as e:
+            if attempt + 1 == STEP_ATTEMPTS:
+                raise LostShardState(f"{where}: {e} ({STEP_ATTEMPTS} attempts){finished}") from None
 
 
 def _bar(progress, problem, scheme, N, start):
