@@ -67,7 +67,7 @@ def gram_rate(X, y, basis, rank):
     # as many BLAS threads as ttsolve uses OpenMP threads
     for _ in range(3):
         with threadpool_limits(1, user_api="blas"):
-            t_gram = min(t_gram, best_of(lambda: _core._testing.als_normal_equations(L, Phik, R, 0, None, None, y, Psik, Ck), 5))
+            t_gram = min(t_gram, best_of(lambda: _core.regression.als_normal_equations(L, Phik, R, 0, None, None, y, Psik, Ck), 5))
         with threadpool_limits(_core.get_num_threads(), user_api="blas"):
             t_gemm = min(t_gemm, best_of(lambda: sblas.dgemm(1.0, A, A, trans_a=True), 5))
     sa = rank * (rank + 1) // 2

@@ -34,7 +34,7 @@ def test_kernel_errors_keep_their_python_types():
         _core._testing.tt_round_paths(x, 0.1, 0, "qr")
     with pytest.raises(ValueError, match=r"weights must have shape \(20,\)"):
         L = R = np.ones((20, 1))
-        _core._testing.als_normal_equations(L, np.ones((20, 1, 3)), R, 0, None, np.ones(19), np.ones(20))
+        _core.regression.als_normal_equations(L, np.ones((20, 1, 3)), R, 0, None, np.ones(19), np.ones(20))
 
 
 def test_optional_reference_none_is_the_all_zeros_reference():

@@ -209,7 +209,7 @@ def test_normal_equations_match_dense_design(r, p, r2, extra, weighted, gram_pat
     y = rng.standard_normal(K)
     g = rng.standard_normal(K) if extra else None
     w = rng.uniform(0.1, 2.0, K) if weighted else None
-    G, b = _core._testing.als_normal_equations(L, Phi, R, k, g, w, y)
+    G, b = _core.regression.als_normal_equations(L, Phi, R, k, g, w, y)
     A = np.einsum("ka,kj,kb->kajb", L, Phi[:, k], R).reshape(K, -1)
     if extra:
         A = np.column_stack([A, g])

@@ -39,7 +39,7 @@ def test_compressed_gram_matches_dense_design(kind, deg, r, r2, extra, weighted,
     y = rng.standard_normal(K)
     g = rng.standard_normal(K) if extra else None
     w = rng.uniform(0.1, 2.0, K) if weighted else None
-    G, b = _core._testing.als_normal_equations(L, Phi, R, k, g, w, y, Psi, C)
+    G, b = _core.regression.als_normal_equations(L, Phi, R, k, g, w, y, Psi, C)
     A = np.einsum("ka,kj,kb->kajb", L, Phi[:, k], R).reshape(K, -1)
     if extra:
         A = np.column_stack([A, g])
@@ -72,9 +72,9 @@ def test_compressed_gram_bad_shapes():
     L = R = np.ones((20, 1))
     y = np.ones(20)
     with pytest.raises(ValueError, match="Psi"):
-        _core._testing.als_normal_equations(L, Phi, R, 0, None, None, y, Psi[:10], C)
+        _core.regression.als_normal_equations(L, Phi, R, 0, None, None, y, Psi[:10], C)
     with pytest.raises(ValueError, match="C must"):
-        _core._testing.als_normal_equations(L, Phi, R, 0, None, None, y, Psi, C[:, :3])
+        _core.regression.als_normal_equations(L, Phi, R, 0, None, None, y, Psi, C[:, :3])
     with pytest.raises(ValueError, match="kind"):
         _core.regression.product_basis_values(X, np.array([0, 7]), np.zeros(2), np.ones(2), 3)
 
@@ -98,8 +98,8 @@ def test_simd_and_gemm_gram_paths_agree(r, r2, deg, K, extra, seed):
         out = []
         for simd in (True, False):
             _core._testing.gram_simd(simd)
-            out.append(_core._testing.als_normal_equations(L, Phi, R, 0, g, None, y, Psi, C)
-                       + _core._testing.als_normal_equations(L, Phi, R, 1, g, None, y))
+            out.append(_core.regression.als_normal_equations(L, Phi, R, 0, g, None, y, Psi, C)
+                       + _core.regression.als_normal_equations(L, Phi, R, 1, g, None, y))
     finally:
         _core._testing.gram_simd(True)
     for a, b in zip(out[0], out[1]):
@@ -123,7 +123,7 @@ def test_local_solve_same_for_one_and_two_threads():
     try:
         for threads in (1, 2):
             _core.set_num_threads(threads)
-            out.append(_core._testing.als_normal_equations(L, Phi, R, 1, g, None, y, Psi, C)
+            out.append(_core.regression.als_normal_equations(L, Phi, R, 1, g, None, y, Psi, C)
                        + _core.regression.als_local_solve(L, Phi, R, 1, g, None, y, Psi, C, np.full(n, 1e-9)))
     finally:
         _core.set_num_threads(old)
@@ -146,7 +146,7 @@ def test_local_solve_penalty_and_bad_input():
     P = rng.standard_normal((n, n))
     P = P @ P.T
     x, fb = _core.regression.als_local_solve(L, Phi, R, 0, None, None, y, None, None, np.full(n, 0.1), P)
-    G, b = _core._testing.als_normal_equations(L, Phi, R, 0, None, None, y)
+    G, b = _core.regression.als_normal_equations(L, Phi, R, 0, None, None, y)
     np.testing.assert_allclose(x, np.linalg.solve(G + P + 0.1 * np.eye(n), b), rtol=1e-9)
     assert fb is False
     with pytest.raises(ValueError, match="reg"):

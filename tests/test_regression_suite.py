@@ -146,12 +146,12 @@ def test_truncated_solve_on_singular_gram_is_unbiased_min_norm():
     x_true = rng.standard_normal(10)
     b = A @ x_true
     G, rhs = A.T @ A, A.T @ b
-    x, truncated = _core._testing.spd_solve(G, np.zeros(10), rhs)
+    x, truncated = _core.regression.spd_solve(G, np.zeros(10), rhs)
     assert truncated
     np.testing.assert_allclose(A @ x, b, rtol=1e-9, atol=1e-9 * np.abs(b).max())  # exact fit, no bias
     np.testing.assert_allclose(x, np.linalg.pinv(A) @ b, rtol=1e-7, atol=1e-8)  # minimum norm
     # well conditioned: the Cholesky path, exact
     B = rng.standard_normal((40, 10))
-    x, truncated = _core._testing.spd_solve(B.T @ B, np.zeros(10), B.T @ (B @ x_true))
+    x, truncated = _core.regression.spd_solve(B.T @ B, np.zeros(10), B.T @ (B @ x_true))
     assert not truncated
     np.testing.assert_allclose(x, x_true, rtol=1e-10)

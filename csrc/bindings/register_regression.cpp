@@ -250,12 +250,11 @@ void register_regression(py::module_& m, py::module_& testing) {
         py::arg("scale"), py::arg("q"));
   m.def("simd_enabled", &rg::simd_enabled, "Whether the AVX2/FMA kernels of the Gram and the stacks are in use.");
 
-  testing.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
-              py::arg("g"), py::arg("w"), py::arg("y"), py::arg("Psi") = py::none(), py::arg("C") = py::none(),
-              "The Gram G and right-hand side b of core k's local least-squares problem.");
-  // Switches the AVX2/FMA kernels of the Gram and the stacks (off => the BLAS paths; global
-  // state); returns whether they are on.
-  testing.def("spd_solve", [](const DArray& G, const DArray& reg, const DArray& rhs) {
+  m.def("als_normal_equations", &normal_equations, py::arg("L"), py::arg("Phi"), py::arg("R"), py::arg("k"),
+        py::arg("g"), py::arg("w"), py::arg("y"), py::arg("Psi") = py::none(), py::arg("C") = py::none(),
+        "The Gram G and right-hand side b of core k's local least-squares problem (the sharded sweep sums "
+        "them over shards).");
+  m.def("spd_solve", [](const DArray& G, const DArray& reg, const DArray& rhs) {
     require(G.ndim() == 2 && G.shape(0) == G.shape(1), "G must be square");
     const int64_t n = G.shape(0);
     require(reg.ndim() == 1 && reg.shape(0) == n && rhs.ndim() == 1 && rhs.shape(0) == n,
@@ -265,6 +264,8 @@ void register_regression(py::module_& m, py::module_& testing) {
     return py::make_tuple(move_to_numpy(std::move(x), {n}), truncated);
   }, py::arg("G"), py::arg("reg"), py::arg("rhs"),
   "The local solve of (G + diag(reg)) x = rhs: (x, whether the truncated eigen solve was used).");
+  // Switches the AVX2/FMA kernels of the Gram and the stacks (off => the BLAS paths; global
+  // state); returns whether they are on.
   testing.def("gram_simd", [](py::object enable) {
     if (!enable.is_none()) rg::set_simd_enabled(enable.cast<bool>());
     return rg::simd_enabled();

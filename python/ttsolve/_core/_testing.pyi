@@ -14,10 +14,6 @@ def tt_round_sum_fast(terms: Sequence[TT], coefficients: Sequence[float], eps: f
                       max_rank: int) -> TT | None: ...  # None: round_sum takes the exact path
 
 # regression
-def als_normal_equations(L: npt.ArrayLike, Phi: npt.ArrayLike, R: npt.ArrayLike, k: int, g: npt.ArrayLike | None,
-                         w: npt.ArrayLike | None, y: npt.ArrayLike, Psi: npt.ArrayLike | None = None,
-                         C: npt.ArrayLike | None = None) -> tuple[_F, _F]: ...
-def spd_solve(G: npt.ArrayLike, reg: npt.ArrayLike, rhs: npt.ArrayLike) -> tuple[_F, bool]: ...
 def gram_simd(enable: bool | None = None) -> bool: ...
 
 # common: LAPACK wrappers and the interrupt path

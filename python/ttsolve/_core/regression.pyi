@@ -14,6 +14,10 @@ def als_stack_right(R: npt.ArrayLike, Phi: npt.ArrayLike, k: int, core: npt.Arra
 def als_local_solve(L: npt.ArrayLike, Phi: npt.ArrayLike, R: npt.ArrayLike, k: int, g: npt.ArrayLike | None,
                     w: npt.ArrayLike | None, y: npt.ArrayLike, Psi: npt.ArrayLike | None, C: npt.ArrayLike | None,
                     reg: npt.ArrayLike, penalty: npt.ArrayLike | None = None) -> tuple[_F, bool]: ...
+def als_normal_equations(L: npt.ArrayLike, Phi: npt.ArrayLike, R: npt.ArrayLike, k: int, g: npt.ArrayLike | None,
+                         w: npt.ArrayLike | None, y: npt.ArrayLike, Psi: npt.ArrayLike | None = None,
+                         C: npt.ArrayLike | None = None) -> tuple[_F, _F]: ...  # (G, b) of core k
+def spd_solve(G: npt.ArrayLike, reg: npt.ArrayLike, rhs: npt.ArrayLike) -> tuple[_F, bool]: ...  # (x, truncated)
 def als_sweep(cores: Sequence[_F], R: Sequence[_F | None], PhiT: npt.ArrayLike, PsiT: npt.ArrayLike | None,
               C: npt.ArrayLike | None, y: npt.ArrayLike, g: npt.ArrayLike | None, w: npt.ArrayLike | None,
               ridge: float) -> tuple[_F, float, int]: ...  # (fitted values, extra coefficient, fallback solves)

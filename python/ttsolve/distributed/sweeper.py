@@ -76,7 +76,7 @@ def _shard_step(shard, update, k, c=None):
             shard.R[j] = _core.regression.als_stack_right(shard.R[j + 1], shard.Phi[j], 0, core)
     if k is None:
         return None
-    G, b = _core._testing.als_normal_equations(shard.L[k], shard.Phi[k], shard.R[k + 1], 0, shard.g, shard.w,
+    G, b = _core.regression.als_normal_equations(shard.L[k], shard.Phi[k], shard.R[k + 1], 0, shard.g, shard.w,
                                                shard.y, shard.Psi[k], shard.C[k])
     return (G, b) if c is None else (G, b, _target_sq(shard, c))
 
@@ -165,7 +165,7 @@ class ShardedSweeper:
                 nc = self.cores[k].size
                 pen = tsq * _salsa.penalty(self.cores[k], *salsa, 1e-8 * math.sqrt(tsq / self.wsum))
                 G[:nc, :nc] += pen
-        x, fallback = _core._testing.spd_solve(G, diag, b)
+        x, fallback = _core.regression.spd_solve(G, diag, b)
         self.fallbacks += int(fallback)
         shape = self.cores[k].shape
         if self.has_g:
