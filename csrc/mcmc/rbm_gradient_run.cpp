@@ -7,7 +7,8 @@
 
 #include "common/blas_runtime.hpp"
 #include "common/lapack.hpp"
-#include "mcmc/rbm_run.hpp"  // rbm_shard_blocks: the RBM engines' chain blocks
+#include "mcmc/gradient_run.hpp"  // bernoulli: the branch-free exact draw
+#include "mcmc/rbm_run.hpp"       // rbm_shard_blocks: the RBM engines' chain blocks
 
 namespace ttsolve::mcmc {
 
@@ -92,29 +93,42 @@ void RbmGradientRun::gradient_rows(Block& blk, bool at_proposal) {
 
 void RbmGradientRun::step(Block& blk, int64_t t, const Recording& rec) {
   const int64_t D = model.dim, H = model.n_hidden;
-  // 1. Every site of every chain moves independently; A, f and sigmoid(A) at the proposal.
+  // 1. Every site of every chain moves independently (branch-free on the outcome: y_i =
+  // x_i ^ move, the site is written to `moved` always and counted when it moves); log q(y | x)
+  // as a product of the chosen entries, two running products, renormalised before underflow.
+  blk.moves.clear();
   for (int64_t c = blk.begin; c < blk.end; ++c) {
     RbmGradChain& ch = chains_[size_t(c)];
-    ch.moved.clear();
-    double log_fwd = 0.0, prod = 1.0;
+    ch.moved.resize(size_t(D));
+    ch.sign.resize(size_t(D));
+    int64_t* moved = ch.moved.data();
+    double* sign = ch.sign.data();
+    const uint8_t* x = ch.x.data();
+    uint8_t* y = ch.y.data();
+    const double* tab = ch.tab.data();
+    size_t n = 0;
+    double log_fwd = 0.0, prod0 = 1.0, prod1 = 1.0;
     for (int64_t i = 0; i < D; ++i) {
-      const uint8_t a = ch.x[size_t(i)];
-      const double p_move = ch.tab[size_t(2 * i + 1 - a)];
-      const bool move = ch.rng.uniform() < p_move;
-      if (move) ch.moved.push_back(i);
-      prod *= move ? p_move : ch.tab[size_t(2 * i + a)];
+      const uint8_t a = x[i];
+      const uint8_t move = uint8_t(bernoulli(ch.rng, tab[2 * i + 1 - a]));
+      const uint8_t b = uint8_t(a ^ move);
+      moved[n] = i;
+      sign[n] = a ? -1.0 : 1.0;
+      n += move;
+      y[i] = b;
+      double& prod = (i & 1) ? prod1 : prod0;
+      prod *= tab[2 * i + b];
       if (prod < 1e-200) { log_fwd += std::log(prod); prod = 1.0; }
     }
-    ch.log_fwd = log_fwd + std::log(prod);
-    std::copy(ch.A.begin(), ch.A.end(), ch.A_y.begin());
+    ch.moved.resize(n);
+    ch.log_fwd = log_fwd + std::log(prod0) + std::log(prod1);
     ch.bx_y = ch.bx;
-    for (int64_t i : ch.moved) {
-      const double sign = ch.x[size_t(i)] ? -1.0 : 1.0;
-      ch.y[size_t(i)] = uint8_t(1 - ch.x[size_t(i)]);
-      ch.bx_y += sign * model.b[i];
-      const double* col = &model.WT[size_t(i * H)];
-      for (int64_t h = 0; h < H; ++h) ch.A_y[size_t(h)] += sign * col[h];
-    }
+    for (size_t k = 0; k < n; ++k) ch.bx_y += sign[k] * model.b[moved[k]];
+    blk.moves.push_back({ch.A.data(), ch.A_y.data(), moved, sign, int64_t(n)});
+  }
+  move_preactivations(model.WT.data(), H, blk.moves.data(), int64_t(blk.moves.size()));
+  for (int64_t c = blk.begin; c < blk.end; ++c) {
+    RbmGradChain& ch = chains_[size_t(c)];
     ch.f_y = ch.bx_y + softplus_sum_and_sigmoid(ch.A_y.data(), H, &blk.S[size_t((c - blk.begin) * H)]);
   }
   // 2. Gradients and proposal tables at every proposal of the block.
@@ -122,12 +136,15 @@ void RbmGradientRun::step(Block& blk, int64_t t, const Recording& rec) {
   // 3. MH with the reverse proposal (DULA: always), adaptation during burn-in.
   for (int64_t c = blk.begin; c < blk.end; ++c) {
     RbmGradChain& ch = chains_[size_t(c)];
-    double log_rev = 0.0, prod = 1.0;
+    double log_rev = 0.0, prod0 = 1.0, prod1 = 1.0;
+    const double* tab_y = ch.tab_y.data();
+    const uint8_t* x = ch.x.data();
     for (int64_t i = 0; i < D; ++i) {
-      prod *= ch.tab_y[size_t(2 * i + ch.x[size_t(i)])];
+      double& prod = (i & 1) ? prod1 : prod0;
+      prod *= tab_y[2 * i + x[i]];
       if (prod < 1e-200) { log_rev += std::log(prod); prod = 1.0; }
     }
-    log_rev += std::log(prod);
+    log_rev += std::log(prod0) + std::log(prod1);
     double log_acc = ch.f_y - ch.f + log_rev - ch.log_fwd;
     if (std::isnan(log_acc)) log_acc = -INFINITY;
     const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);

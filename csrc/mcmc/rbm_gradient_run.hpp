@@ -2,8 +2,9 @@
 // factorised proposal of mcmc/gradient_kernels.hpp (every site moves independently, from
 // the gradient table at x), with the RBM's gradient for a block of chains from one float32
 // product sigmoid(A) W (as rbm_run.hpp does for gwg, on the same chain blocks) and A = c + W x kept per chain in double,
-// moved by +-W[:, i] for each site the proposal moves (O(H) per moved site) and recomputed
-// from scratch every 64 steps. Same kernel, options and adaptation as GradientRun (whose
+// moved by +-W[:, i] for each site the proposal moves (O(H) per moved site, batched over the
+// block's chains in hidden-unit chunks, mcmc/rbm_kernels.hpp) and recomputed from scratch
+// every 64 steps. The per-site draws are branch-free on the move outcome. Same kernel, options and adaptation as GradientRun (whose
 // per-chain O(D H) gradient evaluation reads all of W per chain-step); path kinds (pas,
 // gwg_multi) run there on RbmGradModel.
 #pragma once
@@ -12,6 +13,7 @@
 
 #include "common/rng.hpp"
 #include "mcmc/gradient_kernels.hpp"
+#include "mcmc/rbm_kernels.hpp"
 #include "mcmc/rbm_model.hpp"
 #include "mcmc/run.hpp"
 
@@ -23,6 +25,7 @@ struct RbmGradChain {
   std::vector<uint8_t> x, y, ref;
   std::vector<double> A, A_y, g, g_y, tab, tab_y;  // at x and at the proposal y
   std::vector<int64_t> moved;
+  std::vector<double> sign;  // per moved site: +1 (0 -> 1) or -1
   double f = 0.0, f_y = 0.0, bx = 0.0, bx_y = 0.0, log_fwd = 0.0, theta = 0.0, theta_sum = 0.0;
   int64_t theta_n = 0, ones = 0, hamming = 0;
   uint64_t steps = 0, accepted = 0;
@@ -44,6 +47,7 @@ class RbmGradientRun final : public Run {
   struct Block {
     int64_t begin = 0, end = 0;
     std::vector<float> S, G, scratch;  // sigmoid(A) (rows x H), S W (rows x D), H floats
+    std::vector<PreactivationMove> moves;  // A -> A_y of each chain (mcmc/rbm_kernels.hpp)
   };
   std::vector<RbmGradChain> chains_;
   std::vector<Block> blocks_;

@@ -1,0 +1,26 @@
+// Batched inner loops of the RBM gradient engine (mcmc/rbm_gradient_run.hpp), one job each:
+// moving the pre-activations A = c + W x of a block of chains by the sites each chain's
+// proposal moved. The sums are taken per element in the listed order, and the moves are
+// +-W[h, i] (multiplying by the sign +-1 is exact), so the AVX2 build of a loop (run-time
+// choice, regression/simd.hpp) gives bitwise the same values as the portable one.
+#pragma once
+#include <cstdint>
+
+namespace ttsolve::mcmc {
+
+/// One state's move: out = base + sum_k sign[k] WT[site[k], :] (H values each).
+struct PreactivationMove {
+  const double* base = nullptr;
+  double* out = nullptr;
+  const int64_t* sites = nullptr;
+  const double* signs = nullptr;  // +1 (0 -> 1) or -1 (1 -> 0)
+  int64_t n = 0;
+};
+
+/// Applies every move of a block. The hidden units are taken in chunks of 16 held in
+/// registers across a state's moved sites, so WT (D x H, row-major) streams from cache
+/// once per chunk for the whole block instead of once per moved site and state: O(moved H)
+/// arithmetic, W read once per block.
+void move_preactivations(const double* WT, int64_t H, const PreactivationMove* moves, int64_t n_moves);
+
+}  // namespace ttsolve::mcmc
