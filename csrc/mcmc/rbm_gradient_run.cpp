@@ -26,6 +26,7 @@ void RbmGradientRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed,
   if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
   model.prepare();
   const int64_t D = model.dim, H = model.n_hidden;
+  columns_.prepare(model.WT.data(), D, H);
   chains_.assign(size_t(n_chains), RbmGradChain{});
   for (int64_t k = 0; k < n_chains; ++k) {
     RbmGradChain& ch = chains_[size_t(k)];
@@ -191,7 +192,7 @@ void RbmGradientRun::step(Block& blk, int64_t t, const Recording& rec) {
     for (size_t k = 0; k < ch.moved.size(); ++k) ch.bx_y += ch.sign[k] * model.b[ch.moved[k]];
     blk.moves.push_back({ch.A.data(), ch.A_y.data(), ch.moved.data(), ch.sign.data(), int64_t(ch.moved.size())});
   }
-  move_preactivations(model.WT.data(), H, blk.moves.data(), int64_t(blk.moves.size()));
+  move_preactivations(columns_, blk.moves.data(), int64_t(blk.moves.size()));
   for (int64_t c = blk.begin; c < blk.end; ++c) {
     RbmGradChain& ch = chains_[size_t(c)];
     ch.f_y = ch.bx_y + softplus_sum_and_sigmoid(ch.A_y.data(), H, &blk.S[size_t((c - blk.begin) * H)]);

@@ -56,6 +56,7 @@ class RbmGradientRun final : public Run {
   };
   std::vector<RbmGradChain> chains_;
   std::vector<Block> blocks_;
+  ChunkedColumns columns_;  // W^T for move_preactivations
   void refresh(Block& blk);
   void step(Block& blk, int64_t t, const Recording& rec);
   void gradient_rows(Block& blk, bool at_proposal);

@@ -5,6 +5,7 @@
 // choice, regression/simd.hpp) gives bitwise the same values as the portable one.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace ttsolve::mcmc {
 
@@ -17,10 +18,21 @@ struct PreactivationMove {
   int64_t n = 0;
 };
 
+/// W^T laid out for move_preactivations: for each chunk of 16 hidden units, the D sites' 16
+/// values contiguous (chunk-major), so a chunk's slice (D x 16) is one contiguous block;
+/// the last H % 16 units are read from WT itself.
+struct ChunkedColumns {
+  static constexpr int64_t kChunk = 16;
+  int64_t dim = 0, n_hidden = 0;
+  std::vector<double> values;  // (H / 16) x D x 16
+  const double* WT = nullptr;  // D x H, row-major (the tail units)
+  void prepare(const double* WT, int64_t D, int64_t H);
+};
+
 /// Applies every move of a block. The hidden units are taken in chunks of 16 held in
-/// registers across a state's moved sites, so WT (D x H, row-major) streams from cache
-/// once per chunk for the whole block instead of once per moved site and state: O(moved H)
-/// arithmetic, W read once per block.
-void move_preactivations(const double* WT, int64_t H, const PreactivationMove* moves, int64_t n_moves);
+/// registers across a state's moved sites, so W streams from cache once per chunk for the
+/// whole block instead of once per moved site and state: O(moved H) arithmetic, W read once
+/// per block.
+void move_preactivations(const ChunkedColumns& W, const PreactivationMove* moves, int64_t n_moves);
 
 }  // namespace ttsolve::mcmc
