@@ -305,3 +305,18 @@ def test_incremental_energy_stays_exact_over_long_runs(sampler, opts):
     np.testing.assert_allclose(r.statistic("energy").ravel(), model.log_prob(r.samples.reshape(-1, 40)),
                                atol=1e-9, rtol=0)
     assert r.acceptance.mean() > 0.05
+
+
+@pytest.mark.parametrize("scale", [1.0, 200.0])
+def test_gibbs_flip_updates_of_the_hidden_probabilities_stay_exact(scale):
+    # a flip updates sigmoid(A) by one division per unit (rbm_model.hpp flip_hidden_probs);
+    # with |A| >= 600 (scale 200: |A| reaches ~800) it recomputes them from A instead: both keep the exact
+    # differences, so the recorded energy is f of the recorded state and the marginals match.
+    model = _rbm(D=8, H=5, scale=scale, seed=4)
+    r = sample(model, "gibbs", 8, 4000, thin=40, seed=3, record=["samples", "energy"])
+    f = model.log_prob(r.samples.reshape(-1, 8))
+    np.testing.assert_allclose(r.statistic("energy").ravel(), f, atol=1e-9 * max(1.0, np.abs(f).max()), rtol=0)
+    truth = exact_marginals(model)
+    x = r.samples.astype(float)
+    sd = np.sqrt(truth * (1 - truth) / np.maximum(ess(x), 50.0))
+    assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()

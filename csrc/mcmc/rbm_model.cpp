@@ -102,6 +102,16 @@ void hidden_probs(const double* A, int64_t H, double* sig, double* sbar) {
   }
 }
 
+void flip_hidden_probs(const double* ew, bool up, int64_t H, double* sig, double* sbar) {
+  double* p = up ? sbar : sig;  // t = p + q e^w; q gains the factor e^w
+  double* q = up ? sig : sbar;
+  for (int64_t h = 0; h < H; ++h) {
+    const double qe = q[h] * ew[h], inv = 1.0 / (p[h] + qe);
+    p[h] *= inv;
+    q[h] = qe * inv;
+  }
+}
+
 double flip_delta(const RbmModel& m, const RbmFlipTables& t, const uint8_t* x, const double* sig,
                   const double* sbar, int64_t i) {
   const int64_t H = m.n_hidden;
