@@ -320,3 +320,20 @@ def test_gibbs_flip_updates_of_the_hidden_probabilities_stay_exact(scale):
     x = r.samples.astype(float)
     sd = np.sqrt(truth * (1 - truth) / np.maximum(ess(x), 50.0))
     assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()
+
+
+def test_vectorised_exp_is_accurate_on_nonpositive_arguments():
+    # rbm_kernels.hpp exp_nonpositive (softplus / sigmoid of A, the gwg proposal weights)
+    rng = np.random.default_rng(0)
+    x = np.concatenate([-rng.uniform(0, 708, 200001), -rng.uniform(0, 1, 1001), [0.0, -0.0, -1e-300, -708.0]])
+    out = _core._testing.mcmc_rbm_exp(x)
+    assert np.max(np.abs(out / np.exp(x) - 1)) <= 1e-15
+    edge = _core._testing.mcmc_rbm_exp(np.array([-709.0, -1e4, -np.inf, np.nan, -1.0, -2.0, -3.0]))
+    assert (edge[:3] == 0).all() and np.isnan(edge[3])
+    np.testing.assert_allclose(edge[4:], np.exp([-1.0, -2.0, -3.0]), rtol=1e-15)
+    if _core._testing.gram_simd():  # the AVX2 and portable builds agree bitwise
+        try:
+            _core._testing.gram_simd(False)
+            np.testing.assert_array_equal(_core._testing.mcmc_rbm_exp(x), out)
+        finally:
+            _core._testing.gram_simd(True)

@@ -96,7 +96,64 @@ TTSOLVE_AVX2_TARGET void moves_avx2(const ChunkedColumns& W, const Preactivation
 }
 #endif
 
+typedef int64_t v4i __attribute__((vector_size(32)));
+
+// exp on four lanes (see exp_nonpositive); plain multiplies and adds only.
+__attribute__((always_inline)) inline v4 exp4(v4 x) {
+  const v4 lo = {-708.0, -708.0, -708.0, -708.0};
+  const v4 xc = x < lo ? lo : x;  // NaN: the comparison is false, NaN stays
+  const double shift = 0x1.8p52;  // adding it rounds to an integer held in the low mantissa bits
+  const v4 t = xc * 1.4426950408889634 + shift;
+  const v4 nd = t - shift;
+  const v4 r = (xc - nd * 6.93147180369123816490e-01) - nd * 1.90821492927058770002e-10;
+  v4 p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  v4i bits;
+  __builtin_memcpy(&bits, &t, sizeof bits);
+  bits = (bits + 1023) << 52;  // 2^n, n = low bits of t (two's complement), n >= -1022
+  v4 scale;
+  __builtin_memcpy(&scale, &bits, sizeof scale);
+  const v4 zero = {0.0, 0.0, 0.0, 0.0};
+  return x < lo ? zero : p * scale;
+}
+
+__attribute__((always_inline)) inline void exp_all(const double* x, double* out, int64_t n) {
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) store4(out + k, exp4(load4(x + k)));
+  if (k < n) {
+    double in[4] = {0.0, 0.0, 0.0, 0.0}, res[4];
+    for (int64_t j = k; j < n; ++j) in[j - k] = x[j];
+    store4(res, exp4(load4(in)));
+    for (int64_t j = k; j < n; ++j) out[j] = res[j - k];
+  }
+}
+
+void exp_portable(const double* x, double* out, int64_t n) { exp_all(x, out, n); }
+
+#ifdef TTSOLVE_AVX2_KERNELS
+// avx2 without fma: no contraction, the same roundings as the portable build
+__attribute__((target("avx2"))) void exp_avx2(const double* x, double* out, int64_t n) { exp_all(x, out, n); }
+#endif
+
 }  // namespace
+
+void exp_nonpositive(const double* x, double* out, int64_t n) {
+#ifdef TTSOLVE_AVX2_KERNELS
+  if (regression::simd_enabled()) return exp_avx2(x, out, n);
+#endif
+  exp_portable(x, out, n);
+}
 
 void ChunkedColumns::prepare(const double* WT_, int64_t D, int64_t H) {
   dim = D;

@@ -1,6 +1,6 @@
-// Batched inner loops of the RBM gradient engine (mcmc/rbm_gradient_run.hpp), one job each:
-// moving the pre-activations A = c + W x of a block of chains by the sites each chain's
-// proposal moved. The sums are taken per element in the listed order, and the moves are
+// Batched inner loops of the RBM engines (mcmc/rbm_gradient_run.hpp, rbm_run.hpp), one job
+// each: moving the pre-activations A = c + W x of a block of chains by the sites each chain's
+// proposal moved; a vectorised exp for arrays of non-positive arguments. The sums are taken per element in the listed order, and the moves are
 // +-W[h, i] (multiplying by the sign +-1 is exact), so the AVX2 build of a loop (run-time
 // choice, regression/simd.hpp) gives bitwise the same values as the portable one.
 #pragma once
@@ -34,5 +34,13 @@ struct ChunkedColumns {
 /// whole block instead of once per moved site and state: O(moved H) arithmetic, W read once
 /// per block.
 void move_preactivations(const ChunkedColumns& W, const PreactivationMove* moves, int64_t n_moves);
+
+/// out[k] = exp(x[k]) for x[k] <= 0 (0 below -708, NaN stays NaN): Cody-Waite reduction by
+/// ln 2 and the degree-13 Taylor polynomial on |r| <= ln 2 / 2 (truncation < 5e-18), without
+/// FMA, so the AVX2 and portable builds agree bitwise; relative error within a few ulp of the
+/// exact value (tests: <= 1e-15 against libm over [-708, 0]). Used where the same values
+/// enter both sides of an MH ratio (proposal tables) or f through softplus, whose error
+/// stays below f's own rounding.
+void exp_nonpositive(const double* x, double* out, int64_t n);
 
 }  // namespace ttsolve::mcmc

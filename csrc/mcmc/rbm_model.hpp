@@ -40,8 +40,8 @@ struct RbmFlipTables {
 double hidden_terms(const double* A, int64_t H, double* sig, double* sbar);
 
 /// sum_h softplus(A_h) with sigmoid(A_h) written to s in float32 (the gradient engines' GEMM
-/// input): e = exp(-|a|) shared by both, one log per product of up to 512 factors 1 + e in
-/// [1, 2] instead of one log1p per unit.
+/// input): e = exp(-|a|) shared by both (vectorised, mcmc/rbm_kernels.hpp exp_nonpositive),
+/// one log per product of up to 512 factors 1 + e in [1, 2] instead of one log1p per unit.
 double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s);
 
 /// sig / sbar only (no softplus sum): for a flip whose change of f is already known.
