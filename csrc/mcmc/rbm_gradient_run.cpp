@@ -121,8 +121,8 @@ double RbmGradientRun::draw_factorised(RbmGradChain& ch) const {
   uint8_t* y = ch.y.data();
   const double* tab = ch.tab.data();
   size_t n = 0;
-  double log_fwd = 0.0, prod0 = 1.0, prod1 = 1.0;
-  for (int64_t i = 0; i < D; ++i) {
+  double log_fwd = 0.0, prod0 = 1.0, prod1 = 1.0;  // two running products (even / odd sites)
+  auto site = [&](int64_t i, double& prod) {
     const uint8_t a = x[i];
     const uint8_t move = uint8_t(bernoulli(ch.rng, tab[2 * i + 1 - a]));
     const uint8_t b = uint8_t(a ^ move);
@@ -130,10 +130,15 @@ double RbmGradientRun::draw_factorised(RbmGradChain& ch) const {
     sign[n] = a ? -1.0 : 1.0;
     n += move;
     y[i] = b;
-    double& prod = (i & 1) ? prod1 : prod0;
     prod *= tab[2 * i + b];
     if (prod < 1e-200) { log_fwd += std::log(prod); prod = 1.0; }
+  };
+  int64_t i = 0;
+  for (; i + 1 < D; i += 2) {
+    site(i, prod0);
+    site(i + 1, prod1);
   }
+  if (i < D) site(i, prod0);
   ch.moved.resize(n);
   ch.sign.resize(n);
   return log_fwd + std::log(prod0) + std::log(prod1);
@@ -172,11 +177,16 @@ double RbmGradientRun::log_reverse(RbmGradChain& ch) const {
     return lr;
   }
   double log_rev = 0.0, prod0 = 1.0, prod1 = 1.0;
-  for (int64_t i = 0; i < D; ++i) {
-    double& prod = (i & 1) ? prod1 : prod0;
+  auto site = [&](int64_t i, double& prod) {
     prod *= tab_y[2 * i + x[i]];
     if (prod < 1e-200) { log_rev += std::log(prod); prod = 1.0; }
+  };
+  int64_t i = 0;
+  for (; i + 1 < D; i += 2) {
+    site(i, prod0);
+    site(i + 1, prod1);
   }
+  if (i < D) site(i, prod0);
   return log_rev + std::log(prod0) + std::log(prod1);
 }
 

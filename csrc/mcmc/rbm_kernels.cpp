@@ -4,6 +4,9 @@
 
 #include "regression/simd.hpp"
 
+// v4 values only pass between always-inline helpers of this file, never across an ABI boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace ttsolve::mcmc {
 
 namespace {
@@ -99,7 +102,8 @@ TTSOLVE_AVX2_TARGET void moves_avx2(const ChunkedColumns& W, const Preactivation
 typedef int64_t v4i __attribute__((vector_size(32)));
 
 // exp on four lanes (see exp_nonpositive); plain multiplies and adds only.
-__attribute__((always_inline)) inline v4 exp4(v4 x) {
+__attribute__((always_inline)) inline void exp4(const double* in, double* out) {
+  const v4 x = load4(in);
   const v4 lo = {-708.0, -708.0, -708.0, -708.0};
   const v4 xc = x < lo ? lo : x;  // NaN: the comparison is false, NaN stays
   const double shift = 0x1.8p52;  // adding it rounds to an integer held in the low mantissa bits
@@ -125,16 +129,16 @@ __attribute__((always_inline)) inline v4 exp4(v4 x) {
   v4 scale;
   __builtin_memcpy(&scale, &bits, sizeof scale);
   const v4 zero = {0.0, 0.0, 0.0, 0.0};
-  return x < lo ? zero : p * scale;
+  store4(out, x < lo ? zero : p * scale);
 }
 
 __attribute__((always_inline)) inline void exp_all(const double* x, double* out, int64_t n) {
   int64_t k = 0;
-  for (; k + 4 <= n; k += 4) store4(out + k, exp4(load4(x + k)));
+  for (; k + 4 <= n; k += 4) exp4(x + k, out + k);
   if (k < n) {
     double in[4] = {0.0, 0.0, 0.0, 0.0}, res[4];
     for (int64_t j = k; j < n; ++j) in[j - k] = x[j];
-    store4(res, exp4(load4(in)));
+    exp4(in, res);
     for (int64_t j = k; j < n; ++j) out[j] = res[j - k];
   }
 }

@@ -94,9 +94,10 @@ double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s) {
     exp_nonpositive(neg, e, n);
     for (int64_t j = 0; j < n; ++j) {
       const double a = A[h0 + j], inv = 1.0 / (1.0 + e[j]);
+      const double num[2] = {e[j], 1.0};  // indexed, not branched on the sign of a (unpredictable)
       total += std::max(a, 0.0);
       prod *= 1.0 + e[j];
-      s[h0 + j] = float(a >= 0 ? inv : e[j] * inv);
+      s[h0 + j] = float(num[a >= 0] * inv);
     }
     total += std::log(prod);
     prod = 1.0;

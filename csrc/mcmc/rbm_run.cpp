@@ -27,7 +27,7 @@ void proposal(const RbmModel& m, const uint8_t* x, const float* G, double* half,
   double top = -std::numeric_limits<double>::infinity();
   for (int64_t i = 0; i < D; ++i) {
     const double g = m.b[i] + G[i];
-    half[i] = x[i] ? -0.5 * g : 0.5 * g;
+    half[i] = (0.5 - double(x[i])) * g;  // +-g / 2 exactly, without a branch on x_i
     top = std::max(top, half[i]);
   }
   for (int64_t i = 0; i < D; ++i) cdf[i] = half[i] - top;
