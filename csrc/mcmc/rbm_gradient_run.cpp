@@ -15,6 +15,18 @@ namespace ttsolve::mcmc {
 
 namespace {
 constexpr uint64_t kRefreshEvery = 64;
+
+// site(i, prod) for i = 0 .. D - 1 with prod0 for even i and prod1 for odd i (two
+// independent running products instead of one dependency chain).
+template <class Site>
+void alternating(int64_t D, double& prod0, double& prod1, Site&& site) {
+  int64_t i = 0;
+  for (; i + 1 < D; i += 2) {
+    site(i, prod0);
+    site(i + 1, prod1);
+  }
+  if (i < D) site(i, prod0);
+}
 }  // namespace
 
 void RbmGradientRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
@@ -133,12 +145,7 @@ double RbmGradientRun::draw_factorised(RbmGradChain& ch) const {
     prod *= tab[2 * i + b];
     if (prod < 1e-200) { log_fwd += std::log(prod); prod = 1.0; }
   };
-  int64_t i = 0;
-  for (; i + 1 < D; i += 2) {
-    site(i, prod0);
-    site(i + 1, prod1);
-  }
-  if (i < D) site(i, prod0);
+  alternating(D, prod0, prod1, site);
   ch.moved.resize(n);
   ch.sign.resize(n);
   return log_fwd + std::log(prod0) + std::log(prod1);
@@ -181,12 +188,7 @@ double RbmGradientRun::log_reverse(RbmGradChain& ch) const {
     prod *= tab_y[2 * i + x[i]];
     if (prod < 1e-200) { log_rev += std::log(prod); prod = 1.0; }
   };
-  int64_t i = 0;
-  for (; i + 1 < D; i += 2) {
-    site(i, prod0);
-    site(i + 1, prod1);
-  }
-  if (i < D) site(i, prod0);
+  alternating(D, prod0, prod1, site);
   return log_rev + std::log(prod0) + std::log(prod1);
 }
 
