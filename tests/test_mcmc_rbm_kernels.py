@@ -176,7 +176,7 @@ def test_rbm_sampler_list_and_bad_options():
         _core._testing.mcmc_rbm_transition_row(model.W, model.b, model.c, "gwg", 1, np.zeros(6, np.uint8))
 
 
-# ---- multi-coordinate gradient kinds on RBMs (rbm_gradient_run.cpp, GradientRun<RbmGradModel>) ----
+# ---- multi-coordinate gradient kinds on RBMs (rbm_gradient_run.cpp: chains batched) ----
 GRADIENT = [("dmala", {"step_size": 0.7}, lambda m: dk.dmala(m, 0.7)),
             ("dmala", {"step_size": 2.0, "weight": "barker"}, lambda m: dk.dmala(m, 2.0, "barker")),
             ("dula", {"step_size": 0.7}, lambda m: dk.dula(m, 0.7)),
@@ -197,9 +197,55 @@ def test_gradient_kinds_one_step_law_equals_the_reference_row(sampler, opts, ref
         assert (np.abs(freq - T[x]) <= 5 * np.sqrt(T[x] * (1 - T[x]) / n) + 2e-4).all(), (sampler, x)
 
 
+EXACT = [("dmala", 1, {"step_size": 0.7}), ("dmala", 1, {"step_size": 2.0, "weight": "barker"}),
+         ("dlmc", 1, {"t": 0.8}), ("pas", 1, {"path_length": 3}), ("gwg_multi", 1, {}), ("gwg_multi", 3, {}),
+         ("gwg_multi", 2, {"weight": "max"})]
+
+
+@pytest.mark.parametrize("sampler,n_flips,opts", EXACT, ids=[f"{s}-{n}-{sorted(o.items())}" for s, n, o in EXACT])
+def test_gradient_kinds_exact_transition_matrix_on_a_tiny_rbm(sampler, n_flips, opts):
+    # T from the kernel's own tables on the RBM's gradient (float32 product, as the engine):
+    # pi T = pi to 1e-12 whatever the gradient's rounding, since MH uses the same tables both ways.
+    model = _rbm(D=4, H=3, scale=0.8, seed=3)
+    T = _core._testing.mcmc_gradient_transitions_rbm(model.W, model.b, model.c, sampler, n_flips, opts)
+    S = dm.all_states(4, 2).astype(np.uint8)
+    log_pi = model.log_prob(S)
+    pi = np.exp(log_pi - log_pi.max())
+    pi /= pi.sum()
+    np.testing.assert_allclose(T.sum(1), 1.0, atol=1e-12)
+    assert (T >= -1e-15).all()
+    assert dk.stationarity_error(T, pi) < 1e-12
+    assert dk.detailed_balance_error(T, pi) < 1e-12
+    if sampler in ("dmala", "dlmc"):  # and it is the reference kernel up to the float32 gradient
+        ref = dk.dmala(_reference(model), opts["step_size"], opts.get("weight", "sqrt")) if sampler == "dmala" \
+            else dk.dlmc(_reference(model), opts["t"])
+        np.testing.assert_allclose(T, ref, atol=1e-5)
+
+
+def test_dula_is_biased_on_a_tiny_rbm():
+    model = _rbm(D=4, H=3, scale=0.8, seed=3)
+    T = _core._testing.mcmc_gradient_transitions_rbm(model.W, model.b, model.c, "dula", 1, {"step_size": 0.7})
+    log_pi = model.log_prob(dm.all_states(4, 2).astype(np.uint8))
+    pi = np.exp(log_pi - log_pi.max())
+    assert dk.stationarity_error(T, pi / pi.sum()) > 1e-4
+
+
+@pytest.mark.parametrize("n_flips", [1, 3])
+def test_gwg_multi_one_step_law_equals_the_exact_row(n_flips):
+    # the batched engine's draws (path_draw.hpp, rbm_gradient_run.cpp) against the oracle's row
+    model = _rbm(D=4, H=3, scale=0.8, seed=2)
+    T = _core._testing.mcmc_gradient_transitions_rbm(model.W, model.b, model.c, "gwg_multi", n_flips, {})
+    S = dm.all_states(4, 2).astype(np.uint8)
+    n = 40000
+    for x in (5, 12):
+        r = sample(model, "gwg_multi", n, 1, init=S[x], seed=x, n_flips=n_flips)
+        freq = np.bincount(dm.state_index(r.samples[:, 0].astype(int), 2), minlength=16) / n
+        assert (np.abs(freq - T[x]) <= 5 * np.sqrt(T[x] * (1 - T[x]) / n) + 2e-4).all(), (n_flips, x)
+
+
 @pytest.mark.parametrize("sampler,opts", [("dmala", {"step_size": 0.5}), ("dlmc", {"t": 0.5}),
                                           ("pas", {"path_length": 2}), ("gwg_multi", {"n_flips": 2}),
-                                          ("dmala", {"adaptive": True})])
+                                          ("dmala", {"adaptive": True}), ("gwg_multi", {"adaptive": True})])
 def test_gradient_kinds_marginals_match_enumeration(sampler, opts):
     model = _rbm(D=10, H=4, scale=0.6, seed=1)
     truth = exact_marginals(model)
@@ -209,12 +255,14 @@ def test_gradient_kinds_marginals_match_enumeration(sampler, opts):
     assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()
     np.testing.assert_allclose(r.statistic("energy").ravel(), model.log_prob(r.samples.reshape(-1, 10)), atol=1e-9)
     if opts.get("adaptive"):
-        alpha = r.info["adapted"]["step_size"]
-        assert alpha.shape == (16,) and (alpha != 0.5).all()
+        name, start = ("step_size", 0.5) if sampler == "dmala" else ("n_flips", 1)
+        scale = r.info["adapted"][name]
+        assert scale.shape == (16,) and (scale != start).any()
 
 
 @pytest.mark.parametrize("sampler,opts", [("dmala", {"step_size": 0.3}), ("pas", {"path_length": 3}),
-                                          ("dlmc", {"t": 0.3})])
+                                          ("dlmc", {"t": 0.3}), ("gwg_multi", {"n_flips": 3}),
+                                          ("gwg_multi", {"adaptive": True})])
 def test_gradient_kinds_thread_count_invariant(sampler, opts):
     model = _rbm(D=60, H=30, scale=0.2, seed=6)
     runs = []
@@ -222,7 +270,8 @@ def test_gradient_kinds_thread_count_invariant(sampler, opts):
     try:
         for n in (1, 2, 1):
             set_num_threads(n)
-            runs.append(sample(model, sampler, 53, 150, seed=11, record=["samples", "energy"], **opts))
+            runs.append(sample(model, sampler, 53, 150, burn_in=30 if opts.get("adaptive") else 0, seed=11,
+                               record=["samples", "energy"], **opts))
     finally:
         set_num_threads(old)
     for other in runs[1:]:
@@ -232,7 +281,7 @@ def test_gradient_kinds_thread_count_invariant(sampler, opts):
 
 
 @pytest.mark.parametrize("sampler,opts", [("dmala", {"step_size": 0.3}), ("dlmc", {"t": 0.3}), ("pas", {"path_length": 2}),
-                                          ("locally_balanced", {"weight": "max"}), ("gibbs", {}),
+                                          ("gwg_multi", {"n_flips": 2}), ("locally_balanced", {"weight": "max"}), ("gibbs", {}),
                                           ("hamming_ball", {"block_size": 3})])
 def test_in_process_shards_equal_the_whole_run(sampler, opts):
     # shards snap to the RBM engines' chain blocks (rbm_block_bounds): bitwise the local run
@@ -256,3 +305,35 @@ def test_incremental_energy_stays_exact_over_long_runs(sampler, opts):
     np.testing.assert_allclose(r.statistic("energy").ravel(), model.log_prob(r.samples.reshape(-1, 40)),
                                atol=1e-9, rtol=0)
     assert r.acceptance.mean() > 0.05
+
+
+@pytest.mark.parametrize("scale", [1.0, 200.0])
+def test_gibbs_flip_updates_of_the_hidden_probabilities_stay_exact(scale):
+    # a flip updates sigmoid(A) by one division per unit (rbm_model.hpp flip_hidden_probs);
+    # with |A| >= 600 (scale 200: |A| reaches ~800) it recomputes them from A instead: both keep the exact
+    # differences, so the recorded energy is f of the recorded state and the marginals match.
+    model = _rbm(D=8, H=5, scale=scale, seed=4)
+    r = sample(model, "gibbs", 8, 4000, thin=40, seed=3, record=["samples", "energy"])
+    f = model.log_prob(r.samples.reshape(-1, 8))
+    np.testing.assert_allclose(r.statistic("energy").ravel(), f, atol=1e-9 * max(1.0, np.abs(f).max()), rtol=0)
+    truth = exact_marginals(model)
+    x = r.samples.astype(float)
+    sd = np.sqrt(truth * (1 - truth) / np.maximum(ess(x), 50.0))
+    assert (np.abs(x.mean((0, 1)) - truth) < 5 * sd + 1e-3).all()
+
+
+def test_vectorised_exp_is_accurate_on_nonpositive_arguments():
+    # rbm_kernels.hpp exp_nonpositive (softplus / sigmoid of A, the gwg proposal weights)
+    rng = np.random.default_rng(0)
+    x = np.concatenate([-rng.uniform(0, 708, 200001), -rng.uniform(0, 1, 1001), [0.0, -0.0, -1e-300, -708.0]])
+    out = _core._testing.mcmc_rbm_exp(x)
+    assert np.max(np.abs(out / np.exp(x) - 1)) <= 1e-15
+    edge = _core._testing.mcmc_rbm_exp(np.array([-709.0, -1e4, -np.inf, np.nan, -1.0, -2.0, -3.0]))
+    assert (edge[:3] == 0).all() and np.isnan(edge[3])
+    np.testing.assert_allclose(edge[4:], np.exp([-1.0, -2.0, -3.0]), rtol=1e-15)
+    if _core._testing.gram_simd():  # the AVX2 and portable builds agree bitwise
+        try:
+            _core._testing.gram_simd(False)
+            np.testing.assert_array_equal(_core._testing.mcmc_rbm_exp(x), out)
+        finally:
+            _core._testing.gram_simd(True)

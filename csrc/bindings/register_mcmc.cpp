@@ -16,6 +16,7 @@
 #include "mcmc/drive.hpp"
 #include "mcmc/pairwise_run.hpp"
 #include "mcmc/quadratic_run.hpp"
+#include "mcmc/rbm_kernels.hpp"
 #include "mcmc/rbm_run.hpp"
 #include "testing/pairwise_incremental_check.hpp"
 #include "testing/pairwise_transition_rows.hpp"
@@ -253,6 +254,13 @@ py::array_t<double> rbm_transition_row(const DArray& W, const DArray& b, const D
   return move_to_numpy(std::move(row), {n});
 }
 
+py::array_t<double> rbm_exp(const DArray& x) {  // mcmc/rbm_kernels.hpp exp_nonpositive (tests)
+  std::vector<double> out(size_t(x.size()));
+  exp_nonpositive(x.data(), out.data(), int64_t(x.size()));
+  const py::ssize_t n = py::ssize_t(out.size());
+  return move_to_numpy(std::move(out), {n});
+}
+
 py::array_t<double> quad_transition_row(const IArray& indptr, const IArray& indices,
                                         const DArray& weights, const DArray& bias,
                                         const std::string& kind, int64_t n_flips, int64_t block_size,
@@ -348,6 +356,7 @@ void register_mcmc(py::module_& m, py::module_& testing) {
   testing.def("mcmc_rbm_transition_row", &rbm_transition_row, py::arg("W"), py::arg("b"), py::arg("c"),
               py::arg("kind"), py::arg("block_size"), py::arg("x"), py::arg("site") = 0,
               "Exact one-step transition row of a single-site RBM kernel (tests, dim <= 16).");
+  testing.def("mcmc_rbm_exp", &rbm_exp, py::arg("x"), "The RBM engines' vectorised exp of x <= 0 (tests).");
 }
 
 }  // namespace ttsolve::bindings

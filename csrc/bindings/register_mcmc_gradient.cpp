@@ -128,14 +128,9 @@ py::dict gradient_sample(const std::string& family, const py::tuple& arrays, int
     return out;
   };
   if constexpr (std::is_same_v<Model, PairwiseModel>) {
-    if (family == "rbm" && make_config(kind, n_flips, options).factorised()) {  // mcmc/rbm_gradient_run.hpp
+    if (family == "rbm") {  // every gradient kind, chains batched: mcmc/rbm_gradient_run.hpp
       RbmGradientRun run;
       run.model = rbm_model(arrays);
-      return go(run, 2);
-    }
-    if (family == "rbm") {  // path kinds: arrays (W, b, c) as mcmc/rbm_gradient.hpp
-      GradientRun<RbmGradModel> run;
-      run.model = RbmGradModel(rbm_model(arrays));
       return go(run, 2);
     }
   }
@@ -171,6 +166,12 @@ py::array_t<double> transitions_onehot(const DArray& A, const DArray& b, int64_t
   return to_matrix(testing::gradient_transition_matrix(m, make_config(kind, n_flips, options)));
 }
 
+py::array_t<double> transitions_rbm(const DArray& W, const DArray& b, const DArray& c, const std::string& kind,
+                                    int64_t n_flips, const py::dict& options) {
+  return to_matrix(testing::gradient_transition_matrix(RbmGradModel(rbm_model(py::make_tuple(W, b, c))),
+                                                       make_config(kind, n_flips, options)));
+}
+
 }  // namespace
 
 void register_mcmc_gradient(py::module_& m, py::module_& testing) {
@@ -193,6 +194,9 @@ void register_mcmc_gradient(py::module_& m, py::module_& testing) {
   testing.def("mcmc_gradient_transitions_onehot", &transitions_onehot, py::arg("A"), py::arg("b"),
               py::arg("n_states"), py::arg("kind"), py::arg("n_flips"), py::arg("options"),
               "Exact transition matrix of a gradient kernel on a one-hot quadratic model (tests).");
+  testing.def("mcmc_gradient_transitions_rbm", &transitions_rbm, py::arg("W"), py::arg("b"), py::arg("c"),
+              py::arg("kind"), py::arg("n_flips"), py::arg("options"),
+              "Exact transition matrix of a gradient kernel on a tiny RBM (mcmc/rbm_gradient.hpp; tests).");
 }
 
 }  // namespace ttsolve::bindings

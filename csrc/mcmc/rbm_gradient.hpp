@@ -1,10 +1,9 @@
-// The RBM as a model of the gradient engine (mcmc/gradient_run.hpp): dim, n_states = 2,
-// log_prob and the one-hot gradient g[i, 0] = 0, g[i, 1] = b_i + sum_h W_hi sigmoid(A_h),
-// A = c + W x, so that g[i, 1] - g[i, 0] is the binary gradient of f. value_and_grad gets f
-// (double) and g from one evaluation of A, rebuilt from the state (dmala / dula / pas / dlmc /
-// gwg_multi move many sites per step; a function of the state alone keeps the output
-// independent of the thread count), and g through one float32 BLAS product sigmoid(A)^T W:
-// O(D H) per proposed state.
+// The RBM as a model of the gradient engine's model concept (mcmc/gradient_run.hpp): dim,
+// n_states = 2, log_prob and the one-hot gradient g[i, 0] = 0, g[i, 1] = b_i + sum_h W_hi
+// sigmoid(A_h), A = c + W x, so that g[i, 1] - g[i, 0] is the binary gradient of f, with g
+// through one float32 product sigmoid(A)^T W as the batched engine computes it
+// (mcmc/rbm_gradient_run.hpp, which runs every gradient kind on RBMs). Used per state by the
+// transition-matrix oracle (testing/gradient_transitions.hpp) on tiny RBMs.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "mcmc/rbm_kernels.hpp"  // exp_nonpositive
+
 namespace ttsolve::mcmc {
 
 namespace {
@@ -84,14 +86,23 @@ double hidden_terms(const double* A, int64_t H, double* sig, double* sbar) {
 
 double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s) {
   double total = 0.0, prod = 1.0;
-  for (int64_t h = 0; h < H; ++h) {
-    const double a = A[h], e = std::exp(-std::abs(a)), inv = 1.0 / (1.0 + e);
-    total += std::max(a, 0.0);
-    prod *= 1.0 + e;
-    s[h] = float(a >= 0 ? inv : e * inv);
-    if ((h & 511) == 511) { total += std::log(prod); prod = 1.0; }
+  constexpr int64_t kBatch = 512;  // e^{-|a|} for a batch at once (vectorised), one log per batch
+  double neg[kBatch], e[kBatch];
+  for (int64_t h0 = 0; h0 < H; h0 += kBatch) {
+    const int64_t n = std::min(kBatch, H - h0);
+    for (int64_t j = 0; j < n; ++j) neg[j] = -std::abs(A[h0 + j]);
+    exp_nonpositive(neg, e, n);
+    for (int64_t j = 0; j < n; ++j) {
+      const double a = A[h0 + j], inv = 1.0 / (1.0 + e[j]);
+      const double num[2] = {e[j], 1.0};  // indexed, not branched on the sign of a (unpredictable)
+      total += std::max(a, 0.0);
+      prod *= 1.0 + e[j];
+      s[h0 + j] = float(num[a >= 0] * inv);
+    }
+    total += std::log(prod);
+    prod = 1.0;
   }
-  return total + std::log(prod);
+  return total;
 }
 
 void hidden_probs(const double* A, int64_t H, double* sig, double* sbar) {
@@ -99,6 +110,16 @@ void hidden_probs(const double* A, int64_t H, double* sig, double* sbar) {
     const double a = A[h], e = std::exp(-std::abs(a)), inv = 1.0 / (1.0 + e);
     sig[h] = a >= 0 ? inv : e * inv;
     sbar[h] = a >= 0 ? e * inv : inv;
+  }
+}
+
+void flip_hidden_probs(const double* ew, bool up, int64_t H, double* sig, double* sbar) {
+  double* p = up ? sbar : sig;  // t = p + q e^w; q gains the factor e^w
+  double* q = up ? sig : sbar;
+  for (int64_t h = 0; h < H; ++h) {
+    const double qe = q[h] * ew[h], inv = 1.0 / (p[h] + qe);
+    p[h] *= inv;
+    q[h] = qe * inv;
   }
 }
 

@@ -40,12 +40,19 @@ struct RbmFlipTables {
 double hidden_terms(const double* A, int64_t H, double* sig, double* sbar);
 
 /// sum_h softplus(A_h) with sigmoid(A_h) written to s in float32 (the gradient engines' GEMM
-/// input): e = exp(-|a|) shared by both, one log per product of up to 512 factors 1 + e in
-/// [1, 2] instead of one log1p per unit.
+/// input): e = exp(-|a|) shared by both (vectorised, mcmc/rbm_kernels.hpp exp_nonpositive),
+/// one log per product of up to 512 factors 1 + e in [1, 2] instead of one log1p per unit.
 double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s);
 
 /// sig / sbar only (no softplus sum): for a flip whose change of f is already known.
 void hidden_probs(const double* A, int64_t H, double* sig, double* sbar);
+
+/// sig / sbar after flipping a site whose column of e^W is ew (H values), from those before:
+/// with t_h = sbar_h + sig_h e^{W_hi} (up, 0 -> 1) or sig_h + sbar_h e^{W_hi} (down), the
+/// flip_delta factors, sig' = sig e^W / t, sbar' = sbar / t (up) and sig' = sig / t, sbar' =
+/// sbar e^W / t (down): one division per unit instead of an exp. Exact up to rounding, which
+/// the periodic recomputation from A resets (as it resets A's own drift).
+void flip_hidden_probs(const double* ew, bool up, int64_t H, double* sig, double* sbar);
 
 /// delta_i at the state x whose hidden terms are sig / sbar (O(H)); needs tables by_site.
 double flip_delta(const RbmModel& m, const RbmFlipTables& t, const uint8_t* x, const double* sig,

@@ -9,6 +9,7 @@
 #include "common/blas_runtime.hpp"
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
+#include "mcmc/rbm_kernels.hpp"
 
 namespace ttsolve::mcmc {
 
@@ -26,12 +27,14 @@ void proposal(const RbmModel& m, const uint8_t* x, const float* G, double* half,
   double top = -std::numeric_limits<double>::infinity();
   for (int64_t i = 0; i < D; ++i) {
     const double g = m.b[i] + G[i];
-    half[i] = x[i] ? -0.5 * g : 0.5 * g;
+    half[i] = (0.5 - double(x[i])) * g;  // +-g / 2 exactly, without a branch on x_i
     top = std::max(top, half[i]);
   }
+  for (int64_t i = 0; i < D; ++i) cdf[i] = half[i] - top;
+  exp_nonpositive(cdf, cdf, D);  // in place: the same weights enter the draw and both MH sides
   double run = 0.0;
   for (int64_t i = 0; i < D; ++i) {
-    run += std::exp(half[i] - top);
+    run += cdf[i];
     cdf[i] = run;
   }
   log_z = top + std::log(run);

@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t kBalancedRows = 10;    // chains per block for the O(D H) kinds
 constexpr int64_t kSiteRows = 4;         // chains per block for the O(H) kinds
 constexpr uint64_t kRefreshBalanced = 64;
-constexpr uint64_t kRefreshSite = 4096;
+constexpr uint64_t kRefreshSite = 1024;  // also resets the multiplicative drift of sig / sbar
 
 inline int64_t draw(const double* cdf, int64_t D, double u) {
   const int64_t i = int64_t(std::lower_bound(cdf, cdf + D, u * cdf[D - 1]) - cdf);
@@ -140,12 +140,18 @@ void RbmSiteRun::flip(RbmSiteChain& ch, int64_t i, double delta) {
   const int64_t H = model.n_hidden;
   const double sign = ch.x[i] ? -1.0 : 1.0;
   const double* col = &model.WT[i * H];
-  for (int64_t h = 0; h < H; ++h) ch.A[h] += sign * col[h];
+  double amax = 0.0;
+  for (int64_t h = 0; h < H; ++h) {
+    ch.A[h] += sign * col[h];
+    amax = std::max(amax, std::abs(ch.A[h]));
+  }
+  // sig, sbar > e^-600 stay normal doubles, and the update keeps their relative accuracy
+  if (amax < 600.0) flip_hidden_probs(&tables_.EWT[i * H], ch.x[i] == 0, H, ch.sig.data(), ch.sbar.data());
+  else hidden_probs(ch.A.data(), H, ch.sig.data(), ch.sbar.data());
   ch.bx += sign * model.b[i];
   ch.x[i] ^= 1;
   ch.ones += ch.x[i] ? 1 : -1;
   ch.hamming += ch.x[i] != ch.ref[i] ? 1 : -1;
-  hidden_probs(ch.A.data(), H, ch.sig.data(), ch.sbar.data());
   ch.f += delta;
 }
 

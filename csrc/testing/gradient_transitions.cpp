@@ -135,5 +135,8 @@ std::vector<double> gradient_transition_matrix(const PairwiseModel& m, const Gra
 std::vector<double> gradient_transition_matrix(const OnehotQuadratic& m, const GradientConfig& cfg) {
   return transition_matrix(m, cfg);
 }
+std::vector<double> gradient_transition_matrix(const RbmGradModel& m, const GradientConfig& cfg) {
+  return transition_matrix(m, cfg);
+}
 
 }  // namespace ttsolve::testing

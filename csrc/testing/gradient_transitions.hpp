@@ -7,6 +7,7 @@
 
 #include "mcmc/gradient_kernels.hpp"
 #include "mcmc/pairwise_model.hpp"
+#include "mcmc/rbm_gradient.hpp"
 
 namespace ttsolve::testing {
 
@@ -24,5 +25,6 @@ struct OnehotQuadratic {
 /// configured kernel with its scale fixed (no adaptation).
 std::vector<double> gradient_transition_matrix(const mcmc::PairwiseModel& m, const mcmc::GradientConfig& cfg);
 std::vector<double> gradient_transition_matrix(const OnehotQuadratic& m, const mcmc::GradientConfig& cfg);
+std::vector<double> gradient_transition_matrix(const mcmc::RbmGradModel& m, const mcmc::GradientConfig& cfg);
 
 }  // namespace ttsolve::testing

@@ -1,0 +1,180 @@
+#include "mcmc/rbm_kernels.hpp"
+
+#include <algorithm>
+
+#include "regression/simd.hpp"
+
+// v4 values only pass between always-inline helpers of this file, never across an ABI boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace ttsolve::mcmc {
+
+namespace {
+
+constexpr int64_t kChunk = ChunkedColumns::kChunk;
+// Four lanes of doubles (GCC vector extension: one AVX register, or two SSE2 ones in the
+// portable build); the accumulators are explicit so the compiler vectorises over h, not over
+// the (gathered) moved sites.
+typedef double v4 __attribute__((vector_size(32)));
+
+__attribute__((always_inline)) inline v4 load4(const double* p) {
+  v4 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+__attribute__((always_inline)) inline void store4(double* p, v4 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+// out[h0 .. h0 + kChunk) for every move: the moved sites alternate between two sets of four
+// vector accumulators (independent FMA chains), added at the end; a fixed order per element.
+__attribute__((always_inline)) inline void full_chunk(const double* slice, const PreactivationMove* moves,
+                                                      int64_t n_moves, int64_t h0) {
+  for (int64_t m = 0; m < n_moves; ++m) {
+    const PreactivationMove& mv = moves[m];
+    v4 a0 = load4(mv.base + h0), a1 = load4(mv.base + h0 + 4), a2 = load4(mv.base + h0 + 8),
+       a3 = load4(mv.base + h0 + 12);
+    v4 b0 = {0, 0, 0, 0}, b1 = b0, b2 = b0, b3 = b0;
+    int64_t k = 0;
+    for (; k + 1 < mv.n; k += 2) {
+      const double s = mv.signs[k], t = mv.signs[k + 1];  // s * w exact: the same with or without FMA
+      const double* w = slice + mv.sites[k] * kChunk;
+      const double* u = slice + mv.sites[k + 1] * kChunk;
+      a0 += s * load4(w);
+      b0 += t * load4(u);
+      a1 += s * load4(w + 4);
+      b1 += t * load4(u + 4);
+      a2 += s * load4(w + 8);
+      b2 += t * load4(u + 8);
+      a3 += s * load4(w + 12);
+      b3 += t * load4(u + 12);
+    }
+    if (k < mv.n) {
+      const double s = mv.signs[k];
+      const double* w = slice + mv.sites[k] * kChunk;
+      a0 += s * load4(w);
+      a1 += s * load4(w + 4);
+      a2 += s * load4(w + 8);
+      a3 += s * load4(w + 12);
+    }
+    store4(mv.out + h0, a0 + b0);
+    store4(mv.out + h0 + 4, a1 + b1);
+    store4(mv.out + h0 + 8, a2 + b2);
+    store4(mv.out + h0 + 12, a3 + b3);
+  }
+}
+
+// The last H % kChunk units, scalar, in the same order per element as full_chunk.
+__attribute__((always_inline)) inline void tail_chunk(const double* WT, int64_t H, const PreactivationMove* moves,
+                                                      int64_t n_moves, int64_t h0) {
+  for (int64_t m = 0; m < n_moves; ++m) {
+    const PreactivationMove& mv = moves[m];
+    for (int64_t h = h0; h < H; ++h) {
+      double a = mv.base[h], b = 0.0;
+      int64_t k = 0;
+      for (; k + 1 < mv.n; k += 2) {
+        a += mv.signs[k] * WT[mv.sites[k] * H + h];
+        b += mv.signs[k + 1] * WT[mv.sites[k + 1] * H + h];
+      }
+      if (k < mv.n) a += mv.signs[k] * WT[mv.sites[k] * H + h];
+      mv.out[h] = a + b;
+    }
+  }
+}
+
+__attribute__((always_inline)) inline void all_moves(const ChunkedColumns& W, const PreactivationMove* moves,
+                                                     int64_t n_moves) {
+  const int64_t D = W.dim, H = W.n_hidden;
+  int64_t h0 = 0;
+  for (; h0 + kChunk <= H; h0 += kChunk) full_chunk(W.values.data() + (h0 / kChunk) * D * kChunk, moves, n_moves, h0);
+  if (h0 < H) tail_chunk(W.WT, H, moves, n_moves, h0);
+}
+
+void moves_portable(const ChunkedColumns& W, const PreactivationMove* moves, int64_t n_moves) {
+  all_moves(W, moves, n_moves);
+}
+
+#ifdef TTSOLVE_AVX2_KERNELS
+TTSOLVE_AVX2_TARGET void moves_avx2(const ChunkedColumns& W, const PreactivationMove* moves, int64_t n_moves) {
+  all_moves(W, moves, n_moves);
+}
+#endif
+
+typedef int64_t v4i __attribute__((vector_size(32)));
+
+// exp on four lanes (see exp_nonpositive); plain multiplies and adds only.
+__attribute__((always_inline)) inline void exp4(const double* in, double* out) {
+  const v4 x = load4(in);
+  const v4 lo = {-708.0, -708.0, -708.0, -708.0};
+  const v4 xc = x < lo ? lo : x;  // NaN: the comparison is false, NaN stays
+  const double shift = 0x1.8p52;  // adding it rounds to an integer held in the low mantissa bits
+  const v4 t = xc * 1.4426950408889634 + shift;
+  const v4 nd = t - shift;
+  const v4 r = (xc - nd * 6.93147180369123816490e-01) - nd * 1.90821492927058770002e-10;
+  v4 p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  v4i bits;
+  __builtin_memcpy(&bits, &t, sizeof bits);
+  bits = (bits + 1023) << 52;  // 2^n, n = low bits of t (two's complement), n >= -1022
+  v4 scale;
+  __builtin_memcpy(&scale, &bits, sizeof scale);
+  const v4 zero = {0.0, 0.0, 0.0, 0.0};
+  store4(out, x < lo ? zero : p * scale);
+}
+
+__attribute__((always_inline)) inline void exp_all(const double* x, double* out, int64_t n) {
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) exp4(x + k, out + k);
+  if (k < n) {
+    double in[4] = {0.0, 0.0, 0.0, 0.0}, res[4];
+    for (int64_t j = k; j < n; ++j) in[j - k] = x[j];
+    exp4(in, res);
+    for (int64_t j = k; j < n; ++j) out[j] = res[j - k];
+  }
+}
+
+void exp_portable(const double* x, double* out, int64_t n) { exp_all(x, out, n); }
+
+#ifdef TTSOLVE_AVX2_KERNELS
+// avx2 without fma: no contraction, the same roundings as the portable build
+__attribute__((target("avx2"))) void exp_avx2(const double* x, double* out, int64_t n) { exp_all(x, out, n); }
+#endif
+
+}  // namespace
+
+void exp_nonpositive(const double* x, double* out, int64_t n) {
+#ifdef TTSOLVE_AVX2_KERNELS
+  if (regression::simd_enabled()) return exp_avx2(x, out, n);
+#endif
+  exp_portable(x, out, n);
+}
+
+void ChunkedColumns::prepare(const double* WT_, int64_t D, int64_t H) {
+  dim = D;
+  n_hidden = H;
+  WT = WT_;
+  const int64_t n_chunks = H / kChunk;
+  values.resize(size_t(n_chunks * D * kChunk));
+  for (int64_t q = 0; q < n_chunks; ++q)
+    for (int64_t i = 0; i < D; ++i)
+      for (int64_t j = 0; j < kChunk; ++j) values[size_t((q * D + i) * kChunk + j)] = WT[i * H + q * kChunk + j];
+}
+
+void move_preactivations(const ChunkedColumns& W, const PreactivationMove* moves, int64_t n_moves) {
+#ifdef TTSOLVE_AVX2_KERNELS
+  if (regression::simd_enabled()) return moves_avx2(W, moves, n_moves);
+#endif
+  moves_portable(W, moves, n_moves);
+}
+
+}  // namespace ttsolve::mcmc
