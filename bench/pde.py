@@ -6,6 +6,8 @@
     python bench/pde.py hjb-k           # HJB d=100 implicit, error vs K 1e3..1e5, time and peak memory
                                         # (each K in its own process: peak RSS by os.wait4)
     python bench/pde.py wells sin cir deep
+    python bench/pde.py dwi             # DoubleWellInteracting: 10 seeds per N (TTSOLVE_BENCH_N, default
+                                        # 30,60): errors, fixed-point stop reasons, wall and CPU time
 
 Every run uses the problem's default solver settings (``problem.defaults``, shown in the
 table) unless the section says otherwise.  One table row per run: problem, scheme, settings,
@@ -15,6 +17,7 @@ independent test paths (when an exact solution exists), time.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -24,7 +27,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import Report  # noqa: E402
-from ttsolve.pde import get_problem, solve  # noqa: E402
+from ttsolve.pde import SolverDivergedError, get_problem, solve  # noqa: E402
 
 REPORT = Report("pde", statistic="one run each")  # every row of this run; printed as it goes
 
@@ -101,6 +104,42 @@ def k_row(K, repeats=1, seed=0):
                layout=r0["layout"], repeats=repeats, load=med["load"])
 
 
+def dwi_row(N, seed, **kw):
+    """One DoubleWellInteracting solve at N steps: signed rel. error, how the fixed point stopped."""
+    p = get_problem("doublewell-interacting")
+    t0, c0 = time.perf_counter(), time.process_time()
+    ref = p.reference_value
+    try:
+        sol = solve(p, n_steps=N, seed=seed, **kw)
+    except SolverDivergedError as exc:
+        print(f"| {N} | {kw.get('n_samples', '-')} | - | {seed} | diverged: {str(exc)[:90]} | | | "
+              f"{time.perf_counter() - t0:.1f} | {time.process_time() - c0:.1f} | {os.getloadavg()[0]:.1f} |", flush=True)
+        return math.nan, time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    err = (sol.v0 - ref) / abs(ref)
+    stops = [d.stop_reason for d in sol.diagnostics if d.step > 0]
+    counts = {k: stops.count(k) for k in ("change", "max_fixed_point", "not contracting")}
+    its = sum(d.iterations for d in sol.diagnostics if d.step > 0)
+    print(f"| {N} | {sol.settings['n_samples']} | {sol.settings['max_fixed_point']} | {seed} | {sol.v0:.6f} | {err:+.2e} | {counts['change']} / "
+          f"{counts['max_fixed_point']} / {counts['not contracting']} | {its} | {wall:.1f} | {cpu:.1f} | "
+          f"{os.getloadavg()[0]:.1f} |", flush=True)
+    REPORT.add(problem="doublewell-interacting", d=p.dim, scheme=sol.settings["scheme"], N=N, K=sol.settings["n_samples"],
+               seed=seed, v0=sol.v0, reference=ref, rel_err_v0=err, stops=counts, iterations=its, time=wall, cpu=cpu,
+               max_fixed_point=sol.settings["max_fixed_point"])
+    return err, wall
+
+
+def dwi(Ns, seeds, **kw):
+    print("| N | K | max fp | seed | V(0,x0) | rel.err (signed) | steps stopped by change / cap / not contracting | "
+          "fp iterations | wall [s] | CPU [s] | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for N in Ns:
+        rows = [dwi_row(N, s, **kw) for s in seeds]
+        e = np.array([r[0] for r in rows if not math.isnan(r[0])])
+        print(f"  N={N}: {len(rows) - len(e)} of {len(rows)} diverged; the others: mean |rel.err| {np.mean(np.abs(e)):.2e}, signed mean {np.mean(e):+.2e}, sd {np.std(e, ddof=1):.2e}, "
+              f"max |rel.err| {np.max(np.abs(e)):.2e}, mean wall {np.mean([r[1] for r in rows]):.1f} s", flush=True)
+
+
 def main(sections):
     print("| problem | d | scheme | settings | N | K | seed | V(0,x0) | reference | rel.err V0 | "
           "mean rel.err paths | L2 rel.err paths | time [s] |")
@@ -133,11 +172,17 @@ def main(sections):
             run("doublewell", 50, paths=False, seed=s)
         for s in range(3):
             run("doublewell-interacting", 20, paths=False, seed=s)
-    if "sin" in sections:
-        for s in range(3):  # defaults: trapezoidal, K = 8000, M 8/128
-            run("unboundedsin", 10, seed=s)
-        # first order: the coefficient of g drifts to ~1.1 whatever K (docs/pde.md)
-        run("unboundedsin", 10, "implicit", K=2000)
+    if "dwi" in sections:
+        Ns = [int(x) for x in os.environ.get("TTSOLVE_BENCH_N", "30,60").split(",")]
+        seeds = [int(x) for x in os.environ.get("TTSOLVE_BENCH_SEEDS", "0,1,2,3,4,5,6,7,8,9").split(",")]
+        over = dict(max_fixed_point=os.environ.get("TTSOLVE_BENCH_FP"), n_samples=os.environ.get("TTSOLVE_BENCH_K"))
+        dwi(Ns, seeds, **{k: int(v) for k, v in over.items() if v is not None})  # overrides of the defaults
+    if "sin" in sections:  # TTSOLVE_BENCH_SEEDS=1: one seed per run (each takes minutes), no implicit row
+        seeds = os.environ.get("TTSOLVE_BENCH_SEEDS")
+        for s in range(3) if seeds is None else [int(x) for x in seeds.split(",")]:
+            run("unboundedsin", 10, seed=s)  # defaults: trapezoidal, K = 8000, M 8/128
+        if seeds is None:  # first order: the coefficient of g drifts to ~1.1 whatever K (docs/pde.md)
+            run("unboundedsin", 10, "implicit", K=2000)
     if "cir" in sections:
         for scheme in ("explicit", "implicit"):
             sol, _, _ = run("cir", 100, scheme, K=1000, paths=False, degree=2, max_rank=1)

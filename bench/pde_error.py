@@ -37,6 +37,8 @@ COVERAGE_CASES = [
     ("hjb small d=10", "hjb", dict(dim=10), {}),
     ("doublewell d=5", "doublewell", dict(dim=5), {}),
     ("doublewell-interacting d=20", "doublewell-interacting", dict(dim=20), {}),
+    # the coarse partner of the default N = 30 (N = 15) is at the fixed point's stability limit
+    ("doublewell-interacting N=60 d=20", "doublewell-interacting", dict(dim=20), dict(n_steps=60)),
     ("unboundedsin d=5 K=2000 Mg=32", "unboundedsin", dict(dim=5), dict(n_samples=2000, inner_samples_g=32)),
     ("cir-affine d=5", "cir-affine", dict(dim=5), {}),
 ]

@@ -81,8 +81,9 @@ def test_problem_defaults_and_overrides():
     p = get_problem("doublewell-interacting", dim=3)
     sol = solve(p, n_samples=500, max_sweeps=1)  # K = 100-200 diverges for some seeds (d = 3, N = 30)
     assert sol.n_steps == p.defaults["n_steps"]
+    assert sol.settings["n_samples"] == 500 != p.defaults["n_samples"]  # the caller's value wins
     for key, value in p.defaults.items():
-        assert sol.settings[key] == value
+        assert key == "n_samples" or sol.settings[key] == value
     sol = solve(p, n_samples=100, n_steps=2, degree=1, max_rank=1, max_sweeps=1, max_fixed_point=1)
     assert sol.settings["degree"] == 1 and sol.settings["max_rank"] == 1 and sol.n_steps == 2
 

@@ -170,3 +170,44 @@ def test_too_coarse_time_grid_raises_instead_of_garbage():
 def test_solve_refuses_paths_that_cannot_fit_before_allocating():
     with pytest.raises(MemoryError, match=r"n_samples=10000000 .* GiB"):
         solve(get_problem("hjb", dim=100), n_samples=10**7)
+
+
+def test_fixed_point_loop_stopping_rules():
+    # the shared loop (pde/fixed_point.py): iterate k returns (model k, its relative change, info k)
+    from ttsolve.pde.fixed_point import MAX_KEPT_CHANGE, fixed_point
+
+    def run(changes, tol=1e-6, cap=10):
+        calls = []
+
+        def iterate(k, current):
+            calls.append((k, current))
+            return k, changes[k - 1], f"info {k}"
+
+        out = fixed_point(iterate, 0, cap, tol, lambda msg: SolverDivergedError(msg, None))
+        assert [c[1] for c in calls] == list(range(len(calls)))  # each iterate starts from the last kept one
+        return out, len(calls)
+
+    assert run([1e-2, 1e-4, 1e-7, 1.0]) == ((3, "info 3", 1e-7, 3, "change"), 3)
+    # iterate 3 changed V more than iterate 2: keep model 2 (noise floor reached)
+    assert run([1e-2, 1e-4, 2e-4, 1e-9]) == ((2, "info 2", 1e-4, 3, "not contracting"), 3)
+    assert run([0.5, 0.4, 0.3], cap=3) == ((3, "info 3", 0.3, 3, "max_fixed_point"), 3)
+    # the kept iterate moved V by more than MAX_KEPT_CHANGE and the map expands: diverged, not kept
+    big = 2 * MAX_KEPT_CHANGE
+    with pytest.raises(SolverDivergedError, match="not contracting"):
+        run([big, 2 * big])
+    assert run([0.5 * MAX_KEPT_CHANGE, MAX_KEPT_CHANGE])[0][4] == "not contracting"
+
+
+def test_kept_change_limit_scales_with_the_time_step():
+    from ttsolve.pde.fixed_point import MAX_KEPT_CHANGE, kept_change_limit, not_contracting
+
+    assert kept_change_limit(3) == MAX_KEPT_CHANGE == 1.0 and kept_change_limit(30) == pytest.approx(1 / 3)
+
+    def boom(msg):
+        return SolverDivergedError(msg, None)
+
+    # the change kept by the DoubleWellInteracting solve that returned V(0, x0) = 14.2 (N = 30)
+    with pytest.raises(SolverDivergedError, match="0.466"):
+        not_contracting(2, 0.466, 36.5, boom, kept_change_limit(30))
+    assert not_contracting(2, 0.466, 36.5, boom, kept_change_limit(3))  # a 3-step grid: kept
+    assert not not_contracting(2, 0.466, 0.1, boom, kept_change_limit(30))  # still contracting

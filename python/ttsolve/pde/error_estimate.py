@@ -184,11 +184,10 @@ def estimate_error(solution, solve, default_basis, replicas: int = 2, coarse_fac
     from .solution import SolverDivergedError  # the solution module imports this one
 
     retries = check_int(retries, "retries", 0)
-    n_first = 2 * replicas + 2
-    seeds = [int(s) for s in np.random.SeedSequence(base_seed).generate_state(n_first + 2 * retries,
-                                                                                dtype=np.uint64)]
+    n_first = 2 * replicas + 2  # seeds[i]: fine replica i (1..R), coarse partner i at R + 1 + i (0..R)
+    seeds = [int(s) for s in np.random.SeedSequence(base_seed).generate_state(n_first + retries, dtype=np.uint64)]
     failed = []  # (role, index, n_steps, seed, message) of every extra solve that diverged
-    spare = iter(seeds[n_first:])  # fresh seeds for retries, in the order the failures happen
+    spare = iter(seeds[n_first:])  # the retries' fresh seeds, in the order the failures happen
 
     def extra_solve(role, index, n_steps, seed_):
         while True:
@@ -196,14 +195,14 @@ def estimate_error(solution, solve, default_basis, replicas: int = 2, coarse_fac
                 return solve(solution.problem, n_steps=n_steps, seed=seed_, **kwargs).v0
             except SolverDivergedError as exc:
                 failed.append((role, index, n_steps, seed_, str(exc)[:200]))
-                seed_ = next(spare, None)
-                if seed_ is None or len(failed) > retries:
+                if len(failed) > retries:
                     raise SolverDivergedError(
                         f"error_estimate: the {role} solve {index} (n_steps={n_steps}) diverged and the "
                         f"{retries} retries with fresh seeds are used up ({len(failed)} diverged extra solves: "
                         f"{[(f[0], f[1], f[3]) for f in failed]}); no estimate is returned because the "
                         f"replicas that remain would not measure this setting's spread. Last error: {exc}",
                         exc.solution) from exc
+                seed_ = next(spare)
 
     t0 = time.perf_counter()
     fine = [solution.v0] + [extra_solve("fine", i, N, seeds[i]) for i in range(1, replicas + 1)]

@@ -29,6 +29,7 @@ from ..basis import Basis, H2Orthogonal
 from ..functional import FunctionalTT
 from ..regression import fit
 from ..tt import TensorTrain
+from .fixed_point import MAX_KEPT_CHANGE, fixed_point, kept_change_limit
 from .inner_sampling import antithetic_mean, antithetic_mean_terminal
 from .memory import check_solve_memory, solve_memory
 from .path_store import PathStore
@@ -107,9 +108,8 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- the solver
 
-# Implicit schemes: a fixed-point loop that stops contracting after an iterate changed V by more
-# than this (relatively) is diverging, not at its noise floor.
-_MAX_KEPT_CHANGE = 1.0
+# The fixed-point loop's divergence threshold (pde/fixed_point.py), under its old name for callers.
+_MAX_KEPT_CHANGE = MAX_KEPT_CHANGE
 
 # (explicit, implicit) weights of h in units of dt: h at (t_{n+1}, X_{n+1}) / at (t_n, X_n)
 _SCHEME_WEIGHTS = {"explicit": (1.0, 0.0), "implicit": (0.0, 1.0), "trapezoidal": (0.5, 0.5)}
@@ -421,30 +421,20 @@ def _backward_step(problem, scheme, n, dt, train, valid, solution, bases, settin
         out = base_s + w_implicit * _h(problem, t_n, Xs, Y, Z, n)
         return (out if dWs is None else out - np.sum(Z * dWs, axis=1)), Y
 
-    current = init
-    change = math.inf  # of the last accepted iterate
-    stop = "max_fixed_point"
-    k = 0
     Ynew = None  # V^k on the training points, reused from the previous iteration's change test
-    for k in range(1, settings["max_fixed_point"] + 1):
+
+    def iterate(k, current):
+        nonlocal Ynew
         y, Yk = target(current, Xn, dW, gXn, ggXn, base, Ynew)
         yv = target(current, *data[1][:5])[0] if valid is not None else None
-        model, rep, new_res, new_vres = do_fit(y, yv, current)
+        model, rep, res, vres = do_fit(y, yv, current)
         Ynew = model(Xn, g=gXn)
-        new_change = _relative(Ynew, Yk)
-        if k > 1 and new_change >= change:
-            # not contracting (noise floor reached, or the map is expansive): keep V^{k-1}
-            stop = "not contracting"
-            if change > _MAX_KEPT_CHANGE:
-                # V^{k-1} itself moved V by more than 100% and the map expands from there: the
-                # time step is too coarse for this h (a finite but meaningless V would follow)
-                raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
-                                f"{new_change:.3g}); use more time steps", solution, n)
-            break
-        current, res, vres, change = model, new_res, new_vres, new_change
-        if change <= settings["fixed_point_tol"]:
-            stop = "change"
-            break
+        return model, _relative(Ynew, Yk), (res, vres)
+
+    current, info, change, k, stop = fixed_point(iterate, init, settings["max_fixed_point"],
+                                                 settings["fixed_point_tol"], lambda msg: _diverged(msg, solution, n),
+                                                 kept_change_limit(N))
+    res, vres = info if info is not None else (math.nan, math.nan)
     diag = StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)
     return current, 0.0, diag
 
