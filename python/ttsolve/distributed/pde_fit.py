@@ -82,17 +82,14 @@ def _sharded_fit(rounds, shards, bases, settings, init, extra, has_validation, s
 
 
 def not_contracting(k, change, new_change, solution, n) -> bool:
-    """The fixed-point loop's contraction rule (solver._backward_step), shared by both sharded
-    loops: iterate k changed V by no less than iterate k - 1 (keep V^{k-1}); if V^{k-1} itself
-    moved V by more than _MAX_KEPT_CHANGE, the time step is too coarse: SolverDivergedError."""
-    from ..pde.solver import _MAX_KEPT_CHANGE, _diverged
+    """The local solver's contraction rule (pde/fixed_point.py, the same kept-change limit
+    min(1, 10 / N)), shared by both sharded loops: iterate k changed V by no less than iterate
+    k - 1 (keep V^{k-1}); a kept change above the limit raises SolverDivergedError."""
+    from ..pde import fixed_point
+    from ..pde.solver import _diverged
 
-    if not (k > 1 and new_change >= change):
-        return False
-    if change > _MAX_KEPT_CHANGE:
-        raise _diverged(f"fixed-point iteration not contracting (relative changes {change:.3g}, "
-                        f"{new_change:.3g}); use more time steps", solution, n)
-    return True
+    return fixed_point.not_contracting(k, change, new_change, lambda msg: _diverged(msg, solution, n),
+                                       fixed_point.kept_change_limit(solution.n_steps))
 
 
 def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, scale, threshold, bases, step_seed):

@@ -108,9 +108,6 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- the solver
 
-# The fixed-point loop's divergence threshold (pde/fixed_point.py), under its old name for callers.
-_MAX_KEPT_CHANGE = MAX_KEPT_CHANGE
-
 # (explicit, implicit) weights of h in units of dt: h at (t_{n+1}, X_{n+1}) / at (t_n, X_n)
 _SCHEME_WEIGHTS = {"explicit": (1.0, 0.0), "implicit": (0.0, 1.0), "trapezoidal": (0.5, 0.5)}
 
@@ -215,8 +212,8 @@ def solve(
     client : dask.distributed.Client, optional
         Shard the paths over the cluster's workers (:mod:`ttsolve.distributed.pde`, docs/distributed.md):
         each worker simulates and keeps its paths, only models and reduced matrices travel; V(0, x0)
-        equals the local solve's to rounding. Degree-0 bases, and larger ones with method "als" at
-        max_rank 1 (NotImplementedError otherwise).
+        equals the local solve's to rounding (bitwise on one shard). Every basis and fit method
+        (ALS at any max_rank, SALSA).
     n_shards : int, optional
         Shards of consecutive paths (default: the cluster's thread count); without ``client`` they
         run in this process.
