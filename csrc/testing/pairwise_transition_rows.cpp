@@ -23,7 +23,7 @@ int64_t state_index(const std::vector<uint8_t>& x, int64_t K) {
 std::vector<double> pair_transition_row(const PairwiseModel& m, const SamplerConfig& cfg, const uint8_t* x,
                                         int64_t site) {
   m.validate();
-  check_pairwise_config(cfg, m.dim);
+  check_pairwise_config(cfg, m.dim, m.n_states);
   const int64_t D = m.dim, K = m.n_states;
   if (double(D) * std::log2(double(K)) > 20.0) throw std::invalid_argument("transition rows need K^D <= 2^20");
   if (site < 0 || site >= D) throw std::invalid_argument("site must be in [0, dim)");
@@ -131,6 +131,25 @@ std::vector<double> pair_transition_row(const PairwiseModel& m, const SamplerCon
             if (s2 >= 0) y.x[size_t(s2)] = to2;
             row[size_t(state_index(y.x, K))] += w * std::exp(lw[size_t(pt)] - mx) / z;
           }
+        }
+      }
+      break;
+    }
+    case Kind::BlockGibbsRandom:
+    case Kind::BlockGibbsSystematic: {  // the kernel's own enumerated conditional per block
+      const int64_t n_blocks = (D + cfg.block_size - 1) / cfg.block_size;
+      const bool systematic = cfg.kind == Kind::BlockGibbsSystematic;
+      if (systematic && site >= n_blocks) throw std::invalid_argument("site (the block) must be < n_blocks");
+      BlockConditional bc;
+      for (int64_t b = 0; b < n_blocks; ++b) {
+        if (systematic && b != site) continue;
+        const int64_t start = b * cfg.block_size, len = std::min(cfg.block_size, D - start);
+        const double w = systematic ? 1.0 : 1.0 / double(n_blocks);
+        pair_block_conditional(p, c.x.data(), start, len, bc);
+        std::vector<uint8_t> y = c.x;
+        for (int64_t z = 0; z < int64_t(bc.w.size()); ++z) {
+          for (int64_t s = 0; s < len; ++s) y[size_t(start + s)] = uint8_t(bc.digit(z, s));
+          row[size_t(state_index(y, K))] += w * bc.w[size_t(z)] / bc.total;
         }
       }
       break;
