@@ -5,9 +5,21 @@
 // threads. Within a stream, draws are generated from an incrementing 64-bit counter.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace ttsolve {
+
+/// Philox4x32-10 blocks counter, counter + 1, ..., counter + n_blocks - 1 of the stream
+/// (key0, key1, stream) into out (4 words per block, in stream order): exactly the words the
+/// scalar generator gives, several blocks per SIMD lane group (AVX2 when the CPU has it,
+/// chosen at run time; a portable loop otherwise). common/rng_bulk.cpp.
+void philox_blocks(uint32_t key0, uint32_t key1, uint64_t stream, uint64_t counter, size_t n_blocks, uint32_t* out);
+
+/// Test hook: use (true) or avoid (false) the AVX2 version where the CPU has it.
+void set_philox_simd(bool enabled);
+/// True if philox_blocks uses its AVX2 version.
+bool philox_simd();
 
 class Philox {
  public:
@@ -62,6 +74,30 @@ class Philox {
     have_spare_ = true;
     return r * std::cos(a);
   }
+  /// The next n words, exactly as n calls of next_u32() (whole blocks from philox_blocks).
+  void fill_u32(uint32_t* out, size_t n) {
+    size_t i = 0;
+    while (pos_ < 4 && i < n) out[i++] = buf_[pos_++];
+    const size_t blocks = (n - i) / 4;
+    if (blocks) {
+      philox_blocks(key0_, key1_, stream_, counter_, blocks, out + i);
+      counter_ += blocks;
+      i += 4 * blocks;
+    }
+    while (i < n) out[i++] = next_u32();
+  }
+  /// Words drawn from the stream so far.
+  uint64_t position() const { return counter_ * 4 - uint64_t(4 - pos_); }
+  /// Moves the stream to word `word` (the next next_u32() returns it).
+  void seek(uint64_t word) {
+    counter_ = word / 4;
+    pos_ = 4;
+    if (word % 4) {
+      refill();
+      pos_ = int(word % 4);
+    }
+  }
+
   /// Standard Gumbel variate (for Gumbel-max categorical sampling).
   double gumbel() { return -std::log(-std::log(uniform_pos() * (1.0 - 0x1.0p-53) + 0x1.0p-54)); }
 
@@ -95,6 +131,42 @@ class Philox {
   int pos_ = 4;
   bool have_spare_ = false;
   double spare_ = 0.0;
+};
+
+/// Reads a Philox stream in bulk (fill_u32, 256 words at a time) word for word as next_u32()
+/// would: when the reader goes out of scope the words it did not hand out go back to the
+/// stream (seek), so the generator continues exactly where the reader stopped.
+class BulkWords {
+ public:
+  explicit BulkWords(Philox& rng) : rng_(rng), start_(rng.position()) {}
+  BulkWords(const BulkWords&) = delete;
+  BulkWords& operator=(const BulkWords&) = delete;
+  ~BulkWords() {
+    if (n_) rng_.seek(start_ + used_ + pos_);
+  }
+  uint32_t next_u32() {
+    if (pos_ == n_) refill();
+    return buf_[pos_++];
+  }
+  uint64_t next_u64() {
+    const uint64_t hi = next_u32();
+    return (hi << 32) | next_u32();
+  }
+  /// As Philox::uniform (same bits, same double).
+  double uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }
+
+ private:
+  static constexpr size_t kWords = 256;
+  void refill() {
+    used_ += n_;
+    rng_.fill_u32(buf_, kWords);
+    n_ = kWords;
+    pos_ = 0;
+  }
+  Philox& rng_;
+  uint64_t start_, used_ = 0;
+  size_t pos_ = 0, n_ = 0;
+  uint32_t buf_[kWords];
 };
 
 }  // namespace ttsolve
