@@ -176,25 +176,37 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
       return;
     }
     // interpolate: p_k = nu_k (1 - exp(-t r_k / nu_k)) for k != x_i, nu = softmax(d),
-    // r_k = w(e^{d_k}); stay max(1 - sum p_k, nu_{x_i}); normalised.
-    std::vector<double> p(static_cast<size_t>(K));
+    // r_k = w(e^{d_k}); stay max(1 - sum p_k, nu_{x_i}); normalised. With m = max(0, max d),
+    // E_k = e^{d_k - m} (E_{x_i} = e^{-m}) and S = sum E: nu_k = E_k / S, and for every
+    // balancing function r_k / nu_k is S over a combination of E_k and E_{x_i} (sqrt:
+    // sqrt(E_k E_x); barker: E_k + E_x; max: min(E_k, E_x); min: max(E_k, E_x)), so a row
+    // costs K exps and K - 1 expm1 (S >= 1; an underflowed denominator gives r / nu = inf,
+    // i.e. p_k = nu_k, the limit).
+    double p[256], E[256];  // K <= 255 (no allocation: the incremental step calls this per site)
     for (int64_t i = 0; i < D; ++i) {
       const double* gi = g + i * K;
-      const double gx = gi[x[i]];
+      const int64_t xi = x[i];
+      const double gx = gi[xi];
       double mx = 0.0;
       for (int64_t k = 0; k < K; ++k) mx = std::max(mx, gi[k] - gx);
-      double z = 0.0;
-      for (int64_t k = 0; k < K; ++k) z += std::exp(gi[k] - gx - mx);
-      const double lz = mx + std::log(z);
+      double S = 0.0;
+      for (int64_t k = 0; k < K; ++k) S += (E[k] = std::exp(gi[k] - gx - mx));
+      const double inv_s = 1.0 / S, ex = E[xi];
       double moved = 0.0;
       for (int64_t k = 0; k < K; ++k) {
-        if (k == x[i]) continue;
-        const double d = gi[k] - gx, log_nu = d - lz;
-        const double ratio = std::exp(std::min(700.0, balance_log(bal, d) - log_nu));
-        p[k] = std::exp(log_nu) * -std::expm1(-t * ratio);
+        if (k == xi) continue;
+        const double ek = E[k];
+        double den;
+        switch (bal) {
+          case Balance::Barker: den = ek + ex; break;
+          case Balance::Max: den = std::min(ek, ex); break;
+          case Balance::Min: den = std::max(ek, ex); break;
+          default: den = std::sqrt(ek * ex); break;
+        }
+        p[k] = ek * inv_s * -std::expm1(-t * (S / den));
         moved += p[k];
       }
-      p[x[i]] = std::max(1.0 - moved, std::exp(-lz));
+      p[xi] = std::max(1.0 - moved, ex * inv_s);
       double tot = 0.0;
       for (int64_t k = 0; k < K; ++k) tot += p[k];
       for (int64_t k = 0; k < K; ++k) prob[i * K + k] = p[k] / tot;
