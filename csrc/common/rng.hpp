@@ -145,7 +145,7 @@ class BulkWords {
     if (n_) rng_.seek(start_ + used_ + pos_);
   }
   uint32_t next_u32() {
-    if (pos_ == n_) refill();
+    ensure(1);
     return buf_[pos_++];
   }
   uint64_t next_u64() {
@@ -154,12 +154,24 @@ class BulkWords {
   }
   /// As Philox::uniform (same bits, same double).
   double uniform() { return double(next_u64() >> 11) * 0x1.0p-53; }
+  /// The uniform() the next two words would give, without consuming them; skip(2) then
+  /// consumes them (so a caller can draw it and keep it or not without a branch).
+  double peek_uniform() {
+    ensure(2);
+    return double(((uint64_t(buf_[pos_]) << 32) | buf_[pos_ + 1]) >> 11) * 0x1.0p-53;
+  }
+  /// Consumes n <= 2 words already buffered by peek_uniform.
+  void skip(size_t n) { pos_ += n; }
 
  private:
   static constexpr size_t kWords = 256;
-  void refill() {
-    used_ += n_;
-    rng_.fill_u32(buf_, kWords);
+  // At least k words buffered: the unread ones move to the front, the rest is refilled.
+  void ensure(size_t k) {
+    if (n_ - pos_ >= k) return;
+    const size_t rest = n_ - pos_;
+    for (size_t a = 0; a < rest; ++a) buf_[a] = buf_[pos_ + a];
+    used_ += pos_;  // words handed out before the new buf_[0]
+    rng_.fill_u32(buf_ + rest, kWords - rest);
     n_ = kWords;
     pos_ = 0;
   }

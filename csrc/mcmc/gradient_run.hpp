@@ -65,6 +65,7 @@ struct GradChain {
   // incremental factorised steps: moved sites with their old states, touched sites (moved
   // and neighbours) with their saved gradient and table rows
   std::vector<int64_t> moved, touched;
+  std::vector<double> u_moved;  // K > 2: the uniform of each moved site's new state
   std::vector<uint8_t> old_state;
   std::vector<double> saved_g, saved_tab, saved_lw;
   std::vector<std::pair<int64_t, double>> saved_leaf, rev_leaf;  // path kinds: leaves to restore
@@ -417,14 +418,37 @@ class GradientRun final : public Run {
       }
       ch.moved.resize(n);
     } else {
-      BulkWords words(ch.rng);
-      for (int64_t i = 0; i < D; ++i) {  // stay with probability p[x_i]; else one of the others
-        const double* p = ch.tab.data() + i * K;
-        const uint8_t a = ch.x[size_t(i)];
-        if (bernoulli(words, p[a])) continue;
+      // stay with probability p[x_i]; else one of the others from a uniform u (the next two
+      // words). Two passes, the first branch-free on the (unpredictable) stay / move outcome
+      // as for K = 2: u is peeked at every site and its words consumed only by a moving one
+      // (skip(2 move)), so the stream is word for word that of drawing u after a move; the
+      // second picks the new states of the moved sites (a short loop over K).
+      ch.moved.resize(size_t(D));
+      ch.u_moved.resize(size_t(D));
+      int64_t* moved = ch.moved.data();
+      double* u_moved = ch.u_moved.data();
+      const uint8_t* x = ch.x.data();
+      const double* tab = ch.tab.data();
+      size_t n = 0;
+      {
+        BulkWords words(ch.rng);
+        for (int64_t i = 0; i < D; ++i) {
+          const bool move = !bernoulli(words, tab[i * K + x[i]]);
+          u_moved[n] = words.peek_uniform();
+          words.skip(2 * size_t(move));
+          moved[n] = i;
+          n += size_t(move);
+        }
+      }
+      size_t m = 0;
+      for (size_t t = 0; t < n; ++t) {
+        const int64_t i = moved[t];
+        const double* p = tab + i * K;
+        const uint8_t a = x[i];
         double rest = 0.0;
         for (int64_t k = 0; k < K; ++k) rest += k == a ? 0.0 : p[k];
-        double u = words.uniform() * rest, c = 0.0;
+        const double u = u_moved[t] * rest;
+        double c = 0.0;
         int64_t pick = -1;
         for (int64_t k = 0; k < K; ++k) {
           if (k == a || p[k] <= 0.0) continue;
@@ -433,9 +457,10 @@ class GradientRun final : public Run {
           if (u < c) break;
         }
         if (pick < 0) continue;  // p[a] == 1 up to rounding: stay
-        ch.moved.push_back(i);
+        moved[m++] = i;
         ch.y[size_t(i)] = uint8_t(pick);
       }
+      ch.moved.resize(m);
     }
     ch.f_y = ch.f;
     if (ch.moved.empty()) {  // y = x: accepted, nothing changes
