@@ -11,7 +11,6 @@ from reference import discrete_kernels as rk
 from reference import discrete_models as rm
 from test_mcmc_categorical_exact import matrix as pair_matrix, models as pair_models
 from ttsolve import _core
-from ttsolve.config import get_num_threads, set_num_threads
 from ttsolve.mcmc import BinaryQuadratic, Categorical, IsingLattice, Potts, PottsLattice, UserModel, ess, sample
 from ttsolve.mcmc.diagnostics import exact_marginals
 
@@ -114,24 +113,6 @@ def test_binary_long_run_marginals_match_enumeration(opts):
         gap = r.statistic("energy") - model.log_prob(r.samples.reshape(-1, model.dim).astype(int)).reshape(
             r.samples.shape[:2])
         assert np.ptp(gap) < 1e-9
-
-
-@pytest.mark.parametrize("opts", [{"scan": "random"}, {"scan": "systematic", "block_size": 3}])
-def test_binary_same_seed_same_chain_any_thread_count(opts):
-    model = IsingLattice((6, 6), 0.3)
-    old = get_num_threads()
-    runs = []
-    try:
-        for n in (1, 2, 1):
-            set_num_threads(n)
-            runs.append(sample(model, "block_gibbs", 9, 300, seed=7, record=["samples", "energy"], **opts))
-    finally:
-        set_num_threads(old)
-    for other in runs[1:]:
-        np.testing.assert_array_equal(runs[0].samples, other.samples)
-        np.testing.assert_array_equal(runs[0].statistic("energy"), other.statistic("energy"))
-    assert runs[0].acceptance.min() > 0
-    assert (sample(model, "block_gibbs", 9, 300, seed=8, **opts).samples != runs[0].samples).any()
 
 
 def test_resolution_defaults_and_rbm_sweep_unchanged():

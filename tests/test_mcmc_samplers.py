@@ -179,7 +179,8 @@ def test_incremental_state_matches_recomputed(kernel):
 
 
 @pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("locally_balanced", {"weight": "max"}),
-                                          ("locally_balanced", {"weight": "min"})])
+                                          ("locally_balanced", {"weight": "min"}), ("block_gibbs", {"scan": "random"}),
+                                          ("block_gibbs", {"scan": "systematic", "block_size": 3})])
 def test_same_seed_same_output_any_thread_count(sampler, opts):
     model = IsingLattice((6, 6), 0.3)
     runs = []

@@ -16,6 +16,29 @@ namespace ttsolve {
 /// chosen at run time; a portable loop otherwise). common/rng_bulk.cpp.
 void philox_blocks(uint32_t key0, uint32_t key1, uint64_t stream, uint64_t counter, size_t n_blocks, uint32_t* out);
 
+/// One Philox4x32-10 block (counter, stream) under key (k0, k1) into out[0..4): the scalar
+/// generator's refill and the portable multi-block fill.
+inline void philox_block(uint32_t k0, uint32_t k1, uint64_t stream, uint64_t counter, uint32_t* out) {
+  uint32_t c0 = uint32_t(counter), c1 = uint32_t(counter >> 32), c2 = uint32_t(stream), c3 = uint32_t(stream >> 32);
+  for (int round = 0; round < 10; ++round) {
+    const uint64_t p0 = uint64_t(0xD2511F53u) * c0;
+    const uint64_t p1 = uint64_t(0xCD9E8D57u) * c2;
+    // (c0, c1, c2, c3) <- (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0)
+    const uint32_t n0 = uint32_t(p1 >> 32) ^ c1 ^ k0;
+    const uint32_t n2 = uint32_t(p0 >> 32) ^ c3 ^ k1;
+    c0 = n0;
+    c1 = uint32_t(p1);
+    c2 = n2;
+    c3 = uint32_t(p0);
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
+}
+
 /// Test hook: use (true) or avoid (false) the AVX2 version where the CPU has it.
 void set_philox_simd(bool enabled);
 /// True if philox_blocks uses its AVX2 version.
@@ -103,23 +126,7 @@ class Philox {
 
  private:
   void refill() {
-    uint32_t c0 = uint32_t(counter_), c1 = uint32_t(counter_ >> 32), c2 = uint32_t(stream_),
-             c3 = uint32_t(stream_ >> 32);
-    uint32_t k0 = key0_, k1 = key1_;
-    for (int round = 0; round < 10; ++round) {
-      const uint64_t p0 = uint64_t(0xD2511F53u) * c0;
-      const uint64_t p1 = uint64_t(0xCD9E8D57u) * c2;
-      // (c0, c1, c2, c3) <- (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0)
-      const uint32_t n0 = uint32_t(p1 >> 32) ^ c1 ^ k0;
-      const uint32_t n2 = uint32_t(p0 >> 32) ^ c3 ^ k1;
-      c0 = n0;
-      c1 = uint32_t(p1);
-      c2 = n2;
-      c3 = uint32_t(p0);
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    buf_[0] = c0; buf_[1] = c1; buf_[2] = c2; buf_[3] = c3;
+    philox_block(key0_, key1_, stream_, counter_, buf_);
     ++counter_;
     pos_ = 0;
   }

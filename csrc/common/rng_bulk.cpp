@@ -17,31 +17,10 @@ namespace {
 
 constexpr int kLanes = 8;  // blocks per call of the portable version
 
-// One block, as Philox::refill.
-inline void block(uint32_t k0, uint32_t k1, uint64_t stream, uint64_t counter, uint32_t* out) {
-  uint32_t c0 = uint32_t(counter), c1 = uint32_t(counter >> 32), c2 = uint32_t(stream), c3 = uint32_t(stream >> 32);
-  for (int round = 0; round < 10; ++round) {
-    const uint64_t p0 = uint64_t(0xD2511F53u) * c0;
-    const uint64_t p1 = uint64_t(0xCD9E8D57u) * c2;
-    const uint32_t n0 = uint32_t(p1 >> 32) ^ c1 ^ k0;
-    const uint32_t n2 = uint32_t(p0 >> 32) ^ c3 ^ k1;
-    c0 = n0;
-    c1 = uint32_t(p1);
-    c2 = n2;
-    c3 = uint32_t(p0);
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  out[0] = c0;
-  out[1] = c1;
-  out[2] = c2;
-  out[3] = c3;
-}
-
 // kLanes consecutive blocks from `counter` into out (4 kLanes words): independent scalar
 // blocks, which the CPU overlaps.
 void lanes_portable(uint32_t key0, uint32_t key1, uint64_t stream, uint64_t counter, uint32_t* out) {
-  for (int j = 0; j < kLanes; ++j) block(key0, key1, stream, counter + uint64_t(j), out + 4 * j);
+  for (int j = 0; j < kLanes; ++j) philox_block(key0, key1, stream, counter + uint64_t(j), out + 4 * j);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -55,6 +55,21 @@ inline BlockSpan block_span(int64_t dim, int64_t block_size, bool systematic, ui
   return {start, std::min(block_size, dim - start)};
 }
 
+/// Test oracles: visit(start, len, weight) for every block the kernel may update in one step
+/// with its probability (random scan: each of the n_blocks with 1 / n_blocks; systematic: block
+/// `block` with 1). std::invalid_argument when `block` is not a block of a systematic scan.
+template <class Visit>
+void for_each_step_block(int64_t dim, int64_t block_size, bool systematic, int64_t block, Visit&& visit) {
+  const int64_t n_blocks = (dim + block_size - 1) / block_size;
+  if (systematic && (block < 0 || block >= n_blocks))
+    throw std::invalid_argument("site (the block) must be in [0, n_blocks)");
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    if (systematic && b != block) continue;
+    const int64_t start = b * block_size;
+    visit(start, std::min(block_size, dim - start), systematic ? 1.0 : 1.0 / double(n_blocks));
+  }
+}
+
 struct BlockConditional {
   int64_t K = 2, L = 0;
   std::vector<double> rows;     // (L, K): r_s

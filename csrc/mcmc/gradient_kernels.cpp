@@ -176,9 +176,18 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
         const double E = std::exp(-std::abs(d)), inv = 1.0 / (1.0 + E);
         const double s = d >= 0 ? inv : E * inv, sc = d >= 0 ? E * inv : inv;
         const double rate = std::exp(std::min(700.0, balance_log(bal, d) + std::max(-d, 0.0))) * (1.0 + E);
-        const double em = std::expm1(-t * rate);  // exp(-t rate) - 1 in (-1, 0]
-        prob[2 * i + a] = sc + s * (1.0 + em);       // stay: (1 - s) + s e^{-t rate}
-        prob[2 * i + 1 - a] = -s * em;
+        // stay (1 - s) + s e^{-t rate}, flip s (1 - e^{-t rate}): expm1 only where 1 - e^{-a}
+        // cancels (a < ln 2), exp above (the cheaper call; adapted chains sit there)
+        const double ta = t * rate;
+        if (ta < 0.6931471805599453) {
+          const double em = std::expm1(-ta);  // exp(-t rate) - 1 in (-1, 0]
+          prob[2 * i + a] = sc + s * (1.0 + em);
+          prob[2 * i + 1 - a] = -s * em;
+        } else {
+          const double e = std::exp(-ta);
+          prob[2 * i + a] = sc + s * e;
+          prob[2 * i + 1 - a] = s * (1.0 - e);
+        }
       }
       return;
     }

@@ -137,21 +137,16 @@ std::vector<double> pair_transition_row(const PairwiseModel& m, const SamplerCon
     }
     case Kind::BlockGibbsRandom:
     case Kind::BlockGibbsSystematic: {  // the kernel's own enumerated conditional per block
-      const int64_t n_blocks = (D + cfg.block_size - 1) / cfg.block_size;
-      const bool systematic = cfg.kind == Kind::BlockGibbsSystematic;
-      if (systematic && site >= n_blocks) throw std::invalid_argument("site (the block) must be < n_blocks");
       BlockConditional bc;
-      for (int64_t b = 0; b < n_blocks; ++b) {
-        if (systematic && b != site) continue;
-        const int64_t start = b * cfg.block_size, len = std::min(cfg.block_size, D - start);
-        const double w = systematic ? 1.0 : 1.0 / double(n_blocks);
-        pair_block_conditional(p, c.x.data(), start, len, bc);
-        std::vector<uint8_t> y = c.x;
-        for (int64_t z = 0; z < int64_t(bc.w.size()); ++z) {
-          for (int64_t s = 0; s < len; ++s) y[size_t(start + s)] = uint8_t(bc.digit(z, s));
-          row[size_t(state_index(y, K))] += w * bc.w[size_t(z)] / bc.total;
-        }
-      }
+      for_each_step_block(D, cfg.block_size, cfg.kind == Kind::BlockGibbsSystematic, site,
+                          [&](int64_t start, int64_t len, double w) {
+                            pair_block_conditional(p, c.x.data(), start, len, bc);
+                            std::vector<uint8_t> y = c.x;
+                            for (int64_t z = 0; z < int64_t(bc.w.size()); ++z) {
+                              for (int64_t s = 0; s < len; ++s) y[size_t(start + s)] = uint8_t(bc.digit(z, s));
+                              row[size_t(state_index(y, K))] += w * bc.w[size_t(z)] / bc.total;
+                            }
+                          });
       break;
     }
     default:

@@ -124,21 +124,16 @@ std::vector<double> quad_transition_row(const SpinQuadratic& m, const SamplerCon
       break;
     case Kind::BlockGibbsRandom:
     case Kind::BlockGibbsSystematic: {  // the kernel's own enumerated conditional per block
-      const int64_t n_blocks = (D + cfg.block_size - 1) / cfg.block_size;
-      const bool systematic = cfg.kind == Kind::BlockGibbsSystematic;
-      if (systematic && site >= n_blocks) throw std::invalid_argument("site (the block) must be < n_blocks");
       BlockConditional bc;
-      for (int64_t b = 0; b < n_blocks; ++b) {
-        if (systematic && b != site) continue;
-        const int64_t start = b * cfg.block_size, len = std::min(cfg.block_size, D - start);
-        const double w = systematic ? 1.0 : 1.0 / double(n_blocks);
-        quad_block_conditional(m, s.data(), start, len, bc);
-        std::vector<int8_t> y = s;
-        for (int64_t z = 0; z < int64_t(bc.w.size()); ++z) {
-          for (int64_t a = 0; a < len; ++a) y[start + a] = bc.digit(z, a) ? 1 : -1;
-          row[state_index(y)] += w * bc.w[size_t(z)] / bc.total;
-        }
-      }
+      for_each_step_block(D, cfg.block_size, cfg.kind == Kind::BlockGibbsSystematic, site,
+                          [&](int64_t start, int64_t len, double w) {
+                            quad_block_conditional(m, s.data(), start, len, bc);
+                            std::vector<int8_t> y = s;
+                            for (int64_t z = 0; z < int64_t(bc.w.size()); ++z) {
+                              for (int64_t a = 0; a < len; ++a) y[start + a] = bc.digit(z, a) ? 1 : -1;
+                              row[state_index(y)] += w * bc.w[size_t(z)] / bc.total;
+                            }
+                          });
       break;
     }
     case Kind::BlockGibbs:
