@@ -59,8 +59,8 @@ TTSOLVE_FOR = {
     "randomwalk": ([("random_walk", {"adaptive": True}), ("random_walk", {"scan": "random"})], False,
                    "DISCS: every site moves w.p. r/D, r adapted to acceptance 0.237; ttsolve: one uniform site"),
     "gibbs": ([("gibbs", {"scan": "systematic"})], True, "same: one site per step, systematic scan"),
-    "blockgibbs": ([("block_gibbs", {"block_size": 2}), ("gibbs", {"scan": "systematic", "block_size": 2})], True,
-                   "same: exact Gibbs on a block of 2 sites"),
+    "blockgibbs": ([("block_gibbs", {"block_size": 2, "scan": "systematic"})], True,
+                   "same: exact Gibbs on a block of 2 consecutive sites, blocks in turn (none on the RBM)"),
     "hammingball": ([("hamming_ball", {"block_size": 10})], False,
                     "block of 10, radius 1 (DISCS: systematic blocks and its radius logits; ttsolve: random "
                     "blocks, exact auxiliary-variable radius)"),

@@ -18,7 +18,8 @@ from ttsolve.mcmc.kernels import samplers_for
 SAMPLERS = [("gwg", {}), ("gwg", {"n_flips": 2}), ("gwg", {"n_flips": 3}), ("locally_balanced", {"weight": "sqrt"}), ("locally_balanced", {"weight": "barker"}),
             ("locally_balanced", {"weight": "max"}), ("locally_balanced", {"weight": "min"}),
             ("gibbs", {"scan": "systematic"}), ("gibbs", {"scan": "random"}), ("random_walk", {}),
-            ("random_walk", {"scan": "systematic"}), ("hamming_ball", {"block_size": 2})]
+            ("random_walk", {"scan": "systematic"}), ("hamming_ball", {"block_size": 2}),
+            ("block_gibbs", {"scan": "systematic"}), ("block_gibbs", {"block_size": 3})]
 
 
 def _random_potts(rng, D, K, scale):
@@ -178,7 +179,7 @@ def test_marginals_match_enumeration_on_a_strongly_coupled_lattice(sampler, opts
 
 
 @pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("gibbs", {}), ("random_walk", {}),
-                                          ("hamming_ball", {"block_size": 3})])
+                                          ("hamming_ball", {"block_size": 3}), ("block_gibbs", {"scan": "systematic"})])
 def test_marginals_on_categorical_and_bernoulli(sampler, opts):
     rng = np.random.default_rng(3)
     L = rng.normal(scale=1.5, size=(6, 4))
@@ -225,7 +226,8 @@ def test_new_records_on_binary_engines():
 
 @pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("gwg", {"n_flips": 2}), ("locally_balanced", {"weight": "min"}),
                                           ("gibbs", {"scan": "random"}), ("hamming_ball", {"block_size": 3}),
-                                          ("random_walk", {})])
+                                          ("random_walk", {}), ("block_gibbs", {"scan": "random"}),
+                                          ("block_gibbs", {"scan": "systematic", "block_size": 3})])
 def test_same_seed_same_chain_any_thread_count(sampler, opts):
     model = PottsLattice((6, 6), 3, 0.4)
     old = get_num_threads()
@@ -270,8 +272,8 @@ def test_ctrl_c_returns_the_steps_sampled_so_far():
     (lambda m: sample(m, "gwg", 2, 10, init=np.full((2, 4), 3)), ValueError, "states 0..2"),
     (lambda m: sample(m, "gwg", 2, 10, init=np.zeros((2, 5))), ValueError, "init must have shape"),
     (lambda m: sample(m, "gwg", 2, 10, init=np.full(4, -1)), ValueError, "states 0..2"),
-    (lambda m: sample(m, "block_gibbs", 2, 10), ValueError,
-     "samplers for pairwise models: gwg, gibbs, hamming_ball, random_walk, locally_balanced"),
+    (lambda m: sample(m, "block_gibbs", 2, 10, block_size=5), ValueError, "block_size must be <= the model's dim"),
+    (lambda m: sample(m, "block_gibbs", 2, 10, scan="rbm"), ValueError, "scan must be"),
     (lambda m: sample(m, "random_walk", 2, 10, n_flips=2), ValueError, "n_flips > 1 is only available for"),
     (lambda m: sample(m, "gwg", 2, 10, n_flips=5), ValueError, "n_flips must be <= the model's dim"),
     (lambda m: sample(m, "gwg", 2, 10, record="magnetization"), ValueError, "binary models"),
@@ -301,14 +303,14 @@ def test_the_binding_checks_its_arrays():
 
 
 def test_pairwise_samplers_are_listed():
-    single_site = ("gwg", "gibbs", "hamming_ball", "random_walk", "locally_balanced")
-    assert samplers_for("pairwise")[:5] == single_site and "block_gibbs" not in samplers_for("pairwise")
+    single_site = ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced")
+    assert samplers_for("pairwise")[:6] == single_site
 
 
 # ---- hypothesis: random small models, every kind, exact rows ----------------------------
 
 KINDS = ["gwg", "locally_balanced_barker", "locally_balanced_max", "locally_balanced_min", "gibbs_random",
-         "random_walk", "hamming_ball"]
+         "random_walk", "hamming_ball", "block_gibbs_random"]
 
 
 @settings(deadline=None, max_examples=40)
@@ -327,7 +329,9 @@ def test_random_small_models_have_exact_rows(D, K, scale, seed, kind, block, spa
     pi = rm.exact_pi(ref)
     np.testing.assert_allclose(pi @ T, pi, atol=1e-12, rtol=0)
     want = {"gwg": lambda: rk.gwg(ref), "gibbs_random": lambda: rk.gibbs_random(ref),
-            "random_walk": lambda: rk.random_walk(ref), "hamming_ball": lambda: rk.hamming_ball(ref, block)}
+            "random_walk": lambda: rk.random_walk(ref), "hamming_ball": lambda: rk.hamming_ball(ref, block),
+            "block_gibbs_random": lambda: sum(rk.block_gibbs(ref, range(s, min(s + block, D)))
+                                              for s in range(0, D, block)) / -(-D // block)}
     expected = want[kind]() if kind in want else rk.locally_balanced(ref, kind.rsplit("_", 1)[1], mh=True)
     np.testing.assert_allclose(T, expected, atol=1e-12, rtol=0)
 

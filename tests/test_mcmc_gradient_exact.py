@@ -37,6 +37,12 @@ CASES = [
     ("dlmc", {"t": 0.2}, 1, lambda m: dk.dlmc(m, 0.2)),
     ("dlmc", {"t": 1.5, "weight": "barker"}, 1, lambda m: dk.dlmc(m, 1.5, "barker")),
     ("dlmc", {"t": 0.5, "solver": "interpolate"}, 1, lambda m: dk.dlmc(m, 0.5, solver="interpolate")),
+    ("dlmc", {"t": 0.9, "solver": "interpolate", "weight": "barker"}, 1,
+     lambda m: dk.dlmc(m, 0.9, "barker", solver="interpolate")),
+    ("dlmc", {"t": 2.0, "solver": "interpolate", "weight": "max"}, 1,
+     lambda m: dk.dlmc(m, 2.0, "max", solver="interpolate")),
+    ("dlmc", {"t": 0.1, "solver": "interpolate", "weight": "min"}, 1,
+     lambda m: dk.dlmc(m, 0.1, "min", solver="interpolate")),
     ("gwg_multi", {}, 1, lambda m: dk.gwg(m)),
     ("gwg_multi", {"weight": "max"}, 2, None),
     ("gwg_multi", {}, 3, None),
@@ -139,6 +145,7 @@ def test_random_models_stationary(seed, D, K, kind, weight, scale, magnitude):
         options["step_size"] = scale
     elif kind == "dlmc":
         options["t"] = scale
+        options["solver"] = "interpolate" if rng.random() < 0.5 else "expm"
     elif kind == "pas":
         options["path_length"] = int(rng.integers(1, D + 1))
     else:
@@ -146,3 +153,19 @@ def test_random_models_stationary(seed, D, K, kind, weight, scale, magnitude):
     T = T_pair(*pairwise_arrays(J, b), K, kind, n_flips, options)
     _check_stochastic(T)
     assert dk.stationarity_error(T, dm.exact_pi(dm.potts(J, b))) < EXACT
+
+
+@pytest.mark.parametrize("weight", ["sqrt", "barker", "max", "min"])
+def test_dlmc_interpolate_with_extreme_differences(weight):
+    # gradient differences of +-hundreds: the E_k = e^{d_k - m} form (K exps, no log) keeps
+    # the reference's probabilities where exp(d) and the stay probability underflow
+    rng = np.random.default_rng(11)
+    for field in (30.0, 60.0, 300.0):
+        J, b = random_pairwise(rng, 2, 3, coupling=1.0, field=field)
+        T = T_pair(*pairwise_arrays(J, b), 3, "dlmc", 1, {"t": 0.7, "weight": weight, "solver": "interpolate"})
+        assert np.isfinite(T).all()
+        _check_stochastic(T)
+        assert dk.stationarity_error(T, dm.exact_pi(dm.potts(J, b))) < EXACT
+        if field < 100:  # the numpy reference's rate / nu itself overflows beyond
+            np.testing.assert_allclose(T, dk.dlmc(dm.potts(J, b), 0.7, weight, solver="interpolate"), atol=1e-12,
+                                       rtol=0)

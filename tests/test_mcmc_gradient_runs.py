@@ -13,7 +13,7 @@ import pytest
 import ttsolve as tts
 from gradient_helpers import DensePairwise, random_pairwise
 from reference import discrete_models as dm
-from ttsolve.mcmc import BinaryQuadratic, FactorialHMM, IsingLattice, ess, sample
+from ttsolve.mcmc import BinaryQuadratic, FactorialHMM, IsingLattice, UserModel, ess, sample
 from ttsolve.mcmc.diagnostics import exact_marginals
 
 # PAS with a fixed even path length on binary states keeps the parity of the number of ones
@@ -176,8 +176,8 @@ def test_bad_options_name_the_argument(kind, options, error, match):
 
 def test_bad_models_and_states():
     # (RBMs run the gradient kinds too: rbm-custom, csrc/mcmc/rbm_gradient*)
-    with pytest.raises(ValueError, match="samplers for quadratic models"):
-        sample(IsingLattice((3, 3), 0.1), "block_gibbs", n_chains=2, n_steps=3)
+    with pytest.raises(ValueError, match="does not run on user models"):
+        sample(UserModel(3, lambda X: X.sum(1), lambda X: np.ones_like(X)), "gwg_multi", n_chains=2, n_steps=3)
     J, b = random_pairwise(np.random.default_rng(0), 3, 3)
     with pytest.raises(ValueError, match="init"):
         sample(DensePairwise(J, b), "dmala", n_chains=2, n_steps=3, init=np.full((2, 3), 3))

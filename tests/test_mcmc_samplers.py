@@ -179,7 +179,8 @@ def test_incremental_state_matches_recomputed(kernel):
 
 
 @pytest.mark.parametrize("sampler,opts", [("gwg", {}), ("locally_balanced", {"weight": "max"}),
-                                          ("locally_balanced", {"weight": "min"})])
+                                          ("locally_balanced", {"weight": "min"}), ("block_gibbs", {"scan": "random"}),
+                                          ("block_gibbs", {"scan": "systematic", "block_size": 3})])
 def test_same_seed_same_output_any_thread_count(sampler, opts):
     model = IsingLattice((6, 6), 0.3)
     runs = []
@@ -247,7 +248,8 @@ def test_statistics_records():
     (lambda m: sample(m, "gwg", 2, 10, init=np.full((2, 9), 2)), ValueError),
     (lambda m: sample(m, "gwg", 2, 10, init=np.zeros((3, 9))), ValueError),
     (lambda m: sample(m, "gwg", 2, 10, record="foo"), ValueError),
-    (lambda m: sample(m, "block_gibbs", 2, 10), ValueError),
+    (lambda m: sample(m, "block_gibbs", 2, 10, block_size=0), ValueError),
+    (lambda m: sample(m, "block_gibbs", 2, 10, block_size=10), ValueError),
     (lambda m: sample(m, "gwg", 2, 10, thin=0), ValueError),
     (lambda m: sample(m, "gwg", 2.5, 10), TypeError),
     (lambda m: sample(m, "gibbs", 2, 10, scan="diagonal"), ValueError),

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "bindings/glue.hpp"
 #include "bindings/register.hpp"
@@ -13,6 +14,7 @@
 #include "common/interrupt.hpp"
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
+#include "common/rng.hpp"
 #include "testing/interrupt_probe.hpp"
 
 namespace ttsolve::bindings {
@@ -79,6 +81,43 @@ void register_lapack_hooks(py::module_& testing) {
     return py::make_tuple(move_to_numpy(std::move(L), dims(M, k)), move_to_numpy(std::move(A), dims(k, N)));
   }, py::arg("A"), "(L, Q) with A = L Q, L lower trapezoidal, Q orthonormal rows.");
 }
+/// Test hook: n words of Philox stream (seed, stream) from word `skip` on, read by `mode`
+/// ("scalar": skip and read with next_u32; "fill": seek, then fill_u32 in chunks of mixed
+/// sizes; "reader": seek, then a BulkWords reader), then 3 more words from the generator
+/// itself (the position the mode left it at). simd: the AVX2 fill where the CPU has it.
+py::array_t<uint32_t> philox_words(uint64_t seed, uint64_t stream, uint64_t skip, int64_t n, const std::string& mode,
+                                   bool simd) {
+  if (n < 0) throw py::value_error("n must be >= 0");
+  if (mode != "scalar" && mode != "fill" && mode != "reader")
+    throw py::value_error("mode must be 'scalar', 'fill' or 'reader'");
+  const bool was = philox_simd();
+  set_philox_simd(simd);
+  std::vector<uint32_t> out(size_t(n + 3));
+  Philox g(seed, stream);
+  if (mode == "scalar") {
+    for (uint64_t k = 0; k < skip; ++k) g.next_u32();
+    for (int64_t k = 0; k < n; ++k) out[size_t(k)] = g.next_u32();
+  } else if (mode == "fill") {
+    g.seek(skip);
+    static const size_t chunks[] = {1, 3, 64, 5, 256, 7, 1000, 2};
+    size_t at = 0;
+    for (size_t c = 0; at < size_t(n); ++c) {
+      const size_t len = std::min(chunks[c % 8], size_t(n) - at);
+      g.fill_u32(out.data() + at, len);
+      at += len;
+    }
+  } else {
+    g.seek(skip);
+    BulkWords words(g);
+    for (int64_t k = 0; k < n; ++k) out[size_t(k)] = words.next_u32();
+  }
+  for (int k = 0; k < 3; ++k) out[size_t(n + k)] = g.next_u32();
+  set_philox_simd(was);
+  py::array_t<uint32_t> arr(py::ssize_t(out.size()));
+  std::copy(out.begin(), out.end(), arr.mutable_data());
+  return arr;
+}
+
 }  // namespace
 
 void register_common(py::module_& m, py::module_& testing) {
@@ -122,6 +161,10 @@ void register_common(py::module_& m, py::module_& testing) {
   m.attr("build_info") = build;
 
   register_lapack_hooks(testing);
+  testing.def("philox_words", &philox_words, py::arg("seed"), py::arg("stream"), py::arg("skip"), py::arg("n"),
+              py::arg("mode"), py::arg("simd") = true,
+              "Words of a Philox stream read by the scalar generator, the multi-block fill or a bulk reader.");
+  testing.def("philox_simd", &philox_simd, "True if the multi-block Philox fill uses its AVX2 version.");
   testing.def("wait_for_interrupt", [](double max_seconds) {
     return run_released([&](Interrupt* intr) { return ttsolve::testing::wait_for_interrupt(intr, max_seconds); });
   }, py::arg("max_seconds"),

@@ -148,6 +148,20 @@ double GradientConfig::scale() const {
   return double(path_length);
 }
 
+namespace {
+
+// 1 - e^{-a} for a >= 0 (inf included), to rounding: expm1 where it matters (a < ln 2, where
+// 1 - e^{-a} cancels), 1 - exp(-a) above (exp is the cheaper call; no cancellation there),
+// exactly 1 beyond 40 (e^{-40} < 2^-57: 1 - e^{-a} rounds to 1). Most moved sites of an
+// adapted DLMC chain sit in the last range, where libm's expm1 is slowest.
+inline double one_minus_exp_neg(double a) {
+  if (a > 40.0) return 1.0;
+  if (a > 0.6931471805599453) return 1.0 - std::exp(-a);
+  return -std::expm1(-a);
+}
+
+}  // namespace
+
 void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uint8_t* x, const double* g,
                       double* prob) {
   const Balance bal = cfg.balance;
@@ -162,9 +176,18 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
         const double E = std::exp(-std::abs(d)), inv = 1.0 / (1.0 + E);
         const double s = d >= 0 ? inv : E * inv, sc = d >= 0 ? E * inv : inv;
         const double rate = std::exp(std::min(700.0, balance_log(bal, d) + std::max(-d, 0.0))) * (1.0 + E);
-        const double em = std::expm1(-t * rate);  // exp(-t rate) - 1 in (-1, 0]
-        prob[2 * i + a] = sc + s * (1.0 + em);       // stay: (1 - s) + s e^{-t rate}
-        prob[2 * i + 1 - a] = -s * em;
+        // stay (1 - s) + s e^{-t rate}, flip s (1 - e^{-t rate}): expm1 only where 1 - e^{-a}
+        // cancels (a < ln 2), exp above (the cheaper call; adapted chains sit there)
+        const double ta = t * rate;
+        if (ta < 0.6931471805599453) {
+          const double em = std::expm1(-ta);  // exp(-t rate) - 1 in (-1, 0]
+          prob[2 * i + a] = sc + s * (1.0 + em);
+          prob[2 * i + 1 - a] = -s * em;
+        } else {
+          const double e = std::exp(-ta);
+          prob[2 * i + a] = sc + s * e;
+          prob[2 * i + 1 - a] = s * (1.0 - e);
+        }
       }
       return;
     }
@@ -176,25 +199,37 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
       return;
     }
     // interpolate: p_k = nu_k (1 - exp(-t r_k / nu_k)) for k != x_i, nu = softmax(d),
-    // r_k = w(e^{d_k}); stay max(1 - sum p_k, nu_{x_i}); normalised.
-    std::vector<double> p(static_cast<size_t>(K));
+    // r_k = w(e^{d_k}); stay max(1 - sum p_k, nu_{x_i}); normalised. With m = max(0, max d),
+    // E_k = e^{d_k - m} (E_{x_i} = e^{-m}) and S = sum E: nu_k = E_k / S, and for every
+    // balancing function r_k / nu_k is S over a combination of E_k and E_{x_i} (sqrt:
+    // sqrt(E_k E_x); barker: E_k + E_x; max: min(E_k, E_x); min: max(E_k, E_x)), so a row
+    // costs K exps and K - 1 of 1 - e^{-a} (S >= 1; an underflowed denominator gives
+    // r / nu = inf, i.e. p_k = nu_k, the limit).
+    double p[256], E[256];  // K <= 255 (no allocation: the incremental step calls this per site)
     for (int64_t i = 0; i < D; ++i) {
       const double* gi = g + i * K;
-      const double gx = gi[x[i]];
+      const int64_t xi = x[i];
+      const double gx = gi[xi];
       double mx = 0.0;
       for (int64_t k = 0; k < K; ++k) mx = std::max(mx, gi[k] - gx);
-      double z = 0.0;
-      for (int64_t k = 0; k < K; ++k) z += std::exp(gi[k] - gx - mx);
-      const double lz = mx + std::log(z);
+      double S = 0.0;
+      for (int64_t k = 0; k < K; ++k) S += (E[k] = std::exp(gi[k] - gx - mx));
+      const double inv_s = 1.0 / S, ex = E[xi];
       double moved = 0.0;
       for (int64_t k = 0; k < K; ++k) {
-        if (k == x[i]) continue;
-        const double d = gi[k] - gx, log_nu = d - lz;
-        const double ratio = std::exp(std::min(700.0, balance_log(bal, d) - log_nu));
-        p[k] = std::exp(log_nu) * -std::expm1(-t * ratio);
+        if (k == xi) continue;
+        const double ek = E[k];
+        double den;
+        switch (bal) {
+          case Balance::Barker: den = ek + ex; break;
+          case Balance::Max: den = std::min(ek, ex); break;
+          case Balance::Min: den = std::max(ek, ex); break;
+          default: den = std::sqrt(ek * ex); break;
+        }
+        p[k] = ek * inv_s * one_minus_exp_neg(t * (S / den));
         moved += p[k];
       }
-      p[x[i]] = std::max(1.0 - moved, std::exp(-lz));
+      p[xi] = std::max(1.0 - moved, ex * inv_s);
       double tot = 0.0;
       for (int64_t k = 0; k < K; ++k) tot += p[k];
       for (int64_t k = 0; k < K; ++k) prob[i * K + k] = p[k] / tot;

@@ -65,6 +65,7 @@ struct GradChain {
   // incremental factorised steps: moved sites with their old states, touched sites (moved
   // and neighbours) with their saved gradient and table rows
   std::vector<int64_t> moved, touched;
+  std::vector<double> u_moved;  // K > 2: the uniform of each moved site's new state
   std::vector<uint8_t> old_state;
   std::vector<double> saved_g, saved_tab, saved_lw;
   std::vector<std::pair<int64_t, double>> saved_leaf, rev_leaf;  // path kinds: leaves to restore
@@ -73,7 +74,8 @@ struct GradChain {
 
 /// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
 /// usually from 32 random bits: the next 32 are drawn only when the first ones tie with p's.
-inline bool bernoulli(Philox& rng, double p) {
+template <class Words>  // Philox or BulkWords (the same stream)
+inline bool bernoulli(Words& rng, double p) {
   const double scaled = p * 4294967296.0;  // exact (power of two), in [0, 2^32]
   const uint64_t w = uint64_t(scaled);      // floor (non-negative)
   const uint64_t u = rng.next_u32();
@@ -398,28 +400,55 @@ class GradientRun final : public Run {
       // branch-free on the (unpredictable) move outcome: a mispredicted branch per site cost
       // ~12 ns, more than the draw (bench/README.md, Issue 14 cost breakdown); y_i = x_i off
       // the moved sites already, so writing it back is harmless.
+      // The words come from the multi-block Philox fill (BulkWords: the chain's own stream,
+      // word for word).
       ch.moved.resize(size_t(D));
       int64_t* moved = ch.moved.data();
       const uint8_t* x = ch.x.data();
       uint8_t* y = ch.y.data();
       const double* tab = ch.tab.data();
       size_t n = 0;
+      BulkWords words(ch.rng);
       for (int64_t i = 0; i < D; ++i) {
         const uint8_t a = x[i];
-        const bool move = bernoulli(ch.rng, tab[2 * i + 1 - a]);
+        const bool move = bernoulli(words, tab[2 * i + 1 - a]);
         moved[n] = i;
         y[i] = uint8_t(a ^ uint8_t(move));
         n += size_t(move);
       }
       ch.moved.resize(n);
     } else {
-      for (int64_t i = 0; i < D; ++i) {  // stay with probability p[x_i]; else one of the others
-        const double* p = ch.tab.data() + i * K;
-        const uint8_t a = ch.x[size_t(i)];
-        if (bernoulli(ch.rng, p[a])) continue;
+      // stay with probability p[x_i]; else one of the others from a uniform u (the next two
+      // words). Two passes, the first branch-free on the (unpredictable) stay / move outcome
+      // as for K = 2: u is peeked at every site and its words consumed only by a moving one
+      // (skip(2 move)), so the stream is word for word that of drawing u after a move; the
+      // second picks the new states of the moved sites (a short loop over K).
+      ch.moved.resize(size_t(D));
+      ch.u_moved.resize(size_t(D));
+      int64_t* moved = ch.moved.data();
+      double* u_moved = ch.u_moved.data();
+      const uint8_t* x = ch.x.data();
+      const double* tab = ch.tab.data();
+      size_t n = 0;
+      {
+        BulkWords words(ch.rng);
+        for (int64_t i = 0; i < D; ++i) {
+          const bool move = !bernoulli(words, tab[i * K + x[i]]);
+          u_moved[n] = words.peek_uniform();
+          words.skip(2 * size_t(move));
+          moved[n] = i;
+          n += size_t(move);
+        }
+      }
+      size_t m = 0;
+      for (size_t t = 0; t < n; ++t) {
+        const int64_t i = moved[t];
+        const double* p = tab + i * K;
+        const uint8_t a = x[i];
         double rest = 0.0;
         for (int64_t k = 0; k < K; ++k) rest += k == a ? 0.0 : p[k];
-        double u = ch.rng.uniform() * rest, c = 0.0;
+        const double u = u_moved[t] * rest;
+        double c = 0.0;
         int64_t pick = -1;
         for (int64_t k = 0; k < K; ++k) {
           if (k == a || p[k] <= 0.0) continue;
@@ -428,9 +457,10 @@ class GradientRun final : public Run {
           if (u < c) break;
         }
         if (pick < 0) continue;  // p[a] == 1 up to rounding: stay
-        ch.moved.push_back(i);
+        moved[m++] = i;
         ch.y[size_t(i)] = uint8_t(pick);
       }
+      ch.moved.resize(m);
     }
     ch.f_y = ch.f;
     if (ch.moved.empty()) {  // y = x: accepted, nothing changes
@@ -505,20 +535,23 @@ class GradientRun final : public Run {
   double factorised_step(GradChain& ch) const {
     const int64_t D = model.dim, K = model.n_states;
     LogProduct fwd, rev;
-    if (K == 2) {
-      for (int64_t i = 0; i < D; ++i) {
-        const uint8_t a = ch.x[size_t(i)];
-        const double p_move = ch.tab[size_t(2 * i + 1 - a)];
-        const bool move = bernoulli(ch.rng, p_move);
-        ch.y[size_t(i)] = move ? uint8_t(1 - a) : a;
-        fwd.mul(move ? p_move : ch.tab[size_t(2 * i + a)]);
-      }
-    } else {
-      for (int64_t i = 0; i < D; ++i) {
-        const double* p = ch.tab.data() + i * K;
-        const int64_t k = draw_from(p, K, ch.rng.uniform());
-        ch.y[size_t(i)] = uint8_t(k);
-        fwd.mul(p[k]);
+    {
+      BulkWords words(ch.rng);  // the chain's stream, from the multi-block fill (to the end of this block)
+      if (K == 2) {
+        for (int64_t i = 0; i < D; ++i) {
+          const uint8_t a = ch.x[size_t(i)];
+          const double p_move = ch.tab[size_t(2 * i + 1 - a)];
+          const bool move = bernoulli(words, p_move);
+          ch.y[size_t(i)] = move ? uint8_t(1 - a) : a;
+          fwd.mul(move ? p_move : ch.tab[size_t(2 * i + a)]);
+        }
+      } else {
+        for (int64_t i = 0; i < D; ++i) {
+          const double* p = ch.tab.data() + i * K;
+          const int64_t k = draw_from(p, K, words.uniform());
+          ch.y[size_t(i)] = uint8_t(k);
+          fwd.mul(p[k]);
+        }
       }
     }
     ch.f_y = value_and_grad(model, ch.y.data(), ch.gy.data());

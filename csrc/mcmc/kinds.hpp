@@ -14,7 +14,9 @@ namespace ttsolve::mcmc {
 //   sampler     public name for sample(); several rows may share it, told apart by
 //   option      the sampler option that selects the row ("" if none) and
 //   values      its value(s), '|'-separated: the first is canonical, the rest aliases.
-//               The first row of a sampler is its default.
+//               The first row of a sampler that runs on the model's family is its
+//               default (block_gibbs: the RBM's alternating sweep on RBMs, the block
+//               sampler with scan= on the others).
 //   families    space-separated model families (quadratic, rbm, user, pairwise) the kind supports
 //   multi_flip  accepts n_flips > 1
 //   params      extra keyword parameters with defaults, "name=default ..." ("" if none)
@@ -38,6 +40,10 @@ namespace ttsolve::mcmc {
   X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic rbm user pairwise", false, "", false)                \
   X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic rbm user pairwise", false, "", false)    \
   X(BlockGibbs, "block_gibbs", "block_gibbs", "", "", "rbm", false, "", true)                             \
+  X(BlockGibbsRandom, "block_gibbs_random", "block_gibbs", "scan", "random", "quadratic pairwise", false,          \
+    "block_size=2", false)                                                                                \
+  X(BlockGibbsSystematic, "block_gibbs_systematic", "block_gibbs", "scan", "systematic", "quadratic pairwise", false, \
+    "block_size=2", false)                                                                                \
   X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic rbm user pairwise", false, "block_size=4", false)       \
   X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic rbm user pairwise", false, "", false)            \
   X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic rbm user pairwise",     \

@@ -7,8 +7,9 @@
 
 namespace ttsolve::mcmc {
 
-void check_pairwise_config(const SamplerConfig& cfg, int64_t dim) {
+void check_pairwise_config(const SamplerConfig& cfg, int64_t dim, int64_t n_states) {
   cfg.validate(dim);
+  if (is_block_gibbs(cfg.kind)) check_block_configs(n_states, cfg.block_size);
   if (!kind_supports(cfg.kind, "pairwise") || kind_row(cfg.kind).python || !pair_has_step(cfg.kind))
     throw std::invalid_argument(std::string("sampler kind '") + kind_row(cfg.kind).kernel +
                                 "' does not run on the pairwise single-site engine");
@@ -16,7 +17,7 @@ void check_pairwise_config(const SamplerConfig& cfg, int64_t dim) {
 
 void PairRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) {
   model.validate();
-  check_pairwise_config(config, model.dim);
+  check_pairwise_config(config, model.dim, model.n_states);
   const int64_t D = model.dim;
   for (int64_t a = 0; a < n_chains * D; ++a)
     if (init[a] >= model.n_states)

@@ -27,6 +27,6 @@ struct PairRun final : Run {
 };
 
 /// Checks a kind / options pair for pairwise models (shared by the run and the test hooks).
-void check_pairwise_config(const SamplerConfig& cfg, int64_t dim);
+void check_pairwise_config(const SamplerConfig& cfg, int64_t dim, int64_t n_states);
 
 }  // namespace ttsolve::mcmc

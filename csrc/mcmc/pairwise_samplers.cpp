@@ -186,7 +186,47 @@ void hamming_ball_step(const PairwisePrepared& p, const SamplerConfig& cfg, Pair
   if (!back) ++c.accepted;
 }
 
+// Block Gibbs: the block's sites drawn exactly from their joint conditional.
+void block_gibbs_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c) {
+  const BlockSpan b = block_span(p.m->dim, cfg.block_size, cfg.kind == Kind::BlockGibbsSystematic, c.steps, c.rng);
+  BlockConditional& bc = c.block;
+  pair_block_conditional(p, c.x.data(), b.start, b.len, bc);
+  const int64_t from = bc.index_of(c.x.data() + b.start);
+  const int64_t to = bc.draw(c.rng.uniform());
+  if (to == from) return;
+  double delta = bc.log_w[size_t(to)] - bc.log_w[size_t(from)];
+  for (int64_t s = 0; s < b.len; ++s) {
+    const uint8_t k = uint8_t(bc.digit(to, s));
+    if (k == c.x[size_t(b.start + s)]) continue;
+    pair_set_site(p, c, b.start + s, k, delta);  // f moves once, by the whole block's change
+    delta = 0.0;
+  }
+  ++c.accepted;
+}
+
 }  // namespace
+
+void pair_block_conditional(const PairwisePrepared& p, const uint8_t* x, int64_t start, int64_t len,
+                            BlockConditional& bc) {
+  const PairwiseModel& m = *p.m;
+  const int64_t K = m.n_states, KK = K * K;
+  bc.reset(K, len);
+  for (int64_t s = 0; s < len; ++s) {
+    const int64_t i = start + s;
+    double* r = &bc.rows[size_t(s * K)];
+    for (int64_t k = 0; k < K; ++k) r[k] = m.bias[size_t(i * K + k)];
+    for (int64_t e = m.indptr[i]; e < m.indptr[i + 1]; ++e) {
+      const int64_t j = m.indices[e];
+      if (j >= start && j < start + len) {
+        bc.add_pair(s, j - start, &m.blocks[size_t(e * KK)], 0.5);
+      } else {
+        const double* col = &p.blocks_t[size_t(e * KK + x[j] * K)];
+        for (int64_t k = 0; k < K; ++k) r[k] += col[k];
+      }
+    }
+  }
+  bc.enumerate();
+}
 
 void PairChain::rebuild_tree(const PairwisePrepared& p, Kind kind) {
   const int64_t D = p.m->dim, K = p.m->n_states;
@@ -441,6 +481,10 @@ void pair_step(const PairwisePrepared& p, const SamplerConfig& cfg, PairChain& c
       break;
     case Kind::HammingBall:
       hamming_ball_step(p, cfg, c);
+      break;
+    case Kind::BlockGibbsRandom:
+    case Kind::BlockGibbsSystematic:
+      block_gibbs_step(p, cfg, c);
       break;
     default:  // kinds without a pairwise step: PairRun::start refuses them
       break;

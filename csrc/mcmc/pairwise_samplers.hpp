@@ -63,7 +63,8 @@ struct TrialMoves {
 /// the multi-coordinate kinds of that family run on the gradient engine).
 inline bool pair_has_step(Kind kind) {
   return pair_uses_tree(kind) || kind == Kind::GibbsRandom || kind == Kind::GibbsSystematic ||
-         kind == Kind::RandomWalk || kind == Kind::RandomWalkSystematic || kind == Kind::HammingBall;
+         kind == Kind::RandomWalk || kind == Kind::RandomWalkSystematic || kind == Kind::HammingBall ||
+         is_block_gibbs(kind);
 }
 
 struct PairChain {
@@ -89,6 +90,7 @@ struct PairChain {
   std::vector<double> row, key;  // scratch (K and ball-sized)
   std::vector<int64_t> draws;
   TrialMoves multi;
+  BlockConditional block;  // block Gibbs scratch
 
   void reset(const PairwisePrepared& p, const SamplerConfig& cfg, const uint8_t* x0, const uint8_t* ref0);
   /// Recomputes every leaf with shift = the largest log weight.
@@ -134,6 +136,12 @@ void pair_ball_log_weights(const PairwisePrepared& p, const PairChain& c, int64_
                            std::vector<double>& out);
 /// The state a ball point index moves (site, new state); point 0 is (-1, 0).
 std::pair<int64_t, uint8_t> pair_ball_point(const PairChain& c, int64_t n_states, int64_t start, int64_t index);
+
+/// The joint conditional of sites [start, start + len) given the others: r_s[k] = b[s, k] +
+/// sum_{j outside} J_sj[k, x_j], and 1/2 J_st per directed CSR entry inside the block (both
+/// directions together give the pair's J once); then enumerated (BlockConditional).
+void pair_block_conditional(const PairwisePrepared& p, const uint8_t* x, int64_t start, int64_t len,
+                            BlockConditional& bc);
 
 /// sum_i w[i, x_i] from scratch.
 double pair_linear(const PairChain& c, int64_t n_states, const double* w);

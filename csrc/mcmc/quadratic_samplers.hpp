@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/rng.hpp"
+#include "mcmc/block_conditional.hpp"
 #include "mcmc/kinds.hpp"
 #include "mcmc/quadratic_model.hpp"
 #include "mcmc/sum_tree.hpp"
@@ -47,6 +48,7 @@ struct QuadChain {
   std::vector<std::pair<int64_t, double>> saved_g, saved_leaf;
   std::vector<int64_t> picks, draws, touched;
   std::vector<double> w_next;  // new neighbour weights of a proposed flip (single-flip fast path)
+  BlockConditional block;      // block Gibbs scratch
 
   /// (Re)initialises s, g, f and the tree from a 0/1 state.
   void reset(const SpinQuadratic& m, const SamplerConfig& cfg, const uint8_t* x01,
@@ -54,6 +56,15 @@ struct QuadChain {
   /// Recomputes the tree weights with a fresh shift (after overflow / underflow risk).
   void rebuild_tree(const SpinQuadratic& m, Kind kind);
 };
+
+/// True for the block Gibbs kinds of the quadratic and pairwise engines.
+inline bool is_block_gibbs(Kind kind) { return kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic; }
+
+/// The joint conditional of spins [start, start + len) given the others (K = 2, state
+/// 0 = spin -1): r_i = h_i + 2 sum_{j outside} W_ij s_j per spin, W_ij s_i s_j per directed
+/// CSR entry inside the block; then enumerated (BlockConditional::enumerate).
+void quad_block_conditional(const SpinQuadratic& m, const int8_t* s, int64_t start, int64_t len,
+                            BlockConditional& bc);
 
 /// One step of the configured kernel on one chain.
 void quad_step(const SpinQuadratic& m, const SamplerConfig& cfg, QuadChain& c);

@@ -13,7 +13,7 @@ using namespace ttsolve::mcmc;
 IncrementalGaps pair_incremental_gaps(const PairwiseModel& m, const SamplerConfig& cfg, const uint8_t* x,
                                       int64_t n_steps, uint64_t seed) {
   m.validate();
-  check_pairwise_config(cfg, m.dim);
+  check_pairwise_config(cfg, m.dim, m.n_states);
   const int64_t D = m.dim, K = m.n_states;
   for (int64_t i = 0; i < D; ++i)
     if (x[i] >= K) throw std::invalid_argument("x states must be in 0..K-1");

@@ -23,7 +23,7 @@ int64_t state_index(const std::vector<uint8_t>& x, int64_t K) {
 std::vector<double> pair_transition_row(const PairwiseModel& m, const SamplerConfig& cfg, const uint8_t* x,
                                         int64_t site) {
   m.validate();
-  check_pairwise_config(cfg, m.dim);
+  check_pairwise_config(cfg, m.dim, m.n_states);
   const int64_t D = m.dim, K = m.n_states;
   if (double(D) * std::log2(double(K)) > 20.0) throw std::invalid_argument("transition rows need K^D <= 2^20");
   if (site < 0 || site >= D) throw std::invalid_argument("site must be in [0, dim)");
@@ -133,6 +133,20 @@ std::vector<double> pair_transition_row(const PairwiseModel& m, const SamplerCon
           }
         }
       }
+      break;
+    }
+    case Kind::BlockGibbsRandom:
+    case Kind::BlockGibbsSystematic: {  // the kernel's own enumerated conditional per block
+      BlockConditional bc;
+      for_each_step_block(D, cfg.block_size, cfg.kind == Kind::BlockGibbsSystematic, site,
+                          [&](int64_t start, int64_t len, double w) {
+                            pair_block_conditional(p, c.x.data(), start, len, bc);
+                            std::vector<uint8_t> y = c.x;
+                            for (int64_t z = 0; z < int64_t(bc.w.size()); ++z) {
+                              for (int64_t s = 0; s < len; ++s) y[size_t(start + s)] = uint8_t(bc.digit(z, s));
+                              row[size_t(state_index(y, K))] += w * bc.w[size_t(z)] / bc.total;
+                            }
+                          });
       break;
     }
     default:

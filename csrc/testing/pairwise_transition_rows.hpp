@@ -11,7 +11,8 @@ namespace ttsolve::testing {
 
 /// T(x, .) over the K^D states (K^D <= 2^20), state index = sum_i x_i K^(D-1-i) (site 0
 /// most significant, as tests/reference/discrete_models.all_states). For the
-/// systematic-scan kinds, `site` selects the single-site kernel (the scan composes them).
+/// systematic-scan kinds, `site` selects the single-site kernel (the scan composes them; block
+/// Gibbs: `site` is the block index).
 std::vector<double> pair_transition_row(const mcmc::PairwiseModel& m, const mcmc::SamplerConfig& cfg,
                                         const uint8_t* x, int64_t site);
 

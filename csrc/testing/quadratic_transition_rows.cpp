@@ -122,6 +122,20 @@ std::vector<double> quad_transition_row(const SpinQuadratic& m, const SamplerCon
     case Kind::RandomWalkSystematic:  // the single-site kernel of `site`
       add_mh(site, 1.0, d[site]);
       break;
+    case Kind::BlockGibbsRandom:
+    case Kind::BlockGibbsSystematic: {  // the kernel's own enumerated conditional per block
+      BlockConditional bc;
+      for_each_step_block(D, cfg.block_size, cfg.kind == Kind::BlockGibbsSystematic, site,
+                          [&](int64_t start, int64_t len, double w) {
+                            quad_block_conditional(m, s.data(), start, len, bc);
+                            std::vector<int8_t> y = s;
+                            for (int64_t z = 0; z < int64_t(bc.w.size()); ++z) {
+                              for (int64_t a = 0; a < len; ++a) y[start + a] = bc.digit(z, a) ? 1 : -1;
+                              row[state_index(y)] += w * bc.w[size_t(z)] / bc.total;
+                            }
+                          });
+      break;
+    }
     case Kind::BlockGibbs:
       throw std::invalid_argument("block_gibbs has no quadratic transition row");
     case Kind::HammingBall: {

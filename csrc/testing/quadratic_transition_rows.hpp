@@ -9,7 +9,8 @@
 namespace ttsolve::testing {
 
 /// T(x, .) from the 0/1 state x (dim <= 20); state index = sum_i x_i 2^(D-1-i). For the
-/// systematic-scan kinds, `site` selects the single-site kernel (the scan composes them).
+/// systematic-scan kinds, `site` selects the single-site kernel (the scan composes them; block
+/// Gibbs: `site` is the block index).
 std::vector<double> quad_transition_row(const mcmc::SpinQuadratic& m, const mcmc::SamplerConfig& cfg,
                                         const uint8_t* x01, int64_t site);
 

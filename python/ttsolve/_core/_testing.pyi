@@ -22,6 +22,9 @@ def la_symmetric_eig_top(A: npt.ArrayLike, k: int) -> tuple[_F, _F]: ...  # valu
 def la_trmm_lower(B: npt.ArrayLike, L: npt.ArrayLike, left: bool, transpose: bool) -> _F: ...
 def la_lq_inplace(A: npt.ArrayLike) -> tuple[_F, _F]: ...  # (L, Q), A = L Q
 def wait_for_interrupt(max_seconds: float) -> bool: ...
+def philox_words(seed: int, stream: int, skip: int, n: int, mode: str,
+                 simd: bool = True) -> npt.NDArray[np.uint32]: ...  # mode: scalar, fill, reader
+def philox_simd() -> bool: ...
 
 # mcmc
 def mcmc_quad_transition_row(indptr: npt.ArrayLike, indices: npt.ArrayLike, weights: npt.ArrayLike,

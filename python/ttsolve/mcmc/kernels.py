@@ -16,7 +16,8 @@ import numpy as np
 from .. import _core
 from .._validation import check_int, check_real
 
-__all__ = ["Backend", "KernelRow", "Kernel", "TABLE", "SAMPLERS", "backend_of", "resolve", "samplers_for"]
+__all__ = ["Backend", "KernelRow", "Kernel", "TABLE", "SAMPLERS", "MAX_BLOCK_CONFIGS", "backend_of", "resolve",
+           "samplers_for", "check_block_size"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,22 @@ TABLE: tuple[KernelRow, ...] = tuple(_row(r) for r in _core.mcmc.sampler_table()
 SAMPLERS: tuple[str, ...] = tuple(dict.fromkeys(r.sampler for r in TABLE))
 
 
+MAX_BLOCK_CONFIGS = 1 << 16  # K^block_size enumerated per block Gibbs step (kMaxBlockConfigs in C++)
+
+
+def check_block_size(kernel: Kernel, dim: int, n_states: int) -> None:
+    """block_gibbs: ValueError naming block_size when it exceeds ``dim`` or when the
+    n_states^block_size configurations it enumerates per step exceed MAX_BLOCK_CONFIGS."""
+    if kernel.row.sampler != "block_gibbs" or "block_size" not in kernel.params:
+        return
+    b = kernel.params["block_size"]
+    if b > dim:
+        raise ValueError(f"block_size must be <= the model's dim = {dim}, got {b}")
+    if n_states ** b > MAX_BLOCK_CONFIGS:
+        raise ValueError(f"block_size = {b} with {n_states} states enumerates {n_states}^{b} block configurations "
+                         f"per step; at most {MAX_BLOCK_CONFIGS} (use a smaller block_size)")
+
+
 def samplers_for(family: str) -> tuple[str, ...]:
     """Sampler names with at least one kind that runs on the model family ``family``."""
     return tuple(dict.fromkeys(r.sampler for r in TABLE if family in r.families))
@@ -130,6 +147,9 @@ def resolve(sampler: Any, family: str, n_flips: int, options: dict[str, Any]) ->
     if not isinstance(sampler, str) or sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; valid names: {', '.join(SAMPLERS)}")
     rows = [r for r in TABLE if r.sampler == sampler]
+    # rows that run on the family, in table order (block_gibbs: the RBM sweep or the block
+    # sampler); none: all of them, so the error below names the family
+    rows = [r for r in rows if family in r.families] or rows
     n_flips = check_int(n_flips, "n_flips", 1)
     if n_flips > 1 and not all(r.multi_flip for r in rows):
         multi = ", ".join(repr(s) for s in dict.fromkeys(r.sampler for r in TABLE if r.multi_flip))

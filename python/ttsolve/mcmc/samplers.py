@@ -16,7 +16,7 @@ import numpy as np
 from .._progress import TextProgress
 from .._validation import as_real_array, as_seed, check_int
 from .engines import RunRequest, engine_for
-from .kernels import SAMPLERS, backend_of, resolve
+from .kernels import SAMPLERS, backend_of, check_block_size, resolve
 from .result import SampleResult
 
 __all__ = ["SAMPLERS", "SampleResult", "sample"]
@@ -95,7 +95,9 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     sampler : one of ``SAMPLERS``
         ("gwg", "gibbs", "block_gibbs", "hamming_ball", "random_walk", "locally_balanced",
         and the multi-coordinate "dmala", "dula", "pas", "dlmc", "gwg_multi";
-        which run on which model: :func:`ttsolve.mcmc.kernels.samplers_for`). One step = one proposal (single-site kernels: one site; block_gibbs: one sweep).
+        which run on which model: :func:`ttsolve.mcmc.kernels.samplers_for`). One step = one
+        proposal (single-site kernels: one site; block_gibbs: one block of ``block_size``
+        sites, on the RBM one alternating sweep).
     n_chains : int >= 1
     n_steps : int >= 0
         Steps kept after ``burn_in`` extra discarded steps; every ``thin``-th is recorded
@@ -130,7 +132,10 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         the shards run one after the other in this process (same answer).
     **sampler_options
         gibbs: ``scan`` ("systematic" or "random"); locally_balanced: ``weight`` ("sqrt",
-        "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``. dmala / dula:
+        "barker"/"ratio", "max", "min"); hamming_ball: ``block_size``; block_gibbs (binary and
+        categorical models other than the RBM): ``block_size`` (2; the block's K^block_size
+        joint states are enumerated, at most 2^16) and ``scan`` ("random" or "systematic",
+        DISCS's blockgibbs: consecutive blocks in turn). dmala / dula:
         ``step_size``; pas: ``path_length``, ``length`` ("fixed", "uniform"); dlmc: ``t``,
         ``solver`` ("expm", "interpolate"); all five multi-coordinate samplers: ``weight``
         (balancing function), ``adaptive`` (adapt the scale during burn-in, then freeze it;
@@ -150,6 +155,7 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     burn_in = check_int(burn_in, "burn_in", 0)
     thin = check_int(thin, "thin", 1)
     kernel = resolve(sampler, backend.family, n_flips, sampler_options)
+    check_block_size(kernel, model.dim, backend.n_states)
     if kernel.n_flips > max(model.dim, 1):  # more flips than sites: unbounded work (issue 20 item 2)
         raise ValueError(f"n_flips must be <= the model's dim = {model.dim}, got {kernel.n_flips}")
     if n_chains * max(model.dim, 1) > 1 << 31:
