@@ -94,6 +94,7 @@ def not_contracting(k, change, new_change, solution, n) -> bool:
 
 def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, scale, threshold, bases, step_seed):
     """solver._backward_step for n >= 1 on the shards' step data; returns (model, shift, diagnostics)."""
+    from ..pde import fixed_point
     from ..pde.solver import _diverged
 
     problem_at, extra = rounds.problem_at, settings["extra_term"]
@@ -119,17 +120,14 @@ def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, s
     if scheme == "explicit":
         model, rep, res, vres, _ = do_fit(None, init)
         return model, 0.0, StepDiagnostics(n, 1, tuple(model.ranks), res, vres, 0.0, 0.0, rep.stop_reason)
-    current, change, stop, k = init, math.inf, "max_fixed_point", 0
-    res = vres = math.nan
-    for k in range(1, settings["max_fixed_point"] + 1):
-        model, rep, new_res, new_vres, shards = do_fit(current, current)
+
+    def iterate(k, current):
+        model, _, res, vres, shards = do_fit(current, current)
         num, den = _sum_in_order(rounds.gather(_change_sums, shards, model))
-        new_change = _ratio(num, den)
-        if not_contracting(k, change, new_change, solution, n):
-            stop = "not contracting"
-            break
-        current, res, vres, change = model, new_res, new_vres, new_change
-        if change <= settings["fixed_point_tol"]:
-            stop = "change"
-            break
+        return model, _ratio(num, den), (res, vres)
+
+    current, info, change, k, stop = fixed_point.fixed_point(
+        iterate, init, settings["max_fixed_point"], settings["fixed_point_tol"],
+        lambda msg: _diverged(msg, solution, n), fixed_point.kept_change_limit(solution.n_steps))
+    res, vres = info if info is not None else (math.nan, math.nan)
     return current, 0.0, StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)

@@ -29,7 +29,7 @@ from ..basis import Basis, H2Orthogonal
 from ..functional import FunctionalTT
 from ..regression import fit
 from ..tt import TensorTrain
-from .fixed_point import MAX_KEPT_CHANGE, fixed_point, kept_change_limit
+from .fixed_point import fixed_point, kept_change_limit
 from .inner_sampling import antithetic_mean, antithetic_mean_terminal
 from .memory import check_solve_memory, solve_memory
 from .path_store import PathStore
