@@ -257,16 +257,7 @@ class GradientRun final : public Run {
     for (int64_t n = 0; n < L; ++n) {
       const double total = ch.tree.total();
       if (!(total > 0.0)) break;
-      int64_t i = ch.tree.find(ch.rng.uniform() * total);
-      if (ch.tree.leaf(i) <= 0.0) {  // round-off at a boundary: nearest live leaf
-        int64_t j = i;
-        while (j > 0 && ch.tree.leaf(j) <= 0.0) --j;
-        if (ch.tree.leaf(j) <= 0.0) {
-          j = i;
-          while (j + 1 < D && ch.tree.leaf(j) <= 0.0) ++j;
-        }
-        i = j;
-      }
+      const int64_t i = ch.tree.find_live(ch.rng.uniform() * total, D);
       if (pas) {
         log_fwd += std::log(ch.tree.leaf(i) / total);
         ch.saved_leaf.emplace_back(i, ch.tree.leaf(i));
@@ -577,16 +568,7 @@ class GradientRun final : public Run {
     for (int64_t n = 0; n < L; ++n) {
       const double total = ch.tree.total();
       if (!(total > 0.0)) break;
-      int64_t i = ch.tree.find(ch.rng.uniform() * total);
-      if (ch.tree.leaf(i) <= 0.0) {  // round-off at a boundary: take the nearest live leaf
-        int64_t j = i;
-        while (j > 0 && ch.tree.leaf(j) <= 0.0) --j;
-        if (ch.tree.leaf(j) <= 0.0) {
-          j = i;
-          while (j + 1 < D && ch.tree.leaf(j) <= 0.0) ++j;
-        }
-        i = j;
-      }
+      const int64_t i = ch.tree.find_live(ch.rng.uniform() * total, D);
       if (pas) {
         ch.order.push_back(i);
         ch.tree.update(i, 0.0);

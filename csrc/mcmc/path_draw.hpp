@@ -27,16 +27,7 @@ inline void draw_path_sites(SumTree& tree, Philox& rng, int64_t D, const double*
   for (int64_t n = 0; n < L; ++n) {
     const double total = tree.total();
     if (!(total > 0.0)) break;
-    int64_t i = tree.find(rng.uniform() * total);
-    if (tree.leaf(i) <= 0.0) {  // round-off at a boundary: take the nearest live leaf
-      int64_t j = i;
-      while (j > 0 && tree.leaf(j) <= 0.0) --j;
-      if (tree.leaf(j) <= 0.0) {
-        j = i;
-        while (j + 1 < D && tree.leaf(j) <= 0.0) ++j;
-      }
-      i = j;
-    }
+    const int64_t i = tree.find_live(rng.uniform() * total, D);
     if (without_replacement) {
       order.push_back(i);
       tree.update(i, 0.0);

@@ -67,6 +67,19 @@ class SumTree {
     }
     return k - size_;
   }
+  /// find(u) over the first n leaves, moved to the nearest leaf of positive weight when
+  /// round-off at an interval boundary lands on a zero leaf (first leftwards, then rightwards).
+  int64_t find_live(double u, int64_t n) const {
+    const int64_t i = find(u);
+    if (leaf(i) > 0.0) return i;
+    int64_t j = i;
+    while (j > 0 && leaf(j) <= 0.0) --j;
+    if (leaf(j) <= 0.0) {
+      j = i;
+      while (j + 1 < n && leaf(j) <= 0.0) ++j;
+    }
+    return j;
+  }
 
  private:
   int64_t size_ = 1;
