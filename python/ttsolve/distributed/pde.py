@@ -387,7 +387,7 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
     the first fit (returned with the step's prepare round). One round per further iteration: the
     statistics of fit k and the parts of fit k + 1 (from V^{k+1}) together."""
     from ..pde.solver import _diverged
-    from .pde_fit import not_contracting
+    from .pde_fit import run_fixed_point
 
     init = solution.models[n + 1] if n + 1 < solution.n_steps else None
     m1 = colscale.size
@@ -416,22 +416,18 @@ def _fit_step(rounds, steps, problem, scheme, n, dt, solution, settings, K, Kv, 
     if scheme == "explicit":
         res, vres, _ = statistics(model, round_trip(coef, False)[0])
         return model, 0.0, StepDiagnostics(n, 1, tuple(model.ranks), res, vres, 0.0, 0.0, "closed form")
-    current, change, stop, k = init, math.inf, "max_fixed_point", 0
-    res = vres = math.nan
-    for k in range(1, settings["max_fixed_point"] + 1):
-        last = k == settings["max_fixed_point"]
-        # fit k's statistics and, speculatively, the next fit's R factors from V^{k+1} = model
-        sums, parts = round_trip(coef, not last)
-        new_res, new_vres, new_change = statistics(model, sums)
-        if not_contracting(k, change, new_change, solution, n):
-            stop = "not contracting"
-            break
-        current, res, vres, change = model, new_res, new_vres, new_change
-        if change <= settings["fixed_point_tol"] or last:
-            stop = "change" if change <= settings["fixed_point_tol"] else stop
-            break
-        model, coef = solve_fit(parts)
-    return current, 0.0, StepDiagnostics(n, k, tuple(current.ranks), res, vres, change, 0.0, stop)
+    pending = {"model": model, "coef": coef}
+
+    def iterate(k, _current):
+        # V^k from the parts of the previous round; this round gives its statistics and,
+        # speculatively, the parts of fit k + 1 (from V^{k+1} = V^k's targets)
+        if k > 1:
+            pending["model"], pending["coef"] = solve_fit(pending["parts"])
+        sums, pending["parts"] = round_trip(pending["coef"], k < settings["max_fixed_point"])
+        res_k, vres_k, change_k = statistics(pending["model"], sums)
+        return pending["model"], change_k, (res_k, vres_k)
+
+    return run_fixed_point(iterate, init, settings, solution, n)
 
 
 def _ratio(num, den):

@@ -25,7 +25,7 @@ from ..regression import FitReport, _initial_ranks, _sweep_fit
 from ..tt import TensorTrain
 from .sweeper import ShardedSweeper, SweepShard, _ratio, _sum_in_order
 
-__all__ = ["fit_step_sweeps", "not_contracting"]
+__all__ = ["fit_step_sweeps", "run_fixed_point"]
 
 _PATIENCE = 3  # regression.fit's default, which the local solve uses
 
@@ -81,20 +81,8 @@ def _sharded_fit(rounds, shards, bases, settings, init, extra, has_validation, s
     return FunctionalTT(TensorTrain(cores_out), bases, c_out if extra else 0.0), report
 
 
-def not_contracting(k, change, new_change, solution, n) -> bool:
-    """The local solver's contraction rule (pde/fixed_point.py, the same kept-change limit
-    min(1, 10 / N)), shared by both sharded loops: iterate k changed V by no less than iterate
-    k - 1 (keep V^{k-1}); a kept change above the limit raises SolverDivergedError."""
-    from ..pde import fixed_point
-    from ..pde.solver import _diverged
-
-    return fixed_point.not_contracting(k, change, new_change, lambda msg: _diverged(msg, solution, n),
-                                       fixed_point.kept_change_limit(solution.n_steps))
-
-
 def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, scale, threshold, bases, step_seed):
     """solver._backward_step for n >= 1 on the shards' step data; returns (model, shift, diagnostics)."""
-    from ..pde import fixed_point
     from ..pde.solver import _diverged
 
     problem_at, extra = rounds.problem_at, settings["extra_term"]
@@ -125,6 +113,16 @@ def fit_step_sweeps(rounds, steps, problem, scheme, n, dt, solution, settings, s
         model, _, res, vres, shards = do_fit(current, current)
         num, den = _sum_in_order(rounds.gather(_change_sums, shards, model))
         return model, _ratio(num, den), (res, vres)
+
+    return run_fixed_point(iterate, init, settings, solution, n)
+
+
+def run_fixed_point(iterate, init, settings, solution, n):
+    """The local solver's fixed-point loop (pde/fixed_point.py, kept-change limit min(1, 10 / N)) for
+    both sharded fits; ``iterate(k, current)`` returns (V^k, its change, (residual, validation
+    residual)). Returns (model, shift 0, StepDiagnostics) as solver._backward_step does."""
+    from ..pde import fixed_point
+    from ..pde.solver import _diverged
 
     current, info, change, k, stop = fixed_point.fixed_point(
         iterate, init, settings["max_fixed_point"], settings["fixed_point_tol"],
