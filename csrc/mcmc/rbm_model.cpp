@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/lapack.hpp"
 #include "mcmc/rbm_kernels.hpp"  // exp_nonpositive
 
 namespace ttsolve::mcmc {
@@ -23,7 +24,6 @@ void RbmModel::validate() const {
 
 void RbmModel::prepare() {
   const int64_t D = dim, H = n_hidden;
-  W32.assign(W.begin(), W.end());
   WT.assign(size_t(D * H), 0.0);
   for (int64_t h = 0; h < H; ++h)
     for (int64_t i = 0; i < D; ++i) WT[i * H + h] = W[h * D + i];
@@ -49,6 +49,10 @@ void RbmModel::preactivations(const uint8_t* x, double* A) const {
     const double* col = &WT[i * H];
     for (int64_t h = 0; h < H; ++h) A[h] += col[h];
   }
+}
+
+void rbm_gradient_product(const RbmModel& m, int64_t rows, const float* S, float* G) {
+  la::gemm(false, true, m.dim, rows, m.n_hidden, 1.0f, m.WT32.data(), m.n_hidden, S, m.n_hidden, 0.0f, G, rows);
 }
 
 void RbmFlipTables::prepare(const RbmModel& m, bool by_hidden, bool by_site) {

@@ -31,13 +31,6 @@ constexpr int64_t kCdfChunk = 16;  // prefix sums by chunks: independent add cha
 
 }  // namespace
 
-void rbm_gwg_gradients(const RbmModel& m, int64_t rows, const float* S, float* G) {
-  // G^T = WT S^T (D x rows, row-major): BLAS sees S as its first operand and WT as the second,
-  // which packs faster than the chain-major G = S W (measured 7.5 against 9.3 us per chain for
-  // 50 x 500 x 784, OpenBLAS Haswell kernels, one thread)
-  la::gemm(false, true, m.dim, rows, m.n_hidden, 1.0f, m.WT32.data(), m.n_hidden, S, m.n_hidden, 0.0f, G, rows);
-}
-
 void rbm_gwg_proposal(const RbmModel& m, const uint8_t* x, const float* G, int64_t stride, double* half,
                       double* cdf, double& log_z) {
   const int64_t D = m.dim;
@@ -136,7 +129,7 @@ void RbmRun::refresh(Block& blk) {
     }
     ch.f = ch.bx + softplus_sum_and_sigmoid(ch.A.data(), H, &blk.S[r * H]);
   }
-  rbm_gwg_gradients(model, rows, blk.S.data(), blk.G.data());
+  rbm_gradient_product(model, rows, blk.S.data(), blk.G.data());
   for (int64_t r = 0; r < rows; ++r) {
     RbmChain& ch = chains[blk.begin + r];
     rbm_gwg_proposal(model, ch.x.data(), &blk.G[r], rows, ch.half.data(), ch.cdf.data(), ch.log_z);
@@ -173,7 +166,7 @@ void RbmRun::step(Block& blk) {
     for (int64_t i : ch.picks) ch.x[i] ^= 1;  // x now holds the proposal
   }
   // 2. Gradients of every proposal in one product.
-  rbm_gwg_gradients(model, rows, blk.S.data(), blk.G.data());
+  rbm_gradient_product(model, rows, blk.S.data(), blk.G.data());
   // 3. Reverse proposal and Metropolis-Hastings test.
   for (int64_t r = 0; r < rows; ++r) {
     RbmChain& ch = chains[blk.begin + r];

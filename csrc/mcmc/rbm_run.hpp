@@ -28,12 +28,7 @@ struct RbmChain {
   std::vector<int64_t> draws, picks;
 };
 
-/// GWG's gradients without b for `rows` states from their sigmoid(A) rows S (rows x H):
-/// G = (S W)^T, site-major (D x rows: state r's gradient at G[r], stride rows), one float32
-/// GEMM (la::gemm); the engine calls it on a chain block at once.
-void rbm_gwg_gradients(const RbmModel& m, int64_t rows, const float* S, float* G);
-
-/// GWG's proposal softmax(d / 2) at x from its gradient G[i * stride]: half = d / 2 (D values), cdf
+/// GWG's proposal softmax(d / 2) at x from its gradient G[i * stride] (rbm_gradient_product): half = d / 2 (D values), cdf
 /// the non-decreasing cumulative weights exp(half - max) that the inverse-CDF draw searches,
 /// log_z = log of their total plus the max. Forward and reverse MH terms use these same
 /// numbers (tests: the exact transition rows of testing/rbm_transition_rows.cpp).

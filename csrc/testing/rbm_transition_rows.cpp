@@ -53,7 +53,7 @@ GwgTables gwg_tables(const RbmModel& m, const std::vector<uint8_t>& x) {
   m.preactivations(x.data(), A.data());
   t.f = softplus_sum_and_sigmoid(A.data(), m.n_hidden, S.data());
   for (size_t i = 0; i < D; ++i) t.f += x[i] ? m.b[i] : 0.0;
-  rbm_gwg_gradients(m, 1, S.data(), G.data());
+  rbm_gradient_product(m, 1, S.data(), G.data());
   rbm_gwg_proposal(m, x.data(), G.data(), 1, t.half.data(), t.cdf.data(), t.log_z);
   return t;
 }
