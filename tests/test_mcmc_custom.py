@@ -276,7 +276,8 @@ def test_bad_output_at_the_initial_states():
         sample(CustomModel(K, lambda X: np.array(1.0), _gr, dim=D), "gwg", 4, 5)
 
 
-def test_a_raising_callback_propagates_with_its_traceback():
+@pytest.mark.parametrize("sampler", ["random_walk", "block_gibbs"])
+def test_a_raising_callback_propagates_with_its_traceback(sampler):
     def lp(X):
         if lp.calls == 3:
             raise ZeroDivisionError("inside the user's log_prob")
@@ -284,7 +285,7 @@ def test_a_raising_callback_propagates_with_its_traceback():
         return _lp(X)
     lp.calls = 0
     with pytest.raises(ZeroDivisionError, match="inside the user's log_prob") as info:
-        sample(CustomModel(K, lp, _gr, dim=D), "random_walk", 4, 20, seed=0)
+        sample(CustomModel(K, lp, _gr, dim=D), sampler, 4, 20, seed=0)
     frames = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
     assert frames[-1] == "lp"  # the traceback reaches into the callback
     assert any("log_prob callback at step 3" in note for note in getattr(info.value, "__notes__", [])) or \

@@ -46,9 +46,9 @@ def test_unknown_pairs_name_the_supported_samplers():
     assert set(kernels.samplers_for("rbm")) == set(SAMPLERS)  # every sampler runs on RBMs
     assert set(kernels.samplers_for("quadratic")) == set(SAMPLERS)  # and on binary quadratic models
     user = UserModel(4, lambda X: X.sum(1), lambda X: np.ones_like(X))
-    with pytest.raises(ValueError, match="samplers for user models: gwg, gibbs, hamming_ball, random_walk, "
-                                         "locally_balanced, dmala, dula, pas, dlmc$"):
-        sample(user, "block_gibbs", 2, 10)
+    with pytest.raises(ValueError, match="samplers for user models: gwg, gibbs, block_gibbs, hamming_ball, "
+                                         "random_walk, locally_balanced, dmala, dula, pas, dlmc$"):
+        sample(user, "gwg_multi", 2, 10)
     with pytest.raises(TypeError, match="block_size"):
         sample(IsingLattice((3, 3), 0.1), "gwg", 2, 10, block_size=2)
     with pytest.raises(ValueError, match="n_flips > 1 is only available for sampler='gwg'"):

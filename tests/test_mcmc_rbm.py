@@ -68,3 +68,50 @@ def test_bad_input():
         sample(model, "gwg", 2, 10, init=np.full((2, 10), 3))
     r = sample(model, "gwg", 2, 0)
     assert r.samples.shape == (2, 0, 10)
+
+
+def _gwg_matrix(model):
+    from reference import discrete_models as dm
+    from ttsolve import _core
+
+    S = dm.all_states(model.dim, 2).astype(np.uint8)
+    return S, np.array([_core._testing.mcmc_rbm_transition_row(model.W, model.b, model.c, "gwg", 1, x, 0) for x in S])
+
+
+@pytest.mark.parametrize("scale,seed", [(0.3, 0), (1.0, 1), (4.0, 2)])
+def test_gwg_exact_transition_matrix_keeps_pi(scale, seed):
+    # T from the compiled gwg's own gradient, proposal table and MH terms (rbm_run.cpp):
+    # pi T = pi and detailed balance to 1e-12, whatever the float32 gradient's rounding; and
+    # the reference GWG kernel (float64 gradient) up to that rounding.
+    from reference import discrete_kernels as dk
+    from test_mcmc_rbm_kernels import _reference
+
+    rng = np.random.default_rng(seed)
+    model = RBM(rng.normal(scale=scale, size=(3, 5)), rng.normal(scale=scale / 2, size=5),
+                rng.normal(scale=scale / 2, size=3))
+    S, T = _gwg_matrix(model)
+    log_pi = model.log_prob(S)
+    pi = np.exp(log_pi - log_pi.max())
+    pi /= pi.sum()
+    np.testing.assert_allclose(T.sum(1), 1.0, atol=1e-12)
+    assert (T >= 0).all()
+    assert dk.stationarity_error(T, pi) < 1e-12
+    assert dk.detailed_balance_error(T, pi) < 1e-12
+    np.testing.assert_allclose(T, dk.gwg(_reference(model)), atol=1e-5)
+    other = np.exp(-log_pi)
+    other /= other.sum()
+    assert dk.stationarity_error(T, other) > 1e-3  # the check can fail
+
+
+def test_gwg_one_step_law_follows_the_exact_row():
+    from reference import discrete_models as dm
+
+    rng = np.random.default_rng(9)
+    model = RBM(rng.normal(scale=1.0, size=(3, 5)), rng.normal(scale=0.5, size=5), rng.normal(scale=0.5, size=3))
+    S, T = _gwg_matrix(model)
+    n = 40000
+    for x in (3, 22):
+        r = sample(model, "gwg", n, 1, init=S[x], seed=x, record="samples")
+        freq = np.bincount(dm.state_index(r.samples[:, 0].astype(int), 2), minlength=S.shape[0]) / n
+        row = T[x]
+        assert (np.abs(freq - row) <= 5 * np.sqrt(row * (1 - row) / n) + 2e-4).all()

@@ -173,7 +173,7 @@ def test_rbm_sampler_list_and_bad_options():
         _core._testing.mcmc_rbm_transition_row(model.W, model.b, model.c, "hamming_ball", 0,
                                                np.zeros(6, np.uint8))
     with pytest.raises(ValueError, match="no RBM transition row"):
-        _core._testing.mcmc_rbm_transition_row(model.W, model.b, model.c, "gwg", 1, np.zeros(6, np.uint8))
+        _core._testing.mcmc_rbm_transition_row(model.W, model.b, model.c, "dmala", 1, np.zeros(6, np.uint8))
 
 
 # ---- multi-coordinate gradient kinds on RBMs (rbm_gradient_run.cpp: chains batched) ----

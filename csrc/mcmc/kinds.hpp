@@ -40,9 +40,9 @@ namespace ttsolve::mcmc {
   X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic rbm user pairwise", false, "", false)                \
   X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic rbm user pairwise", false, "", false)    \
   X(BlockGibbs, "block_gibbs", "block_gibbs", "", "", "rbm", false, "", true)                             \
-  X(BlockGibbsRandom, "block_gibbs_random", "block_gibbs", "scan", "random", "quadratic pairwise", false,          \
+  X(BlockGibbsRandom, "block_gibbs_random", "block_gibbs", "scan", "random", "quadratic pairwise user", false,        \
     "block_size=2", false)                                                                                \
-  X(BlockGibbsSystematic, "block_gibbs_systematic", "block_gibbs", "scan", "systematic", "quadratic pairwise", false, \
+  X(BlockGibbsSystematic, "block_gibbs_systematic", "block_gibbs", "scan", "systematic", "quadratic pairwise user", false, \
     "block_size=2", false)                                                                                \
   X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic rbm user pairwise", false, "block_size=4", false)       \
   X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic rbm user pairwise", false, "", false)            \

@@ -33,7 +33,7 @@ double value_and_grad(const RbmGradModel& m, const uint8_t* x, double* g) {
     if (x[i]) f += r.b[i];
   // g[i, 1] = b_i + (sigmoid(A)^T W)_i: one float32 product (BLAS); it only steers the proposal.
   for (int64_t h = 0; h < H; ++h) s32[h] = float(sig[h]);
-  la::gemm(false, false, 1, D, H, 1.0f, s32.data(), H, r.W32.data(), D, 0.0f, g32.data(), D);
+  rbm_gradient_product(r, 1, s32.data(), g32.data());
   for (int64_t i = 0; i < D; ++i) {
     g[2 * i] = 0.0;
     g[2 * i + 1] = r.b[i] + double(g32[i]);

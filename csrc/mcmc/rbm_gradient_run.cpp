@@ -95,17 +95,17 @@ void RbmGradientRun::refresh(Block& blk) {
   gradient_rows(blk, false);
 }
 
-// G = S W for the block, then each chain's gradient table and proposal table (at x or y).
+// G = (S W)^T for the block (rbm_gradient_product), then each chain's gradient table and proposal table (at x or y).
 void RbmGradientRun::gradient_rows(Block& blk, bool at_proposal) {
-  const int64_t D = model.dim, H = model.n_hidden, rows = blk.end - blk.begin;
-  la::gemm(false, false, rows, D, H, 1.0f, blk.S.data(), H, model.W32.data(), D, 0.0f, blk.G.data(), D);
+  const int64_t D = model.dim, rows = blk.end - blk.begin;
+  rbm_gradient_product(model, rows, blk.S.data(), blk.G.data());  // site-major: chain r at G[r], stride rows
   for (int64_t r = 0; r < rows; ++r) {
     RbmGradChain& ch = chains_[size_t(blk.begin + r)];
     std::vector<double>& g = at_proposal ? ch.g_y : ch.g;
-    const float* G = &blk.G[size_t(r * D)];
+    const float* G = &blk.G[size_t(r)];
     for (int64_t i = 0; i < D; ++i) {
       g[size_t(2 * i)] = 0.0;
-      g[size_t(2 * i + 1)] = model.b[i] + double(G[i]);
+      g[size_t(2 * i + 1)] = model.b[i] + double(G[i * rows]);
     }
     tables(ch, at_proposal);
   }

@@ -51,7 +51,7 @@ class RbmGradientRun final : public Run {
  private:
   struct Block {
     int64_t begin = 0, end = 0;
-    std::vector<float> S, G, scratch;  // sigmoid(A) (rows x H), S W (rows x D), H floats
+    std::vector<float> S, G, scratch;  // sigmoid(A) (rows x H), (S W)^T (D x rows, site-major), H floats
     std::vector<PreactivationMove> moves;  // A -> A_y of each chain (mcmc/rbm_kernels.hpp)
   };
   std::vector<RbmGradChain> chains_;

@@ -1,6 +1,7 @@
 #include "mcmc/rbm_kernels.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "regression/simd.hpp"
 
@@ -145,9 +146,54 @@ __attribute__((always_inline)) inline void exp_all(const double* x, double* out,
 
 void exp_portable(const double* x, double* out, int64_t n) { exp_all(x, out, n); }
 
+// softplus_sigmoid on four lanes: e = exp(-|a|), s = (a >= 0 ? 1 : e) / (1 + e), max(a, 0)
+// summed and the factors 1 + e multiplied per lane (the caller takes the logs).
+__attribute__((always_inline)) inline void softplus4(const double* a_in, float* s_out, v4& total, v4& prod) {
+  const v4 a = load4(a_in);
+  const v4 zero = {0.0, 0.0, 0.0, 0.0}, one = {1.0, 1.0, 1.0, 1.0};
+  const v4 neg = a < zero ? a : -a;  // -|a| (NaN stays NaN)
+  double e_arr[4];
+  exp4(reinterpret_cast<const double*>(&neg), e_arr);
+  const v4 e = load4(e_arr), t = one + e;
+  const v4 s = (a >= zero ? one : e) / t;
+  total += a > zero ? a : zero;
+  prod *= t;
+  for (int j = 0; j < 4; ++j) s_out[j] = float(s[j]);
+}
+
+// Lanes take units h = 4 k + j; every kSoftplusBatch units (at most 2^(batch / 4) per lane
+// product, factors in [1, 2]) the four lane products enter the sum as two logs.
+constexpr int64_t kSoftplusBatch = 1024;
+
+__attribute__((always_inline)) inline double softplus_all(const double* A, int64_t H, float* s) {
+  v4 total = {0.0, 0.0, 0.0, 0.0};
+  double logs = 0.0;
+  int64_t h = 0;
+  while (h < H) {
+    v4 prod = {1.0, 1.0, 1.0, 1.0};
+    const int64_t end = std::min(H, h + kSoftplusBatch);
+    for (; h + 4 <= end; h += 4) softplus4(A + h, s + h, total, prod);
+    if (h < end) {  // the last H % 4 units; padding a = -1e300 adds e = 0, factor 1, s = 0
+      double pad[4] = {-1e300, -1e300, -1e300, -1e300};
+      float out[4];
+      for (int64_t j = h; j < end; ++j) pad[j - h] = A[j];
+      softplus4(pad, out, total, prod);
+      for (int64_t j = h; j < end; ++j) s[j] = out[j - h];
+      h = end;
+    }
+    logs += std::log(prod[0] * prod[1]) + std::log(prod[2] * prod[3]);
+  }
+  return ((total[0] + total[1]) + (total[2] + total[3])) + logs;
+}
+
+double softplus_portable(const double* A, int64_t H, float* s) { return softplus_all(A, H, s); }
+
 #ifdef TTSOLVE_AVX2_KERNELS
 // avx2 without fma: no contraction, the same roundings as the portable build
 __attribute__((target("avx2"))) void exp_avx2(const double* x, double* out, int64_t n) { exp_all(x, out, n); }
+__attribute__((target("avx2"))) double softplus_avx2(const double* A, int64_t H, float* s) {
+  return softplus_all(A, H, s);
+}
 #endif
 
 }  // namespace
@@ -157,6 +203,13 @@ void exp_nonpositive(const double* x, double* out, int64_t n) {
   if (regression::simd_enabled()) return exp_avx2(x, out, n);
 #endif
   exp_portable(x, out, n);
+}
+
+double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s) {
+#ifdef TTSOLVE_AVX2_KERNELS
+  if (regression::simd_enabled()) return softplus_avx2(A, H, s);
+#endif
+  return softplus_portable(A, H, s);
 }
 
 void ChunkedColumns::prepare(const double* WT_, int64_t D, int64_t H) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/lapack.hpp"
 #include "mcmc/rbm_kernels.hpp"  // exp_nonpositive
 
 namespace ttsolve::mcmc {
@@ -23,10 +24,10 @@ void RbmModel::validate() const {
 
 void RbmModel::prepare() {
   const int64_t D = dim, H = n_hidden;
-  W32.assign(W.begin(), W.end());
   WT.assign(size_t(D * H), 0.0);
   for (int64_t h = 0; h < H; ++h)
     for (int64_t i = 0; i < D; ++i) WT[i * H + h] = W[h * D + i];
+  WT32.assign(WT.begin(), WT.end());
 }
 
 double RbmModel::log_prob(const uint8_t* x) const {
@@ -48,6 +49,10 @@ void RbmModel::preactivations(const uint8_t* x, double* A) const {
     const double* col = &WT[i * H];
     for (int64_t h = 0; h < H; ++h) A[h] += col[h];
   }
+}
+
+void rbm_gradient_product(const RbmModel& m, int64_t rows, const float* S, float* G) {
+  la::gemm(false, true, m.dim, rows, m.n_hidden, 1.0f, m.WT32.data(), m.n_hidden, S, m.n_hidden, 0.0f, G, rows);
 }
 
 void RbmFlipTables::prepare(const RbmModel& m, bool by_hidden, bool by_site) {
@@ -80,27 +85,6 @@ double hidden_terms(const double* A, int64_t H, double* sig, double* sbar) {
     total += std::max(a, 0.0) + std::log1p(e);
     sig[h] = a >= 0 ? inv : e * inv;
     sbar[h] = a >= 0 ? e * inv : inv;
-  }
-  return total;
-}
-
-double softplus_sum_and_sigmoid(const double* A, int64_t H, float* s) {
-  double total = 0.0, prod = 1.0;
-  constexpr int64_t kBatch = 512;  // e^{-|a|} for a batch at once (vectorised), one log per batch
-  double neg[kBatch], e[kBatch];
-  for (int64_t h0 = 0; h0 < H; h0 += kBatch) {
-    const int64_t n = std::min(kBatch, H - h0);
-    for (int64_t j = 0; j < n; ++j) neg[j] = -std::abs(A[h0 + j]);
-    exp_nonpositive(neg, e, n);
-    for (int64_t j = 0; j < n; ++j) {
-      const double a = A[h0 + j], inv = 1.0 / (1.0 + e[j]);
-      const double num[2] = {e[j], 1.0};  // indexed, not branched on the sign of a (unpredictable)
-      total += std::max(a, 0.0);
-      prod *= 1.0 + e[j];
-      s[h0 + j] = float(num[a >= 0] * inv);
-    }
-    total += std::log(prod);
-    prod = 1.0;
   }
   return total;
 }

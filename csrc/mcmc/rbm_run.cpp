@@ -18,27 +18,7 @@ namespace {
 // Chains per block: a fixed split (thread-count invariant) with blocks big enough that BLAS
 // packing W once per product is small next to the product itself.
 constexpr int64_t kBlockRows = 50;
-constexpr uint64_t kRefreshEvery = 64;  // exact recomputation of A (drops rounding drift)
-
-// Proposal softmax(d / 2) at state x from the gradient row G (without b): half, cdf, log z.
-void proposal(const RbmModel& m, const uint8_t* x, const float* G, double* half, double* cdf,
-              double& log_z) {
-  const int64_t D = m.dim;
-  double top = -std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < D; ++i) {
-    const double g = m.b[i] + G[i];
-    half[i] = (0.5 - double(x[i])) * g;  // +-g / 2 exactly, without a branch on x_i
-    top = std::max(top, half[i]);
-  }
-  for (int64_t i = 0; i < D; ++i) cdf[i] = half[i] - top;
-  exp_nonpositive(cdf, cdf, D);  // in place: the same weights enter the draw and both MH sides
-  double run = 0.0;
-  for (int64_t i = 0; i < D; ++i) {
-    run += cdf[i];
-    cdf[i] = run;
-  }
-  log_z = top + std::log(run);
-}
+constexpr uint64_t kRefreshEvery = 256;  // exact recomputation of A (drops rounding drift; ~1% of the step)
 
 // Inverse-CDF draw: first index whose cumulative weight reaches u * total.
 inline int64_t draw(const std::vector<double>& cdf, double u) {
@@ -47,7 +27,36 @@ inline int64_t draw(const std::vector<double>& cdf, double u) {
   return std::min(i, D - 1);
 }
 
+constexpr int64_t kCdfChunk = 16;  // prefix sums by chunks: independent add chains overlap
+
 }  // namespace
+
+void rbm_gwg_proposal(const RbmModel& m, const uint8_t* x, const float* G, int64_t stride, double* half,
+                      double* cdf, double& log_z) {
+  const int64_t D = m.dim;
+  for (int64_t i = 0; i < D; ++i) half[i] = (0.5 - double(x[i])) * (m.b[i] + double(G[i * stride]));  // +-g / 2
+  double top4[4] = {half[0], half[0], half[0], half[0]};  // max is exact in any order
+  int64_t i = 0;
+  for (; i + 4 <= D; i += 4)
+    for (int j = 0; j < 4; ++j) top4[j] = std::max(top4[j], half[i + j]);
+  for (; i < D; ++i) top4[0] = std::max(top4[0], half[i]);
+  const double top = std::max(std::max(top4[0], top4[1]), std::max(top4[2], top4[3]));
+  for (int64_t k = 0; k < D; ++k) cdf[k] = half[k] - top;
+  exp_nonpositive(cdf, cdf, D);  // in place: the same weights enter the draw and both MH sides
+  // Cumulative weights: each chunk's own running sum (the chunks' chains are independent),
+  // then the previous chunks' total added to it, so cdf stays non-decreasing.
+  for (int64_t c0 = 0; c0 < D; c0 += kCdfChunk) {
+    const int64_t end = std::min(D, c0 + kCdfChunk);
+    double run = 0.0;
+    for (int64_t k = c0; k < end; ++k) cdf[k] = (run += cdf[k]);
+  }
+  for (int64_t c0 = kCdfChunk; c0 < D; c0 += kCdfChunk) {
+    const double offset = cdf[c0 - 1];
+    const int64_t end = std::min(D, c0 + kCdfChunk);
+    for (int64_t k = c0; k < end; ++k) cdf[k] += offset;
+  }
+  log_z = top + std::log(cdf[D - 1]);
+}
 
 std::vector<int64_t> rbm_block_bounds(int64_t n_chains) {
   if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
@@ -120,10 +129,10 @@ void RbmRun::refresh(Block& blk) {
     }
     ch.f = ch.bx + softplus_sum_and_sigmoid(ch.A.data(), H, &blk.S[r * H]);
   }
-  la::gemm(false, false, rows, D, H, 1.0f, blk.S.data(), H, model.W32.data(), D, 0.0f, blk.G.data(), D);
+  rbm_gradient_product(model, rows, blk.S.data(), blk.G.data());
   for (int64_t r = 0; r < rows; ++r) {
     RbmChain& ch = chains[blk.begin + r];
-    proposal(model, ch.x.data(), &blk.G[r * D], ch.half.data(), ch.cdf.data(), ch.log_z);
+    rbm_gwg_proposal(model, ch.x.data(), &blk.G[r], rows, ch.half.data(), ch.cdf.data(), ch.log_z);
   }
 }
 
@@ -144,23 +153,24 @@ void RbmRun::step(Block& blk) {
       std::sort(ch.picks.begin(), ch.picks.end());
       ch.picks.erase(std::unique(ch.picks.begin(), ch.picks.end()), ch.picks.end());
     }
-    std::copy(ch.A.begin(), ch.A.end(), ch.A_new.begin());
     ch.bx_new = ch.bx;
-    for (int64_t i : ch.picks) {
+    for (size_t k = 0; k < ch.picks.size(); ++k) {  // A_new = A + sum of the flipped columns, one pass each
+      const int64_t i = ch.picks[k];
       const double sign = ch.x[i] ? -1.0 : 1.0;
       ch.bx_new += sign * model.b[i];
       const double* col = &model.WT[i * H];
-      for (int64_t h = 0; h < H; ++h) ch.A_new[h] += sign * col[h];
+      const double* from = k == 0 ? ch.A.data() : ch.A_new.data();
+      for (int64_t h = 0; h < H; ++h) ch.A_new[h] = from[h] + sign * col[h];
     }
     ch.f_new = ch.bx_new + softplus_sum_and_sigmoid(ch.A_new.data(), H, &blk.S[r * H]);
     for (int64_t i : ch.picks) ch.x[i] ^= 1;  // x now holds the proposal
   }
   // 2. Gradients of every proposal in one product.
-  la::gemm(false, false, rows, D, H, 1.0f, blk.S.data(), H, model.W32.data(), D, 0.0f, blk.G.data(), D);
+  rbm_gradient_product(model, rows, blk.S.data(), blk.G.data());
   // 3. Reverse proposal and Metropolis-Hastings test.
   for (int64_t r = 0; r < rows; ++r) {
     RbmChain& ch = chains[blk.begin + r];
-    proposal(model, ch.x.data(), &blk.G[r * D], ch.half_new.data(), ch.cdf_new.data(), ch.log_z_new);
+    rbm_gwg_proposal(model, ch.x.data(), &blk.G[r], rows, ch.half_new.data(), ch.cdf_new.data(), ch.log_z_new);
     double log_rev = 0.0;
     for (int64_t i : ch.draws) log_rev += ch.half_new[i] - ch.log_z_new;
     const double log_accept = ch.f_new - ch.f + log_rev - ch.log_fwd;

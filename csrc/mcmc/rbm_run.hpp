@@ -28,6 +28,13 @@ struct RbmChain {
   std::vector<int64_t> draws, picks;
 };
 
+/// GWG's proposal softmax(d / 2) at x from its gradient G[i * stride] (rbm_gradient_product): half = d / 2 (D values), cdf
+/// the non-decreasing cumulative weights exp(half - max) that the inverse-CDF draw searches,
+/// log_z = log of their total plus the max. Forward and reverse MH terms use these same
+/// numbers (tests: the exact transition rows of testing/rbm_transition_rows.cpp).
+void rbm_gwg_proposal(const RbmModel& m, const uint8_t* x, const float* G, int64_t stride, double* half,
+                      double* cdf, double& log_z);
+
 /// Block boundaries b_0 = 0 < ... < b_nb = n_chains of a whole run of n_chains chains (a
 /// fixed split, independent of the thread count); shards must start and end on them.
 std::vector<int64_t> rbm_block_bounds(int64_t n_chains);
@@ -54,7 +61,7 @@ struct RbmRun final : Run {
  private:
   struct Block {
     int64_t begin = 0, end = 0;
-    // sigmoid(A) (rows x H) and S W (rows x D) in float32: the gradient only steers the
+    // sigmoid(A) (rows x H) and (S W)^T (D x rows) in float32: the gradient only steers the
     // proposal, whose probabilities are computed from the same numbers both ways.
     std::vector<float> S, G;
   };

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mcmc/quadratic_samplers.hpp"
+#include "mcmc/rbm_run.hpp"
 #include "mcmc/rbm_site_run.hpp"
 
 namespace ttsolve::testing {
@@ -36,13 +37,34 @@ std::vector<double> deltas_at(const RbmModel& m, const RbmFlipTables& t, const s
   return d;
 }
 
+// The compiled GWG's (rbm_run.cpp) tables at x: f (softplus sum of A from scratch), half, cdf
+// and log z from its own gradient and proposal functions (one GEMM row).
+struct GwgTables {
+  double f = 0.0, log_z = 0.0;
+  std::vector<double> half, cdf;
+};
+GwgTables gwg_tables(const RbmModel& m, const std::vector<uint8_t>& x) {
+  const size_t D = size_t(m.dim), H = size_t(m.n_hidden);
+  std::vector<double> A(H);
+  std::vector<float> S(H), G(D);
+  GwgTables t;
+  t.half.resize(D);
+  t.cdf.resize(D);
+  m.preactivations(x.data(), A.data());
+  t.f = softplus_sum_and_sigmoid(A.data(), m.n_hidden, S.data());
+  for (size_t i = 0; i < D; ++i) t.f += x[i] ? m.b[i] : 0.0;
+  rbm_gradient_product(m, 1, S.data(), G.data());
+  rbm_gwg_proposal(m, x.data(), G.data(), 1, t.half.data(), t.cdf.data(), t.log_z);
+  return t;
+}
+
 }  // namespace
 
 std::vector<double> rbm_transition_row(const RbmModel& m, Kind kind, int64_t block_size, const uint8_t* x0,
                                        int64_t site) {
   const int64_t D = m.dim;
   if (D > 16) throw std::invalid_argument("transition rows are only for dim <= 16");
-  if (!rbm_site_kind(kind))
+  if (!rbm_site_kind(kind) && kind != Kind::Gwg)
     throw std::invalid_argument(std::string("no RBM transition row for kind '") + kind_row(kind).kernel + "'");
   if (site < 0 || site >= D) throw std::invalid_argument("site must be in [0, dim)");
   RbmModel model = m;
@@ -88,6 +110,21 @@ std::vector<double> rbm_transition_row(const RbmModel& m, Kind kind, int64_t blo
         const double p = gibbs ? std::exp(log_weight(Kind::LbBarker, d[i])) : std::min(1.0, std::exp(d[i]));
         row[to(x, i)] += q * p;
         row[here] += q * (1.0 - p);
+      }
+      break;
+    }
+    case Kind::Gwg: {  // one flip: drawn by inverse CDF of cdf, MH with the reverse table at y
+      const GwgTables tx = gwg_tables(model, x);
+      for (int64_t i = 0; i < D; ++i) {
+        const double q = (tx.cdf[i] - (i ? tx.cdf[i - 1] : 0.0)) / tx.cdf[D - 1];
+        if (q == 0.0) continue;
+        std::vector<uint8_t> y = x;
+        y[i] ^= 1;
+        const GwgTables ty = gwg_tables(model, y);
+        const double log_accept = ty.f - tx.f + (ty.half[i] - ty.log_z) - (tx.half[i] - tx.log_z);
+        const double a = log_accept >= 0 ? 1.0 : std::exp(log_accept);
+        row[state_index(y)] += q * a;
+        row[here] += q * (1.0 - a);
       }
       break;
     }

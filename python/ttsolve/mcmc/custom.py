@@ -78,7 +78,7 @@ class CustomModel:
     Notes
     -----
     Samplers (``ttsolve.mcmc.kernels.samplers_for("user")``): locally_balanced, gibbs,
-    random_walk and hamming_ball need only ``log_prob``; gwg, dmala, dula, pas and dlmc need
+    block_gibbs (``block_size``, ``scan``), random_walk and hamming_ball need only ``log_prob``; gwg, dmala, dula, pas and dlmc need
     ``grad`` too. Each step calls each callable once on one batch (docs/mcmc.md lists the
     batch of every sampler).
 

@@ -16,6 +16,9 @@ locally_balanced   log_prob at the n D (K - 1) single-site neighbours of the n p
 gibbs              log_prob at the n K candidates of one site (systematic or random scan)
 random_walk        log_prob at the n proposals (one site to a uniform other state)
 hamming_ball       log_prob at the n (1 + b (K - 1)) states of the ball around u
+block_gibbs        log_prob at the n K^b completions of each chain's block (``block_size`` b,
+                   the last block of the partition may be shorter: n K^L; ``scan`` systematic
+                   or random, as the compiled block_gibbs)
 dmala, dula        log_prob and grad at the n proposals (every site moves independently)
 dlmc               log_prob and grad at the n proposals (per-site exp(t Q_i), MH)
 pas                log_prob and grad at the n proposals (path of L distinct sites)
@@ -33,14 +36,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["USER_KINDS", "balance_log", "gwg_log_proposal", "balanced_log_proposal", "dmala_log_table",
+__all__ = ["USER_KINDS", "MAX_BATCH", "balance_log", "gwg_log_proposal", "balanced_log_proposal", "dmala_log_table",
            "dlmc_log_table", "pas_log_tables", "UserChains"]
 
 USER_KINDS = ("gwg", "locally_balanced_sqrt", "locally_balanced_barker", "locally_balanced_max",
               "locally_balanced_min", "gibbs_random", "gibbs_systematic", "random_walk",
-              "random_walk_systematic", "hamming_ball", "dmala", "dula", "dlmc", "pas")
+              "random_walk_systematic", "hamming_ball", "block_gibbs_random", "block_gibbs_systematic",
+              "dmala", "dula", "dlmc", "pas")
 _GRADIENT = {"gwg", "dmala", "dula", "dlmc", "pas"}
-_MAX_BATCH = 1 << 27  # states (x D) one callback call may receive
+MAX_BATCH = 1 << 27  # state entries (states x D) one callback call may receive
 
 
 def balance_log(weight: str, d: np.ndarray) -> np.ndarray:
@@ -177,6 +181,8 @@ class UserChains:
         balance_log(self.weight, np.zeros(1))  # checks the name
         self.X = np.ascontiguousarray(X, dtype=np.int64)
         self.rows = np.arange(self.X.shape[0])
+        if kind.startswith("block_gibbs"):
+            self._check_block_batch()  # before any callback call
         self.f = self._f(self.X, 0)
         self.g = self._g(self.X, 0) if kind in _GRADIENT else None
         self.delta = self._deltas(self.X, self.f, 0) if kind.startswith("locally") else None
@@ -192,7 +198,7 @@ class UserChains:
         """Exact differences delta[n, i, k] = f(y with site i at k) - f(y) from one log_prob call
         on the n D (K - 1) neighbours; 0 at k = y_i."""
         n, D, K = Y.shape[0], self.D, self.K
-        if n * D * (K - 1) * D > _MAX_BATCH:
+        if n * D * (K - 1) * D > MAX_BATCH:
             raise MemoryError(f"locally_balanced on a user model evaluates n_chains * D * (K - 1) = "
                               f"{n * D * (K - 1)} neighbour states of dimension {D} per step; too many")
         shifts = np.arange(1, K)
@@ -218,6 +224,8 @@ class UserChains:
             return self._random_walk(t, rng)
         if kind == "hamming_ball":
             return self._hamming_ball(t, rng)
+        if kind.startswith("block_gibbs"):
+            return self._block_gibbs(t, rng)
         if kind == "pas":
             return self._pas(t, rng)
         return self._factorised(t, rng)
@@ -311,6 +319,54 @@ class UserChains:
         fb = self._f(B.reshape(-1, D), t + 1).reshape(n, m)
         k = _draw_last_axis(np.where(valid, fb, -np.inf), rng)
         return self._take(np.ones(n, dtype=bool), B[self.rows, k], fb[self.rows, k])
+
+    # ---- block Gibbs: the K^L completions of a block, drawn from their exact conditional ----
+    @property
+    def block_size(self) -> int:
+        return min(int(self.params.get("block_size", 2)), self.D)
+
+    def _check_block_batch(self) -> None:
+        n, b = self.X.shape[0], self.block_size
+        states = n * self.K ** b
+        if states * self.D > MAX_BATCH:
+            raise MemoryError(f"block_gibbs with block_size = {b} on a user model evaluates n_chains * "
+                              f"n_states^block_size = {n} * {self.K}^{b} = {states} states of dimension "
+                              f"{self.D} per step (more than {MAX_BATCH} entries); use a smaller block_size "
+                              "or fewer chains")
+
+    def step_blocks(self, t: int, rng: np.random.Generator) -> np.ndarray:
+        """Each chain's block index at step t: t mod n_blocks (systematic), else uniform."""
+        n_blocks = -(-self.D // self.block_size)
+        if self.kind == "block_gibbs_systematic":
+            return np.full(self.X.shape[0], t % n_blocks)
+        return rng.integers(0, n_blocks, self.X.shape[0])
+
+    def block_conditional(self, blocks: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block Gibbs at the current states with block ``blocks[c]`` of the fixed partition
+        [0, b), [b, 2b), ... for chain c: the completions C (n, K^b, D), configuration z in
+        mixed radix with the block's first site most significant (as block_conditional.hpp),
+        and f at each (n, K^b), -inf where z has a nonzero digit past a short last block (so
+        its K^L completions are each listed once). The step draws z with probability
+        exp(f) / sum exp(f): one log_prob call on the valid completions."""
+        n, D, K, b = self.X.shape[0], self.D, self.K, self.block_size
+        start = blocks * b
+        length = np.minimum(b, D - start)
+        z = np.arange(K ** b)
+        digits = (z[:, None] // K ** np.arange(b - 1, -1, -1)[None, :]) % K      # (K^b, b)
+        live = np.arange(b)[None, :] < length[:, None]                           # (n, b)
+        valid = ~((digits[None, :, :] != 0) & ~live[:, None, :]).any(-1)         # (n, K^b)
+        C = np.broadcast_to(self.X[:, None, :], (n, z.size, D)).copy()
+        for s in range(b):
+            chains = np.flatnonzero(live[:, s])
+            C[chains[:, None], z[None, :], (start[chains] + s)[:, None]] = digits[None, :, s]
+        fc = np.full((n, z.size), -np.inf)
+        fc[valid] = self._f(C[valid], step)
+        return C, fc
+
+    def _block_gibbs(self, t: int, rng: np.random.Generator) -> np.ndarray:
+        C, fc = self.block_conditional(self.step_blocks(t, rng), t + 1)
+        k = _draw_last_axis(fc, rng)
+        return self._take(np.ones(self.X.shape[0], dtype=bool), C[self.rows, k], fc[self.rows, k])
 
     def _table(self, X: np.ndarray, g: np.ndarray) -> np.ndarray:
         if self.kind == "dlmc":

@@ -89,7 +89,7 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
         pre-activations), dmala / dula / dlmc (chains batched into GEMMs), pas, gwg_multi.
         :class:`~ttsolve.mcmc.CustomModel` (categorical, Python callables ``log_prob(X)`` ->
         (n,) and ``grad(X)`` -> (n, D, K) on (n, D) integer batches, one call per step for the
-        whole batch) runs gwg, locally_balanced, gibbs, random_walk, hamming_ball, dmala, dula,
+        whole batch) runs gwg, locally_balanced, gibbs, block_gibbs, random_walk, hamming_ball, dmala, dula,
         pas and dlmc on the batched numpy engine (docs/mcmc.md "User models" lists the batch
         each sampler evaluates); callback errors name the callback and the step.
     sampler : one of ``SAMPLERS``
