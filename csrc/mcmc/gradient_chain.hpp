@@ -2,6 +2,7 @@
 // draws its steps share: the exact lazy Bernoulli, a categorical draw, the log-scale product
 // of proposal factors. Also used by the RBM gradient engine (bernoulli).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <utility>
@@ -50,6 +51,17 @@ struct GradChain {
   // state, (D, K, K), fixed while the scale is
   std::vector<double> site_tab;
 };
+
+/// Copies one K-entry table row (saved / restored rows of the incremental steps): K = 2
+/// inline, not a memmove call per row.
+inline void copy_row(const double* from, int64_t K, double* to) {
+  if (K == 2) {
+    to[0] = from[0];
+    to[1] = from[1];
+  } else {
+    std::copy_n(from, K, to);
+  }
+}
 
 /// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
 /// usually from 32 random bits: the next 32 are drawn only when the first ones tie with p's.

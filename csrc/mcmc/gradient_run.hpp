@@ -252,8 +252,8 @@ class GradientRun final : public Run {
     ch.saved_lw.resize(n_touched);
     for (size_t t = 0; t < n_touched; ++t) {
       const int64_t j = ch.touched[t];
-      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
-      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+      copy_row(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      copy_row(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
       ch.saved_lw[t] = ch.lw[size_t(j)];
       if (!(pas && ch.mark[size_t(j)])) ch.saved_leaf.emplace_back(j, ch.tree.leaf(j));
     }
@@ -322,8 +322,8 @@ class GradientRun final : public Run {
     for (size_t t = 0; t < ch.order.size(); ++t) ch.x[size_t(ch.order[t])] = ch.old_state[t];
     for (size_t t = 0; t < n_touched; ++t) {
       const int64_t j = ch.touched[t];
-      std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
-      std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+      copy_row(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+      copy_row(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
       ch.lw[size_t(j)] = ch.saved_lw[t];
     }
     if (rebuilt) {
@@ -391,8 +391,8 @@ class GradientRun final : public Run {
     for (size_t t = 0; t < n_touched; ++t) {
       const int64_t j = ch.touched[t];
       ch.mark[size_t(j)] = 0;
-      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
-      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+      copy_row(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      copy_row(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
     }
     for (int64_t i : ch.moved) ch.mark[size_t(i)] = 1;  // mark = moved, for the factors below
     for (int64_t j : ch.touched) fwd.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
@@ -406,8 +406,7 @@ class GradientRun final : public Run {
       ch.x[size_t(i)] = c;
     }
     // tables at y on the touched sites, reverse factors q_i(x_i | y)
-    for (int64_t j : ch.touched)
-      factorised_table(ch.cfg, 1, K, ch.x.data() + j, ch.g.data() + j * K, ch.tab.data() + j * K);
+    factorised_rows(ch.cfg, K, ch.touched.data(), int64_t(n_touched), ch.x.data(), ch.g.data(), ch.tab.data());
     for (size_t t = 0; t < ch.moved.size(); ++t) ch.y[size_t(ch.moved[t])] = ch.old_state[t];  // y := old x there
     for (int64_t j : ch.touched) rev.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
     for (int64_t i : ch.moved) ch.mark[size_t(i)] = 0;
@@ -430,8 +429,8 @@ class GradientRun final : public Run {
       for (size_t t = 0; t < ch.moved.size(); ++t) ch.x[size_t(ch.moved[t])] = ch.old_state[t];
       for (size_t t = 0; t < n_touched; ++t) {
         const int64_t j = ch.touched[t];
-        std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
-        std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+        copy_row(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+        copy_row(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
       }
     }
     return a;
