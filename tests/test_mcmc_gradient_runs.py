@@ -336,3 +336,15 @@ def test_independent_site_dlmc_marginals(K, options):
     X = res.samples.reshape(-1, 12)
     np.testing.assert_allclose(res.statistic("energy").ravel(), model.log_prob(X), atol=1e-9, rtol=0)
     np.testing.assert_array_equal(res.statistic("hamming").ravel(), (X != ref).sum(1))
+
+
+def test_burn_in_is_timed_apart():
+    """Compiled engines time burn-in on its own (drive ends a chunk at burn-in): 0 <
+    info["burn_in_seconds"] < seconds with burn-in, 0 without."""
+    from ttsolve.mcmc import Bernoulli
+
+    model = Bernoulli(np.random.default_rng(0).normal(size=50))
+    a = sample(model, "dmala", n_chains=2, n_steps=300, burn_in=200, seed=4, adaptive=True, record=["samples"])
+    assert 0.0 < a.info["burn_in_seconds"] < a.seconds
+    b = sample(model, "dmala", n_chains=2, n_steps=300, seed=4, record=[])
+    assert b.info["burn_in_seconds"] == 0.0 and b.seconds > 0.0
