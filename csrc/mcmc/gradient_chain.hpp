@@ -52,6 +52,15 @@ struct GradChain {
   std::vector<double> site_tab;
 };
 
+/// The MH test on log_acc = log of f(y) - f(x) + log q(x | y) - log q(y | x) (NaN rejects;
+/// `always`, DULA: any finite f(y) is accepted); a = the acceptance probability. A uniform is
+/// drawn only when log_acc < 0 and not always.
+inline bool mh_test(GradChain& ch, double log_acc, bool always, double& a) {
+  if (std::isnan(log_acc)) log_acc = -INFINITY;
+  a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
+  return always ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < a);
+}
+
 /// Copies one K-entry table row (saved / restored rows of the incremental steps): K = 2
 /// inline, not a memmove call per row.
 inline void copy_row(const double* from, int64_t K, double* to) {

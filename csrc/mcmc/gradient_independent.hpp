@@ -105,11 +105,8 @@ inline double independent_step(GradChain& ch, int64_t D, int64_t K) {
     return 1.0;
   }
   ch.f_y = ch.f + df;
-  double log_acc = df + rev.value() - fwd.value();
-  if (std::isnan(log_acc)) log_acc = -INFINITY;
-  const double acc = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
-  const bool ok = ch.cfg.kind == Kind::Dula ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < acc);
-  if (ok) {
+  double acc = 0.0;
+  if (mh_test(ch, df + rev.value() - fwd.value(), ch.cfg.kind == Kind::Dula, acc)) {
     ch.spin_sum += dspin;
     ch.hamming += dham;
     std::swap(ch.x, ch.y);

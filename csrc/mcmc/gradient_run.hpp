@@ -155,9 +155,8 @@ class GradientRun final : public Run {
 
   // MH decision on log_acc (non-finite f(y) rejects); returns the acceptance probability.
   double decide(GradChain& ch, double log_acc, bool always) const {
-    if (std::isnan(log_acc)) log_acc = -INFINITY;
-    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
-    if (always ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < a)) accept(ch);
+    double a = 0.0;
+    if (mh_test(ch, log_acc, always, a)) accept(ch);
     return a;
   }
 
@@ -305,10 +304,8 @@ class GradientRun final : public Run {
     for (size_t j = 0; j < ch.order.size(); ++j)
       log_rev += ch.tab[size_t(ch.order[j] * K + ch.old_state[j])];
     ch.f_y = ch.f + df;
-    double log_acc = df + log_rev - log_fwd;
-    if (std::isnan(log_acc)) log_acc = -INFINITY;
-    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
-    if (log_acc >= 0.0 || ch.rng.uniform() < a) {
+    double a = 0.0;
+    if (mh_test(ch, df + log_rev - log_fwd, false, a)) {
       for (size_t t = 0; t < ch.order.size(); ++t) {
         const int64_t i = ch.order[t];
         const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
@@ -411,11 +408,8 @@ class GradientRun final : public Run {
     for (int64_t j : ch.touched) rev.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
     for (int64_t i : ch.moved) ch.mark[size_t(i)] = 0;
     ch.f_y = ch.f + df;
-    double log_acc = df + rev.value() - fwd.value();
-    if (std::isnan(log_acc)) log_acc = -INFINITY;
-    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
-    const bool ok = ch.cfg.kind == Kind::Dula ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < a);
-    if (ok) {
+    double a = 0.0;
+    if (mh_test(ch, df + rev.value() - fwd.value(), ch.cfg.kind == Kind::Dula, a)) {
       for (size_t t = 0; t < ch.moved.size(); ++t) {
         const int64_t i = ch.moved[t];
         const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
