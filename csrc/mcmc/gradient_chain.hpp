@@ -77,7 +77,7 @@ inline void copy_row(const double* from, int64_t K, double* to) {
 template <class Words>  // Philox or BulkWords (the same stream)
 inline bool bernoulli(Words& rng, double p) {
   const double scaled = p * 4294967296.0;  // exact (power of two), in [0, 2^32]
-  const uint64_t w = uint64_t(scaled);      // floor (non-negative)
+  const uint64_t w = uint64_t(int64_t(scaled));  // floor; via int64 (scaled < 2^63): one instruction
   const uint64_t u = rng.next_u32();
   if (u != w) return u < w;  // also when p == 1 (w = 2^32 > u); a tie has probability 2^-32
   return double(rng.next_u32()) < (scaled - double(w)) * 4294967296.0;
