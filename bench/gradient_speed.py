@@ -54,11 +54,6 @@ def main() -> None:
                 opts[scale] = float(np.median(pre.info["adapted"][scale]))
             cpu = time.process_time()
             res = sample(model, s, n_chains=100, n_steps=args.steps, record=["energy"], seed=0, **opts)
-            scale = {"dmala": "step_size", "dula": "step_size", "dlmc": "t"}.get(s)
-            if args.tuned and scale:
-                pre = sample(model, s, n_chains=100, n_steps=0, burn_in=300, record=[], seed=1, adaptive=True,
-                             **opts)
-                opts[scale] = float(np.median(pre.info["adapted"][scale]))
             cpu = time.process_time() - cpu
             steps = 100 * args.steps
             tuned = f"  ({scale}={opts[scale]:.3g})" if args.tuned and scale else ""

@@ -161,6 +161,7 @@ py::dict sample_run(Run& run, const U8Array& init, int64_t n_steps, int64_t burn
   out["n_kept_done"] = done.n_kept_done;
   out["interrupted"] = done.interrupted;
   out["seconds"] = done.seconds;
+  out["burn_in_seconds"] = done.burn_in_seconds;
 
   py::array_t<double> acceptance(n_chains), final_energy(n_chains);
   py::array_t<uint8_t> final_state({n_chains, D});

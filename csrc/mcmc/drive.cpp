@@ -25,11 +25,14 @@ DriveOutcome drive(Run& run, const uint8_t* init, int64_t n_chains, uint64_t see
   int64_t chunk = std::max<int64_t>(1, 4096 / n_chains);
   DriveOutcome out;
   while (out.steps_done < total) {
-    const int64_t begin = out.steps_done, end = std::min(total, begin + chunk);
+    const int64_t begin = out.steps_done;
+    int64_t end = std::min(total, begin + chunk);
+    if (begin < rec.burn_in && end > rec.burn_in) end = rec.burn_in;  // burn-in timed on its own
     const auto t0 = std::chrono::steady_clock::now();
     hooks.released([&] { run.advance(begin, end, rec); });
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out.seconds += dt;
+    if (end <= rec.burn_in) out.burn_in_seconds += dt;
     out.steps_done = end;
     // Aim at chunks of about chunk_seconds (growing or shrinking by at most 4x per chunk).
     const double scale = dt > 0 ? chunk_seconds / dt : 4.0;

@@ -18,7 +18,8 @@ struct DriveHooks {
 struct DriveOutcome {
   int64_t steps_done = 0, n_kept_done = 0;
   bool interrupted = false;
-  double seconds = 0.0;  // time spent advancing (start excluded)
+  double seconds = 0.0;          // time spent advancing (start excluded)
+  double burn_in_seconds = 0.0;  // the part of it spent in burn-in steps (chunks end at burn-in)
 };
 
 DriveOutcome drive(Run& run, const uint8_t* init, int64_t n_chains, uint64_t seed,

@@ -160,22 +160,38 @@ inline double one_minus_exp_neg(double a) {
   return -std::expm1(-a);
 }
 
+// Total rate w(e^d) + w(e^-d) of the two-state chain from E = e^{-|d|} alone (one exp per
+// row, not one per term): sqrt e^{|d|/2} + e^{-|d|/2} = (1 + E) / sqrt(E) (E = 0 when |d| > 745:
+// inf, the limit); barker e^d / (1 + e^d) + 1 / (1 + e^d) = 1; max e^{|d|} + 1 = (1 + E) / E;
+// min 1 + E.
+inline double two_state_rate(Balance bal, double E) {
+  switch (bal) {
+    case Balance::Barker: return 1.0;
+    case Balance::Max: return (1.0 + E) / E;
+    case Balance::Min: return 1.0 + E;
+    default: return (1.0 + E) / std::sqrt(E);
+  }
+}
+
 }  // namespace
 
-void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uint8_t* x, const double* g,
-                      double* prob) {
+// The rows of the sites site(0..n) (factorised_table: every site; factorised_rows: a list).
+template <class Site>
+void table_rows(const GradientConfig& cfg, int64_t n, int64_t K, Site&& site, const uint8_t* x, const double* g,
+                double* prob) {
   const Balance bal = cfg.balance;
   if (cfg.kind == Kind::Dlmc) {
     const double t = cfg.time;
     if (K == 2) {  // two-state chain: exact closed form of exp(t Q)
-      for (int64_t i = 0; i < D; ++i) {
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t i = site(r);
         const int64_t a = x[i];
         const double d = g[2 * i + 1 - a] - g[2 * i + a];
         // E = e^{-|d|}: sigmoid(d) and sigmoid(-d) without cancellation; total rate
-        // w(e^d) + w(e^-d) = w(e^d) (1 + e^-d) (w(t) = t w(1/t)) = e^{b(d) + max(-d, 0)} (1 + E)
+        // w(e^d) + w(e^-d) from E (two_state_rate)
         const double E = std::exp(-std::abs(d)), inv = 1.0 / (1.0 + E);
         const double s = d >= 0 ? inv : E * inv, sc = d >= 0 ? E * inv : inv;
-        const double rate = std::exp(std::min(700.0, balance_log(bal, d) + std::max(-d, 0.0))) * (1.0 + E);
+        const double rate = two_state_rate(bal, E);
         // stay (1 - s) + s e^{-t rate}, flip s (1 - e^{-t rate}): expm1 only where 1 - e^{-a}
         // cancels (a < ln 2), exp above (the cheaper call; adapted chains sit there)
         const double ta = t * rate;
@@ -193,7 +209,8 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
     }
     if (cfg.solver == DlmcSolver::Expm) {
       std::vector<double> scratch(static_cast<size_t>(3 * K * K + 2 * K));
-      for (int64_t i = 0; i < D; ++i) {
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t i = site(r);
         dlmc_expm_row(bal, K, g + i * K, x[i], t, prob + i * K, scratch.data());
       }
       return;
@@ -206,7 +223,8 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
     // costs K exps and K - 1 of 1 - e^{-a} (S >= 1; an underflowed denominator gives
     // r / nu = inf, i.e. p_k = nu_k, the limit).
     double p[256], E[256];  // K <= 255 (no allocation: the incremental step calls this per site)
-    for (int64_t i = 0; i < D; ++i) {
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t i = site(r);
       const double* gi = g + i * K;
       const int64_t xi = x[i];
       const double gx = gi[xi];
@@ -239,7 +257,8 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
   // dmala / dula
   const double c = 1.0 / (2.0 * cfg.step_size);
   if (K == 2) {
-    for (int64_t i = 0; i < D; ++i) {
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t i = site(r);
       const int64_t a = x[i];
       const double z = balance_log(bal, g[2 * i + 1 - a] - g[2 * i + a]) - c;
       const double e = std::exp(-std::abs(z)), big = 1.0 / (1.0 + e);  // sigmoid(|z|)
@@ -248,7 +267,8 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
     }
     return;
   }
-  for (int64_t i = 0; i < D; ++i) {
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t i = site(r);
     const double* gi = g + i * K;
     double* li = prob + i * K;
     const double gx = gi[x[i]];
@@ -265,6 +285,16 @@ void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uin
     const double inv = 1.0 / z;
     for (int64_t k = 0; k < K; ++k) li[k] *= inv;
   }
+}
+
+void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uint8_t* x, const double* g,
+                      double* prob) {
+  table_rows(cfg, D, K, [](int64_t i) { return i; }, x, g, prob);
+}
+
+void factorised_rows(const GradientConfig& cfg, int64_t K, const int64_t* sites, int64_t n, const uint8_t* x,
+                     const double* g, double* prob) {
+  table_rows(cfg, n, K, [sites](int64_t t) { return sites[t]; }, x, g, prob);
 }
 
 void path_tables(const GradientConfig& cfg, int64_t D, int64_t K, const uint8_t* x, const double* g,

@@ -77,6 +77,11 @@ bool is_gradient_kind(Kind kind);
 void factorised_table(const GradientConfig& cfg, int64_t D, int64_t K, const uint8_t* x, const double* g,
                       double* prob);
 
+/// The same rows for the listed sites only: row i = sites[t] of prob (x, g and prob indexed
+/// by site as in factorised_table).
+void factorised_rows(const GradientConfig& cfg, int64_t K, const int64_t* sites, int64_t n, const uint8_t* x,
+                     const double* g, double* prob);
+
 /// Path-proposal tables at x: log_w (D) = log site weight (minus a common shift) and
 /// log_v (D x K) = log within-site probabilities (-inf at k = x_i); returns the shift.
 void path_tables(const GradientConfig& cfg, int64_t D, int64_t K, const uint8_t* x, const double* g,

@@ -30,71 +30,14 @@
 #include <vector>
 
 #include "common/rng.hpp"
+#include "mcmc/gradient_chain.hpp"
+#include "mcmc/gradient_independent.hpp"
 #include "mcmc/gradient_kernels.hpp"
 #include "mcmc/gradient_models.hpp"
 #include "mcmc/run.hpp"
 #include "mcmc/sum_tree.hpp"
 
 namespace ttsolve::mcmc {
-
-/// Product of probabilities accumulated in log scale with few logs (renormalised when small).
-struct LogProduct {
-  double log = 0.0, prod = 1.0;
-  void mul(double p) {
-    prod *= p;
-    if (prod < 1e-200) {
-      log += std::log(prod);
-      prod = 1.0;
-    }
-  }
-  double value() const { return log + std::log(prod); }
-};
-
-/// One chain of the gradient engine: state, gradient and proposal tables at x and at the
-/// proposal y (swapped on acceptance), adaptation state, scratch.
-struct GradChain {
-  Philox rng{0, 0};
-  GradientConfig cfg;  // the chain's current kernel (its scale adapts during burn-in)
-  std::vector<uint8_t> x, y, ref, mark;
-  std::vector<double> g, gy, tab, taby, lw, lwy;
-  double f = 0.0, f_y = 0.0, theta = 0.0, theta_sum = 0.0;
-  int64_t theta_n = 0, spin_sum = 0, hamming = 0;
-  uint64_t steps = 0, accepted = 0;
-  std::vector<int64_t> order, counts;
-  SumTree tree;
-  // incremental factorised steps: moved sites with their old states, touched sites (moved
-  // and neighbours) with their saved gradient and table rows
-  std::vector<int64_t> moved, touched;
-  std::vector<double> u_moved;  // K > 2: the uniform of each moved site's new state
-  std::vector<uint8_t> old_state;
-  std::vector<double> saved_g, saved_tab, saved_lw;
-  std::vector<std::pair<int64_t, double>> saved_leaf, rev_leaf;  // path kinds: leaves to restore
-  double shift = 0.0;                                             // path kinds: tree leaves exp(lw - shift)
-};
-
-/// True with probability p (0 <= p <= 1), exactly as u < p for a uniform u with 64 bits, but
-/// usually from 32 random bits: the next 32 are drawn only when the first ones tie with p's.
-template <class Words>  // Philox or BulkWords (the same stream)
-inline bool bernoulli(Words& rng, double p) {
-  const double scaled = p * 4294967296.0;  // exact (power of two), in [0, 2^32]
-  const uint64_t w = uint64_t(scaled);      // floor (non-negative)
-  const uint64_t u = rng.next_u32();
-  if (u != w) return u < w;  // also when p == 1 (w = 2^32 > u); a tie has probability 2^-32
-  return double(rng.next_u32()) < (scaled - double(w)) * 4294967296.0;
-}
-
-/// Draws k from the probabilities p[0..K) with one uniform (last positive one on round-off).
-inline int64_t draw_from(const double* p, int64_t K, double u) {
-  double c = 0.0;
-  int64_t last = 0;
-  for (int64_t k = 0; k < K; ++k) {
-    if (p[k] <= 0.0) continue;
-    c += p[k];
-    last = k;
-    if (u < c) return k;
-  }
-  return last;
-}
 
 template <class Model>
 class GradientRun final : public Run {
@@ -107,6 +50,7 @@ class GradientRun final : public Run {
 
   void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) override {
     config.validate(model.dim, model.n_states);
+    independent_ = config.factorised() && independent_sites(model);
     const size_t D = size_t(model.dim), DK = D * size_t(model.n_states);
     chains_.assign(size_t(n_chains), GradChain{});
     for (int64_t c = 0; c < n_chains; ++c) {
@@ -145,6 +89,7 @@ class GradientRun final : public Run {
     for_each_unit(int64_t(chains_.size()), [&](int64_t c) {
       GradChain& ch = chains_[size_t(c)];
       for (int64_t t = t_begin; t < t_end; ++t) {
+        if (independent_ && ch.site_tab.empty() && !(config.adaptive && t < rec.burn_in)) build_site_tab(ch);
         const double a = step(ch);
         if (config.adaptive && t < rec.burn_in) adapt(ch, t, rec.burn_in, a);
         rec.keep(t, c, [&](int64_t i) { return ch.x[size_t(i)]; }, ch.f, ch.spin_sum, ch.hamming);
@@ -163,6 +108,15 @@ class GradientRun final : public Run {
 
  private:
   std::vector<GradChain> chains_;
+  bool independent_ = false;  // factorised kind on an independent-site model (gradient_independent.hpp)
+
+  // The fixed kernel's rows for every site and state (once the scale no longer adapts); from
+  // then on the chain runs independent_step, which gives the incremental step's chain.
+  void build_site_tab(GradChain& ch) const {
+    const int64_t D = model.dim, K = model.n_states;
+    ch.site_tab.resize(size_t(D * K * K));
+    site_tables(ch.cfg, D, K, ch.g.data(), ch.old_state, ch.taby, ch.site_tab.data());
+  }
 
   void tables(const GradChain& ch, const uint8_t* x, const double* g, double* tab, double* lw) const {
     if (ch.cfg.factorised()) factorised_table(ch.cfg, model.dim, model.n_states, x, g, tab);
@@ -201,9 +155,8 @@ class GradientRun final : public Run {
 
   // MH decision on log_acc (non-finite f(y) rejects); returns the acceptance probability.
   double decide(GradChain& ch, double log_acc, bool always) const {
-    if (std::isnan(log_acc)) log_acc = -INFINITY;
-    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
-    if (always ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < a)) accept(ch);
+    double a = 0.0;
+    if (mh_test(ch, log_acc, always, a)) accept(ch);
     return a;
   }
 
@@ -215,7 +168,7 @@ class GradientRun final : public Run {
         if (ch.steps % kRefresh == 0) refresh(ch);
         return a;
       }
-      const double a = incremental_step(ch);
+      const double a = ch.site_tab.empty() ? incremental_step(ch) : independent_step(ch, model.dim, model.n_states);
       if (ch.steps % kRefresh == 0) refresh(ch);
       return a;
     } else {
@@ -298,8 +251,8 @@ class GradientRun final : public Run {
     ch.saved_lw.resize(n_touched);
     for (size_t t = 0; t < n_touched; ++t) {
       const int64_t j = ch.touched[t];
-      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
-      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+      copy_row(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      copy_row(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
       ch.saved_lw[t] = ch.lw[size_t(j)];
       if (!(pas && ch.mark[size_t(j)])) ch.saved_leaf.emplace_back(j, ch.tree.leaf(j));
     }
@@ -351,10 +304,8 @@ class GradientRun final : public Run {
     for (size_t j = 0; j < ch.order.size(); ++j)
       log_rev += ch.tab[size_t(ch.order[j] * K + ch.old_state[j])];
     ch.f_y = ch.f + df;
-    double log_acc = df + log_rev - log_fwd;
-    if (std::isnan(log_acc)) log_acc = -INFINITY;
-    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
-    if (log_acc >= 0.0 || ch.rng.uniform() < a) {
+    double a = 0.0;
+    if (mh_test(ch, df + log_rev - log_fwd, false, a)) {
       for (size_t t = 0; t < ch.order.size(); ++t) {
         const int64_t i = ch.order[t];
         const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
@@ -368,8 +319,8 @@ class GradientRun final : public Run {
     for (size_t t = 0; t < ch.order.size(); ++t) ch.x[size_t(ch.order[t])] = ch.old_state[t];
     for (size_t t = 0; t < n_touched; ++t) {
       const int64_t j = ch.touched[t];
-      std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
-      std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+      copy_row(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+      copy_row(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
       ch.lw[size_t(j)] = ch.saved_lw[t];
     }
     if (rebuilt) {
@@ -388,65 +339,25 @@ class GradientRun final : public Run {
     ch.moved.clear();
     ch.old_state.clear();
     if (K == 2) {
-      // branch-free on the (unpredictable) move outcome: a mispredicted branch per site cost
-      // ~12 ns, more than the draw (bench/README.md, Issue 14 cost breakdown); y_i = x_i off
-      // the moved sites already, so writing it back is harmless.
-      // The words come from the multi-block Philox fill (BulkWords: the chain's own stream,
-      // word for word).
+      // every site: y_i = x_i or flipped (gradient_chain.hpp draw_flips)
       ch.moved.resize(size_t(D));
-      int64_t* moved = ch.moved.data();
-      const uint8_t* x = ch.x.data();
-      uint8_t* y = ch.y.data();
       const double* tab = ch.tab.data();
-      size_t n = 0;
-      BulkWords words(ch.rng);
-      for (int64_t i = 0; i < D; ++i) {
-        const uint8_t a = x[i];
-        const bool move = bernoulli(words, tab[2 * i + 1 - a]);
-        moved[n] = i;
-        y[i] = uint8_t(a ^ uint8_t(move));
-        n += size_t(move);
-      }
+      const size_t n = draw_flips(ch.rng, D, ch.x.data(), ch.y.data(),
+                                  [&](int64_t i, uint8_t a) { return tab[2 * i + 1 - a]; }, ch.moved.data());
       ch.moved.resize(n);
     } else {
-      // stay with probability p[x_i]; else one of the others from a uniform u (the next two
-      // words). Two passes, the first branch-free on the (unpredictable) stay / move outcome
-      // as for K = 2: u is peeked at every site and its words consumed only by a moving one
-      // (skip(2 move)), so the stream is word for word that of drawing u after a move; the
-      // second picks the new states of the moved sites (a short loop over K).
+      // stay with probability p[x_i]; else one of the others (gradient_chain.hpp: pass one
+      // branch-free on stay / move, pass two picks the new states of the moved sites)
       ch.moved.resize(size_t(D));
       ch.u_moved.resize(size_t(D));
       int64_t* moved = ch.moved.data();
-      double* u_moved = ch.u_moved.data();
       const uint8_t* x = ch.x.data();
       const double* tab = ch.tab.data();
-      size_t n = 0;
-      {
-        BulkWords words(ch.rng);
-        for (int64_t i = 0; i < D; ++i) {
-          const bool move = !bernoulli(words, tab[i * K + x[i]]);
-          u_moved[n] = words.peek_uniform();
-          words.skip(2 * size_t(move));
-          moved[n] = i;
-          n += size_t(move);
-        }
-      }
+      const size_t n = draw_movers(ch.rng, D, [&](int64_t i) { return tab[i * K + x[i]]; }, moved, ch.u_moved.data());
       size_t m = 0;
       for (size_t t = 0; t < n; ++t) {
         const int64_t i = moved[t];
-        const double* p = tab + i * K;
-        const uint8_t a = x[i];
-        double rest = 0.0;
-        for (int64_t k = 0; k < K; ++k) rest += k == a ? 0.0 : p[k];
-        const double u = u_moved[t] * rest;
-        double c = 0.0;
-        int64_t pick = -1;
-        for (int64_t k = 0; k < K; ++k) {
-          if (k == a || p[k] <= 0.0) continue;
-          c += p[k];
-          pick = k;
-          if (u < c) break;
-        }
+        const int64_t pick = pick_other(tab + i * K, K, x[i], ch.u_moved[t]);
         if (pick < 0) continue;  // p[a] == 1 up to rounding: stay
         moved[m++] = i;
         ch.y[size_t(i)] = uint8_t(pick);
@@ -477,8 +388,8 @@ class GradientRun final : public Run {
     for (size_t t = 0; t < n_touched; ++t) {
       const int64_t j = ch.touched[t];
       ch.mark[size_t(j)] = 0;
-      std::copy_n(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
-      std::copy_n(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+      copy_row(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
+      copy_row(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
     }
     for (int64_t i : ch.moved) ch.mark[size_t(i)] = 1;  // mark = moved, for the factors below
     for (int64_t j : ch.touched) fwd.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
@@ -492,17 +403,13 @@ class GradientRun final : public Run {
       ch.x[size_t(i)] = c;
     }
     // tables at y on the touched sites, reverse factors q_i(x_i | y)
-    for (int64_t j : ch.touched)
-      factorised_table(ch.cfg, 1, K, ch.x.data() + j, ch.g.data() + j * K, ch.tab.data() + j * K);
+    factorised_rows(ch.cfg, K, ch.touched.data(), int64_t(n_touched), ch.x.data(), ch.g.data(), ch.tab.data());
     for (size_t t = 0; t < ch.moved.size(); ++t) ch.y[size_t(ch.moved[t])] = ch.old_state[t];  // y := old x there
     for (int64_t j : ch.touched) rev.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
     for (int64_t i : ch.moved) ch.mark[size_t(i)] = 0;
     ch.f_y = ch.f + df;
-    double log_acc = df + rev.value() - fwd.value();
-    if (std::isnan(log_acc)) log_acc = -INFINITY;
-    const double a = log_acc >= 0.0 ? 1.0 : std::exp(log_acc);
-    const bool ok = ch.cfg.kind == Kind::Dula ? std::isfinite(ch.f_y) : (log_acc >= 0.0 || ch.rng.uniform() < a);
-    if (ok) {
+    double a = 0.0;
+    if (mh_test(ch, df + rev.value() - fwd.value(), ch.cfg.kind == Kind::Dula, a)) {
       for (size_t t = 0; t < ch.moved.size(); ++t) {
         const int64_t i = ch.moved[t];
         const uint8_t was = ch.old_state[t], now = ch.x[size_t(i)];
@@ -516,8 +423,8 @@ class GradientRun final : public Run {
       for (size_t t = 0; t < ch.moved.size(); ++t) ch.x[size_t(ch.moved[t])] = ch.old_state[t];
       for (size_t t = 0; t < n_touched; ++t) {
         const int64_t j = ch.touched[t];
-        std::copy_n(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
-        std::copy_n(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
+        copy_row(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
+        copy_row(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
       }
     }
     return a;

@@ -28,6 +28,8 @@ class SampleResult:
     acceptance : (n_chains,) fraction of steps that moved the chain
     final_energy : (n_chains,) f of the final states; final_state : (n_chains, D) uint8
     seconds : sampling wall time; interrupted : True if stopped by Ctrl-C (partial output)
+    info : dict, e.g. ``steps_done``; compiled engines add ``burn_in_seconds`` (the part of
+        ``seconds`` spent in burn-in steps) and adaptive gradient samplers ``adapted``
     """
 
     samples: np.ndarray | None
@@ -105,4 +107,5 @@ class SampleResult:
         samples = np.asarray(out["samples"])[:, :kept] if "samples" in names else None
         return cls(samples, stats, np.asarray(out["acceptance"]), np.asarray(out["final_energy"]),
                    np.asarray(out["final_state"]), float(out["seconds"]), bool(out["interrupted"]),
-                   {"steps_done": int(out["steps_done"])}, np.asarray(out["counts"]) if "counts" in names else None)
+                   {"steps_done": int(out["steps_done"]), "burn_in_seconds": float(out["burn_in_seconds"])},
+                   np.asarray(out["counts"]) if "counts" in names else None)
