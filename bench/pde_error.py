@@ -36,10 +36,11 @@ COVERAGE_CASES = [
     ("hjb d=100", "hjb", dict(dim=100), {}),
     ("hjb small d=10", "hjb", dict(dim=10), {}),
     ("doublewell d=5", "doublewell", dict(dim=5), {}),
-    ("doublewell-interacting d=20", "doublewell-interacting", dict(dim=20), {}),
-    # the coarse partner of the default N = 30 (N = 15) is at the fixed point's stability limit
-    ("doublewell-interacting N=60 d=20", "doublewell-interacting", dict(dim=20), dict(n_steps=60)),
+    ("doublewell-interacting d=20", "doublewell-interacting", dict(dim=20), {}),  # N = 60, coarse partner 30
+    # the old default N = 30: its coarse partner N = 15 is at the fixed point's stability limit
+    ("doublewell-interacting N=30 d=20", "doublewell-interacting", dict(dim=20), dict(n_steps=30)),
     ("unboundedsin d=5 K=2000 Mg=32", "unboundedsin", dict(dim=5), dict(n_samples=2000, inner_samples_g=32)),
+    ("unboundedsin default d=10", "unboundedsin", dict(dim=10), {}),  # ~80 s per solve on a quiet machine
     ("cir-affine d=5", "cir-affine", dict(dim=5), {}),
 ]
 
