@@ -139,10 +139,15 @@ def resolve_ttsolve(discs_sampler, model):
 def run_ttsolve(model, name, opts, x_init, x_ref, n_chains, seconds, seed, max_kept=4000):
     from ttsolve.mcmc import sample
 
+    # adaptive: the probe adapts too (100 burn-in steps, timed apart by the engine), since the
+    # adapted kernel can be far slower than the starting one (binary gwg_multi / pas start at one
+    # flip and adapt to ~60-140 on bernoulli-2000: a probe of the unadapted kernel sized a "2 s"
+    # run at 190-520 s)
+    probe_burn = 100 if opts.get("adaptive") else 0
     probe_steps, dt = 4, 0.0
-    while True:  # steps/s from a probe that runs at least 0.2 s
-        r = sample(model, name, n_chains, probe_steps, seed=seed, init=x_init, record=[], **opts)
-        dt = max(r.seconds, 1e-9)
+    while True:  # steps/s from a probe whose kept steps run at least 0.2 s
+        r = sample(model, name, n_chains, probe_steps, burn_in=probe_burn, seed=seed, init=x_init, record=[], **opts)
+        dt = max(r.seconds - float(r.info.get("burn_in_seconds", 0.0)), 1e-9)
         if dt >= 0.2 or probe_steps >= 1 << 26:
             break
         probe_steps *= 16 if dt < 0.01 else 4 if dt < 0.05 else 2
@@ -465,6 +470,29 @@ def write(result, prefix):
         fh.write(markdown(result))
 
 
+def combine(results):
+    """One result from several runs (a long table measured in chunks, e.g. one model per run):
+    models and rows in run order, a later run's (model, sampler) row replacing an earlier one."""
+    if not results:
+        raise ValueError("combine: no results")
+    first, last = results[0], results[-1]
+    out = dict(first, end=last.get("end", "(running)"), load_end=last.get("load_end"),
+               command=" ; ".join(r["command"] for r in results), models=[], rows=[])
+    if "floors_end" in last:
+        out["floors_end"] = last["floors_end"]
+    for r in results:
+        if (r["chains"], r["seconds"]) != (first["chains"], first["seconds"]):
+            raise ValueError(f"combine: runs differ in --chains / --seconds ({r['command']})")
+        for m in r["models"]:
+            out["models"] = [x for x in out["models"] if x["model"] != m["model"]] + [m]
+        for row in r["rows"]:
+            out["rows"] = [x for x in out["rows"] if (x["model"], x["sampler"]) != (row["model"], row["sampler"])]
+            out["rows"].append(row)
+    out["runs"] = [dict(command=r["command"], start=r["start"], end=r.get("end"), load_start=r["load_start"],
+                        load_end=r.get("load_end")) for r in results]
+    return out
+
+
 def _versions():
     import ttsolve
 
@@ -502,7 +530,23 @@ def main(argv=None):
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--threads", type=int, default=None, help="ttsolve threads (default: its default)")
     ap.add_argument("--verbose", action="store_true", help="print tracebacks of failing pairs")
+    ap.add_argument("--combine", nargs="+", default=None, metavar="JSON",
+                    help="measure nothing: merge the PREFIX.json of earlier runs (in order) into --out's tables "
+                         "and plot")
     args = ap.parse_args(argv)
+    if args.combine:
+        if not args.out:
+            ap.error("--combine needs --out PREFIX")
+        runs = []
+        for path in args.combine:
+            with open(path) as fh:
+                runs.append(json.load(fh))
+        result = combine(runs)
+        write(result, args.out)
+        print(markdown(result))
+        if not args.no_plot:
+            print("plot:", plot(result, args.plot or args.out + ".png"))
+        return result
     pairs = [tuple(p.split(":", 1)) for p in args.only] if args.only else None
     if pairs:
         bad = [p for p in pairs if len(p) != 2 or p[0] not in dm.MODEL_NAMES or p[1] not in DISCS_SAMPLERS]
