@@ -166,6 +166,20 @@ py::array_t<double> transitions_onehot(const DArray& A, const DArray& b, int64_t
   return to_matrix(testing::gradient_transition_matrix(m, make_config(kind, n_flips, options)));
 }
 
+/// factorised_table at one state (tests: the proposal rows against closed forms).
+py::array_t<double> factorised_probs(const std::string& kind, const py::dict& options, const U8Array& x,
+                                     const DArray& g) {
+  require(g.ndim() == 2 && x.ndim() == 1 && g.shape(0) == x.shape(0) && g.shape(1) >= 2 && g.shape(1) <= 255,
+          "g must be (D, K) with 2 <= K <= 255 and x (D,)");
+  const int64_t D = g.shape(0), K = g.shape(1);
+  for (int64_t i = 0; i < D; ++i) require(x.data()[i] < K, "x must hold states in [0, K)");
+  const GradientConfig cfg = make_config(kind, 1, options);
+  require(cfg.factorised(), "kind must be a factorised kind (dmala, dula, dlmc)");
+  std::vector<double> prob(size_t(D * K));
+  factorised_table(cfg, D, K, x.data(), g.data(), prob.data());
+  return move_to_numpy(std::move(prob), {py::ssize_t(D), py::ssize_t(K)});
+}
+
 py::array_t<double> transitions_rbm(const DArray& W, const DArray& b, const DArray& c, const std::string& kind,
                                     int64_t n_flips, const py::dict& options) {
   return to_matrix(testing::gradient_transition_matrix(RbmGradModel(rbm_model(py::make_tuple(W, b, c))),
@@ -194,6 +208,8 @@ void register_mcmc_gradient(py::module_& m, py::module_& testing) {
   testing.def("mcmc_gradient_transitions_onehot", &transitions_onehot, py::arg("A"), py::arg("b"),
               py::arg("n_states"), py::arg("kind"), py::arg("n_flips"), py::arg("options"),
               "Exact transition matrix of a gradient kernel on a one-hot quadratic model (tests).");
+  testing.def("mcmc_factorised_table", &factorised_probs, py::arg("kind"), py::arg("options"), py::arg("x"),
+              py::arg("g"), "Proposal rows q_i(k | x) of a factorised gradient kind from the gradient table g (tests).");
   testing.def("mcmc_gradient_transitions_rbm", &transitions_rbm, py::arg("W"), py::arg("b"), py::arg("c"),
               py::arg("kind"), py::arg("n_flips"), py::arg("options"),
               "Exact transition matrix of a gradient kernel on a tiny RBM (mcmc/rbm_gradient.hpp; tests).");

@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "mcmc/binary_rows.hpp"
+
 namespace ttsolve::mcmc {
 
 namespace {
@@ -160,16 +162,34 @@ inline double one_minus_exp_neg(double a) {
   return -std::expm1(-a);
 }
 
-// Total rate w(e^d) + w(e^-d) of the two-state chain from E = e^{-|d|} alone (one exp per
-// row, not one per term): sqrt e^{|d|/2} + e^{-|d|/2} = (1 + E) / sqrt(E) (E = 0 when |d| > 745:
-// inf, the limit); barker e^d / (1 + e^d) + 1 / (1 + e^d) = 1; max e^{|d|} + 1 = (1 + E) / E;
-// min 1 + E.
-inline double two_state_rate(Balance bal, double E) {
-  switch (bal) {
-    case Balance::Barker: return 1.0;
-    case Balance::Max: return (1.0 + E) / E;
-    case Balance::Min: return 1.0 + E;
-    default: return (1.0 + E) / std::sqrt(E);
+constexpr int64_t kRowChunk = 128;  // K = 2 rows per vectorised call (buffers stay in L1)
+
+// K = 2 rows of the factorised kinds, kRowChunk sites at a time (binary_flip_probs: four lanes,
+// no libm call per site); the same function for the whole table and for the touched rows of the
+// incremental step, so the values entering q(y | x) and q(x | y) come from one function.
+template <class Site>
+void binary_rows(const GradientConfig& cfg, int64_t n, Site&& site, const uint8_t* x, const double* g,
+                 double* prob) {
+  const Balance bal = cfg.balance;
+  const bool dlmc = cfg.kind == Kind::Dlmc;
+  const double c = 1.0 / (2.0 * cfg.step_size);
+  int64_t idx[kRowChunk];
+  double z[kRowChunk], stay[kRowChunk], flip[kRowChunk];
+  for (int64_t r0 = 0; r0 < n; r0 += kRowChunk) {
+    const int64_t m = std::min(kRowChunk, n - r0);
+    for (int64_t k = 0; k < m; ++k) {
+      const int64_t i = site(r0 + k);
+      const int64_t a = x[i];
+      const double d = g[2 * i + 1 - a] - g[2 * i + a];
+      idx[k] = i;
+      z[k] = dlmc ? d : balance_log(bal, d) - c;
+    }
+    binary_flip_probs(dlmc, bal, cfg.time, z, m, stay, flip);
+    for (int64_t k = 0; k < m; ++k) {
+      const int64_t i = idx[k], a = x[i];
+      prob[2 * i + a] = stay[k];
+      prob[2 * i + 1 - a] = flip[k];
+    }
   }
 }
 
@@ -180,33 +200,9 @@ template <class Site>
 void table_rows(const GradientConfig& cfg, int64_t n, int64_t K, Site&& site, const uint8_t* x, const double* g,
                 double* prob) {
   const Balance bal = cfg.balance;
+  if (K == 2) return binary_rows(cfg, n, site, x, g, prob);
   if (cfg.kind == Kind::Dlmc) {
     const double t = cfg.time;
-    if (K == 2) {  // two-state chain: exact closed form of exp(t Q)
-      for (int64_t r = 0; r < n; ++r) {
-        const int64_t i = site(r);
-        const int64_t a = x[i];
-        const double d = g[2 * i + 1 - a] - g[2 * i + a];
-        // E = e^{-|d|}: sigmoid(d) and sigmoid(-d) without cancellation; total rate
-        // w(e^d) + w(e^-d) from E (two_state_rate)
-        const double E = std::exp(-std::abs(d)), inv = 1.0 / (1.0 + E);
-        const double s = d >= 0 ? inv : E * inv, sc = d >= 0 ? E * inv : inv;
-        const double rate = two_state_rate(bal, E);
-        // stay (1 - s) + s e^{-t rate}, flip s (1 - e^{-t rate}): expm1 only where 1 - e^{-a}
-        // cancels (a < ln 2), exp above (the cheaper call; adapted chains sit there)
-        const double ta = t * rate;
-        if (ta < 0.6931471805599453) {
-          const double em = std::expm1(-ta);  // exp(-t rate) - 1 in (-1, 0]
-          prob[2 * i + a] = sc + s * (1.0 + em);
-          prob[2 * i + 1 - a] = -s * em;
-        } else {
-          const double e = std::exp(-ta);
-          prob[2 * i + a] = sc + s * e;
-          prob[2 * i + 1 - a] = s * (1.0 - e);
-        }
-      }
-      return;
-    }
     if (cfg.solver == DlmcSolver::Expm) {
       std::vector<double> scratch(static_cast<size_t>(3 * K * K + 2 * K));
       for (int64_t r = 0; r < n; ++r) {
@@ -256,17 +252,6 @@ void table_rows(const GradientConfig& cfg, int64_t n, int64_t K, Site&& site, co
   }
   // dmala / dula
   const double c = 1.0 / (2.0 * cfg.step_size);
-  if (K == 2) {
-    for (int64_t r = 0; r < n; ++r) {
-      const int64_t i = site(r);
-      const int64_t a = x[i];
-      const double z = balance_log(bal, g[2 * i + 1 - a] - g[2 * i + a]) - c;
-      const double e = std::exp(-std::abs(z)), big = 1.0 / (1.0 + e);  // sigmoid(|z|)
-      prob[2 * i + 1 - a] = z >= 0 ? big : e * big;
-      prob[2 * i + a] = z >= 0 ? e * big : big;
-    }
-    return;
-  }
   for (int64_t r = 0; r < n; ++r) {
     const int64_t i = site(r);
     const double* gi = g + i * K;

@@ -50,6 +50,7 @@ class GradientRun final : public Run {
 
   void start(const uint8_t* init, int64_t n_chains, uint64_t seed, const uint8_t* reference) override {
     config.validate(model.dim, model.n_states);
+    if constexpr (incremental_model<Model>::value) model.prepare_moves();
     independent_ = config.factorised() && independent_sites(model);
     const size_t D = size_t(model.dim), DK = D * size_t(model.n_states);
     chains_.assign(size_t(n_chains), GradChain{});
@@ -241,7 +242,7 @@ class GradientRun final : public Run {
     };
     for (int64_t i : ch.order) {
       touch(i);
-      for (int64_t e = model.indptr[size_t(i)]; e < model.indptr[size_t(i + 1)]; ++e) touch(model.indices[size_t(e)]);
+      model.for_each_neighbour(i, touch);
     }
     for (int64_t j : ch.touched) ch.mark[size_t(j)] = 0;
     for (int64_t i : ch.order) ch.mark[size_t(i)] = 1;  // PAS path leaves are saved already
@@ -369,45 +370,57 @@ class GradientRun final : public Run {
       ++ch.accepted;
       return 1.0;
     }
-    // touched sites, their saved rows and their forward factors q_i(y_i | x)
-    ch.touched.clear();
-    auto touch = [&](int64_t j) {
-      if (!ch.mark[size_t(j)]) {
-        ch.mark[size_t(j)] = 1;
-        ch.touched.push_back(j);
-      }
-    };
-    for (int64_t i : ch.moved) {
-      touch(i);
-      for (int64_t e = model.indptr[size_t(i)]; e < model.indptr[size_t(i + 1)]; ++e) touch(model.indices[size_t(e)]);
+    // Apply the moves one by one (f changes by g[i, c] - g[i, a] under the current g), saving
+    // the gradient and table rows of every touched site (moved or neighbour) the first time a
+    // move reaches it, before its row changes: one pass over each moved site's CSR row. The
+    // touch is branch-free (a row is copied to the next free slot and the slot kept only when
+    // the site is new): whether a neighbour was touched already is unpredictable.
+    if (ch.touched.size() < size_t(D) + 1) {  // once: slots for every site (+1 scratch slot)
+      ch.touched.resize(size_t(D) + 1);
+      ch.saved_g.resize((size_t(D) + 1) * size_t(K));
+      ch.saved_tab.resize((size_t(D) + 1) * size_t(K));
     }
-    const size_t n_touched = ch.touched.size();
-    ch.saved_g.resize(n_touched * size_t(K));
-    ch.saved_tab.resize(n_touched * size_t(K));
+    size_t n_touched = 0;
+    double df = 0.0;
+    {
+      int64_t* touched = ch.touched.data();
+      double *saved_g = ch.saved_g.data(), *saved_tab = ch.saved_tab.data();
+      const double *g = ch.g.data(), *tab = ch.tab.data();
+      uint8_t* mark = ch.mark.data();
+      auto touch = [&](int64_t j) {
+        touched[n_touched] = j;
+        copy_row(g + j * K, K, saved_g + n_touched * size_t(K));
+        copy_row(tab + j * K, K, saved_tab + n_touched * size_t(K));
+        n_touched += size_t(!mark[j]);
+        mark[j] = 1;
+      };
+      for (int64_t i : ch.moved) {
+        const uint8_t a = ch.x[size_t(i)], c = ch.y[size_t(i)];
+        touch(i);
+        df += ch.g[size_t(i * K + c)] - ch.g[size_t(i * K + a)];
+        model.move_grad_touching(i, a, c, ch.g.data(), touch);
+        ch.old_state.push_back(a);
+        ch.x[size_t(i)] = c;
+      }
+    }
+    ch.f_y = ch.f + df;
+    const int64_t* touched = ch.touched.data();  // [0, n_touched)
+    // forward factors q_i(y_i | x): the table is still the one at x, and x holds y now
     LogProduct fwd, rev;
     for (size_t t = 0; t < n_touched; ++t) {
-      const int64_t j = ch.touched[t];
+      const int64_t j = touched[t];
       ch.mark[size_t(j)] = 0;
-      copy_row(ch.g.data() + j * K, K, ch.saved_g.data() + t * size_t(K));
-      copy_row(ch.tab.data() + j * K, K, ch.saved_tab.data() + t * size_t(K));
+      fwd.mul(ch.tab[size_t(j * K + ch.x[size_t(j)])]);
     }
-    for (int64_t i : ch.moved) ch.mark[size_t(i)] = 1;  // mark = moved, for the factors below
-    for (int64_t j : ch.touched) fwd.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
-    // apply the moves one by one: f changes by g[i, c] - g[i, a] under the current g
-    double df = 0.0;
-    for (int64_t i : ch.moved) {
-      const uint8_t a = ch.x[size_t(i)], c = ch.y[size_t(i)];
-      df += ch.g[size_t(i * K + c)] - ch.g[size_t(i * K + a)];
-      model.move_grad(i, a, c, ch.g.data());
-      ch.old_state.push_back(a);
-      ch.x[size_t(i)] = c;
-    }
+    for (int64_t i : ch.moved) ch.mark[size_t(i)] = 1;  // mark = moved, for the reverse factors
     // tables at y on the touched sites, reverse factors q_i(x_i | y)
-    factorised_rows(ch.cfg, K, ch.touched.data(), int64_t(n_touched), ch.x.data(), ch.g.data(), ch.tab.data());
+    factorised_rows(ch.cfg, K, touched, int64_t(n_touched), ch.x.data(), ch.g.data(), ch.tab.data());
     for (size_t t = 0; t < ch.moved.size(); ++t) ch.y[size_t(ch.moved[t])] = ch.old_state[t];  // y := old x there
-    for (int64_t j : ch.touched) rev.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
+    for (size_t t = 0; t < n_touched; ++t) {
+      const int64_t j = touched[t];
+      rev.mul(ch.tab[size_t(j * K + (ch.mark[size_t(j)] ? ch.y[size_t(j)] : ch.x[size_t(j)]))]);
+    }
     for (int64_t i : ch.moved) ch.mark[size_t(i)] = 0;
-    ch.f_y = ch.f + df;
     double a = 0.0;
     if (mh_test(ch, df + rev.value() - fwd.value(), ch.cfg.kind == Kind::Dula, a)) {
       for (size_t t = 0; t < ch.moved.size(); ++t) {
@@ -422,7 +435,7 @@ class GradientRun final : public Run {
     } else {
       for (size_t t = 0; t < ch.moved.size(); ++t) ch.x[size_t(ch.moved[t])] = ch.old_state[t];
       for (size_t t = 0; t < n_touched; ++t) {
-        const int64_t j = ch.touched[t];
+        const int64_t j = touched[t];
         copy_row(ch.saved_g.data() + t * size_t(K), K, ch.g.data() + j * K);
         copy_row(ch.saved_tab.data() + t * size_t(K), K, ch.tab.data() + j * K);
       }

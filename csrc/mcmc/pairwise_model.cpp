@@ -65,13 +65,19 @@ void PairwiseModel::grad(const uint8_t* x, double* g) const {
 }
 
 void PairwiseModel::move_grad(int64_t i, uint8_t a, uint8_t c, double* g) const {
-  if (a == c) return;
-  const int64_t K = n_states;
-  for (int64_t e = indptr[i]; e < indptr[i + 1]; ++e) {
-    // J_ji[k, c] - J_ji[k, a] = J_ij[c, k] - J_ij[a, k] by the symmetry
-    const double* Jij = &blocks[size_t(e * K * K)];
-    double* gj = g + indices[e] * K;
-    for (int64_t k = 0; k < K; ++k) gj[k] += Jij[c * K + k] - Jij[a * K + k];
+  if (a != c) move_grad_touching(i, a, c, g, [](int64_t) {});
+}
+
+void PairwiseModel::prepare_moves() {
+  if (n_states != 2 || dim >= (int64_t(1) << 31) || !nbr.empty()) return;
+  const size_t nnz = indices.size();
+  nbr.resize(nnz);
+  flip_delta.resize(2 * nnz);
+  for (size_t e = 0; e < nnz; ++e) {
+    nbr[e] = int32_t(indices[e]);
+    const double* Jij = &blocks[4 * e];
+    flip_delta[2 * e] = Jij[2] - Jij[0];      // J_ij[1, 0] - J_ij[0, 0]
+    flip_delta[2 * e + 1] = Jij[3] - Jij[1];  // J_ij[1, 1] - J_ij[0, 1]
   }
 }
 

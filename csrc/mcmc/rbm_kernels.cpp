@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "mcmc/vec4.hpp"
 #include "regression/simd.hpp"
 
-// v4 values only pass between always-inline helpers of this file, never across an ABI boundary.
+// v4 values only pass between always-inline helpers (mcmc/vec4.hpp), never across an ABI boundary.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace ttsolve::mcmc {
@@ -13,19 +14,6 @@ namespace ttsolve::mcmc {
 namespace {
 
 constexpr int64_t kChunk = ChunkedColumns::kChunk;
-// Four lanes of doubles (GCC vector extension: one AVX register, or two SSE2 ones in the
-// portable build); the accumulators are explicit so the compiler vectorises over h, not over
-// the (gathered) moved sites.
-typedef double v4 __attribute__((vector_size(32)));
-
-__attribute__((always_inline)) inline v4 load4(const double* p) {
-  v4 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-
-__attribute__((always_inline)) inline void store4(double* p, v4 v) { __builtin_memcpy(p, &v, sizeof v); }
-
 // out[h0 .. h0 + kChunk) for every move: the moved sites alternate between two sets of four
 // vector accumulators (independent FMA chains), added at the end; a fixed order per element.
 __attribute__((always_inline)) inline void full_chunk(const double* slice, const PreactivationMove* moves,
@@ -99,39 +87,6 @@ TTSOLVE_AVX2_TARGET void moves_avx2(const ChunkedColumns& W, const Preactivation
   all_moves(W, moves, n_moves);
 }
 #endif
-
-typedef int64_t v4i __attribute__((vector_size(32)));
-
-// exp on four lanes (see exp_nonpositive); plain multiplies and adds only.
-__attribute__((always_inline)) inline void exp4(const double* in, double* out) {
-  const v4 x = load4(in);
-  const v4 lo = {-708.0, -708.0, -708.0, -708.0};
-  const v4 xc = x < lo ? lo : x;  // NaN: the comparison is false, NaN stays
-  const double shift = 0x1.8p52;  // adding it rounds to an integer held in the low mantissa bits
-  const v4 t = xc * 1.4426950408889634 + shift;
-  const v4 nd = t - shift;
-  const v4 r = (xc - nd * 6.93147180369123816490e-01) - nd * 1.90821492927058770002e-10;
-  v4 p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  v4i bits;
-  __builtin_memcpy(&bits, &t, sizeof bits);
-  bits = (bits + 1023) << 52;  // 2^n, n = low bits of t (two's complement), n >= -1022
-  v4 scale;
-  __builtin_memcpy(&scale, &bits, sizeof scale);
-  const v4 zero = {0.0, 0.0, 0.0, 0.0};
-  store4(out, x < lo ? zero : p * scale);
-}
 
 __attribute__((always_inline)) inline void exp_all(const double* x, double* out, int64_t n) {
   int64_t k = 0;
