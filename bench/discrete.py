@@ -475,7 +475,10 @@ def combine(results):
     models and rows in run order, a later run's (model, sampler) row replacing an earlier one."""
     if not results:
         raise ValueError("combine: no results")
-    first, last = results[0], results[-1]
+    # the table's start / end are the earliest and latest runs' (the runs may be listed in any
+    # order, e.g. models in the table's order but measured in another)
+    by_time = sorted(results, key=lambda r: r["start"])
+    first, last = by_time[0], max(by_time, key=lambda r: r.get("end") or "~")
     out = dict(first, end=last.get("end", "(running)"), load_end=last.get("load_end"),
                command=" ; ".join(r["command"] for r in results), models=[], rows=[])
     if "floors_end" in last:
