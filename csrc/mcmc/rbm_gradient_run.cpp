@@ -134,9 +134,10 @@ double RbmGradientRun::draw_factorised(RbmGradChain& ch) const {
   const double* tab = ch.tab.data();
   size_t n = 0;
   double log_fwd = 0.0, prod0 = 1.0, prod1 = 1.0;  // two running products (even / odd sites)
-  auto site = [&](int64_t i, double& prod) {
+  BulkWords words(ch.rng);  // the chain's stream word for word, from the multi-block fill
+  auto site = [&](int64_t i, double& prod) __attribute__((always_inline)) {  // not a call per site
     const uint8_t a = x[i];
-    const uint8_t move = uint8_t(bernoulli(ch.rng, tab[2 * i + 1 - a]));
+    const uint8_t move = uint8_t(bernoulli(words, tab[2 * i + 1 - a]));
     const uint8_t b = uint8_t(a ^ move);
     moved[n] = i;
     sign[n] = a ? -1.0 : 1.0;
