@@ -17,7 +17,9 @@ from ttsolve.mcmc.diagnostics import ess, exact_marginals
 SITE_KINDS = ["gibbs_random", "random_walk", "hamming_ball", "locally_balanced_sqrt",
               "locally_balanced_barker", "locally_balanced_max", "locally_balanced_min"]
 SAMPLERS = [("gibbs", {"scan": "random"}), ("gibbs", {"scan": "systematic"}), ("random_walk", {}),
-            ("random_walk", {"scan": "systematic"}), ("hamming_ball", {"block_size": 3})] + \
+            ("random_walk", {"scan": "systematic"}), ("hamming_ball", {"block_size": 3}),
+            ("block_gibbs", {"block_size": 2, "scan": "random"}),
+            ("block_gibbs", {"block_size": 3, "scan": "systematic"})] + \
            [("locally_balanced", {"weight": w}) for w in ("sqrt", "barker", "max", "min")]
 
 
@@ -126,8 +128,63 @@ def test_marginals_match_enumeration(sampler, opts):
     assert 0.0 < r.acceptance.mean() <= 1.0
 
 
+@pytest.mark.parametrize("scale,seed", [(0.3, 0), (1.0, 1), (3.0, 2)])
+@pytest.mark.parametrize("block", [1, 2, 3, 7])
+def test_block_gibbs_rows_equal_the_exact_block_conditional(block, scale, seed):
+    # RBM block Gibbs (DISCS's blockgibbs on the RBM): the kernel's own conditional of the block's
+    # 2^b visible configurations (hidden units summed out) against dense enumeration
+    model = _rbm(D=7, H=3, scale=scale, seed=seed)
+    ref = _reference(model)
+    pi = dm.exact_pi(ref)
+    n_blocks = -(-model.dim // block)
+    singles = [dk.block_gibbs(ref, range(k * block, min(model.dim, (k + 1) * block))) for k in range(n_blocks)]
+    for n in range(n_blocks):
+        T = _matrix(model, "block_gibbs_systematic", block, n)
+        np.testing.assert_allclose(T, singles[n], atol=1e-12)
+        np.testing.assert_allclose(pi @ T, pi, atol=1e-12)
+    T = _matrix(model, "block_gibbs_random", block)
+    np.testing.assert_allclose(T, sum(singles) / n_blocks, atol=1e-12)
+    np.testing.assert_allclose(pi @ T, pi, atol=1e-12)
+
+
+@pytest.mark.parametrize("scan,block", [("systematic", 3), ("random", 2)])
+def test_block_gibbs_one_step_law_equals_the_exact_row(scan, block):
+    # the draw and the walk to the drawn configuration (the rows above check the walk's weights)
+    model = _rbm(D=7, H=3, scale=1.0, seed=7)
+    x = np.array([1, 0, 0, 1, 1, 0, 1], np.uint8)
+    n = 40000
+    r = sample(model, "block_gibbs", n, 1, init=np.tile(x, (n, 1)), seed=9, block_size=block, scan=scan)
+    got = np.bincount(dm.state_index(r.samples[:, 0].astype(int), 2), minlength=2 ** model.dim) / n
+    row = _core._testing.mcmc_rbm_transition_row(model.W, model.b, model.c, f"block_gibbs_{scan}", block, x, 0)
+    assert (np.abs(got - row) <= 5 * np.sqrt(row * (1 - row) / n) + 1.0 / n).all()
+    # the chain's recorded energy is f of its state after the walks
+    r2 = sample(model, "block_gibbs", 64, 300, seed=3, block_size=block, scan=scan, record=["samples", "energy"])
+    np.testing.assert_allclose(r2.statistic("energy").ravel(), model.log_prob(r2.samples.reshape(-1, 7)), atol=1e-9)
+
+
+def test_rbm_block_gibbs_scans_and_bad_block_sizes():
+    from ttsolve.mcmc import kernels
+
+    model = _rbm(D=20, H=4, seed=8)
+    # the RBM's default block_gibbs stays the alternating hidden / visible sweep
+    assert kernels.resolve("block_gibbs", "rbm", 1, {}).row.kernel == "block_gibbs"
+    assert kernels.resolve("block_gibbs", "rbm", 1, {"scan": "sweep"}).row.kernel == "block_gibbs"
+    assert kernels.resolve("block_gibbs", "rbm", 1, {"scan": "random"}).row.kernel == "block_gibbs_random"
+    with pytest.raises(ValueError, match="scan must be"):
+        kernels.resolve("block_gibbs", "pairwise", 1, {"scan": "sweep"})  # the sweep is the RBM's only
+    with pytest.raises(ValueError, match="block_size must be <= the model's dim"):
+        sample(model, "block_gibbs", 2, 3, block_size=21, scan="random")
+    with pytest.raises(ValueError, match="block_size"):
+        sample(model, "block_gibbs", 2, 3, block_size=17, scan="systematic")
+    with pytest.raises(TypeError, match="unexpected options"):
+        sample(model, "block_gibbs", 2, 3, block_size=2)  # scan="sweep" (the default on RBMs) takes none
+    with pytest.raises(ValueError, match="scan must be"):
+        sample(model, "block_gibbs", 2, 3, scan="diagonal")
+
+
 @pytest.mark.parametrize("sampler,opts", [("locally_balanced", {"weight": "sqrt"}), ("gibbs", {}),
-                                          ("hamming_ball", {"block_size": 4}), ("random_walk", {})])
+                                          ("hamming_ball", {"block_size": 4}), ("random_walk", {}),
+                                          ("block_gibbs", {"block_size": 3, "scan": "random"})])
 def test_same_seed_same_output_any_thread_count(sampler, opts):
     model = _rbm(D=30, H=12, scale=0.4, seed=6)
     runs = []

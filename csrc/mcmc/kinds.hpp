@@ -15,8 +15,8 @@ namespace ttsolve::mcmc {
 //   option      the sampler option that selects the row ("" if none) and
 //   values      its value(s), '|'-separated: the first is canonical, the rest aliases.
 //               The first row of a sampler that runs on the model's family is its
-//               default (block_gibbs: the RBM's alternating sweep on RBMs, the block
-//               sampler with scan= on the others).
+//               default (block_gibbs: scan="sweep", the RBM's alternating hidden / visible
+//               sweep, on RBMs; scan="random" on the others).
 //   families    space-separated model families (quadratic, rbm, user, pairwise) the kind supports
 //   multi_flip  accepts n_flips > 1
 //   params      extra keyword parameters with defaults, "name=default ..." ("" if none)
@@ -39,11 +39,11 @@ namespace ttsolve::mcmc {
   X(Gwg, "gwg", "gwg", "", "", "quadratic rbm user pairwise", true, "", false)                                     \
   X(GibbsRandom, "gibbs_random", "gibbs", "scan", "random", "quadratic rbm user pairwise", false, "", false)                \
   X(GibbsSystematic, "gibbs_systematic", "gibbs", "scan", "systematic", "quadratic rbm user pairwise", false, "", false)    \
-  X(BlockGibbs, "block_gibbs", "block_gibbs", "", "", "rbm", false, "", true)                             \
-  X(BlockGibbsRandom, "block_gibbs_random", "block_gibbs", "scan", "random", "quadratic pairwise user", false,        \
+  X(BlockGibbs, "block_gibbs", "block_gibbs", "scan", "sweep", "rbm", false, "", true)                    \
+  X(BlockGibbsRandom, "block_gibbs_random", "block_gibbs", "scan", "random", "quadratic pairwise user rbm", false,    \
     "block_size=2", false)                                                                                \
-  X(BlockGibbsSystematic, "block_gibbs_systematic", "block_gibbs", "scan", "systematic", "quadratic pairwise user", false, \
-    "block_size=2", false)                                                                                \
+  X(BlockGibbsSystematic, "block_gibbs_systematic", "block_gibbs", "scan", "systematic", "quadratic pairwise user rbm", \
+    false, "block_size=2", false)                                                                         \
   X(HammingBall, "hamming_ball", "hamming_ball", "", "", "quadratic rbm user pairwise", false, "block_size=4", false)       \
   X(RandomWalk, "random_walk", "random_walk", "scan", "random", "quadratic rbm user pairwise", false, "", false)            \
   X(RandomWalkSystematic, "random_walk_systematic", "random_walk", "scan", "systematic", "quadratic rbm user pairwise",     \

@@ -35,6 +35,8 @@ bool rbm_site_kind(Kind kind) {
     case Kind::LbBarker:
     case Kind::LbMax:
     case Kind::LbMin:
+    case Kind::BlockGibbsRandom:
+    case Kind::BlockGibbsSystematic:
       return true;
     default:
       return false;
@@ -66,6 +68,9 @@ void RbmSiteRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, con
                                 "' is not a single-site RBM kind");
   if (kind == Kind::HammingBall && (block_size < 1 || block_size > model.dim))
     throw std::invalid_argument("block_size must be in [1, dim]");
+  if ((kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic) &&
+      (block_size < 1 || block_size > std::min(model.dim, kRbmMaxBlock)))
+    throw std::invalid_argument("block_size must be in [1, min(dim, " + std::to_string(kRbmMaxBlock) + ")]");
   if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
   const int64_t D = model.dim, H = model.n_hidden;
   model.prepare();
@@ -134,9 +139,7 @@ void RbmSiteRun::refresh(Block& blk) {
   }
 }
 
-// Flips site i of the chain, whose change of f is delta: A, hidden terms, f and the counters
-// (f is recomputed from scratch with A every kRefreshSite steps).
-void RbmSiteRun::flip(RbmSiteChain& ch, int64_t i, double delta) {
+void flip_site(const RbmModel& model, const RbmFlipTables& tables, RbmSiteChain& ch, int64_t i, double delta) {
   const int64_t H = model.n_hidden;
   const double sign = ch.x[i] ? -1.0 : 1.0;
   const double* col = &model.WT[i * H];
@@ -146,13 +149,71 @@ void RbmSiteRun::flip(RbmSiteChain& ch, int64_t i, double delta) {
     amax = std::max(amax, std::abs(ch.A[h]));
   }
   // sig, sbar > e^-600 stay normal doubles, and the update keeps their relative accuracy
-  if (amax < 600.0) flip_hidden_probs(&tables_.EWT[i * H], ch.x[i] == 0, H, ch.sig.data(), ch.sbar.data());
+  if (amax < 600.0) flip_hidden_probs(&tables.EWT[i * H], ch.x[i] == 0, H, ch.sig.data(), ch.sbar.data());
   else hidden_probs(ch.A.data(), H, ch.sig.data(), ch.sbar.data());
   ch.bx += sign * model.b[i];
   ch.x[i] ^= 1;
   ch.ones += ch.x[i] ? 1 : -1;
   ch.hamming += ch.x[i] != ch.ref[i] ? 1 : -1;
   ch.f += delta;
+}
+
+uint32_t block_walk(const RbmModel& model, const RbmFlipTables& tables, RbmSiteChain& ch, int64_t start, int64_t len) {
+  const uint32_t n = uint32_t(1) << len;
+  ch.block_logit.resize(n);
+  ch.block_logit[0] = 0.0;
+  uint32_t mask = 0;
+  double run = 0.0;
+  for (uint32_t g = 1; g < n; ++g) {  // Gray code: step g flips bit ctz(g)
+    const int k = __builtin_ctz(g);
+    const double d = flip_delta(model, tables, ch.x.data(), ch.sig.data(), ch.sbar.data(), start + k);
+    flip_site(model, tables, ch, start + k, d);
+    run += d;
+    mask ^= uint32_t(1) << k;
+    ch.block_logit[mask] = run;
+  }
+  return mask;
+}
+
+// Refresh A, the hidden terms and f from scratch every ~1024 flips of a chain (block Gibbs
+// flips 2^b - 1 + up to b sites per step).
+uint64_t RbmSiteRun::refresh_period() const {
+  if (balanced()) return kRefreshBalanced;
+  if (kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic)
+    return std::max<uint64_t>(1, kRefreshSite >> std::min<int64_t>(block_size, 10));
+  return kRefreshSite;
+}
+
+// The block's configurations by block_walk, one draw from their exact conditional (one
+// uniform against the cumulative weights e^{logit - max}), then a walk to the drawn one.
+void RbmSiteRun::block_step(RbmSiteChain& ch) {
+  const int64_t D = model.dim;
+  const int64_t n_blocks = (D + block_size - 1) / block_size;
+  const int64_t blk = kind == Kind::BlockGibbsSystematic ? int64_t(ch.steps % uint64_t(n_blocks))
+                                                         : int64_t(ch.rng.below(uint64_t(n_blocks)));
+  const int64_t start = blk * block_size, len = std::min(block_size, D - start);
+  uint32_t at = block_walk(model, tables_, ch, start, len);
+  const uint32_t n = uint32_t(1) << len;
+  const double* logit = ch.block_logit.data();
+  double top = logit[0];
+  for (uint32_t m = 1; m < n; ++m) top = std::max(top, logit[m]);
+  double total = 0.0;
+  for (uint32_t m = 0; m < n; ++m) total += std::exp(logit[m] - top);
+  const double u = ch.rng.uniform() * total;
+  uint32_t pick = 0;  // the first m whose running sum exceeds u (the last positive one on round-off)
+  double run = 0.0;
+  for (uint32_t m = 0; m < n; ++m) {
+    const double w = std::exp(logit[m] - top);
+    if (w > 0.0) pick = m;
+    run += w;
+    if (u < run) break;
+  }
+  for (uint32_t diff = at ^ pick; diff; diff &= diff - 1) {
+    const int64_t i = start + __builtin_ctz(diff);
+    flip(ch, i, flip_delta(model, tables_, ch.x.data(), ch.sig.data(), ch.sbar.data(), i));
+  }
+  if (pick != 0) ++ch.accepted;
+  ++ch.steps;
 }
 
 void RbmSiteRun::site_step(RbmSiteChain& ch) {
@@ -261,10 +322,12 @@ void RbmSiteRun::advance(int64_t t_begin, int64_t t_end, const Recording& rec) {
     for (int64_t t = t_begin; t < t_end; ++t) {
       if (balanced()) {
         balanced_step(blk);
+      } else if (kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic) {
+        for (int64_t c = blk.begin; c < blk.end; ++c) block_step(chains[c]);
       } else {
         for (int64_t c = blk.begin; c < blk.end; ++c) site_step(chains[c]);
       }
-      if (chains[blk.begin].steps % (balanced() ? kRefreshBalanced : kRefreshSite) == 0) refresh(blk);
+      if (chains[blk.begin].steps % refresh_period() == 0) refresh(blk);
       for (int64_t c = blk.begin; c < blk.end; ++c) {
         const RbmSiteChain& ch = chains[c];
         rec.keep(t, c, [&](int64_t i) { return ch.x[i]; }, ch.f, 2 * ch.ones - D, ch.hamming);

@@ -128,6 +128,34 @@ std::vector<double> rbm_transition_row(const RbmModel& m, Kind kind, int64_t blo
       }
       break;
     }
+    case Kind::BlockGibbsRandom:
+    case Kind::BlockGibbsSystematic: {  // the kernel's own block_walk from a chain at x
+      const int64_t n_blocks = (D + block_size - 1) / block_size, H = model.n_hidden;
+      const bool systematic = kind == Kind::BlockGibbsSystematic;
+      for (int64_t blk = 0; blk < n_blocks; ++blk) {
+        if (systematic && blk != site % n_blocks) continue;
+        const int64_t start = blk * block_size, len = std::min(block_size, D - start);
+        RbmSiteChain ch;
+        ch.x = x;
+        ch.ref.assign(size_t(D), 0);
+        for (auto* v : {&ch.A, &ch.sig, &ch.sbar}) v->resize(size_t(H));
+        model.preactivations(ch.x.data(), ch.A.data());
+        hidden_terms(ch.A.data(), H, ch.sig.data(), ch.sbar.data());
+        block_walk(model, t, ch, start, len);
+        const uint32_t n = uint32_t(1) << len;
+        double top = ch.block_logit[0], total = 0.0;
+        for (uint32_t m = 1; m < n; ++m) top = std::max(top, ch.block_logit[m]);
+        for (uint32_t m = 0; m < n; ++m) total += std::exp(ch.block_logit[m] - top);
+        const double w = systematic ? 1.0 : 1.0 / double(n_blocks);
+        for (uint32_t m = 0; m < n; ++m) {
+          std::vector<uint8_t> y = x;
+          for (int64_t k = 0; k < len; ++k)
+            if (m >> k & 1) y[start + k] ^= 1;
+          row[state_index(y)] += w * std::exp(ch.block_logit[m] - top) / total;
+        }
+      }
+      break;
+    }
     case Kind::HammingBall: {
       const int64_t n_blocks = (D + block_size - 1) / block_size;
       for (int64_t b = 0; b < n_blocks; ++b) {

@@ -11,7 +11,8 @@
 namespace ttsolve::testing {
 
 /// T(x, .) from the 0/1 state x (dim <= 16); state index = sum_i x_i 2^(D-1-i). For the
-/// systematic-scan kinds `site` selects the single-site kernel; block_size is hamming_ball's.
+/// systematic-scan kinds `site` selects the single-site kernel (block_gibbs_systematic: the
+/// block index); block_size is hamming_ball's and block_gibbs's.
 std::vector<double> rbm_transition_row(const mcmc::RbmModel& m, mcmc::Kind kind, int64_t block_size,
                                        const uint8_t* x, int64_t site);
 

@@ -84,9 +84,10 @@ def sample(model: Any, sampler: str, n_chains: int, n_steps: int, burn_in: int =
     ----------
     model : IsingLattice, BinaryQuadratic, FactorialHMM, RBM, CustomModel, UserModel, or a categorical
         Potts, PottsLattice, Categorical or Bernoulli
-        RBMs run every sampler compiled except block_gibbs (numpy): gwg, gibbs, random_walk,
-        hamming_ball, locally_balanced (exact flip differences from the hidden
-        pre-activations), dmala / dula / dlmc (chains batched into GEMMs), pas, gwg_multi.
+        RBMs run every sampler compiled except the block_gibbs sweep (scan="sweep", numpy): gwg,
+        gibbs, random_walk, hamming_ball, locally_balanced, block_gibbs with scan="random" /
+        "systematic" (visible blocks, exact flip differences from the hidden pre-activations),
+        dmala / dula / dlmc (chains batched into GEMMs), pas, gwg_multi.
         :class:`~ttsolve.mcmc.CustomModel` (categorical, Python callables ``log_prob(X)`` ->
         (n,) and ``grad(X)`` -> (n, D, K) on (n, D) integer batches, one call per step for the
         whole batch) runs gwg, locally_balanced, gibbs, block_gibbs, random_walk, hamming_ball, dmala, dula,
