@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "mcmc/gradient_chain.hpp"     // draw_from
 #include "mcmc/quadratic_samplers.hpp"  // log_weight: the balancing functions
 
 namespace ttsolve::mcmc {
@@ -68,7 +69,7 @@ void RbmSiteRun::start(const uint8_t* init, int64_t n_chains, uint64_t seed, con
                                 "' is not a single-site RBM kind");
   if (kind == Kind::HammingBall && (block_size < 1 || block_size > model.dim))
     throw std::invalid_argument("block_size must be in [1, dim]");
-  if ((kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic) &&
+  if (block_gibbs() &&
       (block_size < 1 || block_size > std::min(model.dim, kRbmMaxBlock)))
     throw std::invalid_argument("block_size must be in [1, min(dim, " + std::to_string(kRbmMaxBlock) + ")]");
   if (n_chains < 1) throw std::invalid_argument("n_chains must be >= 1");
@@ -175,39 +176,38 @@ uint32_t block_walk(const RbmModel& model, const RbmFlipTables& tables, RbmSiteC
   return mask;
 }
 
+double block_weights(RbmSiteChain& ch) {
+  std::vector<double>& w = ch.block_logit;
+  const double top = *std::max_element(w.begin(), w.end());
+  double total = 0.0;
+  for (double& v : w) total += (v = std::exp(v - top));
+  return total;
+}
+
+bool RbmSiteRun::block_gibbs() const {
+  return kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic;
+}
+
 // Refresh A, the hidden terms and f from scratch every ~1024 flips of a chain (block Gibbs
 // flips 2^b - 1 + up to b sites per step).
 uint64_t RbmSiteRun::refresh_period() const {
   if (balanced()) return kRefreshBalanced;
-  if (kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic)
-    return std::max<uint64_t>(1, kRefreshSite >> std::min<int64_t>(block_size, 10));
+  if (block_gibbs()) return std::max<uint64_t>(1, kRefreshSite >> std::min<int64_t>(block_size, 10));
   return kRefreshSite;
 }
 
 // The block's configurations by block_walk, one draw from their exact conditional (one
-// uniform against the cumulative weights e^{logit - max}), then a walk to the drawn one.
+// uniform against the cumulative weights), then a walk to the drawn one.
 void RbmSiteRun::block_step(RbmSiteChain& ch) {
   const int64_t D = model.dim;
   const int64_t n_blocks = (D + block_size - 1) / block_size;
   const int64_t blk = kind == Kind::BlockGibbsSystematic ? int64_t(ch.steps % uint64_t(n_blocks))
                                                          : int64_t(ch.rng.below(uint64_t(n_blocks)));
   const int64_t start = blk * block_size, len = std::min(block_size, D - start);
-  uint32_t at = block_walk(model, tables_, ch, start, len);
-  const uint32_t n = uint32_t(1) << len;
-  const double* logit = ch.block_logit.data();
-  double top = logit[0];
-  for (uint32_t m = 1; m < n; ++m) top = std::max(top, logit[m]);
-  double total = 0.0;
-  for (uint32_t m = 0; m < n; ++m) total += std::exp(logit[m] - top);
-  const double u = ch.rng.uniform() * total;
-  uint32_t pick = 0;  // the first m whose running sum exceeds u (the last positive one on round-off)
-  double run = 0.0;
-  for (uint32_t m = 0; m < n; ++m) {
-    const double w = std::exp(logit[m] - top);
-    if (w > 0.0) pick = m;
-    run += w;
-    if (u < run) break;
-  }
+  const uint32_t at = block_walk(model, tables_, ch, start, len);
+  const double total = block_weights(ch);
+  const uint32_t pick =
+      uint32_t(draw_from(ch.block_logit.data(), int64_t(ch.block_logit.size()), ch.rng.uniform() * total));
   for (uint32_t diff = at ^ pick; diff; diff &= diff - 1) {
     const int64_t i = start + __builtin_ctz(diff);
     flip(ch, i, flip_delta(model, tables_, ch.x.data(), ch.sig.data(), ch.sbar.data(), i));
@@ -322,7 +322,7 @@ void RbmSiteRun::advance(int64_t t_begin, int64_t t_end, const Recording& rec) {
     for (int64_t t = t_begin; t < t_end; ++t) {
       if (balanced()) {
         balanced_step(blk);
-      } else if (kind == Kind::BlockGibbsRandom || kind == Kind::BlockGibbsSystematic) {
+      } else if (block_gibbs()) {
         for (int64_t c = blk.begin; c < blk.end; ++c) block_step(chains[c]);
       } else {
         for (int64_t c = blk.begin; c < blk.end; ++c) site_step(chains[c]);

@@ -33,7 +33,7 @@ struct RbmSiteChain {
   std::vector<uint8_t> x, ref;
   std::vector<double> A, sig, sbar;  // pre-activations and hidden terms at x
   std::vector<double> delta, lw, cdf;  // locally balanced: differences, log weights, cumulative weights
-  std::vector<double> block_logit;   // block_gibbs: f(x with flip mask m on the block) - f(x)
+  std::vector<double> block_logit;   // block_gibbs: f(x with flip mask m on the block) - f(x), then weights
   double f = 0.0, bx = 0.0, log_z = 0.0;
   int64_t ones = 0, hamming = 0;
   uint64_t steps = 0, accepted = 0;
@@ -48,6 +48,10 @@ void flip_site(const RbmModel& model, const RbmFlipTables& tables, RbmSiteChain&
 /// Gray-code walk of flips applied to ch; ch is left at the walk's last configuration, whose
 /// mask is returned. The kernel and its transition-row oracle both use this.
 uint32_t block_walk(const RbmModel& model, const RbmFlipTables& tables, RbmSiteChain& ch, int64_t start, int64_t len);
+
+/// After block_walk: ch.block_logit becomes the configurations' unnormalised conditional
+/// weights e^{logit - max}, in place; returns their sum.
+double block_weights(RbmSiteChain& ch);
 
 /// The largest block_size of the RBM block Gibbs kernel (2^16 configurations per step).
 inline constexpr int64_t kRbmMaxBlock = 16;
@@ -75,6 +79,7 @@ struct RbmSiteRun final : Run {
   RbmFlipTables tables_;
   std::vector<Block> blocks_;
   bool balanced() const;
+  bool block_gibbs() const;
   void refresh(Block& blk);
   void balanced_step(Block& blk);
   void site_step(RbmSiteChain& ch);

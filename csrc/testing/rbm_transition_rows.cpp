@@ -142,16 +142,13 @@ std::vector<double> rbm_transition_row(const RbmModel& m, Kind kind, int64_t blo
         model.preactivations(ch.x.data(), ch.A.data());
         hidden_terms(ch.A.data(), H, ch.sig.data(), ch.sbar.data());
         block_walk(model, t, ch, start, len);
-        const uint32_t n = uint32_t(1) << len;
-        double top = ch.block_logit[0], total = 0.0;
-        for (uint32_t m = 1; m < n; ++m) top = std::max(top, ch.block_logit[m]);
-        for (uint32_t m = 0; m < n; ++m) total += std::exp(ch.block_logit[m] - top);
+        const double total = block_weights(ch);
         const double w = systematic ? 1.0 : 1.0 / double(n_blocks);
-        for (uint32_t m = 0; m < n; ++m) {
+        for (uint32_t m = 0; m < uint32_t(1) << len; ++m) {
           std::vector<uint8_t> y = x;
           for (int64_t k = 0; k < len; ++k)
             if (m >> k & 1) y[start + k] ^= 1;
-          row[state_index(y)] += w * std::exp(ch.block_logit[m] - top) / total;
+          row[state_index(y)] += w * ch.block_logit[m] / total;
         }
       }
       break;
